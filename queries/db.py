@@ -1,0 +1,70 @@
+"""Where the database is and how to connect to it, for the dashboard and the command line alike."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "bos.sqlite"
+SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
+
+
+def default_url() -> str:
+    """The embedded SQLite database that `make run` fills with the sample data."""
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def resolve_url(explicit: str | None = None) -> str:
+    """The database URL: explicit, else BOS_DATABASE_URL, else secrets.toml, else embedded SQLite."""
+    if explicit:
+        return normalise_url(explicit)
+    if os.environ.get("BOS_DATABASE_URL"):
+        return normalise_url(os.environ["BOS_DATABASE_URL"])
+    if SECRETS_FILE.exists():
+        with SECRETS_FILE.open("rb") as fh:
+            secrets = tomllib.load(fh)
+        url = secrets.get("connections", {}).get("bos", {}).get("url")
+        if url:
+            return normalise_url(url)
+    return default_url()
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written without a driver (postgres://, postgresql://)."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def is_default_sqlite(url: str) -> bool:
+    """True for the embedded sample database (the only one demo mode may use)."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and Path(parsed.database or "").resolve() == DEFAULT_SQLITE_PATH
+
+
+def make_engine(url: str | None = None, **kwargs) -> Engine:
+    """An engine for the resolved URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    resolved = resolve_url(url)
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(resolved, connect_args={"timeout": 30}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(resolved, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """Per-connection SQLite settings: enforce foreign keys, let readers work during an import."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()

@@ -1,0 +1,55 @@
+"""The seven activity flags of DESIGN.md section 4 as SQL expressions, the one definition of them.
+
+The import stores each flag under the policy of the settings file; metric queries
+use these expressions with the caller's policy, so a changed threshold needs no re-import.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, func, or_
+
+from queries.policy import Policy
+from queries.schema import activities
+
+FLAG_NAMES = (
+    "late",
+    "time_inconsistent",
+    "gps_missing",
+    "gps_outside",
+    "duplicate_photo",
+    "duplicate_narrative",
+    "impossible_travel",
+)
+
+TIME_INCONSISTENT_SECONDS = 600  # submitted more than 10 minutes before the activity
+TRAVEL_ZERO_TIME_KM = 1.0  # two reports at the same instant farther apart than this
+
+
+def flag_expressions(policy: Policy, table=activities) -> dict[str, ColumnElement[bool]]:
+    """Each flag as a boolean SQL expression over the stored measures of `table`."""
+    a = table.c
+    late_seconds = float(policy.late_after_hours) * 3600
+    # km/h > limit, written without division: km * 3600 > limit * seconds.
+    too_fast = and_(a.travel_seconds > 0, a.travel_km * 3600 > float(policy.max_travel_kmh) * a.travel_seconds)
+    same_instant_far = and_(a.travel_seconds == 0, a.travel_km > TRAVEL_ZERO_TIME_KM)
+    expressions = {
+        "late": a.delay_seconds > late_seconds,
+        "time_inconsistent": a.delay_seconds < -TIME_INCONSISTENT_SECONDS,
+        "gps_missing": or_(a.lat.is_(None), a.lng.is_(None)),
+        "gps_outside": and_(a.gps_distance_m.is_not(None), a.gps_distance_m > float(policy.gps_tolerance_m)),
+        "duplicate_photo": a.flag_duplicate_photo,
+        "duplicate_narrative": a.flag_duplicate_narrative,
+        "impossible_travel": and_(a.travel_km.is_not(None), or_(too_fast, same_instant_far)),
+    }
+    # NULL comparisons must read as "not flagged" on both databases.
+    return {name: func.coalesce(expr, false()) for name, expr in expressions.items()}
+
+
+def any_flag_expression(policy: Policy, table=activities) -> ColumnElement[bool]:
+    """True when at least one flag is raised."""
+    return or_(*flag_expressions(policy, table).values())
+
+
+def stored_flag_values(policy: Policy) -> dict[str, ColumnElement[bool]]:
+    """SET clause that refreshes the stored flag_* columns from the measures."""
+    return {f"flag_{name}": expr for name, expr in flag_expressions(policy).items()}

@@ -1,0 +1,248 @@
+"""The reporting database: one SQLAlchemy Core MetaData, identical on SQLite and PostgreSQL.
+
+Conventions:
+- every timestamp is stored as a naive UTC DateTime; the import converts offsets
+  and village-local times, so comparisons behave the same on both databases;
+- local dates (the date in the village's or officer's time zone) are computed
+  at import and stored, because the metric windows are defined on them;
+- the measures behind the policy-dependent activity flags (delay, distance to the
+  village polygon, travel to the previous report) are stored next to the flags,
+  so a metric call with another policy recomputes flags in SQL without re-import.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+)
+
+metadata = MetaData()
+
+ACTIVITY_TYPES = (
+    "dds",
+    "deteksi_dini",
+    "problem_solving",
+    "pelayanan",
+    "giat_desa",
+    "binluh",
+    "siskamling",
+    "lainnya",
+)
+UNIT_LEVELS = ("polda", "polres", "polsek")
+LEVEL_ORDER = {level: rank for rank, level in enumerate(UNIT_LEVELS)}
+
+CODE = 40  # length of unit, village, officer and report codes
+
+import_batches = Table(
+    "import_batches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("imported_by", String(200), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("source_sha256", String(64)),
+    Column("mode", String(20), nullable=False),
+    Column("rows_read", Integer, nullable=False, default=0),
+    Column("rows_new", Integer, nullable=False, default=0),
+    Column("rows_updated", Integer, nullable=False, default=0),
+    Column("rows_unchanged", Integer, nullable=False, default=0),
+    Column("rows_rejected", Integer, nullable=False, default=0),
+    Column("report_json", Text),
+)
+
+units = Table(
+    "units",
+    metadata,
+    Column("code", String(CODE), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("level", String(10), nullable=False),
+    Column("parent_code", String(CODE), ForeignKey("units.code")),
+    # Most common time zone of the unit's villages; derived after each import.
+    Column("timezone", String(40), nullable=False, server_default="Asia/Jakarta"),
+    Column("batch_id", Integer, ForeignKey("import_batches.id")),
+    Index("ix_units_parent", "parent_code"),
+    Index("ix_units_level", "level"),
+)
+
+# Closure of the unit tree (every ancestor of every unit, itself included), so a
+# scope "unit X and everything below it" is one indexed join on any database.
+unit_tree = Table(
+    "unit_tree",
+    metadata,
+    Column("ancestor_code", String(CODE), ForeignKey("units.code"), primary_key=True),
+    Column("unit_code", String(CODE), ForeignKey("units.code"), primary_key=True),
+    Column("depth", Integer, nullable=False),
+    Index("ix_unit_tree_unit", "unit_code"),
+)
+
+villages = Table(
+    "villages",
+    metadata,
+    Column("code", String(CODE), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("unit_code", String(CODE), ForeignKey("units.code"), nullable=False),
+    Column("district", String(200)),
+    Column("regency", String(200)),
+    Column("province", String(200)),
+    Column("population", Integer),
+    Column("households", Integer),
+    # True when households was derived from population / 3.7 at import.
+    Column("households_estimated", Boolean, nullable=False, server_default=false()),
+    Column("timezone", String(40), nullable=False),
+    Column("lat", Float),
+    Column("lng", Float),
+    Column("geometry", Text),  # GeoJSON geometry, WGS84; NULL when the export had none
+    Column("min_lng", Float),
+    Column("min_lat", Float),
+    Column("max_lng", Float),
+    Column("max_lat", Float),
+    Column("batch_id", Integer, ForeignKey("import_batches.id")),
+    Index("ix_villages_unit", "unit_code"),
+)
+
+officers = Table(
+    "officers",
+    metadata,
+    Column("nrp", String(CODE), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("rank", String(60)),
+    Column("unit_code", String(CODE), ForeignKey("units.code"), nullable=False),
+    Column("active_from", Date),
+    Column("active_to", Date),
+    Column("batch_id", Integer, ForeignKey("import_batches.id")),
+    Index("ix_officers_unit", "unit_code"),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("nrp", String(CODE), ForeignKey("officers.nrp"), primary_key=True),
+    Column("village_code", String(CODE), ForeignKey("villages.code"), primary_key=True),
+    Column("start_date", Date, primary_key=True),
+    Column("end_date", Date),
+    Column("batch_id", Integer, ForeignKey("import_batches.id")),
+    Index("ix_assignments_village", "village_code", "start_date"),
+)
+
+leaves = Table(
+    "leaves",
+    metadata,
+    Column("nrp", String(CODE), ForeignKey("officers.nrp"), primary_key=True),
+    Column("start_date", Date, primary_key=True),
+    Column("end_date", Date, nullable=False),
+    Column("batch_id", Integer, ForeignKey("import_batches.id")),
+)
+
+outages = Table(
+    "outages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # Natural key (unit_code, start_at); NULL unit_code means "everywhere".
+    Column("unit_code", String(CODE), ForeignKey("units.code")),
+    Column("start_at", DateTime, nullable=False),
+    Column("end_at", DateTime, nullable=False),
+    Column("note", Text),
+    Column("batch_id", Integer, ForeignKey("import_batches.id")),
+    Index("ix_outages_start", "start_at"),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("report_id", String(CODE), primary_key=True),
+    Column("nrp", String(CODE), ForeignKey("officers.nrp"), nullable=False),
+    Column("village_code", String(CODE), ForeignKey("villages.code"), nullable=False),
+    Column("activity_type", String(20), nullable=False),
+    Column("activity_at", DateTime, nullable=False),
+    Column("submitted_at", DateTime, nullable=False),
+    Column("local_date", Date, nullable=False),  # activity_at in the village's time zone
+    Column("lat", Float),
+    Column("lng", Float),
+    Column("household_id", String(80)),
+    Column("narrative", Text),
+    Column("photo_sha256", String(64)),
+    # Derived measures behind the flags.
+    Column("delay_seconds", Float, nullable=False),  # submitted_at - activity_at
+    Column("gps_distance_m", Float),  # to the village polygon; NULL without GPS or polygon
+    Column("narrative_key", String(64)),  # hash of the normalised narrative if >= 20 chars
+    Column("travel_km", Float),  # great-circle distance from the officer's previous GPS report
+    Column("travel_seconds", Float),  # time elapsed since that report
+    # The seven flags of DESIGN.md section 4, under the policy recorded in meta.
+    Column("flag_late", Boolean, nullable=False, server_default=false()),
+    Column("flag_time_inconsistent", Boolean, nullable=False, server_default=false()),
+    Column("flag_gps_missing", Boolean, nullable=False, server_default=false()),
+    Column("flag_gps_outside", Boolean, nullable=False, server_default=false()),
+    Column("flag_duplicate_photo", Boolean, nullable=False, server_default=false()),
+    Column("flag_duplicate_narrative", Boolean, nullable=False, server_default=false()),
+    Column("flag_impossible_travel", Boolean, nullable=False, server_default=false()),
+    Column("batch_id", Integer, ForeignKey("import_batches.id")),
+    Index("ix_activities_village_date", "village_code", "local_date"),
+    Index("ix_activities_officer_date", "nrp", "local_date"),
+    Index("ix_activities_date", "local_date"),
+    Index("ix_activities_officer_time", "nrp", "activity_at"),
+    Index("ix_activities_photo", "photo_sha256"),
+    Index("ix_activities_narrative", "nrp", "narrative_key"),
+)
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("complaint_id", String(CODE), primary_key=True),
+    Column("village_code", String(CODE), ForeignKey("villages.code"), nullable=False),
+    Column("category", String(200), nullable=False),
+    Column("channel", String(100)),
+    Column("created_at", DateTime, nullable=False),
+    Column("first_response_at", DateTime),
+    Column("resolved_at", DateTime),
+    Column("nrp", String(CODE), ForeignKey("officers.nrp")),
+    Column("local_date", Date, nullable=False),  # created_at in the village's time zone
+    Column("batch_id", Integer, ForeignKey("import_batches.id")),
+    Index("ix_complaints_village_date", "village_code", "local_date"),
+    Index("ix_complaints_created", "created_at"),
+)
+
+crimes = Table(
+    "crimes",
+    metadata,
+    Column("incident_id", String(CODE), primary_key=True),
+    Column("village_code", String(CODE), ForeignKey("villages.code"), nullable=False),
+    Column("category", String(200), nullable=False),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("local_date", Date, nullable=False),
+    Column("batch_id", Integer, ForeignKey("import_batches.id")),
+    Index("ix_crimes_village_date", "village_code", "local_date"),
+)
+
+# Small key/value facts about the database itself (schema version, the policy
+# the stored flags were computed with).
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(60), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+SCHEMA_VERSION = "1"
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every table and index that does not exist yet."""
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        existing = conn.execute(meta.select().where(meta.c.key == "schema_version")).first()
+        if existing is None:
+            conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))

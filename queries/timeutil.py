@@ -1,0 +1,47 @@
+"""Time zones, ISO 8601 timestamps and local days; shared by the import and the metrics."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    """A cached ZoneInfo (raises KeyError-like ZoneInfoNotFoundError for unknown names)."""
+    return ZoneInfo(name)
+
+
+def is_known_zone(name: str) -> bool:
+    """True if `name` is an IANA time zone this machine knows."""
+    try:
+        zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def parse_timestamp(text: str, local_zone: str) -> datetime:
+    """ISO 8601 text as a naive UTC datetime; text without offset is local time in `local_zone`."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone(local_zone))
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def parse_date(text: str) -> date:
+    """A YYYY-MM-DD date."""
+    return date.fromisoformat(text)
+
+
+def local_date(utc: datetime, zone_name: str) -> date:
+    """The calendar date of a naive UTC instant in the given time zone."""
+    return utc.replace(tzinfo=UTC).astimezone(zone(zone_name)).date()
+
+
+def local_day_bounds_utc(day: date, zone_name: str) -> tuple[datetime, datetime]:
+    """The UTC instants where the local day starts and the next one starts."""
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone(zone_name))
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone(zone_name))
+    return start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None)
