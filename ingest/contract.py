@@ -1,0 +1,96 @@
+"""The BOS export contract of DESIGN.md section 3: files, columns, keys and value sets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from queries.schema import ACTIVITY_TYPES, UNIT_LEVELS  # noqa: F401  (part of the contract)
+
+PARENT_LEVEL = {"polda": None, "polres": "polda", "polsek": "polres"}
+PERSONS_PER_HOUSEHOLD = 3.7
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One file of an export: its table, its columns and its natural key."""
+
+    name: str
+    table: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    key: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+VILLAGE_PROPERTIES = ("households", "population", "timezone", "district", "regency", "province")
+
+# In import order: every file only refers to codes of files before it (or of the database).
+FILES: tuple[FileSpec, ...] = (
+    FileSpec("units.csv", "units", ("code", "name", "level"), ("parent_code",), ("code",)),
+    FileSpec(
+        "villages.geojson",
+        "villages",
+        ("village_code", "village", "unit_code"),
+        VILLAGE_PROPERTIES + ("lat", "lng"),
+        ("village_code",),
+    ),
+    FileSpec(
+        "villages.csv",
+        "villages",
+        ("village_code", "village", "unit_code", "lat", "lng"),
+        VILLAGE_PROPERTIES,
+        ("village_code",),
+    ),
+    FileSpec(
+        "officers.csv",
+        "officers",
+        ("nrp", "name", "unit_code"),
+        ("rank", "active_from", "active_to"),
+        ("nrp",),
+    ),
+    FileSpec(
+        "assignments.csv",
+        "assignments",
+        ("nrp", "village_code", "start_date"),
+        ("end_date",),
+        ("nrp", "village_code", "start_date"),
+    ),
+    FileSpec("leave.csv", "leaves", ("nrp", "start_date", "end_date"), (), ("nrp", "start_date")),
+    FileSpec("outages.csv", "outages", ("start_at", "end_at"), ("unit_code", "note"), ("unit_code", "start_at")),
+    FileSpec(
+        "activities.csv",
+        "activities",
+        ("report_id", "nrp", "village_code", "activity_type", "activity_at", "submitted_at"),
+        ("lat", "lng", "household_id", "narrative", "photo_sha256"),
+        ("report_id",),
+    ),
+    FileSpec(
+        "complaints.csv",
+        "complaints",
+        ("complaint_id", "village_code", "category", "created_at"),
+        ("channel", "first_response_at", "resolved_at", "nrp"),
+        ("complaint_id",),
+    ),
+    FileSpec("crimes.csv", "crimes", ("incident_id", "village_code", "category", "occurred_at"), (), ("incident_id",)),
+)
+FILES_BY_NAME = {spec.name: spec for spec in FILES}
+
+
+def timezone_for_village_code(village_code: str) -> str:
+    """The time zone implied by the province code (first two digits of the village code)."""
+    digits = "".join(ch for ch in village_code if ch.isdigit())[:2]
+    province = int(digits) if len(digits) == 2 else 0
+    if 51 <= province <= 53 or 63 <= province <= 65 or 71 <= province <= 76:
+        return "Asia/Makassar"
+    if 81 <= province <= 82 or 91 <= province <= 96:
+        return "Asia/Jayapura"
+    return "Asia/Jakarta"
+
+
+def households_from_population(population: int) -> int:
+    """population / 3.7 rounded to the nearest whole household (exact integer arithmetic)."""
+    # population / 3.7 == 10 * population / 37; round half up without float error.
+    return (20 * population + 37) // 74
