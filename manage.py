@@ -1,0 +1,194 @@
+"""Command line for the Binmas dashboard: database setup, sample data, imports and exports.
+
+    python manage.py init-db [--db URL]
+    python manage.py load-sample [--db URL] [--out DIR] [--if-missing]
+    python manage.py import PATH [--db URL] [--dry-run] [--keep-valid --rejects FILE]
+    python manage.py refresh-flags [--db URL]
+
+Without --db the database is BOS_DATABASE_URL, else [connections.bos] url in
+.streamlit/secrets.toml, else the embedded SQLite file data/bos.sqlite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from queries.db import make_engine, resolve_url
+from queries.schema import activities, create_schema, import_batches
+
+
+class ProgressPrinter:
+    """Prints import progress to stderr: one updating line on a terminal, a line per step otherwise."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.stage = None
+        self.started = time.perf_counter()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.started
+        text = f"[{elapsed:6.1f}s] {stage}: {done:,}/{total:,}"
+        if self.tty:
+            end = "\n" if done >= total else ""
+            print(f"\r{text:<70}", end=end, file=sys.stderr, flush=True)
+        elif stage != self.stage or done >= total:
+            print(text, file=sys.stderr, flush=True)
+        self.stage = stage
+
+
+def describe(url: str) -> str:
+    """The database URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_init_db(args) -> int:
+    url = resolve_url(args.db)
+    create_schema(make_engine(url))
+    print(f"Schema ready in {describe(url)}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from ingest.importer import import_export
+
+    if args.keep_valid and not args.rejects:
+        print("--keep-valid needs --rejects FILE, so no rejected row is silently lost", file=sys.stderr)
+        return 2
+    url = resolve_url(args.db)
+    report = import_export(make_engine(url), args.path, dry_run=args.dry_run, keep_valid=args.keep_valid,
+                           progress=ProgressPrinter())
+    print_report(report)
+    if args.rejects and report.problems:
+        report.write_rejects(args.rejects)
+        print(f"{len(report.problems)} problem(s) written to {args.rejects}", file=sys.stderr)
+    if report.fatal:
+        return 1
+    if report.problems and not args.keep_valid:
+        return 1
+    if args.dry_run and report.problems:
+        return 1
+    return 0
+
+
+def print_report(report) -> None:
+    """Counts per file, every problem by file:line: column: reason, and what happened."""
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if report.fatal:
+        print(f"error: {report.fatal}", file=sys.stderr)
+        print("Nothing was written.", file=sys.stderr)
+        return
+    width = max((len(name) for name in report.files), default=10)
+    for name, c in report.files.items():
+        print(f"{name:<{width}}  {c.read:>9,} read  {c.new:>9,} new  {c.updated:>8,} updated  "
+              f"{c.unchanged:>9,} unchanged  {c.rejected:>7,} rejected")
+    shown = [p for p in report.problems if not p.consequential]
+    for problem in shown:
+        print(problem, file=sys.stderr)
+    hidden = len(report.problems) - len(shown)
+    if hidden:
+        print(f"... and {hidden:,} rows of rejected files (listed in the rejects file)", file=sys.stderr)
+    rejected = report.rejected_rows
+    if report.dry_run:
+        verdict = "Dry run: nothing was written."
+        if report.problems:
+            verdict += f" {rejected:,} row(s) would be rejected."
+    elif report.written:
+        verdict = f"Imported in {report.seconds:.1f}s (batch {report.batch_id})."
+        if rejected:
+            verdict += f" {rejected:,} rejected row(s) were not loaded."
+    else:
+        verdict = (f"Nothing was written: {rejected:,} row(s) rejected. Fix them, or load the valid rows "
+                   "with --keep-valid --rejects FILE.")
+    print(verdict, file=sys.stderr)
+
+
+def cmd_load_sample(args) -> int:
+    from ingest.importer import import_export
+    from sample_data.generator import generate
+
+    url = resolve_url(args.db)
+    engine = make_engine(url)
+    create_schema(engine)
+    with engine.connect() as conn:
+        has_data = conn.execute(select(func.count()).select_from(activities)).scalar_one() > 0
+        real_imports = conn.execute(select(func.count()).select_from(import_batches)
+                                    .where(import_batches.c.imported_by != "sample")).scalar_one()
+    if has_data and args.if_missing:
+        print(f"Sample data already in {describe(url)}; nothing to do.", file=sys.stderr)
+        return 0
+    if real_imports and not args.force:
+        print(f"{describe(url)} holds {real_imports} import(s) of real exports; refusing to mix sample data "
+              "into it (use --force if you really mean it).", file=sys.stderr)
+        return 1
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="bos-sample-") as scratch:
+        out = Path(args.out) if args.out else Path(scratch)
+        print(f"Generating the sample export in {out} ...", file=sys.stderr)
+        counts = generate(out)
+        print("  " + ", ".join(f"{name}: {n:,}" for name, n in counts.items()), file=sys.stderr)
+        print(f"Importing into {describe(url)} ...", file=sys.stderr)
+        report = import_export(engine, out, imported_by="sample", progress=ProgressPrinter())
+    print_report(report)
+    if not report.ok:
+        return 1
+    print(f"Sample database built in {time.perf_counter() - started:.1f}s.", file=sys.stderr)
+    return 0
+
+
+def cmd_refresh_flags(args) -> int:
+    from ingest import derive
+    from queries.policy import load_policy
+
+    url = resolve_url(args.db)
+    engine = make_engine(url)
+    policy = load_policy()
+    with engine.begin() as conn:
+        derive.refresh_flags(conn, policy, None)
+        derive.record_flag_policy(conn, policy)
+    print(f"Flags recomputed with {policy.flag_values()} in {describe(url)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="manage.py", description="Binmas dashboard command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p):
+        p.add_argument("--db", metavar="URL", help="database URL (default: BOS_DATABASE_URL, secrets, SQLite)")
+        return p
+
+    with_db(sub.add_parser("init-db", help="create the tables")).set_defaults(func=cmd_init_db)
+
+    p = with_db(sub.add_parser("load-sample", help="generate the sample BOS export and import it"))
+    p.add_argument("--out", metavar="DIR", help="keep the generated export in DIR")
+    p.add_argument("--if-missing", action="store_true", help="do nothing if the database already has activities")
+    p.add_argument("--force", action="store_true", help="load even into a database that holds real imports")
+    p.set_defaults(func=cmd_load_sample)
+
+    p = with_db(sub.add_parser("import", help="import a BOS export (directory, .xlsx or .zip)"))
+    p.add_argument("path", help="export directory, .xlsx workbook, .zip or single contract file")
+    p.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    p.add_argument("--keep-valid", action="store_true", help="load the valid rows even if some are rejected")
+    p.add_argument("--rejects", metavar="FILE", help="write every rejected row (with reasons) to this CSV")
+    p.set_defaults(func=cmd_import)
+
+    p = with_db(sub.add_parser("refresh-flags", help="recompute stored flags after changing policy.toml"))
+    p.set_defaults(func=cmd_refresh_flags)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
