@@ -1,0 +1,32 @@
+"""Binmas command dashboard: page config, shared sidebar filters and navigation.
+
+Run with `make run` (or `streamlit run dashboard.py`).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import data, filters
+from components.i18n import fmt_date, t
+
+st.set_page_config(page_title="Dasbor Binmas", page_icon=":material/local_police:", layout="wide")
+
+filters.language_picker()
+pages = [
+    st.Page("app_pages/ringkasan.py", title=t("nav.overview"), icon=":material/dashboard:", url_path="ringkasan",
+            default=True),
+]
+page = st.navigation(pages)
+
+scope = filters.sidebar_scope()
+if scope is None:
+    st.title(t("app.name"))
+    st.info(t("empty.no_data"))
+    st.stop()
+
+first, last = data.data_date_range()
+imported = data.last_import()
+when = imported["finished_at"].iloc[0].strftime("%d/%m/%Y %H:%M UTC") if not imported.empty else t("footer.never")
+st.sidebar.caption(t("footer.window", first=fmt_date(first), last=fmt_date(last), imported=when))
+page.run()
