@@ -1,0 +1,81 @@
+"""Database fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL: 127.0.0.1:5432, user postgres, database test (BOS_TEST_POSTGRES_URL overrides).
+Each test gets a fresh schema, dropped afterwards. In CI (CI=true) an unreachable server
+fails the tests; elsewhere they are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+from queries.db import make_engine  # noqa: E402
+from queries.schema import create_schema  # noqa: E402
+
+PG_URL = os.environ.get("BOS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@lru_cache(maxsize=1)
+def postgres_problem() -> str | None:
+    """None if PostgreSQL answers, else why not."""
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any connection failure means the same thing here
+        return f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+def require_postgres() -> None:
+    """Skip (or, in CI, fail) when PostgreSQL is not reachable."""
+    problem = postgres_problem()
+    if problem:
+        if IN_CI:
+            pytest.fail(f"{problem} (CI=true: PostgreSQL tests are required)")
+        pytest.skip(problem)
+
+
+def fresh_postgres_engine(**kwargs):
+    """An engine on a new, empty schema of the test database; returns (engine, drop)."""
+    require_postgres()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"}, **kwargs)
+
+    def drop():
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return engine, drop
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    """An empty reporting database with the schema created."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.sqlite'}")
+        create_schema(eng)
+        yield eng
+        eng.dispose()
+    else:
+        eng, drop = fresh_postgres_engine()
+        create_schema(eng)
+        yield eng
+        drop()
