@@ -16,20 +16,19 @@ CACHE_TTL = "10m"  # an import shows up within ten minutes at most
 CACHE_ENTRIES = 64
 
 
-def database_url() -> str:
-    """BOS_DATABASE_URL, else [connections.bos] url in secrets.toml, else the embedded SQLite file."""
-    return resolve_url()
-
-
-@st.cache_resource(show_spinner=False)
-def engine() -> Engine:
-    """One pooled engine per server process."""
-    return make_engine(database_url())
+@st.cache_resource(show_spinner=False, max_entries=4)
+def engine(url: str) -> Engine:
+    """One pooled engine per database URL and server process."""
+    return make_engine(url)
 
 
 def run(query, *args):
-    """Call a queries/ function with a fresh connection from the pool."""
-    with engine().connect() as conn:
+    """Call a queries/ function with a pooled connection to the configured database.
+
+    The URL (BOS_DATABASE_URL, else secrets.toml, else the embedded SQLite file) is fixed
+    for the life of a server process, so the caches below need not key on it.
+    """
+    with engine(resolve_url()).connect() as conn:
         return query(conn, *args)
 
 

@@ -550,7 +550,7 @@ class SampleGenerator:
                 progress = index / (len(months) - 1)
                 factor = 1.0
                 if village.district == "Karangjati":
-                    factor = 1.7 + 1.5 * progress  # among Ngawi's highest, and rising
+                    factor = 1.4 + 2.2 * progress**2  # among Ngawi's highest, and rising faster lately
                 elif village.regency_code == "32.74":
                     factor = 1.3
                 if month >= date(2021, 5, 1):

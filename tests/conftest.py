@@ -79,3 +79,33 @@ def engine(request, tmp_path):
         create_schema(eng)
         yield eng
         drop()
+
+
+@pytest.fixture(scope="session")
+def sample_export(tmp_path_factory):
+    """The generated sample export (written once per test session)."""
+    from sample_data.generator import generate
+
+    directory = tmp_path_factory.mktemp("sample_export")
+    counts = generate(directory)
+    return directory, counts
+
+
+@pytest.fixture(scope="session")
+def sample_sqlite_url(sample_export, tmp_path_factory):
+    """A SQLite database holding the sample data, built once per test session through the import."""
+    from ingest.importer import import_export
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('sample_db') / 'bos.sqlite'}"
+    engine = make_engine(url)
+    report = import_export(engine, sample_export[0], imported_by="sample")
+    engine.dispose()
+    assert report.ok, [str(p) for p in report.problems[:20]]
+    return url
+
+
+@pytest.fixture
+def sample_engine(sample_sqlite_url):
+    engine = make_engine(sample_sqlite_url)
+    yield engine
+    engine.dispose()

@@ -1,0 +1,73 @@
+"""Reference data and simple counts: the unit tree, the data's extent, and what a scope holds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, case, func, select
+
+from queries.scope import Scope, officers_in, villages_in
+from queries.schema import ACTIVITY_TYPES, LEVEL_ORDER, activities, complaints, crimes, import_batches, units
+
+
+def unit_list(conn: Connection) -> pd.DataFrame:
+    """Every unit with its level and parent, ordered by level then name."""
+    query = select(units.c.code, units.c.name, units.c.level, units.c.parent_code).order_by(
+        case(LEVEL_ORDER, value=units.c.level), units.c.name)
+    return pd.DataFrame(conn.execute(query).all(), columns=["code", "name", "level", "parent_code"])
+
+
+def activity_date_range(conn: Connection) -> tuple[date | None, date | None]:
+    """First and last local date of any activity."""
+    first, last = conn.execute(select(func.min(activities.c.local_date), func.max(activities.c.local_date))).one()
+    return first, last
+
+
+def data_date_range(conn: Connection) -> tuple[date | None, date | None]:
+    """First and last local date of any activity, complaint or crime (crime may reach further back)."""
+    bounds = [conn.execute(select(func.min(t.c.local_date), func.max(t.c.local_date))).one()
+              for t in (activities, complaints, crimes)]
+    firsts = [first for first, _ in bounds if first is not None]
+    lasts = [last for _, last in bounds if last is not None]
+    return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
+
+
+def last_import(conn: Connection) -> pd.DataFrame:
+    """The most recent finished import (when, by whom, from where)."""
+    query = (select(import_batches.c.finished_at, import_batches.c.imported_by, import_batches.c.source)
+             .where(import_batches.c.finished_at.is_not(None))
+             .order_by(import_batches.c.finished_at.desc()).limit(1))
+    return pd.DataFrame(conn.execute(query).all(), columns=["finished_at", "imported_by", "source"])
+
+
+def scope_counts(conn: Connection, scope: Scope) -> dict[str, int]:
+    """Officers and villages of the scope; its activities and complaints dated in the window."""
+    villages = villages_in(scope)
+    return {
+        "officers": conn.execute(select(func.count()).select_from(officers_in(scope).subquery())).scalar_one(),
+        "villages": conn.execute(select(func.count()).select_from(villages.subquery())).scalar_one(),
+        "activities": conn.execute(
+            select(func.count()).select_from(activities).where(
+                activities.c.village_code.in_(villages),
+                activities.c.local_date.between(scope.start, scope.end))
+        ).scalar_one(),
+        "complaints": conn.execute(
+            select(func.count()).select_from(complaints).where(
+                complaints.c.village_code.in_(villages),
+                complaints.c.local_date.between(scope.start, scope.end))
+        ).scalar_one(),
+    }
+
+
+def activities_by_type(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Activities per type in the scope and window, every type listed (zero when absent)."""
+    query = (
+        select(activities.c.activity_type, func.count().label("activities"))
+        .where(activities.c.village_code.in_(villages_in(scope)),
+               activities.c.local_date.between(scope.start, scope.end))
+        .group_by(activities.c.activity_type)
+    )
+    counts = dict(conn.execute(query).all())
+    return pd.DataFrame({"activity_type": list(ACTIVITY_TYPES),
+                         "activities": [int(counts.get(kind, 0)) for kind in ACTIVITY_TYPES]})

@@ -1,0 +1,101 @@
+"""The dashboard rendered with AppTest on the sample database: every page, real numbers, empty states."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import PROJECT_DIR
+from queries.db import make_engine
+from queries.overview import activity_date_range, scope_counts
+from queries.schema import create_schema
+from queries.scope import Scope
+
+PAGES = sorted(path.relative_to(PROJECT_DIR).as_posix() for path in (PROJECT_DIR / "app_pages").glob("*.py"))
+
+
+def new_app(url: str, monkeypatch) -> AppTest:
+    monkeypatch.setenv("BOS_DATABASE_URL", url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=120)
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def default_scope(engine, unit=None) -> Scope:
+    with engine.connect() as conn:
+        _, last = activity_date_range(conn)
+    return Scope(unit, last - timedelta(days=29), last)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_error(sample_sqlite_url, monkeypatch, page):
+    at = new_app(sample_sqlite_url, monkeypatch).run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error
+
+
+def test_overview_counts_are_the_query_results(sample_sqlite_url, sample_engine, monkeypatch):
+    at = new_app(sample_sqlite_url, monkeypatch).run()
+    with sample_engine.connect() as conn:
+        expected = scope_counts(conn, default_scope(sample_engine))
+    assert metric_values(at) == {
+        "Bhabinkamtibmas": f"{expected['officers']:,}".replace(",", "."),
+        "Desa/kelurahan": f"{expected['villages']:,}".replace(",", "."),
+        "Laporan kegiatan": f"{expected['activities']:,}".replace(",", "."),
+        "Pengaduan masyarakat": f"{expected['complaints']:,}".replace(",", "."),
+    }
+    assert expected["villages"] == 458
+
+
+def test_picking_a_polres_narrows_the_scope(sample_sqlite_url, sample_engine, monkeypatch):
+    at = new_app(sample_sqlite_url, monkeypatch).run()
+    at.sidebar.selectbox(key="pick_polda").select("PD-35").run()
+    at.sidebar.selectbox(key="pick_polres").select("PR-35.21").run()
+    assert at.session_state["unit"] == "PR-35.21"
+    assert [box.key for box in at.sidebar.selectbox] == ["pick_polda", "pick_polres", "pick_polsek"]
+    with sample_engine.connect() as conn:
+        expected = scope_counts(conn, default_scope(sample_engine, "PR-35.21"))
+    assert metric_values(at)["Desa/kelurahan"] == "217"
+    assert metric_values(at)["Laporan kegiatan"] == f"{expected['activities']:,}".replace(",", ".")
+    # Back to "all Polres": the Polda becomes the scope again.
+    at.sidebar.selectbox(key="pick_polres").select("").run()
+    assert at.session_state["unit"] == "PD-35"
+
+
+def test_default_window_is_the_last_30_days_with_data(sample_sqlite_url, sample_engine, monkeypatch):
+    at = new_app(sample_sqlite_url, monkeypatch).run()
+    scope = default_scope(sample_engine)
+    assert at.sidebar.date_input(key="window").value == (scope.start, scope.end)
+    assert scope.end == date(2022, 5, 15)
+
+
+def test_language_switch_changes_labels(sample_sqlite_url, monkeypatch):
+    at = new_app(sample_sqlite_url, monkeypatch).run()
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert "Activity reports" in metric_values(at)
+    assert at.title[0].value == "Overview"
+
+
+def test_window_without_activities_shows_an_empty_state(sample_sqlite_url, monkeypatch):
+    at = new_app(sample_sqlite_url, monkeypatch)
+    at.session_state["window"] = (date(2020, 6, 1), date(2020, 6, 30))  # crimes only, before BOS V2
+    at.run()
+    assert not at.exception
+    assert metric_values(at)["Laporan kegiatan"] == "0"
+    assert any("Tidak ada kegiatan" in info.value for info in at.info)
+
+
+def test_empty_database_explains_how_to_load_data(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    create_schema(make_engine(url))
+    at = new_app(url, monkeypatch).run()
+    assert not at.exception
+    assert "load-sample" in at.info[0].value
