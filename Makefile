@@ -22,8 +22,9 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py load-sample --if-missing --db $(SAMPLE_DB)
 	$(BIN)/python -m streamlit run dashboard.py
 
-## test: install (with test tools) and run the whole test suite
+## test: install (with test tools), lint, and run the whole test suite
 test: $(VENV)/.installed-dev
+	$(BIN)/python -m ruff check .
 	$(BIN)/python -m pytest
 
 ## sample: rebuild the sample database from scratch

@@ -247,7 +247,8 @@ def _parse_geojson(name: str, label: str, text: str) -> RawTable:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        table.problems.append(Problem(label, None, "-", f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"))
+        reason = f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        table.problems.append(Problem(label, None, "-", reason))
         return table
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         table.problems.append(Problem(label, None, "-", "not a GeoJSON FeatureCollection"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Table, and_, bindparam, func, select
 
 from queries import schema
+from queries.schema import LEVEL_ORDER
 
 CHUNK = 900  # bound parameters per IN list; below SQLite's historical limit of 999
 
@@ -113,8 +114,7 @@ def write_diff(conn: Connection, diff: TableDiff, batch_id: int, progress=None) 
         rows = [dict(record, batch_id=batch_id) for record in diff.new]
         if diff.table == "units":
             # Parents before children: the self-referencing foreign key is checked per row.
-            order = {"polda": 0, "polres": 1, "polsek": 2}
-            rows.sort(key=lambda r: order[r["level"]])
+            rows.sort(key=lambda r: LEVEL_ORDER[r["level"]])
         for start in range(0, len(rows), 20_000):
             bulk_insert(conn, t, rows[start:start + 20_000])
             if progress:

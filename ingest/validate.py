@@ -25,6 +25,7 @@ from ingest.contract import (
     timezone_for_village_code,
 )
 from ingest.reader import Problem, RawTable
+from queries.schema import LEVEL_ORDER
 from queries.timeutil import is_known_zone, local_date, parse_date, parse_timestamp
 
 MIN_NARRATIVE_CHARS = 20
@@ -153,6 +154,13 @@ class RowCheck:
             self.fail(column, f"{value!r} is not an ISO 8601 timestamp")
             return None
 
+    def village(self, ctx: Context) -> tuple[str | None, str]:
+        """The row's village code (checked) and its time zone; UTC when unknown, so times still parse."""
+        code = self.text("village_code", True)
+        if self.known("village_code", code, ctx.villages, "village"):
+            return code, ctx.villages[code].timezone
+        return code, "UTC"
+
     def known(self, column: str, code: str | None, codes, what: str) -> bool:
         if code is not None and code not in codes:
             self.fail(column, f"unknown {what} {code!r}")
@@ -162,6 +170,12 @@ class RowCheck:
     def ordered(self, start, end, end_column: str, start_column: str) -> None:
         if start is not None and end is not None and end < start:
             self.fail(end_column, f"{end_column} is before {start_column}")
+
+
+def row_checks(table: RawTable, problems: list[Problem]):
+    """A RowCheck for each row of the table, in file order."""
+    for index in range(len(table.rows)):
+        yield RowCheck(table, index, problems)
 
 
 class KeyTracker:
@@ -197,8 +211,7 @@ def check_units(table: RawTable, ctx: Context, problems: list[Problem]) -> list[
     """Units: a Polda -> Polres -> Polsek tree; parents may come later in the file or from the database."""
     parsed: list[tuple[RowCheck, dict]] = []
     keys = KeyTracker()
-    for index in range(len(table.rows)):
-        check = RowCheck(table, index, problems)
+    for check in row_checks(table, problems):
         record = {
             "code": check.text("code", True),
             "name": check.text("name", True),
@@ -213,8 +226,7 @@ def check_units(table: RawTable, ctx: Context, problems: list[Problem]) -> list[
         parsed.append((check, record))
     # Parents first, so a child sees whether its parent row was valid.
     valid: list[dict] = []
-    order = {level: rank for rank, level in enumerate(UNIT_LEVELS)}
-    for check, record in sorted(parsed, key=lambda item: order.get(item[1]["level"] or "", 9)):
+    for check, record in sorted(parsed, key=lambda item: LEVEL_ORDER.get(item[1]["level"], len(LEVEL_ORDER))):
         if check.failed:
             continue
         parent = record["parent_code"]
@@ -237,8 +249,7 @@ def check_villages(table: RawTable, ctx: Context, problems: list[Problem]) -> li
     from_csv = table.geometries is None
     keys = KeyTracker()
     valid = []
-    for index in range(len(table.rows)):
-        check = RowCheck(table, index, problems)
+    for index, check in enumerate(row_checks(table, problems)):
         code = check.text("village_code", True)
         name = check.text("village", True)
         unit_code = check.text("unit_code", True)
@@ -318,8 +329,7 @@ def check_officers(table: RawTable, ctx: Context, problems: list[Problem]) -> li
     """Officers belong to a Polsek and may have an active period."""
     keys = KeyTracker()
     valid = []
-    for index in range(len(table.rows)):
-        check = RowCheck(table, index, problems)
+    for check in row_checks(table, problems):
         nrp = check.text("nrp", True)
         name = check.text("name", True)
         unit_code = check.text("unit_code", True)
@@ -341,8 +351,7 @@ def check_assignments(table: RawTable, ctx: Context, problems: list[Problem]) ->
     """Which officer covers which village from when to when."""
     keys = KeyTracker()
     valid = []
-    for index in range(len(table.rows)):
-        check = RowCheck(table, index, problems)
+    for check in row_checks(table, problems):
         nrp = check.text("nrp", True)
         village_code = check.text("village_code", True)
         check.known("nrp", nrp, ctx.officers, "officer")
@@ -360,8 +369,7 @@ def check_leave(table: RawTable, ctx: Context, problems: list[Problem]) -> list[
     """Leave periods, whole days inclusive."""
     keys = KeyTracker()
     valid = []
-    for index in range(len(table.rows)):
-        check = RowCheck(table, index, problems)
+    for check in row_checks(table, problems):
         nrp = check.text("nrp", True)
         check.known("nrp", nrp, ctx.officers, "officer")
         start = check.date("start_date", True)
@@ -378,8 +386,7 @@ def check_outages(table: RawTable, ctx: Context, problems: list[Problem]) -> lis
     keys = KeyTracker()
     valid = []
     zones: dict[str | None, str] = {}
-    for index in range(len(table.rows)):
-        check = RowCheck(table, index, problems)
+    for check in row_checks(table, problems):
         unit_code = check.text("unit_code")
         if unit_code is not None and not check.known("unit_code", unit_code, ctx.units, "unit"):
             continue
@@ -406,12 +413,8 @@ def check_activities(table: RawTable, ctx: Context, problems: list[Problem], pro
         report_id = check.text("report_id", True)
         nrp = check.text("nrp", True)
         check.known("nrp", nrp, ctx.officers, "officer")
-        village_code = check.text("village_code", True)
-        village = ctx.villages.get(village_code) if village_code else None
-        check.known("village_code", village_code, ctx.villages, "village")
+        village_code, zone_name = check.village(ctx)
         activity_type = check.choice("activity_type", ACTIVITY_TYPES)
-        # An unknown village is already a problem; UTC still lets the timestamps be checked.
-        zone_name = village.timezone if village else "UTC"
         activity_at = check.timestamp("activity_at", zone_name, True)
         submitted_at = check.timestamp("submitted_at", zone_name, True)
         lat = check.coordinate("lat", 90)
@@ -446,12 +449,9 @@ def check_complaints(table: RawTable, ctx: Context, problems: list[Problem]) -> 
     """Public complaints and when they were answered and resolved."""
     keys = KeyTracker()
     valid = []
-    for index in range(len(table.rows)):
-        check = RowCheck(table, index, problems)
+    for check in row_checks(table, problems):
         complaint_id = check.text("complaint_id", True)
-        village_code = check.text("village_code", True)
-        check.known("village_code", village_code, ctx.villages, "village")
-        zone_name = ctx.villages[village_code].timezone if village_code in ctx.villages else "UTC"
+        village_code, zone_name = check.village(ctx)
         category = check.text("category", True)
         created = check.timestamp("created_at", zone_name, True)
         responded = check.timestamp("first_response_at", zone_name)
@@ -482,12 +482,9 @@ def check_crimes(table: RawTable, ctx: Context, problems: list[Problem]) -> list
     """Recorded crime incidents."""
     keys = KeyTracker()
     valid = []
-    for index in range(len(table.rows)):
-        check = RowCheck(table, index, problems)
+    for check in row_checks(table, problems):
         incident_id = check.text("incident_id", True)
-        village_code = check.text("village_code", True)
-        check.known("village_code", village_code, ctx.villages, "village")
-        zone_name = ctx.villages[village_code].timezone if village_code in ctx.villages else "UTC"
+        village_code, zone_name = check.village(ctx)
         category = check.text("category", True)
         occurred = check.timestamp("occurred_at", zone_name, True)
         keys.check(check, (incident_id,), "incident_id")

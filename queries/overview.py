@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection, case, func, select
 
-from queries.scope import Scope, officers_in, villages_in
 from queries.schema import ACTIVITY_TYPES, LEVEL_ORDER, activities, complaints, crimes, import_batches, units
+from queries.scope import Scope, officers_in, villages_in
 
 
 def unit_list(conn: Connection) -> pd.DataFrame:

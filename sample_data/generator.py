@@ -235,7 +235,8 @@ class SampleGenerator:
 
     def _points_inside(self, polygon, count: int) -> np.ndarray:
         """Random (lat, lng) points inside a polygon, kept away from its edge."""
-        inner = polygon.buffer(-0.0015) if polygon.buffer(-0.0015).area > polygon.area * 0.2 else polygon
+        shrunk = polygon.buffer(-0.0015)
+        inner = shrunk if shrunk.area > polygon.area * 0.2 else polygon
         min_x, min_y, max_x, max_y = inner.bounds
         found = []
         while len(found) < count:

@@ -75,7 +75,8 @@ def activity(report_id: str, nrp: str = "80010001", village_code: str = "35.21.0
         "report_id": report_id, "nrp": nrp, "village_code": village_code, "activity_type": activity_type,
         "activity_at": activity_at, "submitted_at": submitted_at, "lat": "" if lat is None else lat,
         "lng": "" if lng is None else lng,
-        "household_id": household_id if household_id is not None else (f"HH-{report_id}" if activity_type == "dds" else ""),
+        "household_id": household_id if household_id is not None else
+        (f"HH-{report_id}" if activity_type == "dds" else ""),
         "narrative": narrative, "photo_sha256": photo_sha256,
     }
 

@@ -86,7 +86,8 @@ REJECTIONS = [
     ("activities", {"nrp": "99999999"}, "activities.csv:3: nrp: unknown officer '99999999'"),
     ("activities", {"village_code": "35.21.01.9999"}, "activities.csv:3: village_code: unknown village"),
     ("activities", {"activity_type": "patroli"}, "activities.csv:3: activity_type: 'patroli' is not one of"),
-    ("activities", {"activity_at": "05/03/2024 09:00"}, "activities.csv:3: activity_at: '05/03/2024 09:00' is not an ISO 8601"),
+    ("activities", {"activity_at": "05/03/2024 09:00"},
+     "activities.csv:3: activity_at: '05/03/2024 09:00' is not an ISO 8601"),
     ("activities", {"household_id": ""}, "activities.csv:3: household_id: required value missing"),
     ("activities", {"lat": "-97.5"}, "activities.csv:3: lat: -97.5 is out of range"),
     ("activities", {"lng": "east"}, "activities.csv:3: lng: 'east' is not a number"),
@@ -98,8 +99,10 @@ REJECTIONS = [
     ("complaints", {"first_response_at": "2024-03-04T08:00:00"},
      "complaints.csv:3: first_response_at: first_response_at is before created_at"),
     ("crimes", {"occurred_at": ""}, "crimes.csv:3: occurred_at: required value missing"),
-    ("officers", {"unit_code": "PR-35.21"}, "officers.csv:3: unit_code: 'PR-35.21' is a polres; an officer belongs to a polsek"),
-    ("officers", {"active_to": "2019-01-01", "active_from": "2020-01-01"}, "officers.csv:3: active_to: active_to is before active_from"),
+    ("officers", {"unit_code": "PR-35.21"},
+     "officers.csv:3: unit_code: 'PR-35.21' is a polres; an officer belongs to a polsek"),
+    ("officers", {"active_to": "2019-01-01", "active_from": "2020-01-01"},
+     "officers.csv:3: active_to: active_to is before active_from"),
 ]
 
 
@@ -125,7 +128,8 @@ def _two_rows(stem: str) -> list[dict]:
     raise ValueError(stem)
 
 
-@pytest.mark.parametrize(("stem", "change", "expected"), REJECTIONS, ids=[r[2].split(": ", 2)[1] + "-" + r[0] for r in REJECTIONS])
+@pytest.mark.parametrize(("stem", "change", "expected"), REJECTIONS,
+                         ids=[f"{r[0]}-{r[2].split(': ')[1]}" for r in REJECTIONS])
 def test_each_rejection_is_named_and_nothing_is_written(engine, tmp_path, stem, change, expected):
     if stem == "officers":
         from builders import base_officers
