@@ -3,6 +3,7 @@
     python manage.py init-db [--db URL]
     python manage.py load-sample [--db URL] [--out DIR] [--if-missing]
     python manage.py import PATH [--db URL] [--dry-run] [--keep-valid --rejects FILE]
+    python manage.py export KIND --start YYYY-MM-DD --end YYYY-MM-DD [--unit CODE] [--level LEVEL] [--out FILE]
     python manage.py refresh-flags [--db URL]
 
 Without --db the database is BOS_DATABASE_URL, else [connections.bos] url in
@@ -15,6 +16,7 @@ import argparse
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -143,6 +145,35 @@ def cmd_load_sample(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from queries.exports import export_frame, to_csv
+    from queries.policy import load_policy
+    from queries.schema import units
+    from queries.scope import Scope
+
+    try:
+        start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+        scope = Scope(args.unit, start, end, load_policy(args.policy))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(resolve_url(args.db))
+    with engine.connect() as conn:
+        if args.unit is not None:
+            level = conn.execute(select(units.c.level).where(units.c.code == args.unit)).scalar()
+            if level is None:
+                print(f"error: unknown unit {args.unit!r}", file=sys.stderr)
+                return 2
+        frame = export_frame(conn, args.kind, scope, args.level)
+    text = to_csv(frame)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"{len(frame):,} rows written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def cmd_refresh_flags(args) -> int:
     from ingest import derive
     from queries.policy import load_policy
@@ -179,6 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-valid", action="store_true", help="load the valid rows even if some are rejected")
     p.add_argument("--rejects", metavar="FILE", help="write every rejected row (with reasons) to this CSV")
     p.set_defaults(func=cmd_import)
+
+    p = with_db(sub.add_parser("export", help="metrics as CSV (DESIGN.md section 4 column names)"))
+    p.add_argument("kind", choices=["compliance", "coverage", "quality", "complaints", "effectiveness"])
+    p.add_argument("--start", required=True, metavar="YYYY-MM-DD", help="first day of the window")
+    p.add_argument("--end", required=True, metavar="YYYY-MM-DD", help="last day of the window (inclusive)")
+    p.add_argument("--unit", metavar="CODE", help="a unit and everything below it (default: everything)")
+    p.add_argument("--level", choices=["polsek", "polres", "polda"], default="polsek",
+                   help="unit level of the complaints and effectiveness rows (default polsek)")
+    p.add_argument("--policy", metavar="FILE", help="policy settings file (default policy.toml)")
+    p.add_argument("--out", metavar="FILE", help="write the CSV here instead of standard output")
+    p.set_defaults(func=cmd_export)
 
     p = with_db(sub.add_parser("refresh-flags", help="recompute stored flags after changing policy.toml"))
     p.set_defaults(func=cmd_refresh_flags)

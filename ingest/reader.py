@@ -102,7 +102,7 @@ def read_files(files: dict, source: str) -> RawExport:
     _check_one_village_file(tables)
     if not tables:
         raise ExportError(f"{source}: no BOS export files found (expected e.g. units.csv, activities.csv)")
-    return RawExport(source=source, tables=tables, warnings=warnings + _unknown_columns(tables),
+    return RawExport(source=source, tables=tables, warnings=warnings + _empty_files(tables) + _unknown_columns(tables),
                      sha256=digest.hexdigest())
 
 
@@ -155,7 +155,7 @@ def read_workbook(data: bytes, label: str, source: str) -> RawExport:
     _check_one_village_file(tables)
     if not tables:
         raise ExportError(f"{label}: no sheet named after a BOS export file (e.g. units, activities)")
-    return RawExport(source=source, tables=tables, warnings=warnings + _unknown_columns(tables),
+    return RawExport(source=source, tables=tables, warnings=warnings + _empty_files(tables) + _unknown_columns(tables),
                      sha256=hashlib.sha256(data).hexdigest())
 
 
@@ -197,7 +197,6 @@ def _table_from_rows(name: str, label: str, rows, numbered: bool = False) -> Raw
     """Build a RawTable from rows of cells; the first non-empty row is the header."""
     table = RawTable(name=name, label=label, header=[])
     header: list[str] | None = None
-    header_line = 1
     for index, item in enumerate(rows, start=1):
         line, cells = item if numbered else (index, item)
         if isinstance(cells, Exception):
@@ -207,7 +206,6 @@ def _table_from_rows(name: str, label: str, rows, numbered: bool = False) -> Raw
             continue
         if header is None:
             header = [cell.strip() for cell in cells]
-            header_line = line
             table.header = header
             bad = _header_problems(header)
             if bad:
@@ -223,8 +221,6 @@ def _table_from_rows(name: str, label: str, rows, numbered: bool = False) -> Raw
         cells = list(cells[: len(header)]) + [""] * (len(header) - len(cells))
         table.rows.append({col: cell.strip() for col, cell in zip(header, cells)})
         table.lines.append(line)
-    if header is None:
-        table.problems.append(Problem(label, header_line, "-", "empty file: no header row"))
     return table
 
 
@@ -298,6 +294,12 @@ def _check_one_village_file(tables: dict[str, RawTable]) -> None:
     """villages.csv replaces villages.geojson; both at once would be ambiguous."""
     if "villages.geojson" in tables and "villages.csv" in tables:
         raise ExportError("the export has both villages.geojson and villages.csv; keep only one")
+
+
+def _empty_files(tables: dict[str, RawTable]) -> list[str]:
+    """A file with nothing in it (not even a header) holds no rows; say so, it may be a mistake."""
+    return [f"{table.label}: empty file, nothing to import from it"
+            for table in tables.values() if not table.header and not table.problems and not table.rows]
 
 
 def _unknown_columns(tables: dict[str, RawTable]) -> list[str]:

@@ -9,7 +9,7 @@ from functools import lru_cache
 from sqlalchemy import Select, select
 
 from queries.policy import Policy, load_policy
-from queries.schema import officers, unit_tree, villages
+from queries.schema import officers, unit_tree, units, villages
 
 
 @lru_cache(maxsize=1)
@@ -59,4 +59,23 @@ def officers_in(scope: Scope) -> Select:
     query = select(officers.c.nrp)
     if scope.unit_code is not None:
         query = query.where(officers.c.unit_code.in_(units_below(scope)))
+    return query
+
+
+def units_at_level(scope: Scope, level: str) -> Select:
+    """Codes and names of the units of a level inside the scope (the scope's unit itself included)."""
+    query = select(units.c.code, units.c.name).where(units.c.level == level)
+    if scope.unit_code is not None:
+        query = query.where(units.c.code.in_(units_below(scope)))
+    return query.order_by(units.c.code)
+
+
+def polsek_parents(scope: Scope, level: str) -> Select:
+    """(polsek code, its unit at `level`) for every Polsek whose unit at that level is in the scope."""
+    ancestor = units.alias("ancestor")
+    query = (select(unit_tree.c.unit_code.label("polsek_code"), unit_tree.c.ancestor_code.label("unit_code"))
+             .join(ancestor, ancestor.c.code == unit_tree.c.ancestor_code)
+             .where(ancestor.c.level == level))
+    if scope.unit_code is not None:
+        query = query.where(unit_tree.c.ancestor_code.in_(units_below(scope)))
     return query

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -24,6 +25,11 @@ from queries.schema import create_schema  # noqa: E402
 
 PG_URL = os.environ.get("BOS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# In CI the property tests replay the same examples, so a red build is always reproducible.
+settings.register_profile("ci", derandomize=True)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 @lru_cache(maxsize=1)
@@ -109,3 +115,15 @@ def sample_engine(sample_sqlite_url):
     engine = make_engine(sample_sqlite_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sample_postgres_engine(sample_export):
+    """The sample data imported into a fresh PostgreSQL schema (once per session)."""
+    from ingest.importer import import_export
+
+    engine, drop = fresh_postgres_engine()
+    report = import_export(engine, sample_export[0], imported_by="sample")
+    assert report.ok, [str(p) for p in report.problems[:20]]
+    yield engine
+    drop()

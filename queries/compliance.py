@@ -1,0 +1,200 @@
+"""Reporting compliance per officer (DESIGN.md section 4, "Per officer").
+
+The heart is `officer_days`: one row per officer of the scope and date of the window,
+saying whether the day was expected (active, assigned, a reporting weekday, not on leave,
+not excused by an outage) and what the officer reported with that local date. Counting
+happens in SQL (reports per officer and day); the calendar logic, with its intervals and
+per-day outage overlaps, is clearer in pandas and numpy.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, case, func, or_, select
+
+from queries.flags import any_flag_expression, flag_expressions
+from queries.schema import activities, assignments, leaves, officers, outages, unit_tree, units
+from queries.scope import Scope, officers_in
+from queries.timeutil import local_day_bounds_utc
+
+DAY_COLUMNS = ["nrp", "date", "active", "assigned", "reporting_weekday", "on_leave", "outage_hours",
+               "outage_excused", "expected", "reports", "on_time_reports", "late_reports", "dds_visits",
+               "flagged_reports", "reported", "on_time"]
+COMPLIANCE_COLUMNS = ["nrp", "expected_days", "reported_days", "on_time_days", "reporting_rate",
+                      "reporting_rate_on_time", "reports", "late_reports", "dds_visits", "dds_target",
+                      "dds_attainment", "flagged_reports", "quality_rate"]
+
+
+def scope_officers(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Officers of the scope with their Polsek, active period and the Polsek's time zone."""
+    query = (
+        select(officers.c.nrp, officers.c.name, officers.c.rank, officers.c.unit_code, officers.c.active_from,
+               officers.c.active_to, units.c.timezone)
+        .join(units, units.c.code == officers.c.unit_code)
+        .where(officers.c.nrp.in_(officers_in(scope)))
+        .order_by(officers.c.nrp)
+    )
+    return pd.DataFrame(conn.execute(query).all(),
+                        columns=["nrp", "name", "rank", "unit_code", "active_from", "active_to", "timezone"])
+
+
+def daily_reports(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Per officer of the scope and local date in the window: reports, on-time, late, DDS and flagged."""
+    late = flag_expressions(scope.policy)["late"]
+    query = (
+        select(
+            activities.c.nrp,
+            activities.c.local_date.label("date"),
+            func.count().label("reports"),
+            func.sum(case((late, 0), else_=1)).label("on_time_reports"),
+            func.sum(case((late, 1), else_=0)).label("late_reports"),
+            func.sum(case((activities.c.activity_type == "dds", 1), else_=0)).label("dds_visits"),
+            func.sum(case((any_flag_expression(scope.policy), 1), else_=0)).label("flagged_reports"),
+        )
+        .where(activities.c.nrp.in_(officers_in(scope)),
+               activities.c.local_date.between(scope.start, scope.end))
+        .group_by(activities.c.nrp, activities.c.local_date)
+    )
+    frame = pd.DataFrame(conn.execute(query).all(),
+                         columns=["nrp", "date", "reports", "on_time_reports", "late_reports", "dds_visits",
+                                  "flagged_reports"])
+    return frame.astype({col: "int64" for col in frame.columns[2:]})
+
+
+def officer_days(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """One row per (officer, date) of the scope and window, with the expected-day reasons and reports."""
+    staff = scope_officers(conn, scope)
+    dates = [scope.start + timedelta(days=i) for i in range(scope.days)]
+    if staff.empty:
+        return pd.DataFrame(columns=DAY_COLUMNS)
+    nrps = staff["nrp"].tolist()
+    assigned = _intervals(conn, assignments, nrps, scope)
+    leave = _intervals(conn, leaves, nrps, scope)
+    outage_hours = _outage_hours_by_unit(conn, staff, scope)
+    weekday = np.array([day.weekday() in scope.policy.reporting_weekdays for day in dates])
+
+    parts = []
+    for officer in staff.itertuples(index=False):
+        active = _mask(scope, [(officer.active_from, officer.active_to)])
+        hours = outage_hours[officer.unit_code]
+        parts.append(pd.DataFrame({
+            "nrp": officer.nrp,
+            "date": dates,
+            "active": active,
+            "assigned": _mask(scope, assigned.get(officer.nrp, [])),
+            "reporting_weekday": weekday,
+            "on_leave": _mask(scope, leave.get(officer.nrp, [])),
+            "outage_hours": hours,
+            "outage_excused": hours >= scope.policy.outage_excuse_hours,
+        }))
+    days = pd.concat(parts, ignore_index=True)
+    days["expected"] = (days["active"] & days["assigned"] & days["reporting_weekday"] & ~days["on_leave"]
+                        & ~days["outage_excused"])
+    days = days.merge(daily_reports(conn, scope), on=["nrp", "date"], how="left")
+    counts = ["reports", "on_time_reports", "late_reports", "dds_visits", "flagged_reports"]
+    days[counts] = days[counts].fillna(0).astype("int64")
+    days["reported"] = days["expected"] & (days["reports"] > 0)
+    days["on_time"] = days["expected"] & (days["on_time_reports"] > 0)
+    return days[DAY_COLUMNS]
+
+
+def officer_compliance(conn: Connection, scope: Scope, days: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The compliance export: one row per officer of the scope, columns as in DESIGN.md section 4."""
+    days = officer_days(conn, scope) if days is None else days
+    if days.empty:
+        return pd.DataFrame(columns=COMPLIANCE_COLUMNS)
+    totals = days.groupby("nrp", sort=True).agg(
+        expected_days=("expected", "sum"),
+        reported_days=("reported", "sum"),
+        on_time_days=("on_time", "sum"),
+        reports=("reports", "sum"),
+        late_reports=("late_reports", "sum"),
+        dds_visits=("dds_visits", "sum"),
+        flagged_reports=("flagged_reports", "sum"),
+    ).reset_index()
+    totals["reporting_rate"] = ratio(totals["reported_days"], totals["expected_days"])
+    totals["reporting_rate_on_time"] = ratio(totals["on_time_days"], totals["expected_days"])
+    totals["dds_target"] = totals["expected_days"] * scope.policy.dds_target_per_day
+    totals["dds_attainment"] = ratio(totals["dds_visits"], totals["dds_target"])
+    totals["quality_rate"] = 1 - ratio(totals["flagged_reports"], totals["reports"])
+    return totals[COMPLIANCE_COLUMNS]
+
+
+def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator as floats, NaN (not defined) where the denominator is 0 or missing."""
+    numerator = numerator.astype("float64")
+    denominator = denominator.astype("float64")
+    return (numerator / denominator.where(denominator != 0)).astype("float64")
+
+
+def _mask(scope: Scope, intervals) -> np.ndarray:
+    """Window days covered by any of the inclusive [start, end] date intervals (None = open)."""
+    mask = np.zeros(scope.days, dtype=bool)
+    for start, end in intervals:
+        first = 0 if start is None else max((start - scope.start).days, 0)
+        last = scope.days - 1 if end is None else min((end - scope.start).days, scope.days - 1)
+        if first <= last:
+            mask[first:last + 1] = True
+    return mask
+
+
+def _intervals(conn: Connection, table, nrps: list[str], scope: Scope) -> dict[str, list[tuple]]:
+    """Date intervals (assignments or leave) of the officers that touch the window, by NRP."""
+    ends_after = or_(table.c.end_date.is_(None), table.c.end_date >= scope.start)
+    found: dict[str, list[tuple]] = {}
+    for start in range(0, len(nrps), 900):
+        chunk = nrps[start:start + 900]
+        rows = conn.execute(select(table.c.nrp, table.c.start_date, table.c.end_date)
+                            .where(table.c.nrp.in_(chunk), table.c.start_date <= scope.end, ends_after))
+        for nrp, first, last in rows:
+            found.setdefault(nrp, []).append((first, last))
+    return found
+
+
+def _outage_hours_by_unit(conn: Connection, staff: pd.DataFrame, scope: Scope) -> dict[str, np.ndarray]:
+    """Hours of each window day (in the unit's local time) covered by outages affecting the unit."""
+    # Local days reach at most a day beyond the UTC dates on either side.
+    lo = datetime.combine(scope.start - timedelta(days=1), datetime.min.time())
+    hi = datetime.combine(scope.end + timedelta(days=2), datetime.min.time())
+    stored = conn.execute(select(outages.c.unit_code, outages.c.start_at, outages.c.end_at)
+                          .where(outages.c.start_at < hi, outages.c.end_at > lo)).all()
+    unit_codes = sorted(staff["unit_code"].unique())
+    ancestors: dict[str, set[str]] = {code: set() for code in unit_codes}
+    if stored:
+        for unit_code, ancestor in conn.execute(
+                select(unit_tree.c.unit_code, unit_tree.c.ancestor_code)
+                .where(unit_tree.c.unit_code.in_(unit_codes))):
+            ancestors[unit_code].add(ancestor)
+    zones = dict(zip(staff["unit_code"], staff["timezone"]))
+    hours = {}
+    for unit_code in unit_codes:
+        affecting = [(s, e) for code, s, e in stored if code is None or code in ancestors[unit_code]]
+        hours[unit_code] = _covered_hours(_merge(affecting), scope, zones[unit_code])
+    return hours
+
+
+def _merge(intervals: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Overlapping outages merged, so an hour down is counted once however many outages cover it."""
+    merged: list[list[datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(start, end) for start, end in merged]
+
+
+def _covered_hours(intervals, scope: Scope, zone: str) -> np.ndarray:
+    """For each window day, the hours of that local day inside the (merged) intervals."""
+    hours = np.zeros(scope.days)
+    if not intervals:
+        return hours
+    for index in range(scope.days):
+        day_start, day_end = local_day_bounds_utc(scope.start + timedelta(days=index), zone)
+        seconds = sum(max((min(day_end, end) - max(day_start, start)).total_seconds(), 0)
+                      for start, end in intervals)
+        hours[index] = seconds / 3600
+    return hours

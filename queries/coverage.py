@@ -1,0 +1,62 @@
+"""Door-to-door (DDS) coverage per village and per unit (DESIGN.md section 4, "Per village")."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, func, select
+
+from queries.schema import activities, villages
+from queries.scope import Scope, villages_in
+
+VILLAGE_COLUMNS = ["code", "name", "unit_code", "district", "households", "households_estimated", "population",
+                   "timezone", "lat", "lng"]
+
+
+def scope_villages(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """The villages of the scope with their denominators and location."""
+    query = select(*(villages.c[col] for col in VILLAGE_COLUMNS)).where(villages.c.code.in_(villages_in(scope)))
+    frame = pd.DataFrame(conn.execute(query.order_by(villages.c.code)).all(), columns=VILLAGE_COLUMNS)
+    return frame.astype({"households": "Int64", "population": "Int64"})
+
+
+def village_coverage(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Per village of the scope: households visited, coverage, DDS visits, last DDS date, blind spot."""
+    frame = scope_villages(conn, scope).rename(columns={"code": "village_code"})
+    dds = activities.c.activity_type == "dds"
+    in_scope = activities.c.village_code.in_(villages_in(scope))
+    window = conn.execute(
+        select(activities.c.village_code, func.count(func.distinct(activities.c.household_id)), func.count())
+        .where(dds, in_scope, activities.c.local_date.between(scope.start, scope.end))
+        .group_by(activities.c.village_code)
+    ).all()
+    last = conn.execute(
+        select(activities.c.village_code, func.max(activities.c.local_date))
+        .where(dds, in_scope, activities.c.local_date <= scope.end)
+        .group_by(activities.c.village_code)
+    ).all()
+    visited = {code: (households, visits) for code, households, visits in window}
+    latest = dict(last)
+    frame["households_visited"] = [visited.get(code, (0, 0))[0] for code in frame["village_code"]]
+    frame["dds_visits"] = [visited.get(code, (0, 0))[1] for code in frame["village_code"]]
+    frame["last_dds_date"] = [latest.get(code) for code in frame["village_code"]]
+    frame["coverage"] = capped_visited(frame) / frame["households"].astype("float64").where(frame["households"] > 0)
+    # Blind spot: no DDS in end - blind_spot_days + 1 ... end (which may reach before the window).
+    cutoff = scope.end - timedelta(days=scope.policy.blind_spot_days - 1)
+    frame["blind_spot"] = [last_date is None or last_date < cutoff for last_date in frame["last_dds_date"]]
+    return frame.astype({"households_visited": "int64", "dds_visits": "int64", "coverage": "float64"})
+
+
+def capped_visited(frame: pd.DataFrame) -> pd.Series:
+    """min(households visited, households) per village; NaN where households are unknown."""
+    households = frame["households"].astype("float64")
+    return np.minimum(frame["households_visited"].astype("float64"), households)
+
+
+def unit_coverage(village_frame: pd.DataFrame) -> float:
+    """Σ min(visited, households) / Σ households over villages with a known household count."""
+    known = village_frame[village_frame["households"].notna()]
+    total = float(known["households"].sum())
+    return float(capped_visited(known).sum()) / total if total > 0 else float("nan")

@@ -1,0 +1,177 @@
+"""Invariants over random small exports (hypothesis), on SQLite and PostgreSQL.
+
+- every rate lies in [0, 1];
+- importing the same export again changes no export;
+- importing the activities in two later batches gives the same flags and numbers as one import;
+- a unit's totals equal the sum of its children's.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builders import base_units, base_villages, inside, write_export
+from conftest import fresh_postgres_engine
+from ingest.importer import import_export
+from queries.db import make_engine
+from queries.exports import KINDS, export_frame, to_csv
+from queries.schema import create_schema
+from queries.scope import Scope
+
+OFFICERS = {"80010001": ("PS-A", (1, 2)), "80010002": ("PS-B", (3,)), "80010003": ("PS-C", (4,))}
+VILLAGE_CODES = {1: "35.21.01.2001", 2: "35.21.01.2002", 3: "35.21.02.2003", 4: "63.08.01.2004"}
+DAY0 = datetime(2024, 3, 1)
+WINDOW = Scope(None, date(2024, 3, 4), date(2024, 3, 17))
+NARRATIVES = ["", "Sambang warga RT 01, situasi aman.", "Sambang warga RT 02 situasi aman",
+              "Giat binluh kepada pelajar tentang narkoba"]
+EXAMPLES = int(os.environ.get("BOS_HYPOTHESIS_EXAMPLES", "15"))
+
+
+@st.composite
+def exports(draw):
+    """A random export over the base units and villages: reports, leave, outages, complaints, crimes."""
+    acts = []
+    for index in range(draw(st.integers(0, 40))):
+        nrp = draw(st.sampled_from(sorted(OFFICERS)))
+        village = draw(st.sampled_from(OFFICERS[nrp][1]))
+        at = DAY0 + timedelta(minutes=draw(st.integers(0, 20 * 24 * 60)))
+        delay = timedelta(minutes=draw(st.sampled_from([-30, -5, 10, 60, 24 * 60, 24 * 60 + 1, 3000])))
+        offset = 8 if village == 4 else 7
+        gps = draw(st.sampled_from(["inside", "missing", "far"]))
+        lat, lng = {"inside": inside(village), "missing": ("", ""), "far": inside(4 if village != 4 else 1)}[gps]
+        kind = draw(st.sampled_from(["dds", "dds", "binluh", "pelayanan"]))
+        acts.append({
+            "report_id": f"R{index:03d}", "nrp": nrp, "village_code": VILLAGE_CODES[village], "activity_type": kind,
+            "activity_at": (at + timedelta(hours=offset)).isoformat() + "Z" if draw(st.booleans())
+            else at.isoformat(),
+            "submitted_at": (at + delay).isoformat(), "lat": lat, "lng": lng,
+            "household_id": f"H{draw(st.integers(0, 5))}" if kind == "dds" else "",
+            "narrative": draw(st.sampled_from(NARRATIVES)),
+            "photo_sha256": draw(st.sampled_from(["", "", "p1", "p2"])),
+        })
+    assignments = [{"nrp": nrp, "village_code": VILLAGE_CODES[v], "start_date": str(date(2024, 3, 1) +
+                    timedelta(days=draw(st.integers(0, 10)))), "end_date": ""}
+                   for nrp, (_, villages) in OFFICERS.items() for v in villages]
+    leave = [{"nrp": nrp, "start_date": str(date(2024, 3, draw(st.integers(1, 15)))),
+              "end_date": str(date(2024, 3, 16))} for nrp in OFFICERS if draw(st.booleans())]
+    outages = [{"start_at": (DAY0 + timedelta(hours=h)).isoformat() + "+07:00",
+                "end_at": (DAY0 + timedelta(hours=h + length)).isoformat() + "+07:00",
+                "unit_code": draw(st.sampled_from(["", "PR-35.21", "PS-C"])), "note": ""}
+               for h, length in draw(st.lists(st.tuples(st.integers(0, 400), st.integers(1, 50)), max_size=3,
+                                              unique_by=lambda t: t[0]))]
+    complaints = []
+    for index in range(draw(st.integers(0, 8))):
+        created = DAY0 + timedelta(hours=draw(st.integers(0, 400)))
+        answer = draw(st.sampled_from([None, 1, 20, 30, 200]))
+        resolve = draw(st.sampled_from([None, 5, 100, 500]))
+        complaints.append({
+            "complaint_id": f"C{index}", "village_code": VILLAGE_CODES[draw(st.integers(1, 4))],
+            "category": "Pencurian", "channel": "", "created_at": created.isoformat(),
+            "first_response_at": (created + timedelta(hours=answer)).isoformat() if answer else "",
+            "resolved_at": (created + timedelta(hours=resolve)).isoformat() if resolve else "", "nrp": ""})
+    crimes = [{"incident_id": f"X{i}", "village_code": VILLAGE_CODES[draw(st.integers(1, 4))], "category": "Curat",
+               "occurred_at": (DAY0 - timedelta(days=14) + timedelta(hours=draw(st.integers(0, 800)))).isoformat()}
+              for i in range(draw(st.integers(0, 10)))]
+    return {"activities": acts, "assignments": assignments, "leave": leave, "outages": outages,
+            "complaints": complaints, "crimes": crimes}
+
+
+def all_exports(engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        texts = {kind: to_csv(export_frame(conn, kind, WINDOW)) for kind in KINDS}
+        for level in ("polres", "polda"):
+            for kind in ("complaints", "effectiveness"):
+                texts[f"{kind}-{level}"] = to_csv(export_frame(conn, kind, WINDOW, level))
+    return texts
+
+
+def new_database(backend: str, tmp_path):
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.sqlite'}")
+        return engine, engine.dispose
+    return fresh_postgres_engine()
+
+
+def load(engine, directory, files) -> None:
+    export = write_export(directory, units=base_units(), villages=base_villages(),
+                          officers=[{"nrp": n, "name": n, "rank": "", "unit_code": u, "active_from": "",
+                                     "active_to": ""} for n, (u, _) in OFFICERS.items()], **files)
+    report = import_export(engine, export)
+    assert report.ok, [str(p) for p in report.problems]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                        HealthCheck.too_slow])
+@given(files=exports(), split=st.randoms(use_true_random=False))
+def test_invariants(backend, tmp_path, files, split):
+    one, drop_one = new_database(backend, tmp_path)
+    two, drop_two = new_database(backend, tmp_path)
+    try:
+        create_schema(one)
+        create_schema(two)
+        run = tmp_path / uuid.uuid4().hex
+        load(one, run / "all", files)
+        first = all_exports(one)
+
+        load(one, run / "again", files)
+        assert all_exports(one) == first
+
+        acts = list(files["activities"])
+        split.shuffle(acts)
+        cut = len(acts) // 2
+        load(two, run / "part1", {**files, "activities": acts[:cut]})
+        load(two, run / "part2", {"activities": acts[cut:]})
+        assert all_exports(two) == first
+
+        check_rates(one)
+        check_children_sum_up(one)
+    finally:
+        drop_one()
+        drop_two()
+
+
+def check_rates(engine) -> None:
+    with engine.connect() as conn:
+        frames = {kind: export_frame(conn, kind, WINDOW) for kind in ("compliance", "coverage", "complaints",
+                                                                        "effectiveness")}
+    rates = {
+        "compliance": ["reporting_rate", "reporting_rate_on_time", "quality_rate"],
+        "coverage": ["coverage"],
+        "complaints": ["response_sla_rate"],
+        "effectiveness": ["coverage", "reporting_rate", "response_sla_rate", "adoption_rate"],
+    }
+    for kind, columns in rates.items():
+        for column in columns:
+            values = frames[kind][column].dropna()
+            assert ((values >= 0) & (values <= 1)).all(), (kind, column, list(values))
+
+
+def check_children_sum_up(engine) -> None:
+    with engine.connect() as conn:
+        polsek = export_frame(conn, "effectiveness", WINDOW, "polsek").set_index("unit_code")
+        polres = export_frame(conn, "effectiveness", WINDOW, "polres").set_index("unit_code")
+        complaints_polsek = export_frame(conn, "complaints", WINDOW, "polsek").set_index("unit_code")
+        complaints_polres = export_frame(conn, "complaints", WINDOW, "polres").set_index("unit_code")
+        compliance = export_frame(conn, "compliance", WINDOW)
+    children = {"PR-35.21": ["PS-A", "PS-B"], "PR-63.08": ["PS-C"]}
+    for parent, kids in children.items():
+        for column in ("crimes", "crimes_previous", "population", "households"):
+            assert polres.loc[parent, column] == polsek.loc[kids, column].sum()
+        for column in ("complaints", "open_backlog", "backlog_old"):
+            assert complaints_polres.loc[parent, column] == complaints_polsek.loc[kids, column].sum()
+    # Polres reporting rate: reported over expected days of all its officers (not an average of rates).
+    officers = compliance[compliance["nrp"].isin(["80010001", "80010002"])]
+    expected = officers["expected_days"].sum()
+    rate = polres.loc["PR-35.21", "reporting_rate"]
+    if expected:
+        assert math.isclose(rate, officers["reported_days"].sum() / expected)
+    else:
+        assert math.isnan(rate)
