@@ -19,6 +19,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "app.name": ("Dasbor Binmas", "Binmas Dashboard"),
     "app.subtitle": ("Bhabinkamtibmas · BOS V2", "Bhabinkamtibmas · BOS V2"),
     "nav.overview": ("Ringkasan", "Overview"),
+    "nav.definitions": ("Definisi angka", "Definitions"),
     "sidebar.language": ("Bahasa", "Language"),
     "sidebar.unit": ("Satuan", "Unit"),
     "sidebar.polda": ("Polda", "Polda"),
