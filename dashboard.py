@@ -16,6 +16,7 @@ filters.language_picker()
 pages = [
     st.Page("app_pages/ringkasan.py", title=t("nav.overview"), icon=":material/dashboard:", url_path="ringkasan",
             default=True),
+    st.Page("app_pages/peta.py", title=t("nav.map"), icon=":material/map:", url_path="peta"),
     st.Page("app_pages/definisi.py", title=t("nav.definitions"), icon=":material/menu_book:", url_path="definisi"),
 ]
 page = st.navigation(pages)

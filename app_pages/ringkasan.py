@@ -1,34 +1,45 @@
-"""Ringkasan (overview): what the selected unit and period hold."""
+"""Ringkasan (overview): the KPIs and what changed, what needs action this week, subordinates ranked."""
 
-import plotly.express as px
 import streamlit as st
 
 from components import data
-from components.filters import scope_label
-from components.i18n import fmt_int, t
-from components.tables import table_with_download
+from components.alerts import alert_sections
+from components.briefing import briefing_html
+from components.filters import scope_label, unit_name
+from components.i18n import fmt_date, fmt_int, language, t
+from components.kpis import kpi_cards
+from components.rankings import best_worst_table, ranking_table
+from queries.briefing import CHILD_LEVEL, best_and_worst
 
 scope = st.session_state["scope"]
+previous = scope.previous()
 st.title(t("overview.title"))
-st.caption(scope_label(scope))
+st.caption(scope_label(scope) + " · " + t("overview.compared", start=fmt_date(previous.start),
+                                            end=fmt_date(previous.end)))
 
 counts = data.scope_counts(scope)
-cards = st.columns(4)
-cards[0].metric(t("overview.officers"), fmt_int(counts["officers"]), help=t("overview.officers_help"))
-cards[1].metric(t("overview.villages"), fmt_int(counts["villages"]))
-cards[2].metric(t("overview.activities"), fmt_int(counts["activities"]), help=t("overview.activities_help"))
-cards[3].metric(t("overview.complaints"), fmt_int(counts["complaints"]), help=t("overview.complaints_help"))
-
-st.subheader(t("overview.by_type"))
+if counts["officers"] == 0 and counts["villages"] == 0:
+    st.info(t("empty.scope", scope=unit_name(scope.unit_code)))
+    st.stop()
 if counts["activities"] == 0:
     st.info(t("empty.window", scope=scope_label(scope)))
+st.caption(t("overview.counts", officers=fmt_int(counts["officers"]), villages=fmt_int(counts["villages"]),
+             activities=fmt_int(counts["activities"]), complaints=fmt_int(counts["complaints"])))
+
+kpi_cards(data.kpi_comparison(scope))
+st.download_button(t("briefing.button"), briefing_html(scope).encode("utf-8"), icon=":material/print:",
+                   file_name=f"briefing_{scope.unit_code or 'nasional'}_{scope.end:%Y%m%d}_{language()}.html",
+                   mime="text/html", help=t("briefing.button_help"), type="primary")
+
+st.header(t("overview.alerts"))
+alert_sections(data.alerts(scope))
+
+child = CHILD_LEVEL[data.scope_level(scope)]
+st.header(t(f"overview.rankings.{child or 'officer'}"))
+rankings = data.child_rankings(scope)
+if rankings.empty:
+    st.info(t("overview.no_children"))
 else:
-    by_type = data.activities_by_type(scope)
-    by_type["label"] = [t(f"activity.{kind}") for kind in by_type["activity_type"]]
-    chart = px.bar(by_type, x="activities", y="label", orientation="h",
-                   labels={"activities": t("column.activities"), "label": ""})
-    chart.update_layout(yaxis={"categoryorder": "total ascending"}, height=320, margin={"l": 0, "r": 0, "t": 10})
-    st.plotly_chart(chart, width="stretch")
-    table_with_download(by_type[["label", "activities"]],
-                        {"label": t("column.activity_type"), "activities": t("column.activities")},
-                        file_name="kegiatan_per_jenis.csv", key="by_type")
+    best_worst_table(best_and_worst(rankings))
+    st.caption(t("overview.drill_hint") if child else t("overview.officer_hint"))
+    ranking_table(rankings, key=f"ranking_{scope.unit_code}")

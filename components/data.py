@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from queries import overview
+from queries import alerts as queries_alerts
+from queries import briefing, compliance, effectiveness, geo, overview
 from queries.db import make_engine, resolve_url
 from queries.scope import Scope
 
@@ -60,3 +61,66 @@ def scope_counts(scope: Scope) -> dict[str, int]:
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def activities_by_type(scope: Scope) -> pd.DataFrame:
     return run(overview.activities_by_type, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def scope_level(scope: Scope) -> str | None:
+    return run(briefing.scope_level, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def unit_counts(scope: Scope, level: str) -> pd.DataFrame:
+    """Additive counts per unit of `level`: the KPI cards, rankings and spike alert all read these."""
+    return run(effectiveness.unit_counts, scope, level)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def officer_table(scope: Scope) -> pd.DataFrame:
+    """Per officer of the scope: the compliance export plus name, rank and Polsek."""
+    return run(compliance.officer_table, scope)
+
+
+def kpi_comparison(scope: Scope) -> pd.DataFrame:
+    level = briefing.partition_level(scope_level(scope))
+    return briefing.kpi_comparison(briefing.totals(unit_counts(scope, level)),
+                                   briefing.totals(unit_counts(scope.previous(), level)))
+
+
+def child_rankings(scope: Scope) -> pd.DataFrame:
+    """The scope's subordinate units with every measure (for a Polsek scope: its officers)."""
+    child = briefing.CHILD_LEVEL[scope_level(scope)]
+    if child is None:
+        return briefing.rank(officer_table(scope), "officer")
+    return briefing.rank(effectiveness.with_rates(unit_counts(scope, child)), child)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def alerts(scope: Scope) -> dict[str, pd.DataFrame]:
+    """Every alert of the overview, in the order they are shown."""
+    child = briefing.CHILD_LEVEL[scope_level(scope)]
+    if child is None:
+        now, before = officer_table(scope), officer_table(scope.previous())
+    else:
+        now, before = unit_counts(scope, child), unit_counts(scope.previous(), child)
+    return {
+        "blind_spots": run(queries_alerts.blind_spots, scope),
+        "silent_officers": run(queries_alerts.silent_officers, scope),
+        "overdue_complaints": run(queries_alerts.overdue_complaints, scope),
+        "flag_spikes": queries_alerts.flag_spikes(now, before),
+        "submission_dips": run(queries_alerts.submission_dips, scope),
+    }
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def village_map(scope: Scope) -> pd.DataFrame:
+    return run(geo.village_map_frame, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def scope_bounds(scope: Scope):
+    return run(geo.scope_bounds, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def unit_timezone(unit_code: str | None) -> str:
+    return run(overview.unit_timezone, unit_code)

@@ -62,6 +62,19 @@ def unit_picker(units: pd.DataFrame) -> str | None:
     return current
 
 
+def next_unit_toward(scope: Scope, polsek_code: str) -> str | None:
+    """The unit one level below the scope on the way down to a Polsek (None if the scope is that Polsek)."""
+    chain = unit_chain(data.unit_list(), polsek_code)
+    position = chain.index(scope.unit_code) if scope.unit_code in chain else -1
+    return chain[position + 1] if position + 1 < len(chain) else None
+
+
+def drill_to(unit_code: str) -> None:
+    """Narrow the scope to a unit (from a ranking or the map); the sidebar pickers follow."""
+    st.session_state["unit"] = unit_code
+    st.rerun()
+
+
 def _picked(level: str, parent: str | None) -> None:
     """A picker changed: its unit (or, for "all", its parent) becomes the scope."""
     choice = st.session_state[f"pick_{level}"]
@@ -75,6 +88,9 @@ def window_picker() -> tuple[date, date] | None:
     end = last_activity or last
     if "window" not in st.session_state:
         st.session_state["window"] = (max(first, end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)), end)
+    else:
+        # A window kept from before an import (or set from a link) must stay inside the data's range.
+        st.session_state["window"] = tuple(min(max(day, first), last) for day in st.session_state["window"])
     chosen = st.sidebar.date_input(t("sidebar.window"), key="window", min_value=first, max_value=last,
                                    help=t("sidebar.window_help"), format="DD/MM/YYYY")
     st.sidebar.caption(t("sidebar.data_range", first=fmt_date(first), last=fmt_date(last)))
@@ -88,9 +104,12 @@ def window_picker() -> tuple[date, date] | None:
 def sidebar_scope() -> Scope | None:
     """Draw the shared filters and return the scope they describe (None when there is no data)."""
     units = data.unit_list()
-    first, _ = data.data_date_range()
+    first, last = data.data_date_range()
     if units.empty or first is None:
         return None
+    if "scope_from_link" not in st.session_state:
+        st.session_state["scope_from_link"] = True
+        scope_from_link(set(units["code"]), first, last)
     st.sidebar.subheader(t("sidebar.unit"))
     unit = unit_picker(units)
     window = window_picker()
@@ -98,12 +117,33 @@ def sidebar_scope() -> Scope | None:
         return None
     scope = Scope(unit, window[0], window[1])
     st.session_state["scope"] = scope
+    # The address bar always shows the scope, so a link opens the same view.
+    st.query_params.update({"unit": unit or "", "start": scope.start.isoformat(), "end": scope.end.isoformat()})
     return scope
+
+
+def scope_from_link(codes: set[str], first: date, last: date) -> None:
+    """A shared link (?unit=PR-35.21&start=2022-04-16&end=2022-05-15) opens that scope; bad values are ignored."""
+    unit = st.query_params.get("unit")
+    if unit in codes:
+        st.session_state["unit"] = unit
+    try:
+        start, end = date.fromisoformat(st.query_params["start"]), date.fromisoformat(st.query_params["end"])
+    except (KeyError, ValueError):
+        return
+    if first <= start <= end <= last:
+        st.session_state["window"] = (start, end)
+
+
+def unit_name(unit_code: str | None) -> str:
+    """The unit's name ("Nasional" for the whole data set)."""
+    if unit_code is None:
+        return t("scope.national")
+    units = data.unit_list()
+    return dict(zip(units["code"], units["name"])).get(unit_code, unit_code)
 
 
 def scope_label(scope: Scope) -> str:
     """"Polres Ngawi · 16 April 2022 – 15 Mei 2022 (30 hari)"."""
-    units = data.unit_list()
-    names = dict(zip(units["code"], units["name"]))
-    name = names.get(scope.unit_code, t("scope.national")) if scope.unit_code else t("scope.national")
-    return t("scope.caption", scope=name, start=fmt_date(scope.start), end=fmt_date(scope.end), days=scope.days)
+    return t("scope.caption", scope=unit_name(scope.unit_code), start=fmt_date(scope.start), end=fmt_date(scope.end),
+             days=scope.days)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -45,17 +46,181 @@ TEXTS: dict[str, tuple[str, str]] = {
     "scope.national": ("Nasional", "National"),
     "scope.caption": ("{scope} · {start} – {end} ({days} hari)", "{scope} · {start} – {end} ({days} days)"),
     "overview.title": ("Ringkasan", "Overview"),
-    "overview.officers": ("Bhabinkamtibmas", "Bhabinkamtibmas"),
-    "overview.officers_help": ("Petugas terdaftar pada Polsek dalam cakupan.",
-                               "Officers registered with a Polsek in scope."),
-    "overview.villages": ("Desa/kelurahan", "Villages"),
-    "overview.activities": ("Laporan kegiatan", "Activity reports"),
-    "overview.activities_help": ("Laporan dengan tanggal kegiatan (lokal) dalam periode.",
-                                 "Reports whose (local) activity date lies in the period."),
-    "overview.complaints": ("Pengaduan masyarakat", "Public complaints"),
-    "overview.complaints_help": ("Pengaduan yang dibuat dalam periode.", "Complaints created in the period."),
-    "overview.by_type": ("Kegiatan menurut jenis", "Activities by type"),
+    "overview.compared": ("dibandingkan dengan {start} – {end}", "compared with {start} – {end}"),
+    "overview.counts": (
+        "{officers} Bhabinkamtibmas · {villages} desa/kelurahan · {activities} laporan kegiatan · "
+        "{complaints} pengaduan dalam periode",
+        "{officers} Bhabinkamtibmas · {villages} villages · {activities} activity reports · "
+        "{complaints} complaints in the period",
+    ),
+    "overview.alerts": ("Perlu tindakan minggu ini", "Needs action this week"),
+    "overview.rankings.polda": ("Peringkat Polda", "Polda ranking"),
+    "overview.rankings.polres": ("Peringkat Polres", "Polres ranking"),
+    "overview.rankings.polsek": ("Peringkat Polsek", "Polsek ranking"),
+    "overview.rankings.officer": ("Peringkat Bhabinkamtibmas", "Bhabinkamtibmas ranking"),
+    "overview.drill_hint": ("Pilih satu baris untuk membuka satuan itu.", "Select a row to open that unit."),
+    "overview.officer_hint": ("Rapor tiap petugas ada di halaman Kepatuhan.",
+                              "Each officer's details are on the Compliance page."),
+    "overview.no_children": ("Tidak ada satuan di bawah cakupan ini.", "There are no units below this scope."),
+    "empty.scope": ("{scope} belum punya desa atau Bhabinkamtibmas di basis data.",
+                    "{scope} has no villages or Bhabinkamtibmas in the database yet."),
+    "kpi.points": ("poin", "pts"),
+    "kpi.reporting_rate": ("Tingkat pelaporan", "Reporting rate"),
+    "kpi.reporting_rate.help": ("Hari melapor ÷ hari wajib lapor seluruh petugas. Periode sebelumnya: {previous}.",
+                                "Reported days ÷ expected days of all officers. Previous period: {previous}."),
+    "kpi.on_time_rate": ("Laporan tepat waktu", "On-time reporting"),
+    "kpi.on_time_rate.help": ("Hari dengan laporan terkirim ≤ 24 jam ÷ hari wajib lapor. Sebelumnya: {previous}.",
+                              "Days with a report sent within 24 h ÷ expected days. Previous: {previous}."),
+    "kpi.coverage": ("Cakupan DDS", "DDS coverage"),
+    "kpi.coverage.help": ("Rumah tangga dikunjungi ÷ rumah tangga (desa yang jumlahnya diketahui). "
+                          "Sebelumnya: {previous}.",
+                          "Households visited ÷ households (villages with a known count). Previous: {previous}."),
+    "kpi.dds_attainment": ("Capaian target DDS", "DDS target attainment"),
+    "kpi.dds_attainment.help": ("Kunjungan DDS ÷ (2 × hari wajib lapor). Sebelumnya: {previous}.",
+                                "DDS visits ÷ (2 × expected days). Previous: {previous}."),
+    "kpi.sla_rate": ("Tanggapan ≤ 24 jam", "Answered ≤ 24 h"),
+    "kpi.sla_rate.help": ("Pengaduan dalam periode yang ditanggapi dalam 24 jam. Sebelumnya: {previous}.",
+                          "Complaints of the period answered within 24 hours. Previous: {previous}."),
+    "kpi.open_backlog": ("Tunggakan pengaduan", "Open complaints"),
+    "kpi.open_backlog.help": ("Pengaduan belum selesai pada akhir periode. Sebelumnya: {previous}.",
+                              "Complaints not resolved at the end of the period. Previous: {previous}."),
+    "kpi.crimes": ("Kejahatan (perubahan z)", "Crimes (change z)"),
+    "kpi.crimes.help": ("Kejahatan dalam periode; perubahan ditulis sebagai z Poisson, |z| > 3 berarti perubahan "
+                        "nyata. Sebelumnya: {previous}.",
+                        "Crimes in the period; the change is a Poisson z, |z| > 3 is a real change. "
+                        "Previous: {previous}."),
+    "kpi.crime_rate": ("Kejahatan per 10.000 penduduk", "Crimes per 10,000 residents"),
+    "kpi.adoption_rate": ("Adopsi BOS", "BOS adoption"),
+    "kpi.adoption_rate.help": ("Petugas wajib lapor yang mengirim sedikitnya satu laporan. Sebelumnya: {previous}.",
+                               "Officers with expected days who sent at least one report. Previous: {previous}."),
+    "rank.kpi": ("Ukuran", "Measure"),
+    "rank.best": ("Terbaik", "Best"),
+    "rank.worst": ("Terburuk", "Worst"),
+    "rank.all_equal": ("semua sama", "all equal"),
+    "rank.col.name": ("Satuan", "Unit"),
+    "rank.col.officer": ("Bhabinkamtibmas", "Bhabinkamtibmas"),
+    "rank.col.nrp": ("NRP", "NRP"),
+    "rank.col.unit_code": ("NRP", "NRP"),
+    "rank.col.reporting_rate": ("Pelaporan", "Reporting"),
+    "rank.col.reporting_rate_on_time": ("Tepat waktu", "On time"),
+    "rank.col.coverage": ("Cakupan DDS", "DDS coverage"),
+    "rank.col.dds_attainment": ("Capaian DDS", "DDS attainment"),
+    "rank.col.response_sla_rate": ("SLA pengaduan", "Complaint SLA"),
+    "rank.col.open_backlog": ("Tunggakan", "Open complaints"),
+    "rank.col.crimes": ("Kejahatan", "Crimes"),
+    "rank.col.crime_rate_per_10k": ("Kejahatan /10rb", "Crimes /10k"),
+    "rank.col.crime_change_z": ("Perubahan z", "Change z"),
+    "rank.col.adoption_rate": ("Adopsi", "Adoption"),
+    "rank.col.officers": ("Petugas", "Officers"),
+    "rank.col.villages": ("Desa", "Villages"),
+    "rank.col.quality_rate": ("Mutu laporan", "Report quality"),
+    "rank.col.expected_days": ("Hari wajib", "Expected days"),
+    "rank.col.reports": ("Laporan", "Reports"),
+    "alert.none": ("Tidak ada. Bagus.", "None. Good."),
     "table.download": ("Unduh tabel (CSV)", "Download table (CSV)"),
+    "alert.blind_spots": ("Desa titik buta: {count}", "Blind-spot villages: {count}"),
+    "alert.blind_spots.help": ("Desa tanpa kunjungan DDS dalam 30 hari terakhir periode, terlama lebih dulu.",
+                               "Villages without a DDS visit in the last 30 days of the period, longest first."),
+    "alert.silent_officers": ("Bhabinkamtibmas tanpa laporan 7 hari atau lebih: {count}",
+                              "Bhabinkamtibmas without a report for 7 days or more: {count}"),
+    "alert.silent_officers.help": ("Petugas yang bertugas pada akhir periode (aktif, memegang desa, tidak cuti).",
+                                   "Officers on duty at the end of the period (active, covering a village, "
+                                   "not on leave)."),
+    "alert.overdue_complaints": ("Pengaduan belum ditanggapi melewati 24 jam: {count}",
+                                 "Complaints unanswered after 24 hours: {count}"),
+    "alert.overdue_complaints.help": ("Masih terbuka pada akhir periode, terlama lebih dulu, dengan petugas "
+                                      "yang bertanggung jawab.",
+                                      "Still open at the end of the period, oldest first, with the officer "
+                                      "responsible."),
+    "alert.flag_spikes": ("Lonjakan laporan bertanda: {count}", "Spikes in flagged reports: {count}"),
+    "alert.flag_spikes.help": ("Laporan bertanda naik nyata dibanding periode sebelumnya (z Poisson > 3): "
+                               "tanda laporan formalitas, salin-tempel atau GPS bermasalah.",
+                               "Flagged reports rose clearly against the previous period (Poisson z > 3): a sign "
+                               "of formality reports, copy-paste or GPS problems."),
+    "alert.submission_dips": ("Dugaan gangguan server: {count} hari", "Suspected server outages: {count} days"),
+    "alert.submission_dips.help": ("Hari dengan laporan terkirim kurang dari seperempat biasanya (median hari "
+                                   "yang sama dalam 8 minggu sebelumnya).",
+                                   "Days with under a quarter of the usual submissions (median of the same weekday "
+                                   "over the 8 weeks before)."),
+    "alert.col.name": ("Nama", "Name"),
+    "alert.col.polsek": ("Polsek", "Polsek"),
+    "alert.col.officers": ("Bhabinkamtibmas", "Bhabinkamtibmas"),
+    "alert.col.officer": ("Petugas", "Officer"),
+    "alert.col.households": ("Rumah tangga", "Households"),
+    "alert.col.last_dds": ("DDS terakhir", "Last DDS"),
+    "alert.col.days_since_dds": ("Hari sejak DDS", "Days since DDS"),
+    "alert.col.nrp": ("NRP", "NRP"),
+    "alert.col.rank": ("Pangkat", "Rank"),
+    "alert.col.last_report": ("Laporan terakhir", "Last report"),
+    "alert.col.days_silent": ("Hari tanpa laporan", "Days silent"),
+    "alert.col.complaint_id": ("No. pengaduan", "Complaint no."),
+    "alert.col.village": ("Desa", "Village"),
+    "alert.col.category": ("Kategori", "Category"),
+    "alert.col.channel": ("Saluran", "Channel"),
+    "alert.col.created": ("Dibuat", "Created"),
+    "alert.col.age_days": ("Umur (hari)", "Age (days)"),
+    "alert.col.flagged_reports": ("Bertanda (periode ini)", "Flagged (this period)"),
+    "alert.col.flagged_reports_previous": ("Bertanda (sebelumnya)", "Flagged (before)"),
+    "alert.col.reports": ("Laporan", "Reports"),
+    "alert.col.change_z": ("Perubahan z", "Change z"),
+    "alert.col.day": ("Tanggal", "Date"),
+    "alert.col.submissions": ("Laporan terkirim", "Reports sent"),
+    "alert.col.usual": ("Biasanya", "Usual"),
+    "briefing.button": ("Unduh bahan briefing (siap cetak A4)", "Download briefing pack (prints on A4)"),
+    "briefing.button_help": ("Satu berkas HTML: angka utama, peringatan, peringkat dan peta cakupan. Bisa dibuka "
+                             "tanpa internet dan dicetak (Ctrl+P) di kertas A4.",
+                             "One HTML file: headline numbers, alerts, rankings and the coverage map. Opens "
+                             "offline and prints (Ctrl+P) on A4."),
+    "briefing.title": ("Bahan Briefing Binmas", "Binmas Briefing Pack"),
+    "briefing.generated": ("Dibuat {when}", "Generated {when}"),
+    "briefing.kpis": ("Angka utama", "Headline numbers"),
+    "briefing.alerts": ("Perlu tindakan minggu ini", "Needs action this week"),
+    "briefing.rankings": ("Peringkat", "Ranking"),
+    "briefing.map": ("Peta cakupan DDS", "DDS coverage map"),
+    "briefing.previous": ("sebelumnya {value}", "previously {value}"),
+    "briefing.more": ("… dan {count} lainnya (lihat dasbor)", "… and {count} more (see the dashboard)"),
+    "briefing.footer": (
+        "Sumber: Binmas Online System (BOS V2). Definisi setiap angka: dokumen «Definisi angka» di dasbor. "
+        "Batas desa: cahyadsn/wilayah_boundaries (MIT).",
+        "Source: Binmas Online System (BOS V2). What each number means: the «Definitions» page of the dashboard. "
+        "Village boundaries: cahyadsn/wilayah_boundaries (MIT).",
+    ),
+    "map.title": ("Peta Cakupan DDS", "DDS Coverage Map"),
+    "map.layer": ("Lapisan", "Layer"),
+    "map.layer.coverage": ("Cakupan", "Coverage"),
+    "map.layer.density": ("Kepadatan DDS", "DDS density"),
+    "map.basemap": ("Peta dasar (perlu internet)", "Basemap (needs internet)"),
+    "map.basemap_help": ("Tanpa internet peta dasar tidak tampil, tetapi batas desa tetap tergambar.",
+                         "Without internet the basemap stays blank, but village boundaries are still drawn."),
+    "map.hint": ("Klik desa untuk membuka satuannya; di tingkat Polsek, klik untuk melihat desa.",
+                 "Click a village to open its unit; at Polsek level, click to see the village."),
+    "map.pick_village": ("Atau pilih desa", "Or pick a village"),
+    "map.tooltip": ("{village}\n{polsek}\nBhabinkamtibmas: {officers}\nRumah tangga: {households}\n"
+                    "Dikunjungi: {visited}\nCakupan: {coverage}\nDDS terakhir: {last_visit}",
+                    "{village}\n{polsek}\nBhabinkamtibmas: {officers}\nHouseholds: {households}\n"
+                    "Visited: {visited}\nCoverage: {coverage}\nLast DDS: {last_visit}"),
+    "map.density_tooltip": ("{village}\n{polsek}\nKunjungan DDS: {visits}",
+                            "{village}\n{polsek}\nDDS visits: {visits}"),
+    "map.unknown": ("tidak diketahui", "unknown"),
+    "map.no_visit": ("0% (belum ada kunjungan)", "0% (no visit)"),
+    "map.blind_spot": ("titik buta (tanpa DDS 30 hari)", "blind spot (no DDS in 30 days)"),
+    "map.never": ("belum pernah", "never"),
+    "map.no_officer": ("belum ada petugas", "no officer assigned"),
+    "map.of_households": ("dari {households} rumah tangga", "of {households} households"),
+    "map.officers_line": ("Bhabinkamtibmas: {officers}", "Bhabinkamtibmas: {officers}"),
+    "map.table": ("Desa, terburuk lebih dulu", "Villages, worst first"),
+    "map.col.name": ("Desa", "Village"),
+    "map.col.polsek": ("Polsek", "Polsek"),
+    "map.col.officers": ("Bhabinkamtibmas", "Bhabinkamtibmas"),
+    "map.col.households": ("Rumah tangga", "Households"),
+    "map.col.households_visited": ("Rumah tangga dikunjungi", "Households visited"),
+    "map.col.coverage": ("Cakupan", "Coverage"),
+    "map.col.coverage_pct": ("Cakupan", "Coverage"),
+    "map.col.dds_visits": ("Kunjungan DDS", "DDS visits"),
+    "map.col.last_dds": ("DDS terakhir", "Last DDS"),
+    "map.col.last_dds_date": ("DDS terakhir", "Last DDS"),
+    "map.col.blind_spot": ("Titik buta", "Blind spot"),
+    "nav.map": ("Peta Cakupan DDS", "DDS Coverage Map"),
     "column.activity_type": ("Jenis kegiatan", "Activity type"),
     "column.activities": ("Jumlah laporan", "Reports"),
     "footer.window": ("Data: {first} – {last} · impor terakhir {imported}",
@@ -85,9 +250,28 @@ def t(key: str, **values) -> str:
 
 
 def fmt_int(value) -> str:
-    """A whole number with Indonesian (1.234) or English (1,234) grouping."""
+    """A whole number with Indonesian (1.234) or English (1,234) grouping; "–" when undefined."""
+    if pd.isna(value):
+        return "–"
     text = f"{int(value):,}"
     return text.replace(",", ".") if language() == "id" else text
+
+
+def fmt_num(value, decimals: int = 1) -> str:
+    """A number with Indonesian (1.234,5) or English (1,234.5) separators; "–" when undefined."""
+    if pd.isna(value):
+        return "–"
+    text = f"{float(value):,.{decimals}f}"
+    if language() == "id":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text
+
+
+def fmt_pct(value, decimals: int = 1, sign: bool = True) -> str:
+    """A fraction as a percentage: 0.835 -> "83,5%" ("83.5%" in English); "–" when undefined."""
+    if pd.isna(value):
+        return "–"
+    return fmt_num(float(value) * 100, decimals) + ("%" if sign else "")
 
 
 def fmt_date(value: date) -> str:

@@ -1,4 +1,4 @@
-"""Tables as users expect them: translated headers, and a CSV download of exactly what is shown."""
+"""Tables as users expect them: translated headers, readable numbers, a CSV download of what is shown."""
 
 from __future__ import annotations
 
@@ -8,10 +8,21 @@ import streamlit as st
 from components.i18n import t
 
 
-def table_with_download(frame: pd.DataFrame, headers: dict[str, str], file_name: str, key: str) -> None:
-    """Show the table with human headers and offer the same rows as CSV (UTF-8 with BOM for Excel)."""
-    shown = frame.rename(columns=headers)
-    st.dataframe(shown, hide_index=True, width="stretch")
-    st.download_button(t("table.download"), shown.to_csv(index=False).encode("utf-8-sig"),
-                       file_name=file_name, mime="text/csv", key=f"download_{key}",
-                       icon=":material/download:")
+def download_button(frame: pd.DataFrame, file_name: str, key: str) -> None:
+    """Offer the rows as CSV (UTF-8 with BOM, so Excel shows Indonesian names correctly)."""
+    st.download_button(t("table.download"), frame.to_csv(index=False).encode("utf-8-sig"), file_name=file_name,
+                       mime="text/csv", key=f"download_{key}", icon=":material/download:")
+
+
+def table_with_download(frame: pd.DataFrame, headers: dict[str, str], file_name: str, key: str,
+                        column_config: dict | None = None) -> None:
+    """Show the table with human headers and offer the same rows as CSV."""
+    shown = frame[list(headers)].rename(columns=headers)
+    config = {headers[column]: value for column, value in (column_config or {}).items()}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+    download_button(shown, file_name, key)
+
+
+def percent_column(label: str, help: str | None = None):
+    """A column of percentages (values already multiplied by 100)."""
+    return st.column_config.NumberColumn(label, format="%.1f%%", help=help)

@@ -198,3 +198,9 @@ def _covered_hours(intervals, scope: Scope, zone: str) -> np.ndarray:
                       for start, end in intervals)
         hours[index] = seconds / 3600
     return hours
+
+
+def officer_table(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """The compliance export per officer with name, rank and Polsek (unit_code = NRP, for rankings)."""
+    staff = scope_officers(conn, scope)[["nrp", "name", "rank", "unit_code"]].rename(columns={"unit_code": "polsek"})
+    return officer_compliance(conn, scope).merge(staff, on="nrp").assign(unit_code=lambda f: f["nrp"])

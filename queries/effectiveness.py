@@ -1,4 +1,8 @@
-"""Effectiveness per unit (DESIGN.md section 4, "Per unit"): crime, DDS intensity, coverage, adoption."""
+"""Per-unit measures (DESIGN.md section 4, "Per unit"): counts summed per unit, then rates from the sums.
+
+Every rate of a unit is a ratio of sums over its villages, officers or complaints, never an
+average of its children's rates, so a parent's counts are exactly the sum of its children's.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,20 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
-from queries.complaints import complaint_response
+from queries.complaints import scope_complaints
 from queries.compliance import officer_compliance, ratio, scope_officers
 from queries.coverage import capped_visited, village_coverage
-from queries.schema import crimes
+from queries.schema import crimes, units
 from queries.scope import Scope, polsek_parents, units_at_level, villages_in
 
 EFFECTIVENESS_COLUMNS = ["unit_code", "population", "households", "crimes", "crime_rate_per_10k", "crime_rank",
                          "crime_change_z", "dds_per_1k_households", "coverage", "reporting_rate",
                          "response_sla_rate", "adoption_rate", "crimes_previous"]
+# Additive counts per unit: summing them over units gives the counts of the union.
+COUNT_COLUMNS = ["villages", "population", "households", "capped_visited", "dds_visits", "blind_spots", "crimes",
+                 "crimes_previous", "officers", "expected_days", "reported_days", "on_time_days", "reports",
+                 "late_reports", "flagged_reports", "officer_dds_visits", "dds_target", "counted", "adopted",
+                 "complaints", "within_sla", "open_backlog", "backlog_old"]
 
 
 def crimes_by_village(conn: Connection, scope: Scope) -> dict[str, int]:
@@ -25,29 +34,31 @@ def crimes_by_village(conn: Connection, scope: Scope) -> dict[str, int]:
     return dict(conn.execute(query).all())
 
 
-def poisson_change_z(current: pd.Series, previous: pd.Series) -> pd.Series:
+def poisson_change_z(current, previous):
     """2 × (√current − √previous): a change of more than 3 is real; small counts do not swing it."""
-    return 2 * (np.sqrt(current.astype("float64")) - np.sqrt(previous.astype("float64")))
+    return 2 * (np.sqrt(np.asarray(current, dtype="float64")) - np.sqrt(np.asarray(previous, dtype="float64")))
 
 
-def unit_effectiveness(conn: Connection, scope: Scope, level: str = "polsek") -> pd.DataFrame:
-    """The effectiveness export: one row per unit of `level` in the scope."""
+def unit_counts(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
+    """The additive counts behind every per-unit measure, one row per unit of `level` in the scope."""
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
-    unit_codes = [code for code, _ in conn.execute(units_at_level(scope, level)).all()]
+    frame = pd.DataFrame(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
 
     villages = village_coverage(conn, scope)
     villages["unit_code"] = villages["unit_code"].map(unit_of)
     now, before = crimes_by_village(conn, scope), crimes_by_village(conn, scope.previous())
-    villages["crimes"] = villages["village_code"].map(now).fillna(0).astype("int64")
-    villages["crimes_previous"] = villages["village_code"].map(before).fillna(0).astype("int64")
+    villages["crimes"] = villages["village_code"].map(now).fillna(0)
+    villages["crimes_previous"] = villages["village_code"].map(before).fillna(0)
     villages["capped_visited"] = capped_visited(villages)
     by_village = villages.groupby("unit_code").agg(
+        villages=("village_code", "count"),
         population=("population", lambda s: s.sum(min_count=1)),
         households=("households", lambda s: s.sum(min_count=1)),
+        capped_visited=("capped_visited", "sum"),
+        dds_visits=("dds_visits", "sum"),
+        blind_spots=("blind_spot", "sum"),
         crimes=("crimes", "sum"),
         crimes_previous=("crimes_previous", "sum"),
-        dds_visits=("dds_visits", "sum"),
-        capped_visited=("capped_visited", "sum"),
     )
 
     officers = officer_compliance(conn, scope).merge(scope_officers(conn, scope)[["nrp", "unit_code"]], on="nrp")
@@ -55,24 +66,62 @@ def unit_effectiveness(conn: Connection, scope: Scope, level: str = "polsek") ->
     officers["counted"] = officers["expected_days"] > 0
     officers["adopted"] = officers["counted"] & (officers["reports"] > 0)
     by_officer = officers.groupby("unit_code").agg(
-        expected_days=("expected_days", "sum"), reported_days=("reported_days", "sum"),
-        counted=("counted", "sum"), adopted=("adopted", "sum"))
+        officers=("nrp", "count"), expected_days=("expected_days", "sum"), reported_days=("reported_days", "sum"),
+        on_time_days=("on_time_days", "sum"), reports=("reports", "sum"), late_reports=("late_reports", "sum"),
+        flagged_reports=("flagged_reports", "sum"), officer_dds_visits=("dds_visits", "sum"),
+        dds_target=("dds_target", "sum"), counted=("counted", "sum"), adopted=("adopted", "sum"))
 
-    sla = complaint_response(conn, scope, level).set_index("unit_code")["response_sla_rate"]
+    complaints = scope_complaints(conn, scope)
+    complaints["unit_code"] = complaints["polsek_code"].map(unit_of)
+    complaints["counted"] = complaints["in_window"]
+    complaints["sla_met"] = complaints["in_window"] & complaints["within_sla"]
+    by_complaint = complaints.groupby("unit_code").agg(
+        complaints=("counted", "sum"), within_sla=("sla_met", "sum"), open_backlog=("open_at_end", "sum"),
+        backlog_old=("old_at_end", "sum"))
 
-    frame = pd.DataFrame({"unit_code": unit_codes}).set_index("unit_code")
-    frame = frame.join(by_village).join(by_officer).join(sla).reset_index()
-    for column in ("crimes", "crimes_previous", "dds_visits", "expected_days", "reported_days", "counted", "adopted"):
+    frame = frame.set_index("unit_code").join(by_village).join(by_officer).join(by_complaint).reset_index()
+    for column in COUNT_COLUMNS:
+        if column in ("population", "households", "capped_visited", "dds_target"):
+            continue
         frame[column] = frame[column].fillna(0).astype("int64")
-    frame["population"] = frame["population"].astype("Int64")
-    frame["households"] = frame["households"].astype("Int64")
+    frame["dds_target"] = frame["dds_target"].fillna(0)
+    frame["capped_visited"] = frame["capped_visited"].fillna(0)
+    return frame.astype({"population": "Int64", "households": "Int64"})
+
+
+def with_rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """Add every per-unit rate to a frame of unit counts (rank among the frame's rows)."""
+    frame = counts.copy()
     population = frame["population"].astype("float64")
     households = frame["households"].astype("float64")
     frame["crime_rate_per_10k"] = ratio(frame["crimes"], population) * 10_000
     frame["crime_rank"] = frame["crimes"].rank(method="min", ascending=False).astype("Int64")
     frame["crime_change_z"] = poisson_change_z(frame["crimes"], frame["crimes_previous"])
     frame["dds_per_1k_households"] = ratio(frame["dds_visits"], households) * 1000
-    frame["coverage"] = ratio(frame["capped_visited"].fillna(0), households)
+    frame["coverage"] = ratio(frame["capped_visited"], households)
     frame["reporting_rate"] = ratio(frame["reported_days"], frame["expected_days"])
+    frame["reporting_rate_on_time"] = ratio(frame["on_time_days"], frame["expected_days"])
+    frame["dds_attainment"] = ratio(frame["officer_dds_visits"], frame["dds_target"])
+    frame["quality_rate"] = 1 - ratio(frame["flagged_reports"], frame["reports"])
+    frame["response_sla_rate"] = ratio(frame["within_sla"], frame["complaints"])
     frame["adoption_rate"] = ratio(frame["adopted"], frame["counted"])
-    return frame[EFFECTIVENESS_COLUMNS]
+    return frame
+
+
+def unit_effectiveness(conn: Connection, scope: Scope, level: str = "polsek") -> pd.DataFrame:
+    """The effectiveness export: one row per unit of `level` in the scope."""
+    return with_rates(unit_counts(conn, scope, level))[EFFECTIVENESS_COLUMNS]
+
+
+def scope_measures(conn: Connection, scope: Scope) -> pd.Series:
+    """Counts and rates for the scope as a whole (its unit, or every Polda together)."""
+    if scope.unit_code is None:
+        level = "polda"
+    else:
+        level = conn.execute(select(units.c.level).where(units.c.code == scope.unit_code)).scalar_one()
+    counts = unit_counts(conn, scope, level)
+    if scope.unit_code is not None:
+        counts = counts[counts["unit_code"] == scope.unit_code]
+    total = counts[COUNT_COLUMNS].sum(min_count=1).to_frame().T
+    total["unit_code"] = scope.unit_code
+    return with_rates(total).iloc[0]

@@ -71,3 +71,10 @@ def activities_by_type(conn: Connection, scope: Scope) -> pd.DataFrame:
     counts = dict(conn.execute(query).all())
     return pd.DataFrame({"activity_type": list(ACTIVITY_TYPES),
                          "activities": [int(counts.get(kind, 0)) for kind in ACTIVITY_TYPES]})
+
+
+def unit_timezone(conn: Connection, unit_code: str | None) -> str:
+    """The time zone of a unit's villages (WIB for the national scope)."""
+    if unit_code is None:
+        return "Asia/Jakarta"
+    return conn.execute(select(units.c.timezone).where(units.c.code == unit_code)).scalar() or "Asia/Jakarta"

@@ -176,6 +176,7 @@ class Officer:
     active_from: date | None = None
     active_to: date | None = None
     gap: tuple[date, date] | None = None  # sporadic reporters: a stretch with no reports
+    lapse_from: date | None = None  # a diligent officer who starts copy-pasting in the last weeks
     clock_wrong: bool = False
     households: dict[str, np.ndarray] = field(default_factory=dict)  # formality: the few they "visit"
 
@@ -264,6 +265,9 @@ class SampleGenerator:
                     self.assignments.append({"nrp": officer.nrp, "village_code": village.code,
                                              "start_date": ASSIGNMENT_START, "end_date": None})
         self._reassignments(serials)
+        diligent = [o for o in self.officers if o.profile == "diligent" and o.unit_code.startswith("PS-35.21")]
+        for index in self.rng.choice(len(diligent), size=3, replace=False):
+            diligent[index].lapse_from = END - timedelta(days=34)  # a flagged-report spike in Ngawi
         for officer in self.officers:
             self.leave[officer.nrp] = self._leave_periods()
 
@@ -277,7 +281,7 @@ class SampleGenerator:
                           profile=profile, zone=zone)
         if profile == "sporadic":
             if self.rng.random() < 0.5:
-                officer.gap = (END - timedelta(days=int(self.rng.integers(9, 22))), END)
+                officer.gap = (END - timedelta(days=int(self.rng.integers(9, 45))), END)
             else:
                 start = START + timedelta(days=int(self.rng.integers(30, 300)))
                 officer.gap = (start, start + timedelta(days=int(self.rng.integers(10, 40))))
@@ -384,8 +388,10 @@ class SampleGenerator:
                 if officer.profile == "late" and (backlog_until is None or day > backlog_until.date()):
                     backlog_until = datetime.combine(day, datetime.min.time()) + timedelta(
                         days=r.randrange(2, 5), hours=r.randrange(19, 23))
+                formal = self._formal(officer, day)
                 for seq, (kind, minute) in enumerate(zip(kinds, minutes), start=1):
-                    village = villages[r.choice(covered)]
+                    # Formality reporters "visit" only the village nearest the office; the other is neglected.
+                    village = villages[covered[0] if formal and kind == "dds" else r.choice(covered)]
                     local_at = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minute,
                                                                                       seconds=r.randrange(60))
                     rows.append(self._activity(officer, village, kind, local_at, seq, backlog_until, outages,
@@ -414,8 +420,9 @@ class SampleGenerator:
         household = ""
         narrative = self._narrative(kind, village, local_at)
         photo = self._hash(f"{self.seed}-{report_id}") if r.random() < 0.92 else ""
+        formal = self._formal(officer, local_at.date())
         if kind == "dds":
-            if officer.profile == "formality":
+            if formal:
                 if village.code not in officer.households:
                     size = village.households or 250
                     officer.households[village.code] = r.sample(range(size), k=min(size, 7))
@@ -423,7 +430,7 @@ class SampleGenerator:
             else:
                 number = r.randrange(village.households or 250)
             household = f"{village.code.replace('.', '')}-{number + 1:04d}"
-        if officer.profile == "formality":
+        if formal:
             narrative = r.choice(FORMALITY_TEXTS).format(rt=f"{r.randrange(1, 12):02d}", rw=f"{r.randrange(1, 6):02d}")
             photo = r.choice(pool) if r.random() < 0.8 else photo
             where = r.random()
@@ -449,6 +456,11 @@ class SampleGenerator:
             "narrative": narrative,
             "photo_sha256": photo,
         }
+
+    @staticmethod
+    def _formal(officer: Officer, day: date) -> bool:
+        """Whether the officer reports "as a formality" on that day."""
+        return officer.profile == "formality" or officer.lapse_from is not None and day >= officer.lapse_from
 
     def _format_time(self, local: datetime, village: Village, utc: datetime, which: str) -> str:
         """Cirebon with offsets, Ngawi naive local, HSU mixed; some submissions in UTC ("Z")."""
@@ -513,7 +525,7 @@ class SampleGenerator:
                     responded = created + timedelta(hours=float(self.rng.lognormal(np.log(median), 1.2)))
                     if responded.date() <= END:
                         row["first_response_at"] = f"{responded:%Y-%m-%dT%H:%M:%S}"
-                        if self.rng.random() < 0.8:
+                        if self.rng.random() < 0.9:
                             resolved = responded + timedelta(hours=float(self.rng.lognormal(np.log(40), 1.0)))
                             if resolved.date() <= END:
                                 row["resolved_at"] = f"{resolved:%Y-%m-%dT%H:%M:%S}"

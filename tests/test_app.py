@@ -42,16 +42,21 @@ def test_every_page_renders_without_error(sample_sqlite_url, monkeypatch, page):
     assert not at.error
 
 
+def counts_caption(at: AppTest) -> str:
+    return next(c.value for c in at.caption if "Bhabinkamtibmas" in c.value)
+
+
+def dotted(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
 def test_overview_counts_are_the_query_results(sample_sqlite_url, sample_engine, monkeypatch):
     at = new_app(sample_sqlite_url, monkeypatch).run()
     with sample_engine.connect() as conn:
         expected = scope_counts(conn, default_scope(sample_engine))
-    assert metric_values(at) == {
-        "Bhabinkamtibmas": f"{expected['officers']:,}".replace(",", "."),
-        "Desa/kelurahan": f"{expected['villages']:,}".replace(",", "."),
-        "Laporan kegiatan": f"{expected['activities']:,}".replace(",", "."),
-        "Pengaduan masyarakat": f"{expected['complaints']:,}".replace(",", "."),
-    }
+    assert counts_caption(at) == (
+        f"{dotted(expected['officers'])} Bhabinkamtibmas · {dotted(expected['villages'])} desa/kelurahan · "
+        f"{dotted(expected['activities'])} laporan kegiatan · {dotted(expected['complaints'])} pengaduan dalam periode")
     assert expected["villages"] == 458
 
 
@@ -63,11 +68,25 @@ def test_picking_a_polres_narrows_the_scope(sample_sqlite_url, sample_engine, mo
     assert [box.key for box in at.sidebar.selectbox] == ["pick_polda", "pick_polres", "pick_polsek"]
     with sample_engine.connect() as conn:
         expected = scope_counts(conn, default_scope(sample_engine, "PR-35.21"))
-    assert metric_values(at)["Desa/kelurahan"] == "217"
-    assert metric_values(at)["Laporan kegiatan"] == f"{expected['activities']:,}".replace(",", ".")
+    assert f"{dotted(expected['activities'])} laporan kegiatan" in counts_caption(at)
+    assert "217 desa/kelurahan" in counts_caption(at)
+    assert at.query_params["unit"] == "PR-35.21"  # the address bar holds the scope, for sharing
     # Back to "all Polres": the Polda becomes the scope again.
     at.sidebar.selectbox(key="pick_polres").select("").run()
     assert at.session_state["unit"] == "PD-35"
+
+
+def test_a_shared_link_opens_its_scope(sample_sqlite_url, monkeypatch):
+    at = new_app(sample_sqlite_url, monkeypatch)
+    at.query_params.update({"unit": "PS-35.21.07", "start": "2022-03-01", "end": "2022-03-31"})
+    at.run()
+    assert at.session_state["unit"] == "PS-35.21.07"
+    assert at.sidebar.date_input(key="window").value == (date(2022, 3, 1), date(2022, 3, 31))
+    at = new_app(sample_sqlite_url, monkeypatch)
+    at.query_params.update({"unit": "PS-NOPE", "start": "1999-01-01", "end": "2022-03-31"})
+    at.run()
+    assert at.session_state.get("unit") is None and not at.exception
+    assert at.sidebar.date_input(key="window").value == (date(2022, 4, 16), date(2022, 5, 15))
 
 
 def test_default_window_is_the_last_30_days_with_data(sample_sqlite_url, sample_engine, monkeypatch):
@@ -80,8 +99,9 @@ def test_default_window_is_the_last_30_days_with_data(sample_sqlite_url, sample_
 def test_language_switch_changes_labels(sample_sqlite_url, monkeypatch):
     at = new_app(sample_sqlite_url, monkeypatch).run()
     at.sidebar.radio(key="lang").set_value("en").run()
-    assert "Activity reports" in metric_values(at)
+    assert "Reporting rate" in metric_values(at)
     assert at.title[0].value == "Overview"
+    assert "activity reports" in counts_caption(at)
 
 
 def test_window_without_activities_shows_an_empty_state(sample_sqlite_url, monkeypatch):
@@ -89,7 +109,7 @@ def test_window_without_activities_shows_an_empty_state(sample_sqlite_url, monke
     at.session_state["window"] = (date(2020, 6, 1), date(2020, 6, 30))  # crimes only, before BOS V2
     at.run()
     assert not at.exception
-    assert metric_values(at)["Laporan kegiatan"] == "0"
+    assert "0 laporan kegiatan" in counts_caption(at)
     assert any("Tidak ada kegiatan" in info.value for info in at.info)
 
 

@@ -1,0 +1,52 @@
+"""Alerts that need action this week, each with its list and a download."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.i18n import fmt_date, fmt_int, t
+from components.tables import table_with_download
+
+# kind -> (columns shown, in order)
+ALERT_COLUMNS = {
+    "blind_spots": ["name", "polsek", "officers", "households", "last_dds", "days_since_dds"],
+    "silent_officers": ["name", "nrp", "rank", "polsek", "last_report", "days_silent"],
+    "overdue_complaints": ["complaint_id", "village", "polsek", "officer", "category", "channel", "created",
+                           "age_days"],
+    "flag_spikes": ["name", "flagged_reports", "flagged_reports_previous", "reports", "change_z"],
+    "submission_dips": ["day", "submissions", "usual"],
+}
+
+
+def displayable(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The alert's rows with dates and ages written out for people."""
+    frame = frame.copy()
+    if kind == "blind_spots":
+        frame["last_dds"] = [fmt_date(d) if pd.notna(d) else t("map.never") for d in frame["last_dds_date"]]
+        frame["officers"] = frame["officers"].fillna(t("map.no_officer"))
+    elif kind == "silent_officers":
+        frame["last_report"] = [fmt_date(d) if pd.notna(d) else t("map.never") for d in frame["last_report_date"]]
+    elif kind == "overdue_complaints":
+        frame["created"] = [fmt_date(d.date()) for d in frame["created_at"]]
+        frame["age_days"] = frame["age_days_at_end"].round(1)
+    elif kind == "flag_spikes":
+        frame["change_z"] = frame["change_z"].round(1)
+    elif kind == "submission_dips":
+        frame["day"] = [fmt_date(d) for d in frame["date"]]
+    return frame[ALERT_COLUMNS[kind]]
+
+
+def alert_sections(alerts: dict[str, pd.DataFrame]) -> None:
+    """One expander per kind of alert, its count in the title; empty kinds say all is well."""
+    for kind, frame in alerts.items():
+        count = len(frame)
+        icon = ":material/warning:" if count else ":material/check_circle:"
+        with st.expander(t(f"alert.{kind}", count=fmt_int(count)), expanded=False, icon=icon):
+            st.caption(t(f"alert.{kind}.help"))
+            if count == 0:
+                st.success(t("alert.none"))
+                continue
+            shown = displayable(kind, frame)
+            table_with_download(shown, {c: t(f"alert.col.{c}") for c in shown.columns}, f"{kind}.csv",
+                                key=f"alert_{kind}")

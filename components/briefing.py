@@ -1,0 +1,108 @@
+"""The briefing pack: one self-contained HTML file (KPIs, alerts, rankings, coverage map) that prints on A4."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from components import data
+from components.alerts import displayable
+from components.filters import scope_label, unit_name
+from components.i18n import fmt_date, fmt_int, language, t
+from components.kpis import kpi_change, kpi_value
+from components.maps import BLIND_SPOT_LINE, coverage_svg, legend_entries
+from components.rankings import OFFICER_COLUMNS, RATE_COLUMNS, UNIT_COLUMNS
+from queries.briefing import best_and_worst
+from queries.scope import Scope
+from queries.timeutil import zone
+
+TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                               autoescape=True, trim_blocks=True, lstrip_blocks=True)
+ALERT_ROWS = 15  # rows per alert in print; the page and the CSV downloads have them all
+
+
+def briefing_html(scope: Scope, now: datetime | None = None) -> str:
+    """Render the pack for the scope and window, in the current language."""
+    now = now or datetime.now(UTC)
+    local = now.astimezone(zone(data.unit_timezone(scope.unit_code)))
+    comparison = data.kpi_comparison(scope)
+    rankings = data.child_rankings(scope)
+    villages = data.village_map(scope)
+    bounds = data.scope_bounds(scope)
+    previous = scope.previous()
+    context = {
+        "lang": language(),
+        "title": t("briefing.title"),
+        "scope": unit_name(scope.unit_code),
+        "window": scope_label(scope),
+        "compared": t("overview.compared", start=fmt_date(previous.start), end=fmt_date(previous.end)),
+        "generated": t("briefing.generated", when=f"{fmt_date(local.date())} {local:%H.%M} {local.tzname()}"),
+        "headings": {key: t(f"briefing.{key}") for key in ("kpis", "alerts", "rankings", "map")},
+        "cards": [_card(row) for row in comparison.to_dict("records")],
+        "alerts": [_alert(kind, frame) for kind, frame in data.alerts(scope).items()],
+        "none_text": t("alert.none"),
+        "best_worst": _best_worst(rankings),
+        "ranking": _ranking(rankings),
+        "legend": legend_entries(villages),
+        "blind_spot_label": t("map.blind_spot") if villages["blind_spot"].any() else None,
+        "blind_spot_colour": BLIND_SPOT_LINE,
+        "map_svg": coverage_svg(villages, bounds) if bounds else "",
+        "footer": t("briefing.footer"),
+    }
+    return TEMPLATES.get_template("briefing.html").render(**context)
+
+
+def _card(row: dict) -> dict:
+    change = kpi_change(row["kind"], row["kpi"], row["change"])
+    good = (row["change"] > 0) == row["higher_is_better"] if pd.notna(row["change"]) and row["change"] else None
+    return {"label": t(f"kpi.{row['kpi']}"), "value": kpi_value(row["kind"], row["current"]),
+            "change": (change + " · " if change else "") + t("briefing.previous",
+                                                            value=kpi_value(row["kind"], row["previous"])),
+            "tone": "flat" if good is None else ("good" if good else "bad")}
+
+
+def _alert(kind: str, frame: pd.DataFrame) -> dict:
+    shown = displayable(kind, frame) if len(frame) else frame
+    rows = [[_cell(value) for value in row] for row in shown.head(ALERT_ROWS).itertuples(index=False)]
+    more = len(frame) - ALERT_ROWS
+    return {"title": t(f"alert.{kind}", count=fmt_int(len(frame))),
+            "headers": [t(f"alert.col.{c}") for c in shown.columns] if len(frame) else [],
+            "rows": rows, "more": t("briefing.more", count=fmt_int(more)) if more > 0 else None}
+
+
+def _best_worst(rankings: pd.DataFrame) -> dict | None:
+    summary = best_and_worst(rankings)
+    if summary.empty:
+        return None
+    rows = [[t(f"kpi.{r.kpi}"), f"{r.best} ({kpi_value(r.kind, r.best_value)})",
+             f"{r.worst} ({kpi_value(r.kind, r.worst_value)})" if r.worst_value != r.best_value
+             else t("rank.all_equal")] for r in summary.itertuples(index=False)]
+    return {"headers": [t("rank.kpi"), t("rank.best"), t("rank.worst")], "rows": rows}
+
+
+def _ranking(rankings: pd.DataFrame) -> dict | None:
+    if rankings.empty:
+        return None
+    officers = rankings["level"].iloc[0] == "officer"
+    # The page shows every column; on A4 the denominators give way to the measures.
+    columns = [c for c in (OFFICER_COLUMNS if officers else UNIT_COLUMNS) if c not in ("officers", "villages")]
+    rows = []
+    for record in rankings[columns].to_dict("records"):
+        rows.append([record["name"]] + [kpi_value("rate", record[c]) if c in RATE_COLUMNS
+                                        else kpi_value("per10k" if c in ("crime_rate_per_10k", "crime_change_z")
+                                                       else "count", record[c]) for c in columns[1:]])
+    return {"headers": [t("rank.col.officer" if officers else "rank.col.name")]
+            + [t(f"rank.col.{c}") for c in columns[1:]], "rows": rows}
+
+
+def _cell(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    if isinstance(value, float):
+        return kpi_value("per10k", value) if not value.is_integer() else fmt_int(value)
+    if isinstance(value, int):
+        return fmt_int(value)
+    return str(value)

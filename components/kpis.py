@@ -1,0 +1,45 @@
+"""KPI cards with their change against the previous equal window."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.i18n import fmt_int, fmt_num, fmt_pct, t
+
+
+def kpi_value(kind: str, value) -> str:
+    """The number as shown on a card."""
+    if kind == "rate":
+        return fmt_pct(value)
+    if kind == "per10k":
+        return fmt_num(value, 2)
+    return fmt_int(value)
+
+
+def kpi_change(kind: str, key: str, change) -> str | None:
+    """The change as shown under a card: points for rates, counts, z for crimes; None when undefined."""
+    if pd.isna(change):
+        return None
+    sign = "+" if change > 0 else ("-" if change < 0 else "±")
+    magnitude = abs(change)
+    if key == "crimes":
+        return f"{sign}{fmt_num(magnitude, 1)} z"
+    if kind == "rate":
+        return f"{sign}{fmt_num(magnitude * 100, 1)} {t('kpi.points')}"
+    return f"{sign}{fmt_int(magnitude)}"
+
+
+def kpi_cards(comparison: pd.DataFrame, per_row: int = 4) -> None:
+    """The KPI cards; arrows are coloured by whether the change is good (green) or bad (red)."""
+    rows = comparison.to_dict("records")
+    for start in range(0, len(rows), per_row):
+        for column, row in zip(st.columns(per_row), rows[start:start + per_row]):
+            column.metric(
+                t(f"kpi.{row['kpi']}"),
+                kpi_value(row["kind"], row["current"]),
+                kpi_change(row["kind"], row["kpi"], row["change"]),
+                delta_color="normal" if row["higher_is_better"] else "inverse",
+                help=t(f"kpi.{row['kpi']}.help", previous=kpi_value(row["kind"], row["previous"])),
+                border=True,
+            )

@@ -1,0 +1,142 @@
+"""What needs action this week: blind spots, silent officers, overdue complaints, flag spikes, outage-like dips."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import Connection, and_, func, or_, select
+
+from queries.complaints import scope_complaints
+from queries.coverage import village_coverage
+from queries.effectiveness import poisson_change_z
+from queries.schema import activities, assignments, leaves, officers, units, villages
+from queries.scope import Scope, officers_in, villages_in
+
+SILENT_DAYS = 7  # an officer without any report for this many days is called out
+DIP_SHARE = 0.25  # a day with under a quarter of its usual submissions looks like an outage
+DIP_MIN_USUAL = 20  # ... but only where a usual day has enough submissions to tell
+DIP_LOOKBACK_WEEKS = 8
+SPIKE_Z = 3.0  # the Poisson change z above which a rise in flagged reports is real
+
+
+def village_officers(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
+    """Officers assigned to each village of the scope on a day ("Name (NRP)")."""
+    query = (
+        select(assignments.c.village_code, officers.c.name, officers.c.nrp)
+        .join(officers, officers.c.nrp == assignments.c.nrp)
+        .where(assignments.c.village_code.in_(villages_in(scope)), assignments.c.start_date <= on_day,
+               or_(assignments.c.end_date.is_(None), assignments.c.end_date >= on_day))
+        .order_by(assignments.c.village_code, officers.c.name)
+    )
+    rows = pd.DataFrame(conn.execute(query).all(), columns=["village_code", "name", "nrp"])
+    rows["officer"] = rows["name"] + " (" + rows["nrp"] + ")"
+    return rows.groupby("village_code", as_index=False).agg(officers=("officer", "; ".join))
+
+
+def blind_spots(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Villages without DDS in the last blind-spot days of the window, longest-neglected first."""
+    frame = village_coverage(conn, scope)
+    frame = frame[frame["blind_spot"]].merge(village_officers(conn, scope, scope.end), on="village_code", how="left")
+    frame = frame.merge(_polsek_names(conn), on="unit_code", how="left")
+    frame["days_since_dds"] = pd.array([(scope.end - day).days if day is not None else None
+                                        for day in frame["last_dds_date"]], dtype="Int64")
+    frame = frame.sort_values(["days_since_dds", "village_code"], ascending=[False, True], na_position="first")
+    return frame[["village_code", "name", "polsek", "officers", "households", "last_dds_date", "days_since_dds"]]
+
+
+def silent_officers(conn: Connection, scope: Scope, min_days: int = SILENT_DAYS) -> pd.DataFrame:
+    """Officers on duty at the window's end (active, assigned, not on leave) silent for min_days or more."""
+    end = scope.end
+    on_duty = (
+        select(officers.c.nrp, officers.c.name, officers.c.rank, units.c.name.label("polsek"))
+        .join(units, units.c.code == officers.c.unit_code)
+        .where(officers.c.nrp.in_(officers_in(scope)),
+               or_(officers.c.active_from.is_(None), officers.c.active_from <= end),
+               or_(officers.c.active_to.is_(None), officers.c.active_to >= end),
+               officers.c.nrp.in_(select(assignments.c.nrp).where(
+                   assignments.c.start_date <= end, or_(assignments.c.end_date.is_(None),
+                                                        assignments.c.end_date >= end))),
+               officers.c.nrp.not_in(select(leaves.c.nrp).where(leaves.c.start_date <= end,
+                                                                leaves.c.end_date >= end)))
+    )
+    staff = pd.DataFrame(conn.execute(on_duty).all(), columns=["nrp", "name", "rank", "polsek"])
+    last = dict(conn.execute(
+        select(activities.c.nrp, func.max(activities.c.local_date))
+        .where(activities.c.nrp.in_(officers_in(scope)), activities.c.local_date <= end)
+        .group_by(activities.c.nrp)).all())
+    staff["last_report_date"] = staff["nrp"].map(last)
+    staff["days_silent"] = pd.array([(end - day).days if pd.notna(day) else None
+                                     for day in staff["last_report_date"]], dtype="Int64")
+    silent = staff[staff["days_silent"].isna() | (staff["days_silent"] >= min_days)]
+    return silent.sort_values(["days_silent", "nrp"], ascending=[False, True], na_position="first")
+
+
+def overdue_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Complaints open at the window's end and unanswered past the SLA, oldest first."""
+    frame = scope_complaints(conn, scope)
+    sla = scope.policy.complaint_response_sla_hours
+    unanswered = frame["first_response_at"].isna() | (frame["first_response_at"] >= frame["as_of"])
+    overdue = frame[frame["open_at_end"] & unanswered & (frame["age_days_at_end"] * 24 > sla)]
+    overdue = overdue.merge(_village_names(conn), on="village_code", how="left")
+    overdue = overdue.merge(_polsek_names(conn).rename(columns={"unit_code": "polsek_code"}), on="polsek_code",
+                            how="left")
+    names = dict(conn.execute(select(officers.c.nrp, officers.c.name)).all())
+    overdue["officer"] = overdue["nrp"].map(names)
+    return overdue.sort_values("created_at")[["complaint_id", "village_code", "village", "polsek", "officer",
+                                              "category", "channel", "created_at", "age_days_at_end"]]
+
+
+def flag_spikes(now: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """Units (or officers) whose flagged reports rose by a Poisson z above SPIKE_Z against the window before.
+
+    Both frames have unit_code, name (now only), flagged_reports and reports.
+    """
+    frame = now[["unit_code", "name", "flagged_reports", "reports"]].merge(
+        previous[["unit_code", "flagged_reports"]], on="unit_code", how="left", suffixes=("", "_previous"))
+    frame["flagged_reports_previous"] = frame["flagged_reports_previous"].fillna(0).astype("int64")
+    frame["change_z"] = poisson_change_z(frame["flagged_reports"], frame["flagged_reports_previous"])
+    return frame[frame["change_z"] > SPIKE_Z].sort_values("change_z", ascending=False)
+
+
+def submission_dips(conn: Connection, scope: Scope, zone: str = "Asia/Jakarta") -> pd.DataFrame:
+    """Window days whose submissions fall far below the usual for that weekday (a likely outage)."""
+    lookback = scope.start - timedelta(weeks=DIP_LOOKBACK_WEEKS)
+    counts = submissions_per_day(conn, scope, lookback, zone)
+    days = pd.DataFrame({"date": pd.date_range(lookback, scope.end).date})
+    days["submissions"] = days["date"].map(counts).fillna(0).astype("int64")
+    days["weekday"] = [day.weekday() for day in days["date"]]
+    history = days[days["date"] < scope.start]
+    usual = history.groupby("weekday")["submissions"].median()
+    window = days[days["date"] >= scope.start].copy()
+    window["usual"] = window["weekday"].map(usual)
+    dips = window[(window["usual"] >= DIP_MIN_USUAL) & (window["submissions"] < DIP_SHARE * window["usual"])]
+    return dips[["date", "submissions", "usual"]]
+
+
+def submissions_per_day(conn: Connection, scope: Scope, since, zone: str) -> dict:
+    """Reports submitted per local day (in `zone`) of the scope's villages, from `since` to the window end."""
+    hour = (func.to_char(activities.c.submitted_at, "YYYY-MM-DD HH24") if conn.dialect.name == "postgresql"
+            else func.strftime("%Y-%m-%d %H", activities.c.submitted_at)).label("hour")
+    lo = datetime.combine(since, datetime.min.time()) - timedelta(days=1)
+    hi = datetime.combine(scope.end, datetime.min.time()) + timedelta(days=2)
+    rows = conn.execute(
+        select(hour, func.count())
+        .where(and_(activities.c.village_code.in_(villages_in(scope)), activities.c.submitted_at >= lo,
+                    activities.c.submitted_at < hi))
+        .group_by(hour)).all()
+    if not rows:
+        return {}
+    frame = pd.DataFrame(rows, columns=["hour", "count"])
+    local = pd.to_datetime(frame["hour"], format="%Y-%m-%d %H").dt.tz_localize("UTC").dt.tz_convert(zone)
+    return frame.groupby(local.dt.date)["count"].sum().to_dict()
+
+
+def _polsek_names(conn: Connection) -> pd.DataFrame:
+    rows = conn.execute(select(units.c.code, units.c.name).where(units.c.level == "polsek")).all()
+    return pd.DataFrame(rows, columns=["unit_code", "polsek"])
+
+
+def _village_names(conn: Connection) -> pd.DataFrame:
+    rows = conn.execute(select(villages.c.code, villages.c.name)).all()
+    return pd.DataFrame(rows, columns=["village_code", "village"])

@@ -1,0 +1,57 @@
+"""Village shapes for maps: simplified to the scale of the scope, so a whole Polda stays light."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import shapely
+from shapely.geometry import shape
+from sqlalchemy import Connection, func, select
+
+from queries.alerts import village_officers
+from queries.coverage import village_coverage
+from queries.schema import units, villages
+from queries.scope import Scope, villages_in
+
+DETAIL = 1500  # the scope's extent divided by this is the simplification tolerance (about a pixel)
+DECIMALS = 5  # coordinates rounded to about a metre
+
+
+def scope_bounds(conn: Connection, scope: Scope) -> tuple[float, float, float, float] | None:
+    """(min_lng, min_lat, max_lng, max_lat) of the scope's villages."""
+    row = conn.execute(select(func.min(villages.c.min_lng), func.min(villages.c.min_lat),
+                              func.max(villages.c.max_lng), func.max(villages.c.max_lat))
+                       .where(villages.c.code.in_(villages_in(scope)))).one()
+    return None if row[0] is None else tuple(float(v) for v in row)
+
+
+def village_shapes(conn: Connection, scope: Scope) -> dict[str, list[list[list[list[float]]]]]:
+    """Each village's polygons as lists of rings of [lng, lat], simplified for the scope's extent."""
+    bounds = scope_bounds(conn, scope)
+    if bounds is None:
+        return {}
+    tolerance = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / DETAIL
+    rows = conn.execute(select(villages.c.code, villages.c.geometry)
+                        .where(villages.c.code.in_(villages_in(scope)), villages.c.geometry.is_not(None)))
+    shapes = {}
+    for code, geometry in rows:
+        simplified = shapely.simplify(shape(json.loads(geometry)), tolerance, preserve_topology=True)
+        parts = simplified.geoms if hasattr(simplified, "geoms") else [simplified]
+        shapes[code] = [
+            [[[round(x, DECIMALS), round(y, DECIMALS)] for x, y in ring.coords]
+             for ring in (polygon.exterior, *polygon.interiors)]
+            for polygon in parts if not polygon.is_empty
+        ]
+    return shapes
+
+
+def village_map_frame(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Per village of the scope: coverage measures, Polsek, officers on the last day, and its shapes."""
+    frame = village_coverage(conn, scope)
+    polsek = dict(conn.execute(select(units.c.code, units.c.name)).all())
+    frame["polsek"] = frame["unit_code"].map(polsek)
+    frame = frame.merge(village_officers(conn, scope, scope.end), on="village_code", how="left")
+    shapes = village_shapes(conn, scope)
+    frame["shapes"] = [shapes.get(code, []) for code in frame["village_code"]]
+    return frame
