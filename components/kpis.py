@@ -39,7 +39,8 @@ def kpi_cards(comparison: pd.DataFrame, per_row: int = 4) -> None:
                 t(f"kpi.{row['kpi']}"),
                 kpi_value(row["kind"], row["current"]),
                 kpi_change(row["kind"], row["kpi"], row["change"]),
-                delta_color="normal" if row["higher_is_better"] else "inverse",
+                # No change gets no green or red: it is neither good nor bad news.
+                delta_color="off" if row["change"] == 0 else ("normal" if row["higher_is_better"] else "inverse"),
                 help=t(f"kpi.{row['kpi']}.help", previous=kpi_value(row["kind"], row["previous"])),
                 border=True,
             )
