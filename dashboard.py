@@ -17,6 +17,9 @@ pages = [
     st.Page("app_pages/ringkasan.py", title=t("nav.overview"), icon=":material/dashboard:", url_path="ringkasan",
             default=True),
     st.Page("app_pages/peta.py", title=t("nav.map"), icon=":material/map:", url_path="peta"),
+    st.Page("app_pages/kepatuhan.py", title=t("nav.compliance"), icon=":material/fact_check:", url_path="kepatuhan"),
+    st.Page("app_pages/rapor.py", title=t("nav.scorecard"), icon=":material/badge:", url_path="rapor"),
+    st.Page("app_pages/kualitas.py", title=t("nav.quality"), icon=":material/rule:", url_path="kualitas"),
     st.Page("app_pages/definisi.py", title=t("nav.definitions"), icon=":material/menu_book:", url_path="definisi"),
 ]
 page = st.navigation(pages)

@@ -9,7 +9,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from queries import alerts as queries_alerts
-from queries import briefing, compliance, effectiveness, geo, overview
+from queries import briefing, compliance, effectiveness, geo, officers, overview, quality, scorecards
 from queries.db import make_engine, resolve_url
 from queries.scope import Scope
 
@@ -124,3 +124,50 @@ def scope_bounds(scope: Scope):
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def unit_timezone(unit_code: str | None) -> str:
     return run(overview.unit_timezone, unit_code)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def compliance_list(scope: Scope) -> pd.DataFrame:
+    return run(officers.compliance_list, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def calendar(scope: Scope) -> pd.DataFrame:
+    return run(officers.calendar, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def submission_delays(scope: Scope):
+    return run(officers.submission_delays, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def officer_search(scope: Scope, text: str) -> pd.DataFrame:
+    return run(officers.officer_search, scope, text)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def scorecard(scope: Scope, nrp: str) -> dict:
+    """Everything the officer's scorecard shows, for the officer within the scope."""
+    return run(scorecards.scorecard, scope, nrp)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def quality_views(scope: Scope) -> dict[str, pd.DataFrame]:
+    """Every list of the data-quality page."""
+    child = briefing.partition_level(scope_level(scope))
+    return {
+        "trend": run(quality.flag_trend, scope, "week"),
+        "by_unit": run(quality.flags_by_unit, scope, child),
+        "narratives": run(quality.narrative_clusters, scope),
+        "photos": run(quality.reused_photos, scope),
+        "gps_outside": run(quality.flagged_points, scope, "gps_outside"),
+        "travel": run(quality.travel_pairs, scope),
+        "dips": run(queries_alerts.submission_dips, scope),
+        "outages": run(overview.recorded_outages, scope),
+    }
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def flagged_reports(scope: Scope) -> pd.DataFrame:
+    return run(quality.flagged_reports, scope)

@@ -107,15 +107,19 @@ class CompactDeck(pdk.Deck):
         return json.dumps(json.loads(super().to_json()), separators=(",", ":"), ensure_ascii=False)
 
 
-def view_for(bounds) -> pdk.ViewState:
-    """A view that fits the bounds in a map about 700 pixels wide."""
+def view_for(bounds, width: int = 700, height: int = 500) -> pdk.ViewState:
+    """A view that fits the bounds in a map of about width × height pixels."""
     min_lng, min_lat, max_lng, max_lat = bounds
-    extent = max(max_lng - min_lng, (max_lat - min_lat) * 1.4, 0.005)
-    zoom = max(3.0, min(15.0, math.log2(700 * 360 / (256 * extent)) - 1.0))
+    # deck.gl draws the world 512 px wide at zoom 0; near the equator a degree of latitude is as long as one of
+    # longitude, so both spans can be compared directly.
+    zoom_x = math.log2(width * 360 / (512 * max(max_lng - min_lng, 0.002)))
+    zoom_y = math.log2(height * 360 / (512 * max(max_lat - min_lat, 0.002)))
+    zoom = max(3.0, min(15.0, min(zoom_x, zoom_y) - 0.2))
     return pdk.ViewState(longitude=(min_lng + max_lng) / 2, latitude=(min_lat + max_lat) / 2, zoom=zoom)
 
 
-def coverage_deck(frame: pd.DataFrame, bounds, density: bool, basemap: bool) -> pdk.Deck:
+def coverage_deck(frame: pd.DataFrame, bounds, density: bool, basemap: bool,
+                  size: tuple[int, int] = (700, 560)) -> pdk.Deck:
     """Village polygons coloured by coverage (blind spots outlined), or DDS density points."""
     # Line widths are given as minimum pixels: pydeck would read a units string such as "pixels" as a column.
     records = polygon_records(frame)
@@ -131,7 +135,7 @@ def coverage_deck(frame: pd.DataFrame, bounds, density: bool, basemap: bool) -> 
         tooltip = {"text": t("map.density_tooltip")}
         layers.append(pdk.Layer("ScatterplotLayer", id="density", data=density_records(frame), get_position="position",
                                 get_radius="radius", get_fill_color=[*DENSITY_COLOUR, 170], pickable=True))
-    return CompactDeck(layers=layers, initial_view_state=view_for(bounds), tooltip=tooltip,
+    return CompactDeck(layers=layers, initial_view_state=view_for(bounds, *size), tooltip=tooltip,
                     map_provider="carto" if basemap else None, map_style="light" if basemap else None)
 
 

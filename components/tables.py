@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +14,16 @@ def download_button(frame: pd.DataFrame, file_name: str, key: str) -> None:
     """Offer the rows as CSV (UTF-8 with BOM, so Excel shows Indonesian names correctly)."""
     st.download_button(t("table.download"), frame.to_csv(index=False).encode("utf-8-sig"), file_name=file_name,
                        mime="text/csv", key=f"download_{key}", icon=":material/download:")
+
+
+def excel_button(frame: pd.DataFrame, file_name: str, key: str, sheet: str = "Data") -> None:
+    """Offer the rows as an Excel workbook (one sheet)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name=sheet[:31])
+    st.download_button(t("table.download_excel"), buffer.getvalue(), file_name=file_name, key=f"download_{key}",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/table_view:")
 
 
 def table_with_download(frame: pd.DataFrame, headers: dict[str, str], file_name: str, key: str,

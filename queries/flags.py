@@ -6,6 +6,8 @@ use these expressions with the caller's policy, so a changed threshold needs no 
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import ColumnElement, and_, false, func, or_
 
 from queries.policy import Policy
@@ -53,3 +55,11 @@ def any_flag_expression(policy: Policy, table=activities) -> ColumnElement[bool]
 def stored_flag_values(policy: Policy) -> dict[str, ColumnElement[bool]]:
     """SET clause that refreshes the stored flag_* columns from the measures."""
     return {f"flag_{name}": expr for name, expr in flag_expressions(policy).items()}
+
+
+def with_flag_list(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cast the seven flag columns to booleans and add `flags`, the raised ones joined by ";"."""
+    frame[list(FLAG_NAMES)] = frame[list(FLAG_NAMES)].astype(bool)
+    names = np.array(FLAG_NAMES)
+    frame["flags"] = [";".join(names[raised]) for raised in frame[list(FLAG_NAMES)].to_numpy()]
+    return frame

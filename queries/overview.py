@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import Connection, case, func, select
 
-from queries.schema import ACTIVITY_TYPES, LEVEL_ORDER, activities, complaints, crimes, import_batches, units
+from queries.schema import ACTIVITY_TYPES, LEVEL_ORDER, activities, complaints, crimes, import_batches, outages, units
 from queries.scope import Scope, officers_in, villages_in
 
 
@@ -78,3 +78,16 @@ def unit_timezone(conn: Connection, unit_code: str | None) -> str:
     if unit_code is None:
         return "Asia/Jakarta"
     return conn.execute(select(units.c.timezone).where(units.c.code == unit_code)).scalar() or "Asia/Jakarta"
+
+
+def recorded_outages(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Outages recorded in the export that overlap the window (everywhere, or a unit above or in the scope)."""
+    lo = datetime.combine(scope.start, datetime.min.time()) - timedelta(days=1)
+    hi = datetime.combine(scope.end, datetime.min.time()) + timedelta(days=2)
+    names = dict(conn.execute(select(units.c.code, units.c.name)).all())
+    rows = conn.execute(select(outages.c.unit_code, outages.c.start_at, outages.c.end_at, outages.c.note)
+                        .where(outages.c.start_at < hi, outages.c.end_at > lo).order_by(outages.c.start_at)).all()
+    frame = pd.DataFrame(rows, columns=["unit_code", "start_at", "end_at", "note"])
+    frame["unit"] = frame["unit_code"].map(names)
+    frame["hours"] = (pd.to_datetime(frame["end_at"]) - pd.to_datetime(frame["start_at"])).dt.total_seconds() / 3600
+    return frame

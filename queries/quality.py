@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-from sqlalchemy import Connection, select
+from datetime import datetime, timedelta
 
-from queries.flags import FLAG_NAMES, flag_expressions
-from queries.schema import activities
-from queries.scope import Scope, villages_in
+import pandas as pd
+from sqlalchemy import Connection, case, func, or_, select
+
+from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
+from queries.schema import activities, officers, villages
+from queries.scope import Scope, polsek_parents, units_at_level, villages_in
+from queries.timeutil import local_times
 
 ACTIVITY_COLUMNS = ["report_id", "nrp", "village_code", "activity_type", "local_date", "activity_at", "submitted_at"]
 
@@ -24,7 +26,159 @@ def activity_flags(conn: Connection, scope: Scope) -> pd.DataFrame:
         .order_by(activities.c.report_id)
     )
     frame = pd.DataFrame(conn.execute(query).all(), columns=ACTIVITY_COLUMNS + list(FLAG_NAMES))
-    frame[list(FLAG_NAMES)] = frame[list(FLAG_NAMES)].astype(bool)
-    names = np.array(FLAG_NAMES)
-    frame["flags"] = [";".join(names[raised]) for raised in frame[list(FLAG_NAMES)].to_numpy()]
+    return with_flag_list(frame)
+
+
+def _flag_sums(policy):
+    """SUM(CASE WHEN flag THEN 1 ELSE 0 END) for every flag, labelled by flag name, plus the report count."""
+    expressions = flag_expressions(policy)
+    return [func.count().label("reports"),
+            *(func.sum(case((expr, 1), else_=0)).label(name) for name, expr in expressions.items())]
+
+
+def _in_window(scope: Scope):
+    return (activities.c.village_code.in_(villages_in(scope)), activities.c.local_date.between(scope.start, scope.end))
+
+
+def flag_trend(conn: Connection, scope: Scope, freq: str = "week") -> pd.DataFrame:
+    """Reports and each flag's count per day, week or month of the window."""
+    from queries.timeseries import period_start, sql_period
+
+    period = sql_period(conn, activities.c.local_date, freq).label("period")
+    rows = conn.execute(select(period, *_flag_sums(scope.policy)).where(*_in_window(scope)).group_by(period)).all()
+    frame = pd.DataFrame(rows, columns=["period", "reports", *FLAG_NAMES])
+    frame["period"] = period_start(frame["period"], "day")
+    return frame.astype({col: "int64" for col in ["reports", *FLAG_NAMES]}).sort_values("period", ignore_index=True)
+
+
+def flags_by_unit(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
+    """Reports and each flag's count per unit of `level` in the scope."""
+    rows = conn.execute(select(activities.c.village_code, *_flag_sums(scope.policy)).where(*_in_window(scope))
+                        .group_by(activities.c.village_code)).all()
+    frame = pd.DataFrame(rows, columns=["village_code", "reports", *FLAG_NAMES])
+    polsek = dict(conn.execute(select(villages.c.code, villages.c.unit_code)).all())
+    unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
+    frame["unit_code"] = frame["village_code"].map(polsek).map(unit_of)
+    units_frame = pd.DataFrame(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
+    totals = frame.groupby("unit_code")[["reports", *FLAG_NAMES]].sum()
+    merged = units_frame.set_index("unit_code").join(totals).fillna(0).reset_index()
+    return merged.astype({col: "int64" for col in ["reports", *FLAG_NAMES]})
+
+
+def narrative_clusters(conn: Connection, scope: Scope, min_reports: int = 2) -> pd.DataFrame:
+    """Groups of reports with the same normalised narrative in the window: how many, by how many officers."""
+    query = (
+        select(activities.c.narrative_key, func.count().label("reports"),
+               func.count(func.distinct(activities.c.nrp)).label("officers"),
+               func.min(activities.c.local_date).label("first_date"),
+               func.max(activities.c.local_date).label("last_date"), func.min(activities.c.narrative).label("example"))
+        .where(*_in_window(scope), activities.c.narrative_key.is_not(None))
+        .group_by(activities.c.narrative_key).having(func.count() >= min_reports)
+        .order_by(func.count().desc(), activities.c.narrative_key)
+    )
+    frame = pd.DataFrame(conn.execute(query).all(),
+                         columns=["narrative_key", "reports", "officers", "first_date", "last_date", "example"])
+    return frame.merge(_officer_names_by(conn, scope, activities.c.narrative_key, frame["narrative_key"]),
+                       on="narrative_key", how="left")
+
+
+def reused_photos(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Photos sent with reports of two or more officers in the window."""
+    query = (
+        select(activities.c.photo_sha256, func.count().label("reports"),
+               func.count(func.distinct(activities.c.nrp)).label("officers"),
+               func.min(activities.c.local_date).label("first_date"),
+               func.max(activities.c.local_date).label("last_date"))
+        .where(*_in_window(scope), activities.c.photo_sha256.is_not(None))
+        .group_by(activities.c.photo_sha256).having(func.count(func.distinct(activities.c.nrp)) >= 2)
+        .order_by(func.count().desc(), activities.c.photo_sha256)
+    )
+    frame = pd.DataFrame(conn.execute(query).all(),
+                         columns=["photo_sha256", "reports", "officers", "first_date", "last_date"])
+    return frame.merge(_officer_names_by(conn, scope, activities.c.photo_sha256, frame["photo_sha256"]),
+                       on="photo_sha256", how="left")
+
+
+def _officer_names_by(conn: Connection, scope: Scope, column, keys) -> pd.DataFrame:
+    """For each key (narrative or photo), the names of the officers who used it in the window."""
+    keys = list(keys)
+    found = []
+    for start in range(0, len(keys), 900):
+        found.extend(conn.execute(
+            select(column, officers.c.name).distinct()
+            .join(officers, officers.c.nrp == activities.c.nrp)
+            .where(*_in_window(scope), column.in_(keys[start:start + 900]))).all())
+    frame = pd.DataFrame(found, columns=[column.name, "name"]).sort_values("name")
+    return frame.groupby(column.name, as_index=False).agg(names=("name", ", ".join))
+
+
+def flagged_points(conn: Connection, scope: Scope, flag: str) -> pd.DataFrame:
+    """Reports of the window carrying one flag, with officer, village, place and timing (for lists and maps)."""
+    expressions = flag_expressions(scope.policy)
+    query = (
+        select(activities.c.report_id, activities.c.nrp, officers.c.name.label("officer"),
+               activities.c.village_code, villages.c.name.label("village"), villages.c.timezone,
+               activities.c.activity_type, activities.c.activity_at, activities.c.local_date, activities.c.lat,
+               activities.c.lng,
+               activities.c.gps_distance_m, activities.c.travel_km, activities.c.travel_seconds)
+        .join(officers, officers.c.nrp == activities.c.nrp)
+        .join(villages, villages.c.code == activities.c.village_code)
+        .where(*_in_window(scope), expressions[flag])
+        .order_by(activities.c.activity_at, activities.c.report_id)
+    )
+    frame = pd.DataFrame(conn.execute(query).mappings().all(),
+                         columns=["report_id", "nrp", "officer", "village_code", "village", "timezone",
+                                  "activity_type", "activity_at", "local_date", "lat", "lng", "gps_distance_m",
+                                  "travel_km", "travel_seconds"])
+    frame["local_time"] = local_times(frame["activity_at"], frame["timezone"])
     return frame
+
+
+def travel_pairs(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Each impossible-travel report with the officer's previous GPS report it is judged against."""
+    flagged = flagged_points(conn, scope, "impossible_travel")
+    if flagged.empty:
+        return flagged.assign(previous_report_id=None, previous_village=None, previous_at=None, speed_kmh=None)
+    officers_flagged = sorted(flagged["nrp"].unique())
+    lo = datetime.combine(scope.start - timedelta(days=30), datetime.min.time())
+    rows = []
+    for start in range(0, len(officers_flagged), 900):
+        rows.extend(conn.execute(
+            select(activities.c.report_id, activities.c.nrp, activities.c.activity_at, villages.c.name,
+                   villages.c.timezone)
+            .join(villages, villages.c.code == activities.c.village_code)
+            .where(activities.c.nrp.in_(officers_flagged[start:start + 900]), activities.c.lat.is_not(None),
+                   activities.c.lng.is_not(None), activities.c.activity_at >= lo)).all())
+    gps = pd.DataFrame(rows, columns=["report_id", "nrp", "activity_at", "village", "timezone"]).sort_values(
+        ["nrp", "activity_at", "report_id"])
+    gps["local_time"] = local_times(gps["activity_at"], gps["timezone"])
+    gps["previous_report_id"] = gps.groupby("nrp")["report_id"].shift()
+    gps["previous_village"] = gps.groupby("nrp")["village"].shift()
+    gps["previous_at"] = gps.groupby("nrp")["local_time"].shift()
+    pairs = flagged.merge(gps[["report_id", "previous_report_id", "previous_village", "previous_at"]],
+                          on="report_id", how="left")
+    hours = pairs["travel_seconds"] / 3600
+    pairs["speed_kmh"] = (pairs["travel_km"] / hours.where(hours > 0)).round(1)
+    return pairs
+
+
+def flagged_reports(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Every flagged report of the window with officer, village, time, text and its flags (for review)."""
+    expressions = flag_expressions(scope.policy)
+    query = (
+        select(activities.c.report_id, officers.c.name.label("officer"), activities.c.nrp,
+               villages.c.name.label("village"), villages.c.unit_code.label("polsek_code"), villages.c.timezone,
+               activities.c.activity_type, activities.c.activity_at, activities.c.submitted_at,
+               activities.c.local_date, activities.c.narrative,
+               *(expr.label(name) for name, expr in expressions.items()))
+        .join(officers, officers.c.nrp == activities.c.nrp)
+        .join(villages, villages.c.code == activities.c.village_code)
+        .where(*_in_window(scope), or_(*expressions.values()))
+        .order_by(activities.c.local_date.desc(), activities.c.report_id)
+    )
+    frame = pd.DataFrame(conn.execute(query).mappings().all(),
+                         columns=["report_id", "officer", "nrp", "village", "polsek_code", "timezone",
+                                  "activity_type", "activity_at", "submitted_at", "local_date", "narrative",
+                                  *FLAG_NAMES])
+    frame["local_time"] = local_times(frame["activity_at"], frame["timezone"])
+    return with_flag_list(frame)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from queries.policy import Policy, load_policy
-from queries.schema import officers, unit_tree, units, villages
+from queries.schema import assignments, officers, unit_tree, units, villages
 
 
 @lru_cache(maxsize=1)
@@ -20,12 +21,17 @@ def settings_policy() -> Policy:
 
 @dataclass(frozen=True)
 class Scope:
-    """A unit (None = everything) and everything below it, over [start, end] inclusive."""
+    """A unit (None = everything) and everything below it, over [start, end] inclusive.
+
+    With `nrp`, the scope narrows to one officer of the unit: their reports, and the villages
+    assigned to them during the window (for the officer's scorecard).
+    """
 
     unit_code: str | None
     start: date
     end: date
     policy: Policy = field(default_factory=settings_policy)
+    nrp: str | None = None
 
     def __post_init__(self):
         if self.end < self.start:
@@ -37,8 +43,8 @@ class Scope:
 
     def previous(self) -> Scope:
         """The equally long window just before this one."""
-        return Scope(self.unit_code, self.start - timedelta(days=self.days), self.start - timedelta(days=1),
-                     self.policy)
+        return dataclasses.replace(self, start=self.start - timedelta(days=self.days),
+                                   end=self.start - timedelta(days=1))
 
 
 def units_below(scope: Scope) -> Select:
@@ -47,18 +53,25 @@ def units_below(scope: Scope) -> Select:
 
 
 def villages_in(scope: Scope) -> Select:
-    """Codes of the villages whose Polsek lies in the scope."""
+    """Codes of the villages whose Polsek lies in the scope (an officer's: assigned during the window)."""
     query = select(villages.c.code)
     if scope.unit_code is not None:
         query = query.where(villages.c.unit_code.in_(units_below(scope)))
+    if scope.nrp is not None:
+        query = query.where(villages.c.code.in_(
+            select(assignments.c.village_code).where(
+                assignments.c.nrp == scope.nrp, assignments.c.start_date <= scope.end,
+                or_(assignments.c.end_date.is_(None), assignments.c.end_date >= scope.start))))
     return query
 
 
 def officers_in(scope: Scope) -> Select:
-    """NRPs of the officers whose Polsek lies in the scope."""
+    """NRPs of the officers whose Polsek lies in the scope (or the scope's one officer)."""
     query = select(officers.c.nrp)
     if scope.unit_code is not None:
         query = query.where(officers.c.unit_code.in_(units_below(scope)))
+    if scope.nrp is not None:
+        query = query.where(officers.c.nrp == scope.nrp)
     return query
 
 

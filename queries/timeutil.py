@@ -45,3 +45,9 @@ def local_day_bounds_utc(day: date, zone_name: str) -> tuple[datetime, datetime]
     start = datetime.combine(day, datetime.min.time(), tzinfo=zone(zone_name))
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone(zone_name))
     return start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None)
+
+
+def local_times(utc_values, zone_names) -> list[datetime | None]:
+    """Naive UTC instants as wall-clock times in each row's time zone (for display)."""
+    return [None if utc is None or utc != utc else utc.replace(tzinfo=UTC).astimezone(zone(name)).replace(tzinfo=None)
+            for utc, name in zip(utc_values, zone_names)]

@@ -382,7 +382,11 @@ class SampleGenerator:
                 n_dds, n_other = dds_counts[index], other_counts[index]
                 if n_dds + n_other == 0:
                     n_other = 1
-                minutes = sorted(r.randrange(7 * 60 + 30, 17 * 60 + 30) for _ in range(n_dds + n_other))
+                # Visits follow one another at least a quarter of an hour apart, from 07:30.
+                minutes, clock = [], 7 * 60 + 30
+                for _ in range(n_dds + n_other):
+                    clock += r.randrange(15, 100)
+                    minutes.append(clock)
                 kinds = ["dds"] * n_dds + r.choices(OTHER_TYPES, OTHER_WEIGHTS, k=n_other)
                 r.shuffle(kinds)
                 if officer.profile == "late" and (backlog_until is None or day > backlog_until.date()):

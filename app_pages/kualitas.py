@@ -1,0 +1,58 @@
+"""Kualitas Data: which reports look like formalities, copies, or GPS problems, and when the server failed."""
+
+import streamlit as st
+
+from components import data
+from components.filters import scope_label
+from components.i18n import fmt_int, t
+from components.quality_view import (
+    by_unit_table,
+    clusters_table,
+    flagged_list,
+    gps_map,
+    gps_table,
+    outage_tables,
+    travel_table,
+    trend_figure,
+)
+
+scope = st.session_state["scope"]
+st.title(t("quality.title"))
+st.caption(scope_label(scope))
+
+views = data.quality_views(scope)
+flagged = data.flagged_reports(scope)
+reports = int(views["trend"]["reports"].sum())
+if reports == 0:
+    st.info(t("empty.window", scope=scope_label(scope)))
+    st.stop()
+st.caption(t("quality.summary", flagged=fmt_int(len(flagged)), reports=fmt_int(reports)))
+
+tabs = st.tabs([t("quality.tab.overview"), t("quality.tab.flagged"), t("quality.tab.copies"), t("quality.tab.gps"),
+                t("quality.tab.outages")])
+with tabs[0]:
+    st.plotly_chart(trend_figure(views["trend"]), width="stretch", key="flag_trend")
+    by_unit_table(views["by_unit"])
+with tabs[1]:
+    if flagged.empty:
+        st.success(t("quality.no_flags"))
+    else:
+        flagged_list(flagged)
+with tabs[2]:
+    st.subheader(t("quality.narratives"))
+    st.caption(t("quality.narratives_help"))
+    clusters_table(views["narratives"], "narratives")
+    st.subheader(t("quality.photos"))
+    st.caption(t("quality.photos_help"))
+    clusters_table(views["photos"], "photos")
+with tabs[3]:
+    st.subheader(t("quality.gps_outside", count=fmt_int(len(views["gps_outside"]))))
+    if views["gps_outside"].empty:
+        st.success(t("alert.none"))
+    else:
+        gps_map(views["gps_outside"], data.village_map(scope), data.scope_bounds(scope))
+        gps_table(views["gps_outside"])
+    st.subheader(t("quality.travel", count=fmt_int(len(views["travel"]))))
+    travel_table(views["travel"])
+with tabs[4]:
+    outage_tables(views["dips"], views["outages"])

@@ -1,0 +1,66 @@
+"""Rapor Bhabinkamtibmas: one officer's numbers against peers, gaps in plain words, villages, reports, trend."""
+
+import streamlit as st
+
+from components import data
+from components.filters import scope_label
+from components.i18n import fmt_int, t
+from components.maps import coverage_deck
+from components.scorecard import flagged_table, mix_figure, peer_table, scorecard_html, show_gaps, trend_figure
+from components.tables import table_with_download
+
+scope = st.session_state["scope"]
+st.title(t("score.title"))
+st.caption(scope_label(scope))
+
+if "officer" not in st.session_state and st.query_params.get("officer"):
+    st.session_state["officer"] = st.query_params["officer"]  # a link straight to one officer's scorecard
+query = st.text_input(t("score.search"), key="score_search", placeholder=t("score.search_placeholder"))
+matches = data.officer_search(scope, query) if query.strip() else data.officer_search(scope, "")
+options = dict(zip(matches["nrp"], matches["name"] + " · " + matches["nrp"] + " · " + matches["polsek"]))
+if st.session_state.get("officer") in options or not options:
+    default = st.session_state.get("officer")
+else:
+    default = None
+nrp = st.selectbox(t("score.pick"), list(options), index=list(options).index(default) if default in options else None,
+                   format_func=options.get, placeholder=t("score.pick_placeholder"), key=f"score_pick_{query}")
+if nrp is None:
+    st.info(t("score.none_found") if query.strip() and not options else t("score.choose"))
+    st.stop()
+st.session_state["officer"] = nrp
+
+card = data.scorecard(scope, nrp)
+identity, numbers = card["identity"], card["numbers"]
+st.header(identity["name"])
+st.caption(" · ".join(p for p in (identity["rank"], f"NRP {identity['nrp']}", identity["polsek"], identity["polres"])
+                      if p))
+st.download_button(t("score.print"), scorecard_html(card, scope).encode("utf-8"), icon=":material/print:",
+                   file_name=f"rapor_{nrp}_{scope.end:%Y%m%d}.html", mime="text/html", help=t("score.print_help"))
+
+st.subheader(t("score.gaps"))
+show_gaps(card["gaps"])
+st.subheader(t("score.peers"))
+st.dataframe(peer_table(card["peers"]), hide_index=True, width="stretch")
+st.caption(t("score.numbers", reports=fmt_int(numbers["reports"]), dds=fmt_int(numbers["dds_visits"]),
+             expected=fmt_int(numbers["expected_days"]), reported=fmt_int(numbers["reported_days"])))
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("score.villages"))
+    if card["villages"].empty:
+        st.info(t("score.no_villages"))
+    else:
+        st.pydeck_chart(coverage_deck(card["villages"], card["bounds"], False, False, size=(380, 300)), height=300)
+with right:
+    st.subheader(t("score.mix"))
+    st.plotly_chart(mix_figure(card["mix"]), width="stretch", key="mix")
+
+st.subheader(t("score.trend"))
+st.plotly_chart(trend_figure(card["trend"]), width="stretch", key="trend")
+
+st.subheader(t("score.flagged"))
+flagged = flagged_table(card["reports"])
+if flagged.empty:
+    st.success(t("score.no_flags"))
+else:
+    table_with_download(flagged, {c: c for c in flagged.columns}, f"laporan_bertanda_{nrp}.csv", key="score_flags")

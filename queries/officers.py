@@ -1,0 +1,168 @@
+"""Officer-level views for trainers and supervisors: the compliance list, the calendar, and one officer's record."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, func, or_, select
+
+from queries.compliance import officer_days, officer_table
+from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
+from queries.schema import ACTIVITY_TYPES, activities, assignments, officers, units, villages
+from queries.scope import Scope, officers_in, villages_in
+from queries.timeutil import local_times
+
+# The seven activities every Bhabinkamtibmas is expected to carry out ("lainnya" is not one of them).
+MANDATORY_ACTIVITIES = tuple(kind for kind in ACTIVITY_TYPES if kind != "lainnya")
+DAY_STATUSES = ("reported", "late", "missing", "leave", "outage", "off")
+SEARCH_LIMIT = 25
+
+
+def officer_search(conn: Connection, scope: Scope, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:
+    """Officers of the scope whose name or NRP contains the text (any case)."""
+    pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = (
+        select(officers.c.nrp, officers.c.name, officers.c.rank, units.c.name.label("polsek"))
+        .join(units, units.c.code == officers.c.unit_code)
+        .where(officers.c.nrp.in_(officers_in(scope)),
+               or_(func.lower(officers.c.name).like(pattern, escape="\\"), officers.c.nrp.like(pattern, escape="\\")))
+        .order_by(officers.c.name, officers.c.nrp).limit(limit)
+    )
+    return pd.DataFrame(conn.execute(query).all(), columns=["nrp", "name", "rank", "polsek"])
+
+
+def officer_villages(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
+    """Villages each officer of the scope covers on a day: count and names."""
+    query = (select(assignments.c.nrp, villages.c.name)
+             .join(villages, villages.c.code == assignments.c.village_code)
+             .where(assignments.c.nrp.in_(officers_in(scope)), assignments.c.start_date <= on_day,
+                    or_(assignments.c.end_date.is_(None), assignments.c.end_date >= on_day))
+             .order_by(assignments.c.nrp, villages.c.name))
+    rows = pd.DataFrame(conn.execute(query).all(), columns=["nrp", "village"])
+    return rows.groupby("nrp", as_index=False).agg(villages=("village", "count"), village_names=("village", ", ".join))
+
+
+def compliance_list(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """One row per officer: identity, Polsek, villages covered, the compliance numbers, days since last report."""
+    frame = officer_table(conn, scope)
+    polsek_names = dict(conn.execute(select(units.c.code, units.c.name)).all())
+    frame["polsek_name"] = frame["polsek"].map(polsek_names)
+    frame = frame.merge(officer_villages(conn, scope, scope.end), on="nrp", how="left")
+    frame["villages"] = frame["villages"].fillna(0).astype("int64")
+    last = dict(conn.execute(
+        select(activities.c.nrp, func.max(activities.c.local_date))
+        .where(activities.c.nrp.in_(officers_in(scope)), activities.c.local_date <= scope.end)
+        .group_by(activities.c.nrp)).all())
+    frame["last_report_date"] = frame["nrp"].map(last)
+    frame["days_since_report"] = pd.array([(scope.end - day).days if pd.notna(day) else None
+                                           for day in frame["last_report_date"]], dtype="Int64")
+    return frame.sort_values(["polsek_name", "name"], ignore_index=True)
+
+
+def day_status(days: pd.DataFrame) -> pd.Series:
+    """For each officer-day: reported (on time), late, missing, leave, outage, or off (not a duty day)."""
+    duty = days["active"] & days["assigned"] & days["reporting_weekday"]
+    return pd.Series(np.select(
+        [days["expected"] & days["on_time"], days["expected"] & days["reported"], days["expected"],
+         duty & days["on_leave"], duty & days["outage_excused"]],
+        ["reported", "late", "missing", "leave", "outage"], default="off"), index=days.index)
+
+
+def calendar(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Officer × day statuses for the window (the heat map), with each officer's Polsek."""
+    days = officer_days(conn, scope)
+    staff = officer_table(conn, scope)[["nrp", "name", "polsek"]]
+    staff["polsek"] = staff["polsek"].map(dict(conn.execute(select(units.c.code, units.c.name)).all()))
+    return days.assign(status=day_status(days)).merge(staff, on="nrp")[
+        ["nrp", "name", "polsek", "date", "status", "reports"]]
+
+
+def submission_delays(conn: Connection, scope: Scope) -> np.ndarray:
+    """Hours from activity to submission for the scope's officers' reports in the window."""
+    rows = conn.execute(select(activities.c.delay_seconds).where(
+        activities.c.nrp.in_(officers_in(scope)), activities.c.local_date.between(scope.start, scope.end)))
+    return np.fromiter((seconds / 3600 for (seconds,) in rows), dtype="float64")
+
+
+def activity_mix(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Reports per activity type (every type listed) for the scope's officers in the window."""
+    counts = dict(conn.execute(
+        select(activities.c.activity_type, func.count())
+        .where(activities.c.nrp.in_(officers_in(scope)), activities.c.local_date.between(scope.start, scope.end))
+        .group_by(activities.c.activity_type)).all())
+    return pd.DataFrame({"activity_type": list(ACTIVITY_TYPES),
+                         "reports": [int(counts.get(kind, 0)) for kind in ACTIVITY_TYPES],
+                         "mandatory": [kind in MANDATORY_ACTIVITIES for kind in ACTIVITY_TYPES]})
+
+
+def peer_comparison(officer: pd.Series, peers: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
+    """The officer's value of each measure next to the peers' median and the officer's percentile rank.
+
+    Percentile rank: the share of peers (with a defined value) at or below the officer's value.
+    """
+    rows = []
+    for measure in measures:
+        values = peers[measure].dropna().astype("float64")
+        value = officer[measure]
+        defined = pd.notna(value) and len(values) > 0
+        rows.append({"measure": measure, "value": value,
+                     "median": float(values.median()) if len(values) else np.nan,
+                     "percentile": float((values <= float(value)).mean()) if defined else np.nan,
+                     "peers": len(values)})
+    return pd.DataFrame(rows)
+
+
+def officer_reports(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """The scope's officers' reports in the window with the text, place and every flag (for review)."""
+    expressions = flag_expressions(scope.policy)
+    query = (
+        select(activities.c.report_id, activities.c.nrp, activities.c.activity_type, activities.c.local_date,
+               activities.c.activity_at, activities.c.submitted_at, activities.c.village_code,
+               villages.c.name.label("village"), villages.c.timezone, activities.c.lat, activities.c.lng,
+               activities.c.household_id,
+               activities.c.narrative, activities.c.photo_sha256, activities.c.gps_distance_m,
+               activities.c.delay_seconds, *(expr.label(name) for name, expr in expressions.items()))
+        .join(villages, villages.c.code == activities.c.village_code)
+        .where(activities.c.nrp.in_(officers_in(scope)), activities.c.local_date.between(scope.start, scope.end))
+        .order_by(activities.c.activity_at, activities.c.report_id)
+    )
+    frame = pd.DataFrame(conn.execute(query).mappings().all())
+    if frame.empty:
+        return pd.DataFrame(columns=["report_id", "flags", *FLAG_NAMES])
+    frame["local_time"] = local_times(frame["activity_at"], frame["timezone"])
+    return with_flag_list(frame)
+
+
+def village_last_dds_by(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """For each village of an officer's scope: the officer's own last DDS there, on or before the window end."""
+    query = (select(villages.c.code, villages.c.name, func.max(activities.c.local_date))
+             .select_from(villages.outerjoin(activities, (activities.c.village_code == villages.c.code)
+                                             & (activities.c.nrp == scope.nrp)
+                                             & (activities.c.activity_type == "dds")
+                                             & (activities.c.local_date <= scope.end)))
+             .where(villages.c.code.in_(villages_in(scope)))
+             .group_by(villages.c.code, villages.c.name).order_by(villages.c.name))
+    return pd.DataFrame(conn.execute(query).all(), columns=["village_code", "village", "last_own_dds"])
+
+
+def gap_facts(conn: Connection, scope: Scope, reports: pd.DataFrame, numbers: pd.Series) -> dict:
+    """The numbers behind an officer's concrete gaps (worded on the scorecard page)."""
+    cutoff = scope.end - timedelta(days=scope.policy.blind_spot_days - 1)
+    villages_frame = village_last_dds_by(conn, scope)
+    unvisited = villages_frame[villages_frame["last_own_dds"].isna() | (villages_frame["last_own_dds"] < cutoff)]
+    dds = reports[reports["activity_type"] == "dds"] if not reports.empty else reports
+    done = set(reports["activity_type"]) if not reports.empty else set()
+    return {
+        "unvisited_villages": unvisited["village"].tolist(),
+        "missing_days": int(numbers["expected_days"] - numbers["reported_days"]),
+        "expected_days": int(numbers["expected_days"]),
+        "late_reports": int(numbers["late_reports"]),
+        "dds_visits": int(numbers["dds_visits"]),
+        "dds_target": float(numbers["dds_target"]),
+        "dds_households": int(dds["household_id"].nunique()) if len(dds) else 0,
+        "flag_counts": {name: int(reports[name].sum()) if len(reports) else 0 for name in FLAG_NAMES},
+        "reports": int(numbers["reports"]),
+        "missing_activities": [kind for kind in MANDATORY_ACTIVITIES if kind not in done],
+    }

@@ -1,0 +1,57 @@
+"""One officer's record (Rapor Bhabinkamtibmas): numbers, peers, villages, activity mix, flags, trend, gaps."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+from sqlalchemy import Connection, select
+
+from queries.compliance import officer_compliance, officer_table
+from queries.geo import scope_bounds, village_map_frame
+from queries.officers import activity_mix, gap_facts, officer_reports, peer_comparison
+from queries.schema import officers, units
+from queries.scope import Scope
+from queries.timeseries import timeseries
+
+PEER_MEASURES = ["reporting_rate", "reporting_rate_on_time", "dds_attainment", "quality_rate"]
+TREND_DAYS = 182  # about six months of monthly points
+
+
+def officer_identity(conn: Connection, nrp: str) -> dict | None:
+    """Name, rank, NRP, Polsek and Polres of an officer."""
+    polres = units.alias("polres")
+    row = conn.execute(
+        select(officers.c.nrp, officers.c.name, officers.c.rank, officers.c.unit_code.label("polsek_code"),
+               units.c.name.label("polsek"), units.c.parent_code.label("polres_code"), polres.c.name.label("polres"))
+        .join(units, units.c.code == officers.c.unit_code)
+        .outerjoin(polres, polres.c.code == units.c.parent_code)
+        .where(officers.c.nrp == nrp)).mappings().first()
+    return dict(row) if row else None
+
+
+def scorecard(conn: Connection, scope: Scope, nrp: str) -> dict:
+    """Everything the scorecard shows for one officer over the scope's window."""
+    identity = officer_identity(conn, nrp)
+    mine = dataclasses.replace(scope, unit_code=identity["polsek_code"], nrp=nrp)
+    numbers = officer_compliance(conn, mine).iloc[0]
+    polres_scope = dataclasses.replace(scope, unit_code=identity["polres_code"] or identity["polsek_code"], nrp=None)
+    peers = officer_table(conn, polres_scope)
+    same_polsek = peers[peers["polsek"] == identity["polsek_code"]]
+    comparison = peer_comparison(numbers, same_polsek, PEER_MEASURES).merge(
+        peer_comparison(numbers, peers, PEER_MEASURES)[["measure", "median", "percentile", "peers"]],
+        on="measure", suffixes=("_polsek", "_polres"))
+    reports = officer_reports(conn, mine)
+    # The trend looks back about six months from the window's end, whatever the window's length.
+    trend_scope = dataclasses.replace(mine, start=min(scope.start, scope.end - timedelta(days=TREND_DAYS)))
+    return {
+        "identity": identity,
+        "numbers": numbers,
+        "peers": comparison,
+        "villages": village_map_frame(conn, mine),
+        "bounds": scope_bounds(conn, mine),
+        "mix": activity_mix(conn, mine),
+        "reports": reports,
+        "trend": timeseries(conn, trend_scope, "month"),
+        "gaps": gap_facts(conn, mine, reports, numbers),
+    }
