@@ -1,5 +1,6 @@
 """Rapor Bhabinkamtibmas: one officer's numbers against peers, gaps in plain words, villages, reports, trend."""
 
+import pandas as pd
 import streamlit as st
 
 from components import data
@@ -16,13 +17,12 @@ st.caption(scope_label(scope))
 if "officer" not in st.session_state and st.query_params.get("officer"):
     st.session_state["officer"] = st.query_params["officer"]  # a link straight to one officer's scorecard
 query = st.text_input(t("score.search"), key="score_search", placeholder=t("score.search_placeholder"))
-matches = data.officer_search(scope, query) if query.strip() else data.officer_search(scope, "")
+matches = data.officer_search(scope, query)
+chosen = st.session_state.get("officer")
+if chosen and not query.strip():
+    matches = pd.concat([data.officer_search(scope, chosen), matches]).drop_duplicates("nrp")  # keep the last pick
 options = dict(zip(matches["nrp"], matches["name"] + " · " + matches["nrp"] + " · " + matches["polsek"]))
-if st.session_state.get("officer") in options or not options:
-    default = st.session_state.get("officer")
-else:
-    default = None
-nrp = st.selectbox(t("score.pick"), list(options), index=list(options).index(default) if default in options else None,
+nrp = st.selectbox(t("score.pick"), list(options), index=list(options).index(chosen) if chosen in options else None,
                    format_func=options.get, placeholder=t("score.pick_placeholder"), key=f"score_pick_{query}")
 if nrp is None:
     st.info(t("score.none_found") if query.strip() and not options else t("score.choose"))

@@ -170,3 +170,8 @@ def test_quality_page_for_a_scope_without_flags(world_url, monkeypatch):
     texts = [s.value for s in at.success]
     assert "Tidak ada laporan bertanda dalam periode ini." in texts
     assert "Tidak ada uraian yang berulang." in texts and "Tidak ada foto yang dipakai bersama." in texts
+
+
+def test_a_link_to_an_officer_opens_the_scorecard_in_a_large_scope(sample_sqlite_url, monkeypatch):
+    at = open_page(sample_sqlite_url, monkeypatch, "app_pages/rapor.py", "PR-35.21", query={"officer": "97051084"})
+    assert at.header[0].value == "Yudi Sulistyo"
