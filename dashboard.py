@@ -20,6 +20,11 @@ pages = [
     st.Page("app_pages/kepatuhan.py", title=t("nav.compliance"), icon=":material/fact_check:", url_path="kepatuhan"),
     st.Page("app_pages/rapor.py", title=t("nav.scorecard"), icon=":material/badge:", url_path="rapor"),
     st.Page("app_pages/kualitas.py", title=t("nav.quality"), icon=":material/rule:", url_path="kualitas"),
+    st.Page("app_pages/pengaduan.py", title=t("nav.complaints"), icon=":material/campaign:", url_path="pengaduan"),
+    st.Page("app_pages/efektivitas.py", title=t("nav.effectiveness"), icon=":material/trending_down:",
+            url_path="efektivitas"),
+    st.Page("app_pages/perbandingan.py", title=t("nav.comparison"), icon=":material/compare_arrows:",
+            url_path="perbandingan"),
     st.Page("app_pages/definisi.py", title=t("nav.definitions"), icon=":material/menu_book:", url_path="definisi"),
 ]
 page = st.navigation(pages)

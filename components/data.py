@@ -9,7 +9,18 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from queries import alerts as queries_alerts
-from queries import briefing, compliance, effectiveness, geo, officers, overview, quality, scorecards
+from queries import (
+    briefing,
+    comparison,
+    complaints,
+    compliance,
+    effectiveness,
+    geo,
+    officers,
+    overview,
+    quality,
+    scorecards,
+)
 from queries.db import make_engine, resolve_url
 from queries.scope import Scope
 
@@ -171,3 +182,37 @@ def quality_views(scope: Scope) -> dict[str, pd.DataFrame]:
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def flagged_reports(scope: Scope) -> pd.DataFrame:
     return run(quality.flagged_reports, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def scope_complaints(scope: Scope) -> pd.DataFrame:
+    return run(complaints.scope_complaints, scope)
+
+
+def levels_below(scope: Scope) -> list[str]:
+    """The unit levels that partition the scope, nearest first (a Polsek scope: just "polsek")."""
+    own = scope_level(scope)
+    below = ["polda", "polres", "polsek"][(["polda", "polres", "polsek"].index(own) + 1) if own else 0:]
+    return below or ["polsek"]
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def complaint_units(scope: Scope, level: str) -> pd.DataFrame:
+    """Complaint response per unit of a level inside the scope."""
+    return run(complaints.complaint_response, scope, level).merge(
+        unit_list()[["code", "name"]].rename(columns={"code": "unit_code"}), on="unit_code", how="left")
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def crime_months(scope: Scope, level: str) -> pd.DataFrame:
+    return run(effectiveness.crime_months, scope, level)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def unit_shapes(scope: Scope, level: str) -> dict:
+    return run(geo.unit_shapes, scope, level)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def unit_trends(scope: Scope, codes: tuple[str, ...]) -> pd.DataFrame:
+    return run(comparison.unit_trends, scope, list(codes))

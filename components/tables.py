@@ -27,11 +27,12 @@ def excel_button(frame: pd.DataFrame, file_name: str, key: str, sheet: str = "Da
 
 
 def table_with_download(frame: pd.DataFrame, headers: dict[str, str], file_name: str, key: str,
-                        column_config: dict | None = None) -> None:
-    """Show the table with human headers and offer the same rows as CSV."""
+                        column_config: dict | None = None, show: bool = True) -> None:
+    """Show the table with human headers (unless already drawn another way) and offer the same rows as CSV."""
     shown = frame[list(headers)].rename(columns=headers)
-    config = {headers[column]: value for column, value in (column_config or {}).items()}
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+    if show:
+        config = {headers[column]: value for column, value in (column_config or {}).items()}
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
     download_button(shown, file_name, key)
 
 

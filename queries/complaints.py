@@ -82,3 +82,40 @@ def response_measures(frame: pd.DataFrame, scope: Scope) -> dict:
         "backlog_old": int(frame["old_at_end"].sum()),
         "complaints": total,
     }
+
+
+AGE_BUCKETS = ((0, 1), (1, 3), (3, 7), (7, 30), (30, None))  # days open at the end of the window
+
+
+def backlog_by_age(frame: pd.DataFrame) -> pd.DataFrame:
+    """Complaints open at the window's end by age: 0–1, 1–3, 3–7, 7–30 and over 30 days."""
+    open_now = frame[frame["open_at_end"]]
+    rows = []
+    for low, high in AGE_BUCKETS:
+        inside = (open_now["age_days_at_end"] >= low) & (
+            open_now["age_days_at_end"] < high if high is not None else True)
+        rows.append({"low": low, "high": high, "complaints": int(inside.sum())})
+    return pd.DataFrame(rows)
+
+
+def breakdown(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Complaints of the window per category or channel, with how many were answered within the SLA."""
+    window = frame[frame["in_window"]].assign(**{column: lambda f: f[column].fillna("–")})
+    grouped = window.groupby(column).agg(complaints=("complaint_id", "count"), within_sla=("within_sla", "sum"),
+                                         answered=("response_hours", "count"))
+    return grouped.sort_values("complaints", ascending=False).reset_index()
+
+
+def weekly_response(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per week of creation: complaints, answered within the SLA, and the median first response."""
+    window = frame[frame["in_window"]].copy()
+    stamps = pd.to_datetime(window["local_date"])
+    window["week"] = (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.date
+    return window.groupby("week").agg(complaints=("complaint_id", "count"), within_sla=("within_sla", "sum"),
+                                      median_h=("response_hours", "median")).reset_index()
+
+
+def complaints_by_village(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per village: complaints of the window and complaints open at its end."""
+    return frame.groupby("village_code").agg(complaints=("in_window", "sum"),
+                                             open_backlog=("open_at_end", "sum")).reset_index()

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, String, cast, func, select
 
 from queries.complaints import scope_complaints
 from queries.compliance import officer_compliance, ratio, scope_officers
 from queries.coverage import capped_visited, village_coverage
-from queries.schema import crimes, units
+from queries.schema import crimes, units, villages
 from queries.scope import Scope, polsek_parents, units_at_level, villages_in
 
 EFFECTIVENESS_COLUMNS = ["unit_code", "population", "households", "crimes", "crime_rate_per_10k", "crime_rank",
@@ -23,6 +23,7 @@ EFFECTIVENESS_COLUMNS = ["unit_code", "population", "households", "crimes", "cri
 COUNT_COLUMNS = ["villages", "population", "households", "capped_visited", "dds_visits", "blind_spots", "crimes",
                  "crimes_previous", "officers", "expected_days", "reported_days", "on_time_days", "reports",
                  "late_reports", "flagged_reports", "officer_dds_visits", "dds_target", "counted", "adopted",
+                 "at_target",
                  "complaints", "within_sla", "open_backlog", "backlog_old"]
 
 
@@ -65,11 +66,13 @@ def unit_counts(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
     officers["unit_code"] = officers["unit_code"].map(unit_of)
     officers["counted"] = officers["expected_days"] > 0
     officers["adopted"] = officers["counted"] & (officers["reports"] > 0)
+    officers["at_target"] = officers["counted"] & (officers["dds_visits"] >= officers["dds_target"])
     by_officer = officers.groupby("unit_code").agg(
         officers=("nrp", "count"), expected_days=("expected_days", "sum"), reported_days=("reported_days", "sum"),
         on_time_days=("on_time_days", "sum"), reports=("reports", "sum"), late_reports=("late_reports", "sum"),
         flagged_reports=("flagged_reports", "sum"), officer_dds_visits=("dds_visits", "sum"),
-        dds_target=("dds_target", "sum"), counted=("counted", "sum"), adopted=("adopted", "sum"))
+        dds_target=("dds_target", "sum"), counted=("counted", "sum"), adopted=("adopted", "sum"),
+        at_target=("at_target", "sum"))
 
     complaints = scope_complaints(conn, scope)
     complaints["unit_code"] = complaints["polsek_code"].map(unit_of)
@@ -105,6 +108,8 @@ def with_rates(counts: pd.DataFrame) -> pd.DataFrame:
     frame["quality_rate"] = 1 - ratio(frame["flagged_reports"], frame["reports"])
     frame["response_sla_rate"] = ratio(frame["within_sla"], frame["complaints"])
     frame["adoption_rate"] = ratio(frame["adopted"], frame["counted"])
+    frame["dds_target_share"] = ratio(frame["at_target"], frame["counted"])
+    frame["complaints_per_10k"] = ratio(frame["complaints"], population) * 10_000
     return frame
 
 
@@ -125,3 +130,21 @@ def scope_measures(conn: Connection, scope: Scope) -> pd.Series:
     total = counts[COUNT_COLUMNS].sum(min_count=1).to_frame().T
     total["unit_code"] = scope.unit_code
     return with_rates(total).iloc[0]
+
+
+def crime_months(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
+    """Crimes per unit of `level` and calendar month of the window (every unit and month listed)."""
+    month = func.substr(cast(crimes.c.local_date, String), 1, 7).label("month")
+    rows = conn.execute(select(crimes.c.village_code, month, func.count())
+                        .where(crimes.c.village_code.in_(villages_in(scope)),
+                               crimes.c.local_date.between(scope.start, scope.end))
+                        .group_by(crimes.c.village_code, month)).all()
+    frame = pd.DataFrame(rows, columns=["village_code", "month", "crimes"])
+    polsek = dict(conn.execute(select(villages.c.code, villages.c.unit_code)).all())
+    unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
+    frame["unit_code"] = frame["village_code"].map(polsek).map(unit_of)
+    months = pd.period_range(scope.start, scope.end, freq="M").astype(str)
+    units_frame = pd.DataFrame(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
+    grid = units_frame.merge(pd.DataFrame({"month": months}), how="cross")
+    counts = frame.groupby(["unit_code", "month"], as_index=False)["crimes"].sum()
+    return grid.merge(counts, on=["unit_code", "month"], how="left").fillna({"crimes": 0}).astype({"crimes": "int64"})

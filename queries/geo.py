@@ -12,7 +12,7 @@ from sqlalchemy import Connection, func, select
 from queries.alerts import village_officers
 from queries.coverage import village_coverage
 from queries.schema import units, villages
-from queries.scope import Scope, villages_in
+from queries.scope import Scope, polsek_parents, villages_in
 
 DETAIL = 1500  # the scope's extent divided by this is the simplification tolerance (about a pixel)
 DECIMALS = 5  # coordinates rounded to about a metre
@@ -55,3 +55,25 @@ def village_map_frame(conn: Connection, scope: Scope) -> pd.DataFrame:
     shapes = village_shapes(conn, scope)
     frame["shapes"] = [shapes.get(code, []) for code in frame["village_code"]]
     return frame
+
+
+def unit_shapes(conn: Connection, scope: Scope, level: str) -> dict[str, list]:
+    """Each unit of `level` in the scope as the union of its villages, simplified for the scope's extent."""
+    bounds = scope_bounds(conn, scope)
+    if bounds is None:
+        return {}
+    tolerance = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / DETAIL
+    unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
+    parts: dict[str, list] = {}
+    for polsek, geometry in conn.execute(select(villages.c.unit_code, villages.c.geometry)
+                                         .where(villages.c.code.in_(villages_in(scope)),
+                                                villages.c.geometry.is_not(None))):
+        if polsek in unit_of:
+            parts.setdefault(unit_of[polsek], []).append(shapely.make_valid(shape(json.loads(geometry))))
+    shapes = {}
+    for unit_code, geometries in parts.items():
+        merged = shapely.simplify(shapely.union_all(geometries).buffer(0), tolerance, preserve_topology=True)
+        polygons = [g for g in getattr(merged, "geoms", [merged]) if g.geom_type == "Polygon" and not g.is_empty]
+        shapes[unit_code] = [[[[round(x, DECIMALS), round(y, DECIMALS)] for x, y in ring.coords]
+                              for ring in (polygon.exterior, *polygon.interiors)] for polygon in polygons]
+    return shapes

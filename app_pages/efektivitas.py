@@ -1,0 +1,56 @@
+"""Efektivitas: is community policing working here? Crime before and after a date, DDS against crime, goals."""
+
+import dataclasses
+
+import streamlit as st
+
+from components import data
+from components.effectiveness_view import (
+    correlation_text,
+    crime_table,
+    goals_table,
+    scatter_figure,
+    trend_figure,
+    window_controls,
+)
+from components.filters import scope_label
+from components.i18n import t
+from queries.briefing import partition_level
+from queries.effectiveness import with_rates
+
+scope = st.session_state["scope"]
+st.title(t("eff.title"))
+st.caption(scope_label(scope))
+
+first, last = data.data_date_range()
+after = window_controls(scope, first, last)
+level = partition_level(data.scope_level(scope))
+units = with_rates(data.unit_counts(after, level))
+if units.empty:
+    st.info(t("overview.no_children"))
+    st.stop()
+
+st.header(t("eff.crime"))
+st.caption(t("eff.z_explained"))
+crime_table(units)
+
+st.subheader(t("eff.trend"))
+months = data.crime_months(dataclasses.replace(after, start=after.previous().start), level)
+top = units.sort_values("crimes", ascending=False)["name"].head(5).tolist()
+chosen = st.multiselect(t("eff.trend_units"), sorted(units["name"]), default=top, key=f"eff_units_{scope.unit_code}")
+st.plotly_chart(trend_figure(months, chosen, after.start), width="stretch", key="crime_trend")
+
+st.header(t("eff.dds_vs_crime"))
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(scatter_figure(units, "dds_per_1k_households", t("rank.col.dds_per_1k_households")),
+                    width="stretch", key="scatter_dds")
+    st.caption(correlation_text(units, "dds_per_1k_households"))
+with right:
+    st.plotly_chart(scatter_figure(units, "coverage", t("rank.col.coverage") + " (%)"), width="stretch",
+                    key="scatter_coverage")
+    st.caption(correlation_text(units, "coverage"))
+st.caption(t("eff.correlation_note"))
+
+st.header(t("eff.goals"))
+goals_table(units)

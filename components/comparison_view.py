@@ -1,0 +1,109 @@
+"""Side-by-side comparison of units: every measure with its denominator, small-multiple trends, a choropleth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pydeck as pdk
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from components.i18n import fmt_int, fmt_num, fmt_pct, t
+from components.maps import BORDER_LINE, CompactDeck, view_for
+from components.tables import download_button
+from queries.comparison import MEASURES, rankable
+
+PER_CAPITA = {"crime_rate_per_10k", "complaints_per_10k", "dds_per_1k_households"}
+DENOMINATORS = ["officers", "expected_days", "villages", "households", "population", "reports", "complaints", "crimes"]
+SEQUENTIAL = [(255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148)]
+
+
+def value_text(measure: str, value) -> str:
+    return fmt_num(value, 2) if measure in PER_CAPITA else fmt_pct(value)
+
+
+def side_by_side(units: pd.DataFrame) -> pd.DataFrame:
+    """Rows: measures then denominators; columns: the units. Too-few-cases values are marked, not hidden."""
+    rows = []
+    for measure in MEASURES:
+        ok = rankable(units, measure)
+        row = {t("cmp.measure"): t(f"rank.col.{measure}")}
+        for unit, value, enough in zip(units["name"], units[measure], ok):
+            row[unit] = value_text(measure, value) + ("" if enough or pd.isna(value) else f" ({t('cmp.few')})")
+        rows.append(row)
+    for column in DENOMINATORS:
+        rows.append({t("cmp.measure"): t(f"cmp.denominator.{column}"),
+                     **{unit: fmt_int(value) for unit, value in zip(units["name"], units[column])}})
+    return pd.DataFrame(rows)
+
+
+def ranking_table(ranked: pd.DataFrame, measure: str) -> pd.DataFrame:
+    denominator, minimum, _ = MEASURES[measure]
+    return pd.DataFrame({
+        t("cmp.rank"): [fmt_int(r) if pd.notna(r) else t("cmp.not_ranked") for r in ranked["rank"]],
+        t("rank.col.name"): ranked["name"],
+        t(f"rank.col.{measure}"): [value_text(measure, v) for v in ranked[measure]],
+        t(f"cmp.denominator.{denominator}"): [fmt_int(v) for v in ranked[denominator]],
+        t("cmp.note"): ["" if ok else t("cmp.few_cases", minimum=fmt_int(minimum)) for ok in ranked["rankable"]],
+    })
+
+
+def weekly_measure(trend: pd.DataFrame, measure: str, unit: pd.Series, target_per_day: float) -> pd.Series:
+    """The measure per week, from the week's own sums (never an average of daily ratios)."""
+    population = float(unit["population"]) if pd.notna(unit["population"]) else np.nan
+    households = float(unit["households"]) if pd.notna(unit["households"]) else np.nan
+    weekly = {
+        "reporting_rate": trend["reported_days"] / trend["expected_days"].where(trend["expected_days"] > 0),
+        "reporting_rate_on_time": trend["on_time_days"] / trend["expected_days"].where(trend["expected_days"] > 0),
+        "dds_attainment": trend["dds_visits"] / (target_per_day * trend["expected_days"]).where(
+            trend["expected_days"] > 0),
+        "coverage": trend["coverage"],
+        "dds_per_1k_households": trend["dds_visits"] / households * 1000,
+        "quality_rate": 1 - trend["flagged_reports"] / trend["reports"].where(trend["reports"] > 0),
+        "response_sla_rate": trend["response_sla_rate"],
+        "complaints_per_10k": trend["complaints"] / population * 10_000,
+        "crime_rate_per_10k": trend["crimes"] / population * 10_000,
+    }
+    return weekly.get(measure, pd.Series(np.nan, index=trend.index))
+
+
+def small_multiples(trends: pd.DataFrame, units: pd.DataFrame, measure: str, target_per_day: float) -> go.Figure:
+    """One small chart per unit, same axis, the measure week by week."""
+    figure = make_subplots(rows=1, cols=len(units), shared_yaxes=True, subplot_titles=list(units["name"]))
+    for index, unit in enumerate(units.itertuples(index=False), start=1):
+        rows = trends[trends["unit_code"] == unit.unit_code]
+        values = weekly_measure(rows, measure, pd.Series(unit._asdict()), target_per_day)
+        scale = 1 if measure in PER_CAPITA else 100
+        figure.add_scatter(x=rows["period"], y=values * scale, mode="lines+markers", showlegend=False,
+                           line={"color": "#1d4e89"}, row=1, col=index)
+    figure.update_layout(height=260, margin={"l": 0, "r": 0, "t": 30, "b": 0})
+    figure.update_yaxes(title_text=t(f"rank.col.{measure}") + ("" if measure in PER_CAPITA else " (%)"), col=1)
+    return figure
+
+
+def choropleth(all_units: pd.DataFrame, shapes: dict, measure: str, bounds) -> None:
+    """Every unit of the level coloured by the measure in five equal steps; few-case units hatched grey."""
+    values = all_units[measure].where(rankable(all_units, measure))
+    low, high = values.min(), values.max()
+    records = []
+    for unit, value in zip(all_units.itertuples(index=False), values):
+        if pd.isna(value):
+            fill = [189, 189, 189, 140]
+        else:
+            step = 0 if high == low else min(int((value - low) / (high - low) * 5), 4)
+            fill = [*SEQUENTIAL[step], 210]
+        text = value_text(measure, getattr(unit, measure))
+        for rings in shapes.get(unit.unit_code, []):
+            records.append({"polygon": rings, "fill": fill, "name": unit.name, "value": text})
+    layer = pdk.Layer("PolygonLayer", id="units", data=records, get_polygon="polygon", get_fill_color="fill",
+                      get_line_color=[*BORDER_LINE, 200], get_line_width=0, line_width_min_pixels=1, stroked=True,
+                      pickable=True)
+    st.pydeck_chart(CompactDeck(layers=[layer], initial_view_state=view_for(bounds), map_provider=None,
+                                map_style=None, tooltip={"text": "{name}\n{value}"}), height=420)
+    if pd.notna(low):
+        st.caption(t("cmp.scale", low=value_text(measure, low), high=value_text(measure, high)))
+
+
+def downloads(table: pd.DataFrame, key: str) -> None:
+    download_button(table, f"perbandingan_{key}.csv", key)

@@ -1,0 +1,121 @@
+"""Effectiveness views: crime before and after a reference date, DDS against crime change, goal attainment."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.i18n import fmt_date, fmt_int, fmt_num, t
+from components.tables import percent_column, table_with_download
+from queries.scope import Scope
+
+BOS_LAUNCH = date(2021, 5, 5)
+LENGTHS = (30, 90, 182, 365)
+REAL_CHANGE = 3.0  # |z| above this is a real change
+
+
+def window_controls(scope: Scope, first: date, last: date) -> Scope:
+    """Reference date and window length; returns the "after" scope (its previous() is "before")."""
+    st.session_state.setdefault("eff_reference", BOS_LAUNCH if first <= BOS_LAUNCH <= last else scope.start)
+    st.session_state.setdefault("eff_length", 365)
+    if st.button(t("eff.use_sidebar"), key="eff_sidebar", help=t("eff.use_sidebar_help")):
+        st.session_state["eff_reference"], st.session_state["eff_length"] = scope.start, scope.days
+    columns = st.columns([2, 2, 3])
+    reference = columns[0].date_input(t("eff.reference"), key="eff_reference", min_value=first, max_value=last,
+                                      format="DD/MM/YYYY", help=t("eff.reference_help"))
+    lengths = sorted(set(LENGTHS) | {st.session_state["eff_length"]})
+    length = columns[1].selectbox(t("eff.length"), lengths, key="eff_length",
+                                  format_func=lambda days: t("eff.days", days=fmt_int(days)))
+    after = Scope(scope.unit_code, reference, reference + timedelta(days=length - 1), scope.policy)
+    before = after.previous()
+    columns[2].caption(t("eff.windows", b1=fmt_date(before.start), b2=fmt_date(before.end),
+                         a1=fmt_date(after.start), a2=fmt_date(after.end)))
+    if after.end > last or before.start < first:
+        st.warning(t("eff.outside", first=fmt_date(first), last=fmt_date(last)))
+    return after
+
+
+def rank_text(rank, units: int) -> str:
+    return "–" if pd.isna(rank) else t("eff.rank", rank=fmt_int(rank), units=fmt_int(units))
+
+
+def change_text(z) -> str:
+    """The z with words and an arrow, so a real change is never signalled by colour alone."""
+    if pd.isna(z):
+        return "–"
+    if z > REAL_CHANGE:
+        return f"▲ {fmt_num(z, 1)} · {t('eff.real_rise')}"
+    if z < -REAL_CHANGE:
+        return f"▼ {fmt_num(z, 1)} · {t('eff.real_fall')}"
+    return f"{fmt_num(z, 1)} · {t('eff.no_real_change')}"
+
+
+def crime_table(units: pd.DataFrame) -> None:
+    """Crimes before and after, rate per 10,000, rank among siblings, and the change z (real changes marked)."""
+    shown = units.sort_values(["crime_rank", "name"]).assign(
+        rank_label=lambda f: [rank_text(r, len(f)) for r in f["crime_rank"]],
+        change=lambda f: [change_text(z) for z in f["crime_change_z"]])
+    headers = {"name": t("rank.col.name"), "crimes_previous": t("eff.before"), "crimes": t("eff.after"),
+               "crime_rate_per_10k": t("rank.col.crime_rate_per_10k"), "rank_label": t("eff.rank_col"),
+               "change": t("eff.change"), "population": t("eff.population")}
+    styled = shown[list(headers)].rename(columns=headers).style.map(
+        lambda text: "background-color: #fcbba1; font-weight: 600" if str(text).startswith("▲")
+        else ("background-color: #d1e5f0; font-weight: 600" if str(text).startswith("▼") else ""),
+        subset=[headers["change"]])
+    st.dataframe(styled, hide_index=True, width="stretch", column_config={
+        headers["crime_rate_per_10k"]: st.column_config.NumberColumn(format="%.2f")})
+    table_with_download(shown, headers, "kejahatan_per_satuan.csv", key="crime_units", show=False)
+
+
+def trend_figure(months: pd.DataFrame, names: list[str], reference: date) -> go.Figure:
+    """Crimes per month for the chosen units, the reference date marked."""
+    figure = go.Figure()
+    for name in names:
+        rows = months[months["name"] == name]
+        figure.add_scatter(x=rows["month"], y=rows["crimes"], name=name, mode="lines+markers")
+    # Plotly cannot place a vline's own annotation on a category axis, so the label is added separately.
+    figure.add_vline(x=reference.strftime("%Y-%m"), line_dash="dash", line_color="#555")
+    figure.add_annotation(x=reference.strftime("%Y-%m"), y=1, yref="paper", text=t("eff.reference_line"),
+                          showarrow=False, yanchor="bottom")
+    figure.update_layout(height=340, margin={"l": 0, "r": 0, "t": 30, "b": 0}, legend={"orientation": "h"},
+                         yaxis_title=t("eff.crimes_month"))
+    return figure
+
+
+def scatter_figure(units: pd.DataFrame, x: str, x_title: str) -> go.Figure:
+    """One point per unit: DDS intensity (or coverage) against the crime change z, sized by population."""
+    population = units["population"].astype("float64").fillna(0)
+    size = 12 + 28 * (population / population.max()) if population.max() > 0 else 14
+    values = units[x] * (100 if x == "coverage" else 1)
+    # Only units with a real change are labelled on the chart; every point names itself on hover.
+    labels = [name if abs(z) > REAL_CHANGE else "" for name, z in zip(units["name"], units["crime_change_z"])]
+    figure = go.Figure(go.Scatter(x=values, y=units["crime_change_z"], mode="markers+text", text=labels,
+                                  customdata=units["name"], hovertemplate="%{customdata}<br>%{x:.1f} · z %{y:.1f}"
+                                  "<extra></extra>", textposition="top center",
+                                  marker={"size": size, "color": "#2c7fb8", "opacity": 0.7}))
+    figure.add_hrect(y0=-REAL_CHANGE, y1=REAL_CHANGE, fillcolor="#f0f0f0", opacity=0.5, line_width=0)
+    figure.update_layout(height=380, margin={"l": 0, "r": 0, "t": 10, "b": 0}, xaxis_title=x_title,
+                         yaxis_title=t("eff.change"))
+    return figure
+
+
+def correlation_text(units: pd.DataFrame, x: str) -> str:
+    """Spearman rank correlation between a measure and the crime change, with the number of units."""
+    pairs = units[[x, "crime_change_z"]].dropna()
+    if len(pairs) < 4:
+        return t("eff.too_few_units")
+    rho = pairs[x].rank().corr(pairs["crime_change_z"].rank())
+    return t("eff.correlation", rho=fmt_num(rho, 2), units=fmt_int(len(pairs)))
+
+
+def goals_table(units: pd.DataFrame) -> None:
+    """Goal attainment per unit: officers at the DDS target, reporting, complaint SLA, coverage."""
+    columns = ["dds_target_share", "reporting_rate", "response_sla_rate", "coverage"]
+    shown = units.assign(**{c: units[c] * 100 for c in columns})
+    headers = {"name": t("rank.col.name"), **{c: t(f"eff.goal.{c}") for c in columns},
+               "counted": t("eff.officers"), "complaints": t("complaints.count")}
+    table_with_download(shown, headers, "capaian_tujuan.csv", key="goals",
+                        column_config={c: percent_column(headers[c]) for c in columns})
