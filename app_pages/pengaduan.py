@@ -30,7 +30,7 @@ if frame.empty:
 headline(frame, sla)
 
 st.subheader(t("complaints.by_unit"))
-levels = data.levels_below(scope)
+levels = data.levels_below(scope) or ["polsek"]
 level = st.segmented_control(t("cmp.level"), levels, default=levels[0], key=f"complaint_level_{scope.unit_code}",
                              format_func=lambda code: t(f"sidebar.{code}")) or levels[0]
 unit_table(data.complaint_units(scope, level))

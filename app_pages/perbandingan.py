@@ -15,8 +15,7 @@ st.title(t("cmp.title"))
 st.caption(scope_label(scope))
 
 own = data.scope_level(scope)
-levels = [level for level in ("polda", "polres", "polsek") if own is None or
-          ("polda", "polres", "polsek").index(level) > ("polda", "polres", "polsek").index(own)]
+levels = data.levels_below(scope)
 if not levels:
     st.info(t("cmp.no_levels"))
     st.stop()

@@ -22,6 +22,7 @@ from queries import (
     scorecards,
 )
 from queries.db import make_engine, resolve_url
+from queries.schema import UNIT_LEVELS
 from queries.scope import Scope
 
 CACHE_TTL = "10m"  # an import shows up within ten minutes at most
@@ -67,11 +68,6 @@ def last_import() -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def scope_counts(scope: Scope) -> dict[str, int]:
     return run(overview.scope_counts, scope)
-
-
-@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
-def activities_by_type(scope: Scope) -> pd.DataFrame:
-    return run(overview.activities_by_type, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -190,10 +186,9 @@ def scope_complaints(scope: Scope) -> pd.DataFrame:
 
 
 def levels_below(scope: Scope) -> list[str]:
-    """The unit levels that partition the scope, nearest first (a Polsek scope: just "polsek")."""
+    """The unit levels strictly below the scope's unit, nearest first (none below a Polsek)."""
     own = scope_level(scope)
-    below = ["polda", "polres", "polsek"][(["polda", "polres", "polsek"].index(own) + 1) if own else 0:]
-    return below or ["polsek"]
+    return list(UNIT_LEVELS[UNIT_LEVELS.index(own) + 1:] if own else UNIT_LEVELS)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)

@@ -508,8 +508,6 @@ TEXTS: dict[str, tuple[str, str]] = {
     "quality.everywhere": ("seluruh wilayah", "everywhere"),
     "quality.hours": ("Jam", "Hours"),
     "quality.note": ("Catatan", "Note"),
-    "column.activity_type": ("Jenis kegiatan", "Activity type"),
-    "column.activities": ("Jumlah laporan", "Reports"),
     "footer.window": ("Data: {first} – {last} · impor terakhir {imported}",
                       "Data: {first} – {last} · last import {imported}"),
     "footer.never": ("belum pernah", "never"),

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Connection, case, func, select
 
-from queries.schema import ACTIVITY_TYPES, LEVEL_ORDER, activities, complaints, crimes, import_batches, outages, units
+from queries.schema import LEVEL_ORDER, activities, complaints, crimes, import_batches, outages, units
 from queries.scope import Scope, officers_in, villages_in
 
 
@@ -58,19 +58,6 @@ def scope_counts(conn: Connection, scope: Scope) -> dict[str, int]:
                 complaints.c.local_date.between(scope.start, scope.end))
         ).scalar_one(),
     }
-
-
-def activities_by_type(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Activities per type in the scope and window, every type listed (zero when absent)."""
-    query = (
-        select(activities.c.activity_type, func.count().label("activities"))
-        .where(activities.c.village_code.in_(villages_in(scope)),
-               activities.c.local_date.between(scope.start, scope.end))
-        .group_by(activities.c.activity_type)
-    )
-    counts = dict(conn.execute(query).all())
-    return pd.DataFrame({"activity_type": list(ACTIVITY_TYPES),
-                         "activities": [int(counts.get(kind, 0)) for kind in ACTIVITY_TYPES]})
 
 
 def unit_timezone(conn: Connection, unit_code: str | None) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, text
+from sqlalchemy.schema import CreateSchema, DropSchema
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
@@ -60,13 +61,13 @@ def fresh_postgres_engine(**kwargs):
     schema = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        conn.execute(CreateSchema(schema))
     engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"}, **kwargs)
 
     def drop():
         engine.dispose()
         with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(DropSchema(schema, cascade=True))
         admin.dispose()
 
     return engine, drop
@@ -127,3 +128,17 @@ def sample_postgres_engine(sample_export):
     assert report.ok, [str(p) for p in report.problems[:20]]
     yield engine
     drop()
+
+
+@pytest.fixture
+def world_url(tmp_path):
+    """A SQLite database holding the hand-checked world of metric_world.py."""
+    from metric_world import write_world
+
+    from ingest.importer import import_export
+
+    url = f"sqlite:///{tmp_path / 'world.sqlite'}"
+    engine = make_engine(url)
+    assert import_export(engine, write_world(tmp_path / "world")).ok
+    engine.dispose()
+    return url

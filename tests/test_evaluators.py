@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from metric_world import END, START, write_world
+from metric_world import END, START
 from test_app import new_app
 from test_briefing import indonesian
 from test_officers import plotly_array, plotly_spec
 
 from conftest import PROJECT_DIR  # noqa: F401
-from ingest.importer import import_export
 from queries.comparison import MEASURES
 from queries.complaints import complaint_response, scope_complaints
 from queries.effectiveness import unit_counts, unit_effectiveness, with_rates
@@ -88,15 +87,6 @@ def test_effectiveness_can_use_the_sidebar_window(sample_sqlite_url, monkeypatch
     before_start = WINDOW[0] - timedelta(days=30)
     assert at.date_input(key="eff_reference").value == WINDOW[0]
     assert any(f"Sebelum: {before_start.day} Maret 2022" in c.value for c in at.caption)
-
-
-@pytest.fixture
-def world_url(tmp_path):
-    from queries.db import make_engine
-
-    url = f"sqlite:///{tmp_path / 'world.sqlite'}"
-    assert import_export(make_engine(url), write_world(tmp_path / "world")).ok
-    return url
 
 
 def test_units_without_crimes_or_complaints(world_url, monkeypatch):

@@ -8,12 +8,11 @@ from datetime import date
 
 import numpy as np
 import pytest
-from metric_world import END, O5, START, write_world
+from metric_world import END, O5, START
 from test_app import new_app
 from test_briefing import indonesian
 
 from conftest import PROJECT_DIR  # noqa: F401  (puts the project on sys.path)
-from ingest.importer import import_export
 from queries.compliance import officer_compliance
 from queries.officers import calendar, officer_search, village_last_dds_by
 from queries.quality import narrative_clusters, reused_photos
@@ -132,15 +131,6 @@ def test_scorecard_printable_page(sample_sqlite_url, monkeypatch):
     assert "Rapor Bhabinkamtibmas: Yudi Sulistyo" in page and "NRP 97051084" in page
     assert "salin-tempel" in page and "Median Polsek" in page and "@page { size: A4" in page
     assert page.count("<tr>") > 10 and "<script" not in page
-
-
-@pytest.fixture
-def world_url(tmp_path):
-    url = f"sqlite:///{tmp_path / 'world.sqlite'}"
-    from queries.db import make_engine
-
-    assert import_export(make_engine(url), write_world(tmp_path / "world")).ok
-    return url
 
 
 def test_scorecard_of_an_officer_without_reports(world_url, monkeypatch):
