@@ -20,7 +20,7 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 ## run: install, build the sample database on first use, start the dashboard
 run: $(VENV)/.installed
 	$(BIN)/python manage.py load-sample --if-missing --db $(SAMPLE_DB)
-	$(BIN)/python -m streamlit run dashboard.py
+	BOS_DEMO=1 $(BIN)/python -m streamlit run dashboard.py
 
 ## test: install (with test tools), lint, and run the whole test suite
 test: $(VENV)/.installed-dev

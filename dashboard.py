@@ -1,4 +1,4 @@
-"""Binmas command dashboard: page config, shared sidebar filters and navigation.
+"""Binmas command dashboard: page config, sign-in, shared sidebar filters and navigation.
 
 Run with `make run` (or `streamlit run dashboard.py`).
 """
@@ -6,37 +6,71 @@ Run with `make run` (or `streamlit run dashboard.py`).
 from __future__ import annotations
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
-from components import data, filters
+from components import auth, data, filters
 from components.i18n import fmt_date, t
 
 st.set_page_config(page_title="Dasbor Binmas", page_icon=":material/local_police:", layout="wide")
 
-filters.language_picker()
-pages = [
-    st.Page("app_pages/ringkasan.py", title=t("nav.overview"), icon=":material/dashboard:", url_path="ringkasan",
-            default=True),
-    st.Page("app_pages/peta.py", title=t("nav.map"), icon=":material/map:", url_path="peta"),
-    st.Page("app_pages/kepatuhan.py", title=t("nav.compliance"), icon=":material/fact_check:", url_path="kepatuhan"),
-    st.Page("app_pages/rapor.py", title=t("nav.scorecard"), icon=":material/badge:", url_path="rapor"),
-    st.Page("app_pages/kualitas.py", title=t("nav.quality"), icon=":material/rule:", url_path="kualitas"),
-    st.Page("app_pages/pengaduan.py", title=t("nav.complaints"), icon=":material/campaign:", url_path="pengaduan"),
-    st.Page("app_pages/efektivitas.py", title=t("nav.effectiveness"), icon=":material/trending_down:",
-            url_path="efektivitas"),
-    st.Page("app_pages/perbandingan.py", title=t("nav.comparison"), icon=":material/compare_arrows:",
-            url_path="perbandingan"),
-    st.Page("app_pages/definisi.py", title=t("nav.definitions"), icon=":material/menu_book:", url_path="definisi"),
-]
-page = st.navigation(pages)
+# page file (app_pages/NAME.py, also its URL path) -> (title key, icon); ROLE_PAGES says who sees it.
+PAGES = {
+    "ringkasan": ("nav.overview", ":material/dashboard:"),
+    "peta": ("nav.map", ":material/map:"),
+    "kepatuhan": ("nav.compliance", ":material/fact_check:"),
+    "rapor": ("nav.scorecard", ":material/badge:"),
+    "kualitas": ("nav.quality", ":material/rule:"),
+    "pengaduan": ("nav.complaints", ":material/campaign:"),
+    "efektivitas": ("nav.effectiveness", ":material/trending_down:"),
+    "perbandingan": ("nav.comparison", ":material/compare_arrows:"),
+    "impor": ("nav.import", ":material/upload_file:"),
+    "audit": ("nav.audit", ":material/policy:"),
+    "definisi": ("nav.definitions", ":material/menu_book:"),
+}
+ANALYSIS = ["ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas", "perbandingan",
+            "definisi"]
+ROLE_PAGES = {
+    "admin": ANALYSIS[:-1] + ["impor", "audit", "definisi"],
+    "demo": ANALYSIS,
+    "national": ["ringkasan", "peta", "pengaduan", "efektivitas", "perbandingan", "definisi"],
+    "polda": ANALYSIS,
+    "polres": ANALYSIS,
+    "polsek": ANALYSIS,
+    "trainer": ["ringkasan", "kepatuhan", "rapor", "kualitas", "definisi"],
+}
 
-scope = filters.sidebar_scope()
-if scope is None:
+filters.language_picker()
+try:
+    user = auth.current_user()
+    if user is None:
+        auth.sign_in_page()
+        st.stop()
+except SQLAlchemyError:
+    # The first database access of a run: a wrong URL or a server that is down ends here, not in a traceback.
+    st.title(t("app.name"))
+    st.error(t("error.database"))
+    st.stop()
+
+page = st.navigation([st.Page(f"app_pages/{name}.py", title=t(PAGES[name][0]), icon=PAGES[name][1],
+                              url_path=name, default=index == 0)
+                      for index, name in enumerate(ROLE_PAGES.get(user.role, ["definisi"]))])
+st.session_state["user"] = user
+
+scope = filters.sidebar_scope(user)
+if scope is None and page.url_path not in ("impor", "audit", "definisi"):
     st.title(t("app.name"))
     st.info(t("empty.no_data"))
     st.stop()
 
 first, last = data.data_date_range()
 imported = data.last_import()
-when = imported["finished_at"].iloc[0].strftime("%d/%m/%Y %H:%M UTC") if not imported.empty else t("footer.never")
-st.sidebar.caption(t("footer.window", first=fmt_date(first), last=fmt_date(last), imported=when))
+if first is not None:
+    when = (imported["finished_at"].iloc[0].strftime("%d/%m/%Y %H:%M UTC") if not imported.empty
+            else t("footer.never"))
+    st.sidebar.caption(t("footer.window", first=fmt_date(first), last=fmt_date(last), imported=when))
+st.sidebar.caption(t("auth.signed_in", name=user.display_name, role=t(f"role.{user.role}")))
+if user.role == "demo":
+    st.sidebar.warning(t("auth.demo_banner"), icon=":material/science:")
+else:
+    st.sidebar.button(t("auth.sign_out"), on_click=auth.sign_out, args=(user,), key="sign_out")
 page.run()

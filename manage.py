@@ -4,6 +4,7 @@
     python manage.py load-sample [--db URL] [--out DIR] [--if-missing]
     python manage.py import PATH [--db URL] [--dry-run] [--keep-valid --rejects FILE]
     python manage.py export KIND --start YYYY-MM-DD --end YYYY-MM-DD [--unit CODE] [--level LEVEL] [--out FILE]
+    python manage.py user add|disable|enable|list|set-role|set-password ...
     python manage.py refresh-flags [--db URL]
 
 Without --db the database is BOS_DATABASE_URL, else [connections.bos] url in
@@ -13,6 +14,7 @@ Without --db the database is BOS_DATABASE_URL, else [connections.bos] url in
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 import tempfile
 import time
@@ -188,6 +190,55 @@ def cmd_refresh_flags(args) -> int:
     return 0
 
 
+def read_password(args) -> str | None:
+    """The new password: one line on standard input (--password-stdin) or typed twice at a prompt."""
+    if getattr(args, "no_password", False):
+        return None
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise SystemExit("the two passwords differ")
+    return first
+
+
+def cmd_user(args) -> int:
+    from queries import accounts
+
+    engine = make_engine(resolve_url(args.db))
+    create_schema(engine)
+    try:
+        with engine.begin() as conn:
+            if args.action == "add":
+                password = read_password(args)
+                accounts.add_user(conn, args.username, args.name or args.username, args.role, args.unit,
+                                  password=password, email=args.email)
+                print(f"added {args.username} ({args.role}{' ' + args.unit if args.unit else ''})")
+            elif args.action in ("disable", "enable"):
+                accounts.set_disabled(conn, args.username, args.action == "disable")
+                print(f"{args.username} {args.action}d")
+            elif args.action == "set-role":
+                accounts.set_role(conn, args.username, args.role, args.unit)
+                print(f"{args.username} is now {args.role}{' of ' + args.unit if args.unit else ''}")
+            elif args.action == "set-password":
+                accounts.set_password(conn, args.username, read_password(args))
+                print(f"password of {args.username} changed")
+            else:
+                print(accounts.list_users(conn).to_string(index=False))
+    except accounts.AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_rls_sql(args) -> int:
+    from queries.rls import rls_statements
+
+    for statement in rls_statements(args.role):
+        print(statement + ";")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage.py", description="Binmas dashboard command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -221,6 +272,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--policy", metavar="FILE", help="policy settings file (default policy.toml)")
     p.add_argument("--out", metavar="FILE", help="write the CSV here instead of standard output")
     p.set_defaults(func=cmd_export)
+
+    p = with_db(sub.add_parser("user", help="manage dashboard accounts"))
+    actions = p.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="create an account")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["national", "polda", "polres", "polsek", "trainer", "admin"])
+    add.add_argument("--unit", metavar="CODE", help="home unit (required except for national and admin)")
+    add.add_argument("--name", help="display name")
+    add.add_argument("--email", help="e-mail of the OpenID Connect identity")
+    add.add_argument("--no-password", action="store_true", help="sign-in only through the OpenID Connect provider")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    for name in ("disable", "enable"):
+        actions.add_parser(name, help=f"{name} an account").add_argument("username")
+    role = actions.add_parser("set-role", help="change an account's role and home unit")
+    role.add_argument("username")
+    role.add_argument("role", choices=["national", "polda", "polres", "polsek", "trainer", "admin"])
+    role.add_argument("--unit", metavar="CODE")
+    password = actions.add_parser("set-password", help="set a new password")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true")
+    actions.add_parser("list", help="list the accounts")
+    for action in actions.choices.values():
+        action.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
+    p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("rls-sql", help="print the PostgreSQL Row-Level Security setup for a read-only role")
+    p.add_argument("--role", default="bos_reader", help="the database role the dashboard connects as (group)")
+    p.set_defaults(func=cmd_rls_sql)
 
     p = with_db(sub.add_parser("refresh-flags", help="recompute stored flags after changing policy.toml"))
     p.set_defaults(func=cmd_refresh_flags)

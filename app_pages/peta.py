@@ -6,6 +6,7 @@ from components import data
 from components.filters import drill_to, next_unit_toward, scope_label, unit_name
 from components.i18n import fmt_date, fmt_int, fmt_pct, t
 from components.maps import coverage_deck, legend_entries, legend_html
+from components.safe import md
 from components.tables import percent_column, table_with_download
 
 scope = st.session_state["scope"]
@@ -38,14 +39,14 @@ if target:
     below = next_unit_toward(scope, row["unit_code"])
     if below is not None:
         drill_to(below)
-    st.subheader(row["name"])
+    st.subheader(md(row["name"]))
     cards = st.columns(4)
     cards[0].metric(t("map.col.coverage"), t("map.unknown") if row.isna()["coverage"] else fmt_pct(row["coverage"]))
     cards[1].metric(t("map.col.households_visited"), fmt_int(row["households_visited"]),
                     help=t("map.of_households", households=fmt_int(row["households"])))
     cards[2].metric(t("map.col.dds_visits"), fmt_int(row["dds_visits"]))
     cards[3].metric(t("map.col.last_dds"), fmt_date(row["last_dds_date"]) if row["last_dds_date"] else t("map.never"))
-    st.write(t("map.officers_line", officers=row["officers"] if isinstance(row["officers"], str)
+    st.write(t("map.officers_line", officers=md(row["officers"]) if isinstance(row["officers"], str)
                else t("map.no_officer")))
 
 st.subheader(t("map.table"))

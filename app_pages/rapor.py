@@ -7,8 +7,9 @@ from components import data
 from components.filters import scope_label
 from components.i18n import fmt_int, t
 from components.maps import coverage_deck
+from components.safe import md
 from components.scorecard import flagged_table, mix_figure, peer_table, scorecard_html, show_gaps, trend_figure
-from components.tables import table_with_download
+from components.tables import record_download, table_with_download
 
 scope = st.session_state["scope"]
 st.title(t("score.title"))
@@ -30,12 +31,16 @@ if nrp is None:
 st.session_state["officer"] = nrp
 
 card = data.scorecard(scope, nrp)
+if card is None:  # an officer outside the scope (or the user's home unit)
+    st.info(t("score.none_found"))
+    st.stop()
 identity, numbers = card["identity"], card["numbers"]
-st.header(identity["name"])
-st.caption(" · ".join(p for p in (identity["rank"], f"NRP {identity['nrp']}", identity["polsek"], identity["polres"])
-                      if p))
+st.header(md(identity["name"]))
+st.caption(md(" · ".join(p for p in (identity["rank"], f"NRP {identity['nrp']}", identity["polsek"],
+                                      identity["polres"]) if p)))
 st.download_button(t("score.print"), scorecard_html(card, scope).encode("utf-8"), icon=":material/print:",
-                   file_name=f"rapor_{nrp}_{scope.end:%Y%m%d}.html", mime="text/html", help=t("score.print_help"))
+                   file_name=f"rapor_{nrp}_{scope.end:%Y%m%d}.html", mime="text/html", help=t("score.print_help"),
+                   on_click=record_download, args=(f"rapor_{nrp}.html",))
 
 st.subheader(t("score.gaps"))
 show_gaps(card["gaps"])

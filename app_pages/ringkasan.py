@@ -9,6 +9,7 @@ from components.filters import scope_label, unit_name
 from components.i18n import fmt_date, fmt_int, language, t
 from components.kpis import kpi_cards
 from components.rankings import best_worst_table, ranking_table
+from components.tables import record_download
 from queries.briefing import CHILD_LEVEL, best_and_worst
 
 scope = st.session_state["scope"]
@@ -29,7 +30,8 @@ st.caption(t("overview.counts", officers=fmt_int(counts["officers"]), villages=f
 kpi_cards(data.kpi_comparison(scope))
 st.download_button(t("briefing.button"), briefing_html(scope).encode("utf-8"), icon=":material/print:",
                    file_name=f"briefing_{scope.unit_code or 'nasional'}_{scope.end:%Y%m%d}_{language()}.html",
-                   mime="text/html", help=t("briefing.button_help"), type="primary")
+                   mime="text/html", help=t("briefing.button_help"), type="primary", on_click=record_download,
+                   args=("briefing.html",))
 
 st.header(t("overview.alerts"))
 alert_sections(data.alerts(scope))

@@ -37,7 +37,7 @@ def briefing_html(scope: Scope, now: datetime | None = None) -> str:
         "lang": language(),
         "title": t("briefing.title"),
         "scope": unit_name(scope.unit_code),
-        "window": scope_label(scope),
+        "window": scope_label(scope, markdown=False),
         "compared": t("overview.compared", start=fmt_date(previous.start), end=fmt_date(previous.end)),
         "generated": t("briefing.generated", when=f"{fmt_date(local.date())} {local:%H.%M} {local.tzname()}"),
         "headings": {key: t(f"briefing.{key}") for key in ("kpis", "alerts", "rankings", "map")},

@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 
 from components.i18n import fmt_int, fmt_num, fmt_pct, t
 from components.maps import BORDER_LINE, CompactDeck, view_for
+from components.safe import label
 from components.tables import download_button
 from queries.comparison import MEASURES, rankable
 
@@ -70,7 +71,8 @@ def weekly_measure(trend: pd.DataFrame, measure: str, unit: pd.Series, target_pe
 
 def small_multiples(trends: pd.DataFrame, units: pd.DataFrame, measure: str, target_per_day: float) -> go.Figure:
     """One small chart per unit, same axis, the measure week by week."""
-    figure = make_subplots(rows=1, cols=len(units), shared_yaxes=True, subplot_titles=list(units["name"]))
+    figure = make_subplots(rows=1, cols=len(units), shared_yaxes=True,
+                           subplot_titles=[label(name) for name in units["name"]])
     for index, unit in enumerate(units.itertuples(index=False), start=1):
         rows = trends[trends["unit_code"] == unit.unit_code]
         values = weekly_measure(rows, measure, pd.Series(unit._asdict()), target_per_day)

@@ -12,6 +12,7 @@ import streamlit as st
 
 from components.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, t
 from components.maps import BORDER_LINE, CompactDeck, view_for
+from components.safe import label
 from components.tables import percent_column, table_with_download
 
 SLA_COLOUR = "#b2182b"
@@ -37,7 +38,8 @@ def _hours(value) -> str:
 
 
 def breakdown_figure(counts: pd.DataFrame, column: str) -> go.Figure:
-    figure = go.Figure(go.Bar(x=counts["complaints"], y=counts[column], orientation="h", marker_color="#2c7fb8",
+    figure = go.Figure(go.Bar(x=counts["complaints"], y=[label(v) for v in counts[column]], orientation="h",
+                              marker_color="#2c7fb8",
                               text=counts["complaints"], textposition="outside"))
     figure.update_layout(height=60 + 28 * len(counts), margin={"l": 0, "r": 30, "t": 10, "b": 0},
                          yaxis={"autorange": "reversed"}, xaxis_title=t("complaints.count"))

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.i18n import fmt_date, fmt_num, fmt_pct, t
+from components.safe import label
 from components.tables import download_button, excel_button, percent_column
 
 # (measure, amber from, green from); days since the last report run the other way.
@@ -79,7 +80,7 @@ def calendar_figure(calendar: pd.DataFrame) -> go.Figure:
         scale = [[edge / steps, colour] for index, colour in enumerate(STATUS_COLOURS.values())
                  for edge in (index, index + 1)]
         text = grid.apply(lambda col: col.map(lambda s: t(f"calendar.{s}"))).to_numpy()
-        figure = go.Figure(go.Heatmap(z=codes, x=labels, y=[f"{n} ({nrp})" for n, nrp in grid.index],
+        figure = go.Figure(go.Heatmap(z=codes, x=labels, y=[label(f"{n} ({nrp})") for n, nrp in grid.index],
                                       colorscale=scale, zmin=0, zmax=steps, showscale=False, text=text,
                                       hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>", xgap=1, ygap=1))
         height = 120 + 22 * len(grid)
@@ -87,7 +88,8 @@ def calendar_figure(calendar: pd.DataFrame) -> go.Figure:
         duty = calendar[calendar["status"].isin(["reported", "late", "missing"])]
         share = duty.assign(done=duty["status"] != "missing").pivot_table(
             index="polsek", columns="date", values="done", aggfunc="mean").reindex(columns=dates)
-        figure = go.Figure(go.Heatmap(z=share.to_numpy() * 100, x=labels, y=list(share.index), zmin=0, zmax=100,
+        figure = go.Figure(go.Heatmap(z=share.to_numpy() * 100, x=labels, y=[label(n) for n in share.index],
+                                      zmin=0, zmax=100,
                                       colorscale="YlGnBu", colorbar={"title": t("calendar.share")},
                                       hovertemplate="%{y}<br>%{x}: %{z:.0f}%<extra></extra>", xgap=1, ygap=1))
         height = 120 + 22 * len(share)

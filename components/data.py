@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
-from queries import alerts as queries_alerts
 from queries import (
+    accounts,
     briefing,
     comparison,
     complaints,
@@ -19,30 +20,68 @@ from queries import (
     officers,
     overview,
     quality,
+    rls,
     scorecards,
 )
+from queries import alerts as queries_alerts
 from queries.db import make_engine, resolve_url
-from queries.schema import UNIT_LEVELS
+from queries.schema import UNIT_LEVELS, create_schema
 from queries.scope import Scope
 
+RLS = os.environ.get("BOS_RLS", "").lower() in ("1", "true", "on")
 CACHE_TTL = "10m"  # an import shows up within ten minutes at most
 CACHE_ENTRIES = 64
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def engine(url: str) -> Engine:
-    """One pooled engine per database URL and server process."""
-    return make_engine(url)
+    """One pooled engine per database URL and server process; tables added by an upgrade are created."""
+    created = make_engine(url)
+    create_schema(created)  # only creates what is missing; a read-only role with every table issues no DDL
+    return created
 
 
 def run(query, *args):
     """Call a queries/ function with a pooled connection to the configured database.
 
     The URL (BOS_DATABASE_URL, else secrets.toml, else the embedded SQLite file) is fixed
-    for the life of a server process, so the caches below need not key on it.
+    for the life of a server process, so the caches below need not key on it. When the scope
+    says people are hidden (national evaluators), officers' names and NRPs are masked here,
+    in the one place every page's data passes through.
     """
+    scope = next((arg for arg in args if isinstance(arg, Scope)), None)
     with engine(resolve_url()).connect() as conn:
-        return query(conn, *args)
+        if RLS and conn.dialect.name == "postgresql":
+            # Row-Level Security (queries/rls.py) reads the home unit from this transaction setting.
+            conn.execute(text("SELECT set_config(:name, :unit, true)"),
+                         {"name": rls.SETTING, "unit": (scope.boundary if scope else None) or ""})
+        result = query(conn, *args)
+    hide = scope is not None and not scope.people
+    return mask_people(result) if hide else result
+
+
+def write(command, *args):
+    """Call a queries/ function that writes, in its own committed transaction."""
+    with engine(resolve_url()).begin() as conn:
+        return command(conn, *args)
+
+
+PEOPLE_COLUMNS = ("officers", "officer", "nrp", "names", "village_names")
+MASK = "•••"
+
+
+def mask_people(result):
+    """Replace officers' names and NRPs by a mask, in a frame or in every frame of a dict."""
+    if isinstance(result, dict):
+        return {key: mask_people(value) for key, value in result.items()}
+    if not isinstance(result, pd.DataFrame):
+        return result
+    masked = result.copy()
+    officer_rows = "nrp" in masked.columns
+    for column in masked.columns:
+        if column in PEOPLE_COLUMNS or (officer_rows and column == "name"):
+            masked[column] = masked[column].where(masked[column].isna(), MASK)
+    return masked
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
@@ -211,3 +250,22 @@ def unit_shapes(scope: Scope, level: str) -> dict:
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def unit_trends(scope: Scope, codes: tuple[str, ...]) -> pd.DataFrame:
     return run(comparison.unit_trends, scope, list(codes))
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def units_within(boundary: str | None) -> frozenset[str]:
+    """Codes of the units a user with this home unit may choose (all for None)."""
+    return run(overview.units_within, boundary)
+
+
+def import_history() -> pd.DataFrame:
+    """Not cached: an admin expects to see the import they just ran."""
+    return run(overview.import_history)
+
+
+def audit_events() -> pd.DataFrame:
+    return run(accounts.audit_events)
+
+
+def accounts_list() -> pd.DataFrame:
+    return run(accounts.list_users)

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components.i18n import fmt_date, fmt_int, fmt_num, t
+from components.safe import label
 from components.tables import percent_column, table_with_download
 from queries.scope import Scope
 
@@ -75,7 +76,7 @@ def trend_figure(months: pd.DataFrame, names: list[str], reference: date) -> go.
     figure = go.Figure()
     for name in names:
         rows = months[months["name"] == name]
-        figure.add_scatter(x=rows["month"], y=rows["crimes"], name=name, mode="lines+markers")
+        figure.add_scatter(x=rows["month"], y=rows["crimes"], name=label(name), mode="lines+markers")
     # Plotly cannot place a vline's own annotation on a category axis, so the label is added separately.
     figure.add_vline(x=reference.strftime("%Y-%m"), line_dash="dash", line_color="#555")
     figure.add_annotation(x=reference.strftime("%Y-%m"), y=1, yref="paper", text=t("eff.reference_line"),
@@ -91,11 +92,12 @@ def scatter_figure(units: pd.DataFrame, x: str, x_title: str) -> go.Figure:
     size = 12 + 28 * (population / population.max()) if population.max() > 0 else 14
     values = units[x] * (100 if x == "coverage" else 1)
     # Only units with a real change are labelled on the chart; every point names itself on hover.
-    labels = [name if abs(z) > REAL_CHANGE else "" for name, z in zip(units["name"], units["crime_change_z"])]
+    names = [label(name) for name in units["name"]]
+    labels = [name if abs(z) > REAL_CHANGE else "" for name, z in zip(names, units["crime_change_z"])]
     figure = go.Figure(go.Scatter(x=values, y=units["crime_change_z"], mode="markers+text", text=labels,
-                                  customdata=units["name"], hovertemplate="%{customdata}<br>%{x:.1f} · z %{y:.1f}"
-                                  "<extra></extra>", textposition="top center",
-                                  marker={"size": size, "color": "#2c7fb8", "opacity": 0.7}))
+                                  customdata=names,
+                                  hovertemplate="%{customdata}<br>%{x:.1f} · z %{y:.1f}<extra></extra>",
+                                  textposition="top center", marker={"size": size, "color": "#2c7fb8", "opacity": 0.7}))
     figure.add_hrect(y0=-REAL_CHANGE, y1=REAL_CHANGE, fillcolor="#f0f0f0", opacity=0.5, line_width=0)
     figure.update_layout(height=380, margin={"l": 0, "r": 0, "t": 10, "b": 0}, xaxis_title=x_title,
                          yaxis_title=t("eff.change"))

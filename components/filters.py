@@ -13,6 +13,8 @@ import streamlit as st
 
 from components import data
 from components.i18n import LANGUAGES, fmt_date, t
+from components.safe import md
+from queries.accounts import User
 from queries.scope import Scope
 
 ALL = ""  # picker value for "every unit at this level"
@@ -37,24 +39,34 @@ def unit_chain(units: pd.DataFrame, code: str | None) -> list[str]:
     return chain
 
 
-def unit_picker(units: pd.DataFrame) -> str | None:
-    """Cascading pickers; returns the selected unit code (None = everything)."""
+def unit_picker(units: pd.DataFrame, root: str | None) -> str | None:
+    """Cascading pickers below the user's home unit (root; None = national); returns the chosen unit.
+
+    A unit outside the root's subtree (from a stale session or a link) falls back to the root.
+    """
     names = dict(zip(units["code"], units["name"]))
-    current = st.session_state.get("unit")
+    allowed = data.units_within(root)
+    current = st.session_state.get("unit", root)
+    if current not in allowed and current is not None or current is None and root is not None:
+        current = st.session_state["unit"] = root
     chain = unit_chain(units, current)
-    if current is not None and not chain:
-        current = st.session_state["unit"] = None  # the unit vanished from the database
-    parent = None
+    start = chain.index(root) + 1 if root is not None else 0
+    if root is not None:
+        st.sidebar.caption(md(names.get(root, root)))  # the home unit, above the pickers for the units below it
+    parent = root
     for depth, level in enumerate(LEVELS):
         options = units.loc[(units["level"] == level) & (units["parent_code"].isna() if parent is None
                                                          else units["parent_code"] == parent), "code"].tolist()
+        if depth < start:
+            continue
         if not options:
             break
         key = f"pick_{level}"
         st.session_state[key] = chain[depth] if depth < len(chain) else ALL
         st.sidebar.selectbox(
             t(f"sidebar.{level}"), [ALL] + options, key=key, on_change=_picked, args=(level, parent),
-            format_func=lambda code, level=level: names.get(code) or t(f"sidebar.all_{level}"),
+            format_func=lambda code, level=level, parent=parent: names.get(code) or (
+                t(f"sidebar.all_{level}") + (f" ({names[parent]})" if parent else "")),
         )
         if depth >= len(chain):
             break
@@ -101,21 +113,25 @@ def window_picker() -> tuple[date, date] | None:
     return st.session_state.get("last_window")
 
 
-def sidebar_scope() -> Scope | None:
-    """Draw the shared filters and return the scope they describe (None when there is no data)."""
+def sidebar_scope(user: User) -> Scope | None:
+    """Draw the shared filters and return the scope they describe (None when there is no data).
+
+    The scope carries the user's home unit as its boundary, so no choice here (or in the URL)
+    can reach data outside it; the query layer enforces that, the pickers only reflect it.
+    """
     units = data.unit_list()
     first, last = data.data_date_range()
     if units.empty or first is None:
         return None
     if "scope_from_link" not in st.session_state:
         st.session_state["scope_from_link"] = True
-        scope_from_link(set(units["code"]), first, last)
+        scope_from_link(set(data.units_within(user.home_unit)), first, last)
     st.sidebar.subheader(t("sidebar.unit"))
-    unit = unit_picker(units)
+    unit = unit_picker(units, user.home_unit)
     window = window_picker()
     if window is None:
         return None
-    scope = Scope(unit, window[0], window[1])
+    scope = Scope(unit, window[0], window[1], boundary=user.home_unit, people=user.sees_names)
     st.session_state["scope"] = scope
     # The address bar always shows the scope, so a link opens the same view.
     st.query_params.update({"unit": unit or "", "start": scope.start.isoformat(), "end": scope.end.isoformat()})
@@ -143,7 +159,8 @@ def unit_name(unit_code: str | None) -> str:
     return dict(zip(units["code"], units["name"])).get(unit_code, unit_code)
 
 
-def scope_label(scope: Scope) -> str:
-    """"Polres Ngawi · 16 April 2022 – 15 Mei 2022 (30 hari)"."""
-    return t("scope.caption", scope=unit_name(scope.unit_code), start=fmt_date(scope.start), end=fmt_date(scope.end),
-             days=scope.days)
+def scope_label(scope: Scope, markdown: bool = True) -> str:
+    """"Polres Ngawi · 16 April 2022 – 15 Mei 2022 (30 hari)" (escaped for markdown unless told otherwise)."""
+    name = unit_name(scope.unit_code)
+    return t("scope.caption", scope=md(name) if markdown else name, start=fmt_date(scope.start),
+             end=fmt_date(scope.end), days=scope.days)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.briefing import TEMPLATES
 from components.i18n import fmt_date, fmt_int, fmt_month, fmt_pct, language, t
+from components.safe import md
 from queries.scope import Scope
 
 FLAG_GAP_MIN = 1  # a flag shows up among the gaps from its first occurrence
@@ -143,4 +144,4 @@ def show_gaps(facts: dict) -> None:
     if not sentences:
         st.success(t("gap.none"))
     for sentence in sentences:
-        st.markdown(f"- {sentence}")
+        st.markdown(f"- {md(sentence)}")

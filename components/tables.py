@@ -7,13 +7,22 @@ import io
 import pandas as pd
 import streamlit as st
 
+from components.auth import audit
 from components.i18n import t
+
+
+def record_download(file_name: str) -> None:
+    """Note in the audit log who downloaded what, for which scope (downloads may hold personal data)."""
+    scope = st.session_state.get("scope")
+    where = f" [{scope.unit_code or 'nasional'} {scope.start}..{scope.end}]" if scope else ""
+    audit(st.session_state.get("user"), "download", file_name + where)
 
 
 def download_button(frame: pd.DataFrame, file_name: str, key: str) -> None:
     """Offer the rows as CSV (UTF-8 with BOM, so Excel shows Indonesian names correctly)."""
     st.download_button(t("table.download"), frame.to_csv(index=False).encode("utf-8-sig"), file_name=file_name,
-                       mime="text/csv", key=f"download_{key}", icon=":material/download:")
+                       mime="text/csv", key=f"download_{key}", icon=":material/download:",
+                       on_click=record_download, args=(file_name,))
 
 
 def excel_button(frame: pd.DataFrame, file_name: str, key: str, sheet: str = "Data") -> None:
@@ -23,7 +32,7 @@ def excel_button(frame: pd.DataFrame, file_name: str, key: str, sheet: str = "Da
         frame.to_excel(writer, index=False, sheet_name=sheet[:31])
     st.download_button(t("table.download_excel"), buffer.getvalue(), file_name=file_name, key=f"download_{key}",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       icon=":material/table_view:")
+                       icon=":material/table_view:", on_click=record_download, args=(file_name,))
 
 
 def table_with_download(frame: pd.DataFrame, headers: dict[str, str], file_name: str, key: str,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, case, func, or_, select
 
-from queries.schema import LEVEL_ORDER, activities, complaints, crimes, import_batches, outages, units
-from queries.scope import Scope, officers_in, villages_in
+from queries.schema import LEVEL_ORDER, activities, complaints, crimes, import_batches, outages, unit_tree, units
+from queries.scope import Scope, officers_in, subtree, units_below, villages_in
 
 
 def unit_list(conn: Connection) -> pd.DataFrame:
@@ -72,9 +72,30 @@ def recorded_outages(conn: Connection, scope: Scope) -> pd.DataFrame:
     lo = datetime.combine(scope.start, datetime.min.time()) - timedelta(days=1)
     hi = datetime.combine(scope.end, datetime.min.time()) + timedelta(days=2)
     names = dict(conn.execute(select(units.c.code, units.c.name)).all())
+    # Outages everywhere, of a unit above the scope, or of a unit inside it; never of a neighbour.
+    inside = units_below(scope)
+    above = select(unit_tree.c.ancestor_code).where(unit_tree.c.unit_code.in_(inside))
     rows = conn.execute(select(outages.c.unit_code, outages.c.start_at, outages.c.end_at, outages.c.note)
-                        .where(outages.c.start_at < hi, outages.c.end_at > lo).order_by(outages.c.start_at)).all()
+                        .where(outages.c.start_at < hi, outages.c.end_at > lo,
+                               or_(outages.c.unit_code.is_(None), outages.c.unit_code.in_(inside),
+                                   outages.c.unit_code.in_(above)))
+                        .order_by(outages.c.start_at)).all()
     frame = pd.DataFrame(rows, columns=["unit_code", "start_at", "end_at", "note"])
     frame["unit"] = frame["unit_code"].map(names)
     frame["hours"] = (pd.to_datetime(frame["end_at"]) - pd.to_datetime(frame["start_at"])).dt.total_seconds() / 3600
     return frame
+
+
+def units_within(conn: Connection, boundary: str | None) -> frozenset[str]:
+    """Codes of the boundary unit and every unit below it (every unit when there is no boundary)."""
+    query = select(units.c.code) if boundary is None else subtree(boundary)
+    return frozenset(conn.execute(query).scalars())
+
+
+def import_history(conn: Connection, limit: int = 200) -> pd.DataFrame:
+    """The most recent imports: who, when, which file, counts, and the stored report (with rejected rows)."""
+    columns = ["id", "finished_at", "imported_by", "source", "mode", "rows_read", "rows_new", "rows_updated",
+               "rows_unchanged", "rows_rejected", "report_json"]
+    rows = conn.execute(select(*(import_batches.c[c] for c in columns))
+                        .order_by(import_batches.c.id.desc()).limit(limit)).all()
+    return pd.DataFrame(rows, columns=columns)

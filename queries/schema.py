@@ -227,6 +227,36 @@ crimes = Table(
     Index("ix_crimes_village_date", "village_code", "local_date"),
 )
 
+# People who may sign in to the dashboard. home_unit NULL means the whole database.
+users = Table(
+    "users",
+    metadata,
+    Column("username", String(80), primary_key=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(200)),  # matched against the identity of an OpenID Connect sign-in
+    Column("role", String(20), nullable=False),
+    Column("home_unit", String(CODE), ForeignKey("units.code")),
+    Column("password_hash", Text),  # argon2id; NULL for accounts that only sign in through the provider
+    Column("disabled", Boolean, nullable=False, server_default=false()),
+    Column("failed_attempts", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_sign_in", DateTime),
+    Index("ix_users_email", "email"),
+)
+
+# Who did what and when: sign-ins (and failures), imports, downloads of personal data.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(80)),
+    Column("action", String(40), nullable=False),
+    Column("detail", Text),
+    Index("ix_audit_log_at", "at"),
+)
+
 # Small key/value facts about the database itself (schema version, the policy
 # the stored flags were computed with).
 meta = Table(

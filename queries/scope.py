@@ -23,8 +23,10 @@ def settings_policy() -> Policy:
 class Scope:
     """A unit (None = everything) and everything below it, over [start, end] inclusive.
 
-    With `nrp`, the scope narrows to one officer of the unit: their reports, and the villages
-    assigned to them during the window (for the officer's scorecard).
+    `boundary` is the signed-in user's home unit: whatever unit is asked for, every query
+    stays inside the boundary's subtree (a unit outside it simply has no rows). With `nrp`,
+    the scope narrows to one officer: their reports, and the villages assigned to them
+    during the window. With `people` False, officers' names and NRPs are masked.
     """
 
     unit_code: str | None
@@ -32,6 +34,8 @@ class Scope:
     end: date
     policy: Policy = field(default_factory=settings_policy)
     nrp: str | None = None
+    boundary: str | None = None
+    people: bool = True
 
     def __post_init__(self):
         if self.end < self.start:
@@ -47,16 +51,24 @@ class Scope:
                                    end=self.start - timedelta(days=1))
 
 
+def subtree(unit_code: str) -> Select:
+    """Codes of a unit and every unit under it."""
+    return select(unit_tree.c.unit_code).where(unit_tree.c.ancestor_code == unit_code)
+
+
+def within(column, scope: Scope) -> list:
+    """Conditions keeping a unit-code column inside the scope's unit and inside the user's boundary."""
+    return [column.in_(subtree(code)) for code in (scope.unit_code, scope.boundary) if code is not None]
+
+
 def units_below(scope: Scope) -> Select:
-    """Codes of the scope's unit and every unit under it."""
-    return select(unit_tree.c.unit_code).where(unit_tree.c.ancestor_code == scope.unit_code)
+    """Codes of the scope's unit and every unit under it (inside the boundary)."""
+    return select(units.c.code).where(*within(units.c.code, scope))
 
 
 def villages_in(scope: Scope) -> Select:
     """Codes of the villages whose Polsek lies in the scope (an officer's: assigned during the window)."""
-    query = select(villages.c.code)
-    if scope.unit_code is not None:
-        query = query.where(villages.c.unit_code.in_(units_below(scope)))
+    query = select(villages.c.code).where(*within(villages.c.unit_code, scope))
     if scope.nrp is not None:
         query = query.where(villages.c.code.in_(
             select(assignments.c.village_code).where(
@@ -67,9 +79,7 @@ def villages_in(scope: Scope) -> Select:
 
 def officers_in(scope: Scope) -> Select:
     """NRPs of the officers whose Polsek lies in the scope (or the scope's one officer)."""
-    query = select(officers.c.nrp)
-    if scope.unit_code is not None:
-        query = query.where(officers.c.unit_code.in_(units_below(scope)))
+    query = select(officers.c.nrp).where(*within(officers.c.unit_code, scope))
     if scope.nrp is not None:
         query = query.where(officers.c.nrp == scope.nrp)
     return query
@@ -77,18 +87,14 @@ def officers_in(scope: Scope) -> Select:
 
 def units_at_level(scope: Scope, level: str) -> Select:
     """Codes and names of the units of a level inside the scope (the scope's unit itself included)."""
-    query = select(units.c.code, units.c.name).where(units.c.level == level)
-    if scope.unit_code is not None:
-        query = query.where(units.c.code.in_(units_below(scope)))
-    return query.order_by(units.c.code)
+    return (select(units.c.code, units.c.name).where(units.c.level == level, *within(units.c.code, scope))
+            .order_by(units.c.code))
 
 
 def polsek_parents(scope: Scope, level: str) -> Select:
     """(polsek code, its unit at `level`) for every Polsek whose unit at that level is in the scope."""
     ancestor = units.alias("ancestor")
-    query = (select(unit_tree.c.unit_code.label("polsek_code"), unit_tree.c.ancestor_code.label("unit_code"))
-             .join(ancestor, ancestor.c.code == unit_tree.c.ancestor_code)
-             .where(ancestor.c.level == level))
-    if scope.unit_code is not None:
-        query = query.where(unit_tree.c.ancestor_code.in_(units_below(scope)))
-    return query
+    return (select(unit_tree.c.unit_code.label("polsek_code"), unit_tree.c.ancestor_code.label("unit_code"))
+            .join(ancestor, ancestor.c.code == unit_tree.c.ancestor_code)
+            .where(ancestor.c.level == level, *within(unit_tree.c.ancestor_code, scope),
+                   *within(unit_tree.c.unit_code, scope)))

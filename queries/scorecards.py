@@ -11,7 +11,7 @@ from queries.compliance import officer_compliance, officer_table
 from queries.geo import scope_bounds, village_map_frame
 from queries.officers import activity_mix, gap_facts, officer_reports, peer_comparison
 from queries.schema import officers, units
-from queries.scope import Scope
+from queries.scope import Scope, officers_in
 from queries.timeseries import timeseries
 
 PEER_MEASURES = ["reporting_rate", "reporting_rate_on_time", "dds_attainment", "quality_rate"]
@@ -30,8 +30,10 @@ def officer_identity(conn: Connection, nrp: str) -> dict | None:
     return dict(row) if row else None
 
 
-def scorecard(conn: Connection, scope: Scope, nrp: str) -> dict:
-    """Everything the scorecard shows for one officer over the scope's window."""
+def scorecard(conn: Connection, scope: Scope, nrp: str) -> dict | None:
+    """Everything the scorecard shows for one officer of the scope (None if the officer is not in it)."""
+    if conn.execute(officers_in(dataclasses.replace(scope, nrp=nrp))).first() is None:
+        return None
     identity = officer_identity(conn, nrp)
     mine = dataclasses.replace(scope, unit_code=identity["polsek_code"], nrp=nrp)
     numbers = officer_compliance(conn, mine).iloc[0]

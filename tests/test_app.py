@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from conftest import PROJECT_DIR
+from queries import accounts
 from queries.db import make_engine
 from queries.overview import activity_date_range, scope_counts
 from queries.schema import create_schema
@@ -17,11 +18,21 @@ from queries.scope import Scope
 PAGES = sorted(path.relative_to(PROJECT_DIR).as_posix() for path in (PROJECT_DIR / "app_pages").glob("*.py"))
 
 
-def new_app(url: str, monkeypatch) -> AppTest:
+def new_app(url: str, monkeypatch, username: str = "tester", role: str = "admin", unit: str | None = None) -> AppTest:
+    """The dashboard on the given database, signed in as an account of that role (created if missing)."""
     monkeypatch.setenv("BOS_DATABASE_URL", url)
+    monkeypatch.delenv("BOS_DEMO", raising=False)
+    engine = make_engine(url)
+    create_schema(engine)
+    with engine.begin() as conn:
+        if accounts.load_user(conn, username) is None:
+            accounts.add_user(conn, username, username.title(), role, unit, email=f"{username}@example.test")
+    engine.dispose()
     st.cache_data.clear()
     st.cache_resource.clear()
-    return AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=120)
+    at = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=120)
+    at.session_state["auth_user"] = username
+    return at
 
 
 def metric_values(at: AppTest) -> dict[str, str]:
@@ -119,3 +130,26 @@ def test_empty_database_explains_how_to_load_data(tmp_path, monkeypatch):
     at = new_app(url, monkeypatch).run()
     assert not at.exception
     assert "load-sample" in at.info[0].value
+
+
+def test_an_unreachable_database_gives_a_message_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("BOS_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(PROJECT_DIR / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "Basis data tidak dapat dihubungi" in at.error[0].value
+
+
+def test_an_older_database_gets_the_new_tables(tmp_path, monkeypatch):
+    from sqlalchemy import inspect
+
+    from queries.schema import metadata
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    old_tables = [table for name, table in metadata.tables.items() if name not in ("users", "audit_log")]
+    metadata.create_all(make_engine(url), tables=old_tables)
+    at = new_app(url, monkeypatch)  # signs in: needs the users table
+    at.run()
+    assert not at.exception
+    assert {"users", "audit_log"} <= set(inspect(make_engine(url)).get_table_names())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 
 from sqlalchemy import func, inspect, select
 
@@ -70,3 +71,33 @@ def test_load_sample_refuses_a_database_with_real_imports(tmp_path, capsys):
                         "--db", url]) == 0
     assert manage.main(["load-sample", "--db", url]) == 1
     assert "refusing to mix sample data" in capsys.readouterr().err
+
+
+def test_user_commands(tmp_path, capsys, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert manage.main(["import", str(base_export(tmp_path / "export")), "--db", url]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("a strong password\n"))
+    assert manage.main(["user", "add", "kasat", "--role", "polres", "--unit", "PR-35.21", "--name", "Kasat",
+                        "--password-stdin", "--db", url]) == 0
+    assert manage.main(["user", "add", "eval", "--role", "national", "--no-password", "--email", "e@x.id",
+                        "--db", url]) == 0
+    assert manage.main(["user", "add", "bad", "--role", "polsek", "--unit", "PR-35.21", "--no-password",
+                        "--email", "b@x.id", "--db", url]) == 2
+    assert "needs a polsek as home unit" in capsys.readouterr().err
+    assert manage.main(["user", "set-role", "kasat", "polsek", "--unit", "PS-A", "--db", url]) == 0
+    assert manage.main(["user", "disable", "eval", "--db", url]) == 0
+    capsys.readouterr()
+    assert manage.main(["user", "list", "--db", url]) == 0
+    listing = capsys.readouterr().out
+    assert "kasat" in listing and "PS-A" in listing and "a strong password" not in listing
+    with make_engine(url).connect() as conn:
+        from queries.accounts import authenticate, load_user
+
+        assert load_user(conn, "eval") is None
+        assert authenticate(conn, "kasat", "a strong password")[1] == "ok"
+
+
+def test_rls_sql_is_printed(capsys):
+    assert manage.main(["rls-sql", "--role", "dash_reader"]) == 0
+    out = capsys.readouterr().out
+    assert "CREATE POLICY bos_home_unit ON activities FOR SELECT TO dash_reader" in out

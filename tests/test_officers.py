@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import date
 
 import numpy as np
@@ -32,6 +33,11 @@ def open_page(url, monkeypatch, page, unit, window=WINDOW, query=None):
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def gap_lines(at) -> list[str]:
+    """The scorecard's gap bullets as the reader sees them (markdown escapes removed)."""
+    return [re.sub(r"\\(.)", r"\1", m.value) for m in at.markdown if m.value.startswith("- ")]
 
 
 def plotly_array(value) -> np.ndarray:
@@ -102,7 +108,7 @@ def test_scorecard_of_a_formality_reporter(sample_sqlite_url, sample_engine, mon
     peers = at.dataframe[0].value.set_index("Ukuran")
     assert peers.loc["Pelaporan", "Petugas ini"] == indonesian(numbers["reporting_rate"] * 100) + "%"
     assert peers.loc["Mutu laporan", "Petugas ini"] == indonesian(numbers["quality_rate"] * 100) + "%"
-    gaps = [m.value for m in at.markdown if m.value.startswith("- ")]
+    gaps = gap_lines(at)
     copied = next(g for g in gaps if "uraian yang sama" in g)
     assert copied.startswith(f"- {numbers['flagged_reports']} dari {numbers['reports']} laporan")
     assert any("hanya ke 7 rumah tangga" in g for g in gaps)
@@ -118,7 +124,7 @@ def test_scorecard_names_the_unvisited_villages(sample_sqlite_url, sample_engine
     unvisited = list(villages.loc[villages["last_own_dds"].isna(), "village"])
     assert unvisited == ["Mendiro"]
     at = open_page(sample_sqlite_url, monkeypatch, "app_pages/rapor.py", "PS-35.21.02", query={"officer": nrp})
-    gaps = [m.value for m in at.markdown if m.value.startswith("- ")]
+    gaps = gap_lines(at)
     assert "- 1 desa belum dikunjungi (DDS) 30 hari terakhir: Mendiro." in gaps
 
 
@@ -136,7 +142,7 @@ def test_scorecard_printable_page(sample_sqlite_url, monkeypatch):
 def test_scorecard_of_an_officer_without_reports(world_url, monkeypatch):
     at = open_page(world_url, monkeypatch, "app_pages/rapor.py", "PS-B", window=(START, END),
                    query={"officer": O5})
-    gaps = [m.value for m in at.markdown if m.value.startswith("- ")]
+    gaps = gap_lines(at)
     assert "- 9 dari 9 hari wajib lapor tanpa laporan." in gaps
     assert any("Tidak ada laporan bertanda" in s.value for s in at.success)
     assert at.dataframe[0].value.set_index("Ukuran").loc["Pelaporan", "Petugas ini"] == "0,0%"

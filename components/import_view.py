@@ -1,0 +1,101 @@
+"""Loading a BOS export from the browser: read the upload, show the dry run, import on confirmation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+
+import pandas as pd
+import streamlit as st
+
+from components import data
+from components.i18n import fmt_int, t
+from components.safe import md
+from components.tables import download_button
+from ingest.importer import ImportReport, import_export
+from ingest.reader import ExportError, RawExport, read_files, read_workbook, read_zip
+from queries.accounts import User, record
+
+MAX_UPLOAD_MB = 200  # same as server.maxUploadSize in .streamlit/config.toml
+
+
+def read_upload(files) -> RawExport:
+    """One .zip, one .xlsx, or loose .csv/.geojson files, as an export (ExportError with a reason otherwise)."""
+    total = sum(file.size for file in files)
+    if total > MAX_UPLOAD_MB * 1024**2:
+        raise ExportError(t("import.too_big", mb=MAX_UPLOAD_MB))
+    suffixes = {PurePosixPath(file.name).suffix.lower() for file in files}
+    names = ", ".join(file.name for file in files)
+    if suffixes & {".zip", ".xlsx"}:
+        if len(files) > 1:
+            raise ExportError(t("import.one_archive"))
+        file = files[0]
+        reader = read_zip if file.name.lower().endswith(".zip") else read_workbook
+        return reader(file.getvalue(), label=file.name, source=f"upload: {file.name}")
+    return read_files({file.name: file.getvalue() for file in files}, source=f"upload: {names}")
+
+
+def counts_table(report: ImportReport) -> pd.DataFrame:
+    return pd.DataFrame([{t("import.col.file"): name, t("import.col.read"): c.read, t("import.col.new"): c.new,
+                          t("import.col.updated"): c.updated, t("import.col.unchanged"): c.unchanged,
+                          t("import.col.rejected"): c.rejected} for name, c in report.files.items()])
+
+
+def problems_table(problems) -> pd.DataFrame:
+    return pd.DataFrame([{t("import.col.file"): p.file, t("import.col.line"): "" if p.line is None else str(p.line),
+                          t("import.col.column"): p.column, t("import.col.reason"): p.reason,
+                          t("import.col.record"): json.dumps(p.record, ensure_ascii=False) if p.record else ""}
+                         for p in problems],
+                        columns=[t(f"import.col.{c}") for c in ("file", "line", "column", "reason", "record")])
+
+
+def show_report(report: ImportReport, key: str) -> None:
+    """Counts per file, warnings, and every rejected row (downloadable)."""
+    if report.fatal:
+        st.error(md(report.fatal))
+        return
+    for warning in report.warnings:
+        st.warning(md(warning))
+    st.dataframe(counts_table(report), hide_index=True, width="stretch")
+    if report.problems:
+        st.error(t("import.rejected", rows=fmt_int(report.rejected_rows), problems=fmt_int(len(report.problems))))
+        problems = problems_table(report.problems)
+        st.dataframe(problems.head(1000), hide_index=True, width="stretch")
+        download_button(problems, "baris_ditolak.csv", f"rejects_{key}")
+
+
+def run_import(raw: RawExport, user: User, keep_valid: bool, dry_run: bool) -> ImportReport:
+    """Import (or dry-run) the upload with a progress bar; the import is recorded in the audit log."""
+    bar = st.progress(0.0, text=t("import.checking"))
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.progress(min(done / total, 1.0) if total else 1.0, text=f"{stage}: {fmt_int(done)}/{fmt_int(total)}")
+
+    report = import_export(data.engine(data.resolve_url()), raw, dry_run=dry_run, keep_valid=keep_valid,
+                           imported_by=user.username, progress=progress)
+    bar.empty()
+    if not dry_run:
+        totals = report.totals()
+        data.write(record, user.username, "import",
+                   f"{raw.source}: {totals.new} new, {totals.updated} updated, {totals.rejected} rejected"
+                   + ("" if report.written else " (nothing written)"))
+        st.cache_data.clear()  # every page shows the new data at once
+    return report
+
+
+def history_table(history: pd.DataFrame) -> None:
+    """Past imports; the rejected rows of each can be downloaded again."""
+    if history.empty:
+        st.info(t("import.no_history"))
+        return
+    shown = history.rename(columns={c: t(f"import.hist.{c}") for c in
+                                    ("finished_at", "imported_by", "source", "mode", "rows_read", "rows_new",
+                                     "rows_updated", "rows_unchanged", "rows_rejected")})
+    st.dataframe(shown.drop(columns=["id", "report_json"]), hide_index=True, width="stretch")
+    with_rejects = history[history["rows_rejected"] > 0]
+    if not with_rejects.empty:
+        choice = st.selectbox(t("import.rejects_of"), with_rejects["id"].tolist(), key="import_rejects_batch",
+                              format_func=lambda i: f"#{i} · {history.set_index('id').loc[i, 'source']}")
+        stored = json.loads(history.set_index("id").loc[choice, "report_json"] or "{}").get("problems", [])
+        frame = pd.DataFrame(stored, columns=["file", "line", "column", "reason", "record"])
+        download_button(frame, f"ditolak_impor_{choice}.csv", "history_rejects")

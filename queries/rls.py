@@ -1,0 +1,48 @@
+"""Optional PostgreSQL Row-Level Security: the database itself keeps a dashboard role inside a home unit.
+
+The application already limits every query to the user's home unit (Scope.boundary). With RLS,
+a database role the dashboard connects as also sees only the rows below the unit named in the
+transaction setting `bos.home_unit` (empty = national), so a bug in the application cannot leak
+another Polres. `python manage.py rls-sql` prints these statements for a database administrator.
+"""
+
+from __future__ import annotations
+
+SETTING = "bos.home_unit"
+
+# table -> the condition (over the table's own columns) that keeps a row visible
+POLICIES = {
+    "villages": "unit_code IN (SELECT bos_visible_units())",
+    "officers": "unit_code IN (SELECT bos_visible_units())",
+    "assignments": "village_code IN (SELECT code FROM villages)",
+    "leaves": "nrp IN (SELECT nrp FROM officers)",
+    "activities": "village_code IN (SELECT code FROM villages)",
+    "complaints": "village_code IN (SELECT code FROM villages)",
+    "crimes": "village_code IN (SELECT code FROM villages)",
+}
+READ_ONLY = ("units", "unit_tree", "outages", "import_batches", "meta", *POLICIES)
+
+
+def rls_statements(role: str = "bos_reader") -> list[str]:
+    """SQL that creates the reader role's grants, the visibility function and the policies (idempotent)."""
+    if not role.replace("_", "").isalnum():
+        raise ValueError(f"not a plain role name: {role!r}")
+    statements = [
+        f"DO $$ BEGIN CREATE ROLE {role} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+        # The units below the transaction's home unit; every unit when it is empty (national users).
+        "CREATE OR REPLACE FUNCTION bos_visible_units() RETURNS SETOF varchar LANGUAGE sql STABLE AS $$ "
+        f"SELECT unit_code FROM unit_tree WHERE ancestor_code = NULLIF(current_setting('{SETTING}', true), '') "
+        f"UNION ALL SELECT code FROM units WHERE COALESCE(current_setting('{SETTING}', true), '') = '' $$",
+        f"GRANT SELECT ON {', '.join(READ_ONLY)} TO {role}",
+        # Signing in updates the failure counter; the audit log only grows.
+        f"GRANT SELECT, UPDATE ON users TO {role}",
+        f"GRANT INSERT ON audit_log TO {role}",
+        f"GRANT USAGE ON SEQUENCE audit_log_id_seq TO {role}",
+    ]
+    for table, condition in POLICIES.items():
+        statements += [
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"DROP POLICY IF EXISTS bos_home_unit ON {table}",
+            f"CREATE POLICY bos_home_unit ON {table} FOR SELECT TO {role} USING ({condition})",
+        ]
+    return statements

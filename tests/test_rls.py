@@ -1,0 +1,61 @@
+"""PostgreSQL Row-Level Security (optional): a reader role sees only the rows below its home unit."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from metric_world import END, START, write_world
+from sqlalchemy import create_engine, func, select, text
+
+from conftest import PG_URL, fresh_postgres_engine
+from ingest.importer import import_export
+from queries.exports import export_frame
+from queries.rls import SETTING, rls_statements
+from queries.schema import activities, create_schema, officers, villages
+from queries.scope import Scope
+
+
+def counts(conn) -> tuple[int, int, int]:
+    return tuple(conn.execute(select(func.count()).select_from(table)).scalar_one()
+                 for table in (villages, officers, activities))
+
+
+def test_a_reader_role_sees_only_its_home_unit(tmp_path):
+    engine, drop = fresh_postgres_engine()
+    role = f"bos_reader_{uuid.uuid4().hex[:10]}"
+    try:
+        create_schema(engine)
+        assert import_export(engine, write_world(tmp_path / "world")).ok
+        with engine.begin() as conn:
+            schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+            for statement in rls_statements(role):
+                conn.exec_driver_sql(statement)
+            conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{schema}" TO {role}')
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SET ROLE {role}")
+            conn.commit()  # SET ROLE lasts for the session; each check below is its own transaction
+            for unit, expected in (("PS-A", (2, 1, 8)), ("PR-35.21", (4, 4, 13)), ("", (5, 6, 17))):
+                with conn.begin():
+                    conn.execute(text("SELECT set_config(:name, :unit, true)"), {"name": SETTING, "unit": unit})
+                    assert counts(conn) == expected, unit
+                    if unit == "PS-A":
+                        # Even a query that asks for everything gets the home unit's rows only.
+                        coverage = export_frame(conn, "coverage", Scope(None, START, END))
+                        assert sorted(coverage["village_code"]) == ["35.21.01.2001", "35.21.01.2002"]
+            with conn.begin():
+                conn.execute(text("SELECT set_config(:name, 'PS-A', true)"), {"name": SETTING})
+                write = conn.execute(text("SELECT has_table_privilege(current_user, 'activities', 'INSERT')"))
+                assert write.scalar_one() is False
+    finally:
+        drop()
+        admin = create_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
+
+
+def test_rls_statements_refuse_odd_role_names():
+    with pytest.raises(ValueError):
+        rls_statements("reader; DROP TABLE users")
