@@ -142,3 +142,13 @@ def world_url(tmp_path):
     assert import_export(engine, write_world(tmp_path / "world")).ok
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def sample_postgres_url(sample_postgres_engine):
+    """A URL (with its search_path) of the PostgreSQL schema holding the sample, for the dashboard."""
+    from urllib.parse import quote
+
+    with sample_postgres_engine.connect() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    return f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"

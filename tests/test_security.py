@@ -101,6 +101,10 @@ def test_each_role_sees_exactly_its_pages(sample_sqlite_url, monkeypatch, role, 
     at = new_app(sample_sqlite_url, monkeypatch, f"role-{role}", role, unit).run()
     registered = sorted(Path(str(info["script_path"])).stem for info in at._registered_pages.values())
     assert registered == expected
+    # ... and exactly its units: after "all", the first picker offers only the units just below the home unit.
+    pickers = at.sidebar.selectbox
+    below_home = pickers[0].options[1:] if pickers else []
+    assert len(below_home) == {"national": 3, "admin": 3, "trainer": 19, "polsek": 0}[role]
     if "impor" not in expected:
         with pytest.raises(ValueError):
             at.switch_page("app_pages/impor.py")
@@ -131,11 +135,15 @@ def rendered_text(at) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("page", ["ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas",
-                                  "perbandingan"])
-def test_a_polsek_user_sees_nothing_outside_its_subtree(sample_sqlite_url, sample_engine, monkeypatch, page):
+LEAK_CASES = [("sample_sqlite_url", page) for page in ("ringkasan", "peta", "kepatuhan", "rapor", "kualitas",
+                                                       "pengaduan", "efektivitas", "perbandingan")]
+LEAK_CASES += [("sample_postgres_url", page) for page in ("ringkasan", "kepatuhan", "pengaduan")]
+
+
+@pytest.mark.parametrize(("database", "page"), LEAK_CASES)
+def test_a_polsek_user_sees_nothing_outside_its_subtree(request, sample_engine, monkeypatch, database, page):
     forbidden = outside_tokens(sample_engine)
-    at = new_app(sample_sqlite_url, monkeypatch, "polsek-karangjati", "polsek", HOME)
+    at = new_app(request.getfixturevalue(database), monkeypatch, "polsek-karangjati", "polsek", HOME)
     # A stale widget value and a crafted link both point at another Polres.
     at.session_state["unit"] = "PR-63.08"
     at.query_params.update({"unit": "PR-63.08", "officer": "92041273"})
