@@ -2,6 +2,8 @@
 
     python manage.py init-db [--db URL]
     python manage.py load-sample [--db URL] [--out DIR] [--if-missing]
+    python manage.py generate --scale polres|polda|national --out DIR
+    python manage.py bench --db URL [--scale polres|polda|national] [--data DIR] [--json FILE]
     python manage.py import PATH [--db URL] [--dry-run] [--keep-valid --rejects FILE]
     python manage.py export KIND --start YYYY-MM-DD --end YYYY-MM-DD [--unit CODE] [--level LEVEL] [--out FILE]
     python manage.py user add|disable|enable|list|set-role|set-password ...
@@ -114,6 +116,64 @@ def print_report(report) -> None:
     print(verdict, file=sys.stderr)
 
 
+def cmd_generate(args) -> int:
+    from sample_data.scale import SCALES, generate_scale
+
+    started = time.perf_counter()
+    scale = SCALES[args.scale]
+    print(f"Generating a {args.scale} export ({scale.copies} copies of {len(scale.patterns)} district(s), "
+          f"{scale.days} days) in {args.out} ...", file=sys.stderr)
+    counts = generate_scale(args.scale, args.out)
+    print(", ".join(f"{name}: {n:,}" for name, n in counts.items()))
+    print(f"Generated in {time.perf_counter() - started:.0f}s.", file=sys.stderr)
+    return 0
+
+
+def cmd_bench(args) -> int:
+    import benchmark
+
+    url = resolve_url(args.db)
+    engine = make_engine(url)
+    create_schema(engine)
+    report = {"database": describe(url), "dialect": engine.dialect.name, "machine": benchmark.machine(),
+              "scale": args.scale}
+    if benchmark.counts(engine)["activities"] == 0:
+        if not args.scale:
+            print(f"{describe(url)} holds no activities; give --scale to generate and import an export.",
+                  file=sys.stderr)
+            return 1
+        from ingest.importer import import_export
+        from sample_data.scale import generate_scale
+
+        data_dir = Path(args.data or Path(tempfile.gettempdir()) / "bos-bench" / args.scale)
+        if not (data_dir / "activities.csv").exists():
+            print(f"Generating the {args.scale} export in {data_dir} ...", file=sys.stderr)
+            generate_scale(args.scale, data_dir)
+        started = time.perf_counter()
+        result = import_export(engine, data_dir, progress=ProgressPrinter())
+        seconds = time.perf_counter() - started
+        if result.fatal or result.problems:
+            print_report(result)
+            return 1
+        rows = result.files["activities.csv"].read
+        report["import"] = {"activities": rows, "seconds": seconds, "activities_per_s": rows / seconds}
+        print(f"Import: {rows:,} activities in {seconds:.1f}s = {rows / seconds:,.0f} activities/s", file=sys.stderr)
+    report["rows"] = benchmark.counts(engine)
+    print("Pages (median seconds):", file=sys.stderr)
+    report["pages"] = benchmark.bench_pages(url, repeat=args.repeat, scopes=args.scopes)
+    if not args.skip_exports:
+        print("Exports:", file=sys.stderr)
+        report["exports"] = benchmark.bench_exports(url)
+    report["payload"] = benchmark.page_payload(url)
+    print(benchmark.markdown_table(report["pages"]))
+    print(f"Peak memory of the benchmark process: {report['payload']['peak_rss_mb']:,.0f} MB; "
+          f"national page data: {report['payload']['bytes']}")
+    out = Path(args.json or f"bench-{args.scale or 'db'}-{engine.dialect.name}.json")
+    benchmark.write_report(out, report)
+    print(f"Report written to {out}", file=sys.stderr)
+    return 0
+
+
 def cmd_load_sample(args) -> int:
     from ingest.importer import import_export
     from sample_data.generator import generate
@@ -178,6 +238,8 @@ def cmd_export(args) -> int:
 
 def cmd_refresh_flags(args) -> int:
     from ingest import derive
+    from ingest.upsert import bulk_insert
+    from queries import rollups
     from queries.policy import load_policy
 
     url = resolve_url(args.db)
@@ -186,6 +248,7 @@ def cmd_refresh_flags(args) -> int:
     with engine.begin() as conn:
         derive.refresh_flags(conn, policy, None)
         derive.record_flag_policy(conn, policy)
+        rollups.rebuild(conn, policy, bulk_insert)
     print(f"Flags recomputed with {policy.flag_values()} in {describe(url)}")
     return 0
 
@@ -261,6 +324,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-valid", action="store_true", help="load the valid rows even if some are rejected")
     p.add_argument("--rejects", metavar="FILE", help="write every rejected row (with reasons) to this CSV")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("generate", help="write a synthetic export of a Polres, a Polda or the whole country")
+    p.add_argument("--scale", required=True, choices=["polres", "polda", "national"])
+    p.add_argument("--out", required=True, metavar="DIR", help="directory for the export's files")
+    p.set_defaults(func=cmd_generate)
+
+    p = with_db(sub.add_parser("bench", help="time every page, export and the import against the naive way"))
+    p.add_argument("--scale", choices=["polres", "polda", "national"],
+                   help="when the database is empty: generate (if needed) and import this scale, timing the import")
+    p.add_argument("--data", metavar="DIR", help="where the generated export is (default: a temp folder per scale)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per page; medians are reported (default 3)")
+    p.add_argument("--scopes", nargs="*", choices=["polsek", "polres", "polda", "nasional"],
+                   help="only these scopes (default: all four)")
+    p.add_argument("--skip-exports", action="store_true", help="do not time the exports")
+    p.add_argument("--json", metavar="FILE", help="where to write the JSON report")
+    p.set_defaults(func=cmd_bench)
 
     p = with_db(sub.add_parser("export", help="metrics as CSV (DESIGN.md section 4 column names)"))
     p.add_argument("kind", choices=["compliance", "coverage", "quality", "complaints", "effectiveness"])

@@ -24,7 +24,7 @@ from queries import (
     scorecards,
 )
 from queries import alerts as queries_alerts
-from queries.db import make_engine, resolve_url
+from queries.db import make_engine, resolve_read_url, resolve_url
 from queries.schema import UNIT_LEVELS, create_schema
 from queries.scope import Scope
 
@@ -44,13 +44,14 @@ def engine(url: str) -> Engine:
 def run(query, *args):
     """Call a queries/ function with a pooled connection to the configured database.
 
-    The URL (BOS_DATABASE_URL, else secrets.toml, else the embedded SQLite file) is fixed
-    for the life of a server process, so the caches below need not key on it. When the scope
+    The URL (BOS_READ_DATABASE_URL for a read replica, else BOS_DATABASE_URL, else secrets.toml,
+    else the embedded SQLite file) is fixed for the life of a server process, so the caches
+    below need not key on it. When the scope
     says people are hidden (national evaluators), officers' names and NRPs are masked here,
     in the one place every page's data passes through.
     """
     scope = next((arg for arg in args if isinstance(arg, Scope)), None)
-    with engine(resolve_url()).connect() as conn:
+    with engine(resolve_read_url()).connect() as conn:
         if RLS and conn.dialect.name == "postgresql":
             # Row-Level Security (queries/rls.py) reads the home unit from this transaction setting.
             conn.execute(text("SELECT set_config(:name, :unit, true)"),
@@ -61,7 +62,7 @@ def run(query, *args):
 
 
 def write(command, *args):
-    """Call a queries/ function that writes, in its own committed transaction."""
+    """Call a queries/ function that writes, in its own committed transaction (always on the primary)."""
     with engine(resolve_url()).begin() as conn:
         return command(conn, *args)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 
 import pandas as pd
@@ -30,7 +31,8 @@ def window_controls(scope: Scope, first: date, last: date) -> Scope:
     lengths = sorted(set(LENGTHS) | {st.session_state["eff_length"]})
     length = columns[1].selectbox(t("eff.length"), lengths, key="eff_length",
                                   format_func=lambda days: t("eff.days", days=fmt_int(days)))
-    after = Scope(scope.unit_code, reference, reference + timedelta(days=length - 1), scope.policy)
+    # replace(), not a new Scope: the user's boundary and name masking must carry over.
+    after = dataclasses.replace(scope, start=reference, end=reference + timedelta(days=length - 1))
     before = after.previous()
     columns[2].caption(t("eff.windows", b1=fmt_date(before.start), b2=fmt_date(before.end),
                          a1=fmt_date(after.start), a2=fmt_date(after.end)))

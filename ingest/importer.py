@@ -19,8 +19,9 @@ from sqlalchemy import Connection, Engine, select
 from ingest import derive
 from ingest.contract import FILES, FILES_BY_NAME
 from ingest.reader import ExportError, Problem, RawExport, read_export
-from ingest.upsert import TableDiff, diff_table, key_of, write_diff
+from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
+from queries import rollups
 from queries.policy import Policy, load_policy
 from queries.schema import create_schema, import_batches, officers, units, villages
 
@@ -112,7 +113,8 @@ def import_export(
     policy = policy or load_policy()
     create_schema(engine)
     with engine.connect() as conn, conn.begin() as transaction:
-        records = _check_all(conn, export, report, progress)
+        # An export read here is ours to free as it is checked (a 5 M-row export is gigabytes of strings).
+        records = _check_all(conn, export, report, progress, free=not isinstance(source, RawExport))
         if report.problems and not keep_valid:
             transaction.rollback()
         else:
@@ -122,12 +124,20 @@ def import_export(
             else:
                 _apply(conn, export, diffs, report, imported_by or getpass.getuser(), policy, progress)
                 report.written = True
+    if report.written:
+        refresh_statistics(engine)
     report.seconds = time.perf_counter() - started
     if report.batch_id is not None:
         with engine.begin() as conn:
             conn.execute(import_batches.update().where(import_batches.c.id == report.batch_id)
                          .values(report_json=report.to_json()))
     return report
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """ANALYZE after a bulk write, so the planner sees the new row counts at once (not at autovacuum's pace)."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
 
 
 def load_context(conn: Connection) -> Context:
@@ -141,7 +151,8 @@ def load_context(conn: Connection) -> Context:
     return ctx
 
 
-def _check_all(conn: Connection, export: RawExport, report: ImportReport, progress) -> dict[str, list[dict]]:
+def _check_all(conn: Connection, export: RawExport, report: ImportReport, progress,
+               free: bool = False) -> dict[str, list[dict]]:
     """Check every file in dependency order; return the valid records per table."""
     ctx = load_context(conn)
     records: dict[str, list[dict]] = {}
@@ -164,6 +175,8 @@ def _check_all(conn: Connection, export: RawExport, report: ImportReport, progre
             rejected=len({p.line for p in problems if p.line not in (None, 1)}),
         )
         report.problems.extend(problems)
+        if free:
+            table.rows, table.lines = [], []
     return records
 
 
@@ -218,6 +231,10 @@ def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
     derive.record_flag_policy(conn, policy)
     if progress:
         progress("flags", 1, 1)
+        progress("rollup", 0, 1)
+    rollups.rebuild(conn, policy, bulk_insert)
+    if progress:
+        progress("rollup", 1, 1)
     conn.execute(import_batches.update().where(import_batches.c.id == report.batch_id)
                  .values(finished_at=_utc_now()))
 

@@ -111,14 +111,15 @@ def write_diff(conn: Connection, diff: TableDiff, batch_id: int, progress=None) 
     """Insert the new rows and update the changed ones, stamping them with the batch."""
     t = table_of(diff.table)
     if diff.new:
-        rows = [dict(record, batch_id=batch_id) for record in diff.new]
+        new = diff.new
         if diff.table == "units":
             # Parents before children: the self-referencing foreign key is checked per row.
-            rows.sort(key=lambda r: LEVEL_ORDER[r["level"]])
-        for start in range(0, len(rows), 20_000):
-            bulk_insert(conn, t, rows[start:start + 20_000])
+            new = sorted(new, key=lambda r: LEVEL_ORDER[r["level"]])
+        for start in range(0, len(new), 20_000):
+            # Stamped a chunk at a time: a copy of millions of rows at once would double the memory.
+            bulk_insert(conn, t, [dict(record, batch_id=batch_id) for record in new[start:start + 20_000]])
             if progress:
-                progress(f"write {diff.table}", min(start + 20_000, len(rows)), len(rows))
+                progress(f"write {diff.table}", min(start + 20_000, len(new)), len(new))
     if diff.changed:
         if diff.table == "outages":
             return _update_outages(conn, diff, batch_id)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, case, func, or_, select
 
+from queries import rollups
 from queries.flags import any_flag_expression, flag_expressions
 from queries.schema import activities, assignments, leaves, officers, outages, unit_tree, units
 from queries.scope import Scope, officers_in
@@ -41,8 +42,8 @@ def scope_officers(conn: Connection, scope: Scope) -> pd.DataFrame:
                         columns=["nrp", "name", "rank", "unit_code", "active_from", "active_to", "timezone"])
 
 
-def daily_reports(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Per officer of the scope and local date in the window: reports, on-time, late, DDS and flagged."""
+def daily_reports(conn: Connection, scope: Scope, nrps: list[str] | None = None) -> pd.DataFrame:
+    """Per officer of the scope (or of `nrps`) and local date in the window: reports, on-time, late, DDS, flagged."""
     late = flag_expressions(scope.policy)["late"]
     query = (
         select(
@@ -54,7 +55,7 @@ def daily_reports(conn: Connection, scope: Scope) -> pd.DataFrame:
             func.sum(case((activities.c.activity_type == "dds", 1), else_=0)).label("dds_visits"),
             func.sum(case((any_flag_expression(scope.policy), 1), else_=0)).label("flagged_reports"),
         )
-        .where(activities.c.nrp.in_(officers_in(scope)),
+        .where(activities.c.nrp.in_(officers_in(scope) if nrps is None else nrps),
                activities.c.local_date.between(scope.start, scope.end))
         .group_by(activities.c.nrp, activities.c.local_date)
     )
@@ -64,45 +65,58 @@ def daily_reports(conn: Connection, scope: Scope) -> pd.DataFrame:
     return frame.astype({col: "int64" for col in frame.columns[2:]})
 
 
-def officer_days(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """One row per (officer, date) of the scope and window, with the expected-day reasons and reports."""
+def officer_days(conn: Connection, scope: Scope, nrps: list[str] | None = None) -> pd.DataFrame:
+    """One row per (officer, date) of the scope and window, with the expected-day reasons and reports.
+
+    With `nrps`, only those officers of the scope (the rollup is built a chunk at a time).
+    """
     staff = scope_officers(conn, scope)
-    dates = [scope.start + timedelta(days=i) for i in range(scope.days)]
+    if nrps is not None:
+        staff = staff[staff["nrp"].isin(nrps)].reset_index(drop=True)
     if staff.empty:
         return pd.DataFrame(columns=DAY_COLUMNS)
+    # Officer x day matrices: one vectorised pass whatever the number of officers.
     nrps = staff["nrp"].tolist()
-    assigned = _intervals(conn, assignments, nrps, scope)
-    leave = _intervals(conn, leaves, nrps, scope)
-    outage_hours = _outage_hours_by_unit(conn, staff, scope)
-    weekday = np.array([day.weekday() in scope.policy.reporting_weekdays for day in dates])
-
-    parts = []
-    for officer in staff.itertuples(index=False):
-        active = _mask(scope, [(officer.active_from, officer.active_to)])
-        hours = outage_hours[officer.unit_code]
-        parts.append(pd.DataFrame({
-            "nrp": officer.nrp,
-            "date": dates,
-            "active": active,
-            "assigned": _mask(scope, assigned.get(officer.nrp, [])),
-            "reporting_weekday": weekday,
-            "on_leave": _mask(scope, leave.get(officer.nrp, [])),
-            "outage_hours": hours,
-            "outage_excused": hours >= scope.policy.outage_excuse_hours,
-        }))
-    days = pd.concat(parts, ignore_index=True)
-    days["expected"] = (days["active"] & days["assigned"] & days["reporting_weekday"] & ~days["on_leave"]
-                        & ~days["outage_excused"])
-    days = days.merge(daily_reports(conn, scope), on=["nrp", "date"], how="left")
-    counts = ["reports", "on_time_reports", "late_reports", "dds_visits", "flagged_reports"]
-    days[counts] = days[counts].fillna(0).astype("int64")
-    days["reported"] = days["expected"] & (days["reports"] > 0)
-    days["on_time"] = days["expected"] & (days["on_time_reports"] > 0)
-    return days[DAY_COLUMNS]
+    shape = (len(nrps), scope.days)
+    row_of = {nrp: row for row, nrp in enumerate(nrps)}
+    active = _cover(scope, shape, range(len(nrps)), staff["active_from"], staff["active_to"])
+    assigned = _cover(scope, shape, *_intervals(conn, assignments, nrps, scope, row_of))
+    on_leave = _cover(scope, shape, *_intervals(conn, leaves, nrps, scope, row_of))
+    by_unit = _outage_hours_by_unit(conn, staff, scope)
+    hours = np.vstack([by_unit[code] for code in staff["unit_code"]])
+    weekday = np.array([(scope.start + timedelta(days=i)).weekday() in scope.policy.reporting_weekdays
+                        for i in range(scope.days)])
+    excused = hours >= scope.policy.outage_excuse_hours
+    expected = active & assigned & weekday & ~on_leave & ~excused
+    counts = {name: np.zeros(shape, dtype="int64") for name in
+              ("reports", "on_time_reports", "late_reports", "dds_visits", "flagged_reports")}
+    reports = daily_reports(conn, scope, nrps)
+    if not reports.empty:
+        rows = reports["nrp"].map(row_of).to_numpy()
+        cols = np.array([(day - scope.start).days for day in reports["date"]])
+        for name, matrix in counts.items():
+            matrix[rows, cols] = reports[name].to_numpy()
+    dates = np.array([scope.start + timedelta(days=i) for i in range(scope.days)], dtype=object)
+    return pd.DataFrame({
+        "nrp": np.repeat(np.array(nrps, dtype=object), scope.days),
+        "date": np.tile(dates, len(nrps)),
+        "active": active.ravel(),
+        "assigned": assigned.ravel(),
+        "reporting_weekday": np.tile(weekday, len(nrps)),
+        "on_leave": on_leave.ravel(),
+        "outage_hours": hours.ravel(),
+        "outage_excused": excused.ravel(),
+        "expected": expected.ravel(),
+        **{name: matrix.ravel() for name, matrix in counts.items()},
+        "reported": (expected & (counts["reports"] > 0)).ravel(),
+        "on_time": (expected & (counts["on_time_reports"] > 0)).ravel(),
+    })[DAY_COLUMNS]
 
 
 def officer_compliance(conn: Connection, scope: Scope, days: pd.DataFrame | None = None) -> pd.DataFrame:
     """The compliance export: one row per officer of the scope, columns as in DESIGN.md section 4."""
+    if days is None and rollups.covers(conn, scope):
+        return with_compliance_rates(rollups.officer_totals(conn, scope), scope)
     days = officer_days(conn, scope) if days is None else days
     if days.empty:
         return pd.DataFrame(columns=COMPLIANCE_COLUMNS)
@@ -115,6 +129,14 @@ def officer_compliance(conn: Connection, scope: Scope, days: pd.DataFrame | None
         dds_visits=("dds_visits", "sum"),
         flagged_reports=("flagged_reports", "sum"),
     ).reset_index()
+    return with_compliance_rates(totals, scope)
+
+
+def with_compliance_rates(totals: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """The rates of DESIGN.md section 4 from an officer's summed days."""
+    if totals.empty:
+        return pd.DataFrame(columns=COMPLIANCE_COLUMNS)
+    totals = totals.copy()
     totals["reporting_rate"] = ratio(totals["reported_days"], totals["expected_days"])
     totals["reporting_rate_on_time"] = ratio(totals["on_time_days"], totals["expected_days"])
     totals["dds_target"] = totals["expected_days"] * scope.policy.dds_target_per_day
@@ -130,28 +152,31 @@ def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return (numerator / denominator.where(denominator != 0)).astype("float64")
 
 
-def _mask(scope: Scope, intervals) -> np.ndarray:
-    """Window days covered by any of the inclusive [start, end] date intervals (None = open)."""
-    mask = np.zeros(scope.days, dtype=bool)
-    for start, end in intervals:
-        first = 0 if start is None else max((start - scope.start).days, 0)
-        last = scope.days - 1 if end is None else min((end - scope.start).days, scope.days - 1)
+def _cover(scope: Scope, shape, rows, starts, ends) -> np.ndarray:
+    """Officer x window-day matrix: True where a row's inclusive [start, end] date interval (None = open) covers."""
+    change = np.zeros((shape[0], shape[1] + 1), dtype="int32")
+    for row, start, end in zip(rows, starts, ends):
+        first = 0 if start is None or pd.isna(start) else max((start - scope.start).days, 0)
+        last = shape[1] - 1 if end is None or pd.isna(end) else min((end - scope.start).days, shape[1] - 1)
         if first <= last:
-            mask[first:last + 1] = True
-    return mask
+            change[row, first] += 1
+            change[row, last + 1] -= 1
+    return np.cumsum(change, axis=1)[:, :-1] > 0
 
 
-def _intervals(conn: Connection, table, nrps: list[str], scope: Scope) -> dict[str, list[tuple]]:
-    """Date intervals (assignments or leave) of the officers that touch the window, by NRP."""
+def _intervals(conn: Connection, table, nrps: list[str], scope: Scope, row_of: dict[str, int]):
+    """(rows, starts, ends) of the officers' date intervals (assignments or leave) that touch the window."""
     ends_after = or_(table.c.end_date.is_(None), table.c.end_date >= scope.start)
-    found: dict[str, list[tuple]] = {}
+    rows, starts, ends = [], [], []
     for start in range(0, len(nrps), 900):
         chunk = nrps[start:start + 900]
-        rows = conn.execute(select(table.c.nrp, table.c.start_date, table.c.end_date)
-                            .where(table.c.nrp.in_(chunk), table.c.start_date <= scope.end, ends_after))
-        for nrp, first, last in rows:
-            found.setdefault(nrp, []).append((first, last))
-    return found
+        for nrp, first, last in conn.execute(select(table.c.nrp, table.c.start_date, table.c.end_date)
+                                             .where(table.c.nrp.in_(chunk), table.c.start_date <= scope.end,
+                                                    ends_after)):
+            rows.append(row_of[nrp])
+            starts.append(first)
+            ends.append(last)
+    return rows, starts, ends
 
 
 def _outage_hours_by_unit(conn: Connection, staff: pd.DataFrame, scope: Scope) -> dict[str, np.ndarray]:
@@ -169,10 +194,13 @@ def _outage_hours_by_unit(conn: Connection, staff: pd.DataFrame, scope: Scope) -
                 .where(unit_tree.c.unit_code.in_(unit_codes))):
             ancestors[unit_code].add(ancestor)
     zones = dict(zip(staff["unit_code"], staff["timezone"]))
-    hours = {}
+    hours, computed = {}, {}
     for unit_code in unit_codes:
-        affecting = [(s, e) for code, s, e in stored if code is None or code in ancestors[unit_code]]
-        hours[unit_code] = _covered_hours(_merge(affecting), scope, zones[unit_code])
+        affecting = tuple(_merge([(s, e) for code, s, e in stored if code is None or code in ancestors[unit_code]]))
+        key = (affecting, zones[unit_code])  # most units share the same outages and zone
+        if key not in computed:
+            computed[key] = _covered_hours(list(affecting), scope, zones[unit_code])
+        hours[unit_code] = computed[key]
     return hours
 
 

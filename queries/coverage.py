@@ -32,11 +32,8 @@ def village_coverage(conn: Connection, scope: Scope) -> pd.DataFrame:
         .where(dds, in_scope, activities.c.local_date.between(scope.start, scope.end))
         .group_by(activities.c.village_code)
     ).all()
-    last = conn.execute(
-        select(activities.c.village_code, func.max(activities.c.local_date))
-        .where(dds, in_scope, activities.c.local_date <= scope.end)
-        .group_by(activities.c.village_code)
-    ).all()
+    last = conn.execute(select(villages.c.code, last_dds_before(villages.c.code, scope.end))
+                        .where(villages.c.code.in_(villages_in(scope)))).all()
     visited = {code: (households, visits) for code, households, visits in window}
     latest = dict(last)
     frame["households_visited"] = [visited.get(code, (0, 0))[0] for code in frame["village_code"]]
@@ -47,6 +44,18 @@ def village_coverage(conn: Connection, scope: Scope) -> pd.DataFrame:
     cutoff = scope.end - timedelta(days=scope.policy.blind_spot_days - 1)
     frame["blind_spot"] = [last_date is None or last_date < cutoff for last_date in frame["last_dds_date"]]
     return frame.astype({"households_visited": "int64", "dds_visits": "int64", "coverage": "float64"})
+
+
+def last_dds_before(village_code, end):
+    """Scalar subquery: the village's last DDS date on or before `end`.
+
+    One backward step in ix_activities_dds per village, instead of reading every DDS report
+    of the village's history (a year of a Polda is millions of rows).
+    """
+    return (select(activities.c.local_date)
+            .where(activities.c.activity_type == "dds", activities.c.village_code == village_code,
+                   activities.c.local_date <= end)
+            .order_by(activities.c.local_date.desc()).limit(1).scalar_subquery())
 
 
 def capped_visited(frame: pd.DataFrame) -> pd.Series:

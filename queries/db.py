@@ -34,6 +34,15 @@ def resolve_url(explicit: str | None = None) -> str:
     return default_url()
 
 
+def resolve_read_url() -> str:
+    """Where the dashboard reads: BOS_READ_DATABASE_URL (a streaming replica) if set, else the primary.
+
+    Imports, sign-in counters and the audit log always write to the primary (resolve_url).
+    """
+    replica = os.environ.get("BOS_READ_DATABASE_URL")
+    return normalise_url(replica) if replica else resolve_url()
+
+
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs written without a driver (postgres://, postgresql://)."""
     parsed = make_url(url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
+import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import shape
 from sqlalchemy import Connection, func, select
 
 from queries.alerts import village_officers
@@ -33,17 +31,21 @@ def village_shapes(conn: Connection, scope: Scope) -> dict[str, list[list[list[l
         return {}
     tolerance = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / DETAIL
     rows = conn.execute(select(villages.c.code, villages.c.geometry)
-                        .where(villages.c.code.in_(villages_in(scope)), villages.c.geometry.is_not(None)))
-    shapes = {}
-    for code, geometry in rows:
-        simplified = shapely.simplify(shape(json.loads(geometry)), tolerance, preserve_topology=True)
-        parts = simplified.geoms if hasattr(simplified, "geoms") else [simplified]
-        shapes[code] = [
-            [[[round(x, DECIMALS), round(y, DECIMALS)] for x, y in ring.coords]
+                        .where(villages.c.code.in_(villages_in(scope)), villages.c.geometry.is_not(None))).all()
+    if not rows:
+        return {}
+    # Parse and simplify every village at once in GEOS; only the coordinate lists are built in Python.
+    simplified = shapely.simplify(shapely.from_geojson([geometry for _, geometry in rows]), tolerance,
+                                  preserve_topology=True)
+    return {code: polygon_rings(geometry) for (code, _), geometry in zip(rows, simplified)}
+
+
+def polygon_rings(geometry) -> list[list[list[list[float]]]]:
+    """A (multi)polygon as lists of rings of [lng, lat], rounded to about a metre."""
+    parts = shapely.get_parts(geometry)
+    return [[np.round(shapely.get_coordinates(ring), DECIMALS).tolist()
              for ring in (polygon.exterior, *polygon.interiors)]
-            for polygon in parts if not polygon.is_empty
-        ]
-    return shapes
+            for polygon in parts if polygon.geom_type == "Polygon" and not polygon.is_empty]
 
 
 def village_map_frame(conn: Connection, scope: Scope) -> pd.DataFrame:
@@ -64,16 +66,16 @@ def unit_shapes(conn: Connection, scope: Scope, level: str) -> dict[str, list]:
         return {}
     tolerance = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / DETAIL
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
+    rows = [(polsek, geometry) for polsek, geometry in conn.execute(
+        select(villages.c.unit_code, villages.c.geometry)
+        .where(villages.c.code.in_(villages_in(scope)), villages.c.geometry.is_not(None))) if polsek in unit_of]
+    if not rows:
+        return {}
     parts: dict[str, list] = {}
-    for polsek, geometry in conn.execute(select(villages.c.unit_code, villages.c.geometry)
-                                         .where(villages.c.code.in_(villages_in(scope)),
-                                                villages.c.geometry.is_not(None))):
-        if polsek in unit_of:
-            parts.setdefault(unit_of[polsek], []).append(shapely.make_valid(shape(json.loads(geometry))))
+    for (polsek, _), geometry in zip(rows, shapely.make_valid(shapely.from_geojson([g for _, g in rows]))):
+        parts.setdefault(unit_of[polsek], []).append(geometry)
     shapes = {}
     for unit_code, geometries in parts.items():
         merged = shapely.simplify(shapely.union_all(geometries).buffer(0), tolerance, preserve_topology=True)
-        polygons = [g for g in getattr(merged, "geoms", [merged]) if g.geom_type == "Polygon" and not g.is_empty]
-        shapes[unit_code] = [[[[round(x, DECIMALS), round(y, DECIMALS)] for x, y in ring.coords]
-                              for ring in (polygon.exterior, *polygon.interiors)] for polygon in polygons]
+        shapes[unit_code] = polygon_rings(merged)
     return shapes

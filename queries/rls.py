@@ -16,6 +16,7 @@ POLICIES = {
     "officers": "unit_code IN (SELECT bos_visible_units())",
     "assignments": "village_code IN (SELECT code FROM villages)",
     "leaves": "nrp IN (SELECT nrp FROM officers)",
+    "officer_day_facts": "nrp IN (SELECT nrp FROM officers)",
     "activities": "village_code IN (SELECT code FROM villages)",
     "complaints": "village_code IN (SELECT code FROM villages)",
     "crimes": "village_code IN (SELECT code FROM villages)",

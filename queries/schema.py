@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 
 metadata = MetaData()
@@ -196,6 +197,29 @@ activities = Table(
     Index("ix_activities_officer_time", "nrp", "activity_at"),
     Index("ix_activities_photo", "photo_sha256"),
     Index("ix_activities_narrative", "nrp", "narrative_key"),
+    # DDS only, covering: households visited per village and window, and each village's last
+    # DDS date, are read from this index alone.
+    Index("ix_activities_dds", "village_code", "local_date", "household_id",
+          postgresql_where=text("activity_type = 'dds'"), sqlite_where=text("activity_type = 'dds'")),
+)
+
+# A rollup of officer_days (queries/compliance.py): per officer and local date across the
+# activities' date range, whether the day was expected and what was reported, under the
+# policy recorded in meta "officer_days_rollup". Days neither expected nor reported on are
+# left out (they add nothing to any sum). Rebuilt by every import; read by the per-officer
+# and per-unit compliance measures when the caller's policy and window allow.
+officer_day_facts = Table(
+    "officer_day_facts",
+    metadata,
+    Column("nrp", String(CODE), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("expected", Boolean, nullable=False),
+    Column("reports", Integer, nullable=False),
+    Column("on_time_reports", Integer, nullable=False),
+    Column("late_reports", Integer, nullable=False),
+    Column("dds_visits", Integer, nullable=False),
+    Column("flagged_reports", Integer, nullable=False),
+    Index("ix_officer_day_facts_date", "local_date"),
 )
 
 complaints = Table(
@@ -272,6 +296,10 @@ SCHEMA_VERSION = "1"
 def create_schema(engine: Engine) -> None:
     """Create every table and index that does not exist yet."""
     metadata.create_all(engine)
+    with engine.begin() as conn:
+        for table in metadata.sorted_tables:  # indexes added since the table was created
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
     with engine.begin() as conn:
         existing = conn.execute(meta.select().where(meta.c.key == "schema_version")).first()
         if existing is None:

@@ -43,7 +43,7 @@ ASSIGNMENT_START = date(2021, 1, 1)
 
 POLDA = {"32": "Polda Jawa Barat", "35": "Polda Jawa Timur", "63": "Polda Kalimantan Selatan"}
 POLRES = {"32.74": "Polres Cirebon Kota", "35.21": "Polres Ngawi", "63.08": "Polres Hulu Sungai Utara"}
-UTC_OFFSET = {"Asia/Jakarta": 7, "Asia/Makassar": 8}
+UTC_OFFSET = {"Asia/Jakarta": 7, "Asia/Makassar": 8, "Asia/Jayapura": 9}
 
 # Server outages: (start, end) in local time of `zone`, unit (None = everywhere), note.
 OUTAGES = (
@@ -194,6 +194,10 @@ class SampleGenerator:
         self.assignments: list[dict] = []
         self.leave: dict[str, list[tuple[date, date]]] = {}
         self.offices: dict[str, tuple[float, float]] = {}
+        self.start, self.end = START, END
+        self.outages = OUTAGES
+        self.pair_share = 0.55  # share of rural officers covering two villages
+        self.intensity = 1.0  # reports per working day, relative to the sample
 
     # -- geography and people -------------------------------------------------------------
     def build_units_and_villages(self) -> None:
@@ -248,7 +252,7 @@ class SampleGenerator:
         return np.array(found[:count])
 
     def build_officers(self) -> None:
-        serials = iter(range(1001, 9999))
+        serials = iter(range(1001, 10**7))  # four digits in the sample
         profiles = list(PROFILES)
         shares = np.array([PROFILES[p][0] for p in profiles])
         for unit in (u for u in self.units if u["level"] == "polsek"):
@@ -257,7 +261,8 @@ class SampleGenerator:
             queue = [members[i] for i in order]
             while queue:
                 # Urban kelurahan get one officer each; elsewhere about half the officers cover two villages.
-                take = 2 if len(queue) > 1 and queue[0].regency_code != "32.74" and self.rng.random() < 0.55 else 1
+                rural = queue[0].regency_code != "32.74"
+                take = 2 if len(queue) > 1 and rural and self.rng.random() < self.pair_share else 1
                 covered, queue = queue[:take], queue[take:]
                 officer = self._new_officer(unit["code"], covered[0].zone, next(serials),
                                             profiles[self.rng.choice(len(profiles), p=shares / shares.sum())])
@@ -266,8 +271,8 @@ class SampleGenerator:
                                              "start_date": ASSIGNMENT_START, "end_date": None})
         self._reassignments(serials)
         diligent = [o for o in self.officers if o.profile == "diligent" and o.unit_code.startswith("PS-35.21")]
-        for index in self.rng.choice(len(diligent), size=3, replace=False):
-            diligent[index].lapse_from = END - timedelta(days=34)  # a flagged-report spike in Ngawi
+        for index in self.rng.choice(len(diligent), size=min(3, len(diligent)), replace=False):
+            diligent[index].lapse_from = self.end - timedelta(days=34)  # a flagged-report spike in Ngawi
         for officer in self.officers:
             self.leave[officer.nrp] = self._leave_periods()
 
@@ -281,9 +286,9 @@ class SampleGenerator:
                           profile=profile, zone=zone)
         if profile == "sporadic":
             if self.rng.random() < 0.5:
-                officer.gap = (END - timedelta(days=int(self.rng.integers(9, 45))), END)
+                officer.gap = (self.end - timedelta(days=int(self.rng.integers(9, 45))), self.end)
             else:
-                start = START + timedelta(days=int(self.rng.integers(30, 300)))
+                start = self.start + timedelta(days=int(self.rng.integers(30, 300)))
                 officer.gap = (start, start + timedelta(days=int(self.rng.integers(10, 40))))
         officer.clock_wrong = self.rng.random() < 0.02
         self.officers.append(officer)
@@ -293,13 +298,14 @@ class SampleGenerator:
         """Transfers with successors, reassignments inside a Polsek, and a few vacancies."""
         by_village = {a["village_code"]: a for a in self.assignments}
         villages = sorted(by_village)
-        picks = [villages[i] for i in self.rng.choice(len(villages), size=26, replace=False)]
-        transfers, swaps, vacancies = picks[:6], picks[6:20], picks[20:]
+        scale = max(1, round(len(villages) / 458))  # 26 changes per 458 villages, as in the sample
+        picks = [villages[i] for i in self.rng.choice(len(villages), size=26 * scale, replace=False)]
+        transfers, swaps, vacancies = picks[:6 * scale], picks[6 * scale:20 * scale], picks[20 * scale:]
         for code in transfers:  # the officer is transferred out; a newcomer takes over
             old = next(o for o in self.officers if o.nrp == by_village[code]["nrp"])
             if old.active_to is not None:
                 continue
-            change = START + timedelta(days=int(self.rng.integers(90, 330)))
+            change = self.start + timedelta(days=int(self.rng.integers(90, 330)))
             old.active_to = change - timedelta(days=1)
             newcomer = self._new_officer(old.unit_code, old.zone, next(serials), "diligent")
             newcomer.active_from = change
@@ -317,7 +323,7 @@ class SampleGenerator:
             if not colleagues:
                 continue
             successor = colleagues[self.rng.integers(len(colleagues))]
-            change = START + timedelta(days=int(self.rng.integers(60, 360)))
+            change = self.start + timedelta(days=int(self.rng.integers(60, 360)))
             current["end_date"] = change - timedelta(days=1)
             self.assignments.append({"nrp": successor.nrp, "village_code": code, "start_date": change,
                                      "end_date": None})
@@ -325,18 +331,18 @@ class SampleGenerator:
             current = by_village[code]
             if current["end_date"] is not None:
                 continue
-            ends = END - timedelta(days=int(self.rng.integers(35, 120)))
+            ends = self.end - timedelta(days=int(self.rng.integers(35, 120)))
             current["end_date"] = ends
             if self.rng.random() < 0.5:
                 back = ends + timedelta(days=int(self.rng.integers(20, 40)))
-                if back <= END:
+                if back <= self.end:
                     self.assignments.append({"nrp": current["nrp"], "village_code": code, "start_date": back,
                                              "end_date": None})
 
     def _leave_periods(self) -> list[tuple[date, date]]:
         periods = []
         for _ in range(self.rng.choice([0, 1, 1, 2, 2, 3])):
-            start = START + timedelta(days=int(self.rng.integers(0, (END - START).days)))
+            start = self.start + timedelta(days=int(self.rng.integers(0, (self.end - self.start).days)))
             length = int(self.rng.choice([2, 3, 5, 6, 10, 12, 30], p=[0.2, 0.2, 0.2, 0.15, 0.12, 0.1, 0.03]))
             end = start + timedelta(days=length - 1)
             if all(end < s or start > e for s, e in periods):  # leave periods never overlap
@@ -345,7 +351,10 @@ class SampleGenerator:
 
     # -- reports ----------------------------------------------------------------------------
     def build_activities(self) -> list[dict]:
-        rows: list[dict] = []
+        return [row for rows in self.iter_activities() for row in rows]
+
+    def iter_activities(self):
+        """Each officer's reports, one list per officer (so large exports can be streamed)."""
         villages = {v.code: v for v in self.villages}
         self.village_codes = sorted(villages)
         outages = self._outages_utc()
@@ -354,14 +363,16 @@ class SampleGenerator:
             by_officer.setdefault(a["nrp"], []).append(a)
         photo_pools = {unit: [self._hash(f"pool-{unit}-{i}") for i in range(4)]
                        for unit in sorted({o.unit_code for o in self.officers})}
-        day = START
+        day = self.start
         days = []
-        while day <= END:
+        while day <= self.end:
             days.append(day)
             day += timedelta(days=1)
         r = self.r
         for officer in self.officers:
+            rows: list[dict] = []
             _, p_day, dds_mean, other_mean = PROFILES[officer.profile]
+            dds_mean, other_mean = dds_mean * self.intensity, other_mean * self.intensity
             dds_counts = self.rng.poisson(dds_mean, len(days)).tolist()
             other_counts = self.rng.poisson(other_mean, len(days)).tolist()
             backlog_until: datetime | None = None
@@ -384,8 +395,10 @@ class SampleGenerator:
                     n_other = 1
                 # Visits follow one another at least a quarter of an hour apart, from 07:30.
                 minutes, clock = [], 7 * 60 + 30
+                # Busy days of the scale exports pack visits closer, so the day ends before midnight.
+                gap = 100 if self.intensity == 1 else min(100, max(16, 14 * 60 // (n_dds + n_other)))
                 for _ in range(n_dds + n_other):
-                    clock += r.randrange(15, 100)
+                    clock += r.randrange(15, gap)
                     minutes.append(clock)
                 kinds = ["dds"] * n_dds + r.choices(OTHER_TYPES, OTHER_WEIGHTS, k=n_other)
                 r.shuffle(kinds)
@@ -400,7 +413,7 @@ class SampleGenerator:
                                                                                       seconds=r.randrange(60))
                     rows.append(self._activity(officer, village, kind, local_at, seq, backlog_until, outages,
                                                photo_pools[officer.unit_code], villages))
-        return rows
+            yield rows
 
     def _activity(self, officer, village, kind, local_at, seq, backlog_until, outages, pool, villages) -> dict:
         r = self.r
@@ -498,7 +511,7 @@ class SampleGenerator:
 
     def _outages_utc(self) -> list[tuple[datetime, datetime, str | None]]:
         return [(s - timedelta(hours=UTC_OFFSET[z]), e - timedelta(hours=UTC_OFFSET[z]), unit)
-                for s, e, z, unit, _ in OUTAGES]
+                for s, e, z, unit, _ in self.outages]
 
     def _hash(self, text: str) -> str:
         return hashlib.sha256(text.encode()).hexdigest()
@@ -506,14 +519,14 @@ class SampleGenerator:
     # -- complaints and crime ---------------------------------------------------------------
     def build_complaints(self) -> list[dict]:
         rows = []
-        span = (END - START).days + 1
+        span = (self.end - self.start).days + 1
         holder = self._assignment_lookup()
         for village in self.villages:
             size = (village.population or 1500) / 4000
             count = int(self.rng.poisson(4.5 * size * span / 365))
             median, never = RESPONSE[village.regency_code]
             for number in range(count):
-                created = datetime.combine(START, datetime.min.time()) + timedelta(
+                created = datetime.combine(self.start, datetime.min.time()) + timedelta(
                     minutes=int(self.rng.integers(span * 24 * 60)))
                 row = {
                     "complaint_id": f"ADU-{village.code.replace('.', '')}-{number + 1:03d}",
@@ -527,11 +540,11 @@ class SampleGenerator:
                 }
                 if self.rng.random() >= never:
                     responded = created + timedelta(hours=float(self.rng.lognormal(np.log(median), 1.2)))
-                    if responded.date() <= END:
+                    if responded.date() <= self.end:
                         row["first_response_at"] = f"{responded:%Y-%m-%dT%H:%M:%S}"
                         if self.rng.random() < 0.9:
                             resolved = responded + timedelta(hours=float(self.rng.lognormal(np.log(40), 1.0)))
-                            if resolved.date() <= END:
+                            if resolved.date() <= self.end:
                                 row["resolved_at"] = f"{resolved:%Y-%m-%dT%H:%M:%S}"
                 rows.append(row)
         rows.sort(key=lambda r: (r["created_at"], r["complaint_id"]))
@@ -554,7 +567,7 @@ class SampleGenerator:
         rows = []
         months = []
         month = date(CRIME_START.year, CRIME_START.month, 1)
-        while month <= END:
+        while month <= self.end:
             months.append(month)
             month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
         diligent_share = {}
@@ -578,7 +591,7 @@ class SampleGenerator:
                     next_month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
                     minutes = int(self.rng.integers((next_month - month).days * 24 * 60))
                     occurred = datetime.combine(month, datetime.min.time()) + timedelta(minutes=minutes)
-                    if not CRIME_START <= occurred.date() <= END:
+                    if not CRIME_START <= occurred.date() <= self.end:
                         continue
                     rows.append({
                         "incident_id": f"LP-{village.code.replace('.', '')}-{month:%Y%m}-{number + 1:02d}",
@@ -616,7 +629,7 @@ class SampleGenerator:
                 {"start_at": f"{s:%Y-%m-%dT%H:%M:%S}" + ("+07:00" if unit is None else ""),
                  "end_at": f"{e:%Y-%m-%dT%H:%M:%S}" + ("+07:00" if unit is None else ""),
                  "unit_code": unit or "", "note": note}
-                for s, e, _, unit, note in OUTAGES
+                for s, e, _, unit, note in self.outages
             ],
             "activities.csv": activities,
             "complaints.csv": complaints,

@@ -1,0 +1,280 @@
+"""`manage.py bench`: every page's data, each export and the import, timed at a given scale.
+
+For each scope (a Polsek, a Polres, a Polda and the whole country) and each page, the
+benchmark calls the same `components.data` functions the page calls, in the same order:
+
+- cold: a fresh engine and empty caches (the database's own buffers may be warm);
+- warm: the same again with empty app caches (so the database does the work again);
+- cached: the same again with the app's caches full (what the next visitor to the page waits).
+
+Side by side, the naive way: load the scope's activities for what the page shows into pandas
+and compute the page's counts there. The table and a JSON file give medians and naive/ours.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from queries.briefing import CHILD_LEVEL, partition_level
+from queries.schema import UNIT_LEVELS, activities, complaints, crimes, officers, units, villages
+from queries.scope import Scope, officers_in, villages_in
+
+BOS_LAUNCH = date(2021, 5, 5)
+WINDOW_DAYS = 30  # the dashboard's default window
+
+
+def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
+    """Per page, the data the page loads for a scope (mirrors app_pages/*.py)."""
+    level = partition_level(data.scope_level(scope))
+    first, last = data.data_date_range()
+    reference = BOS_LAUNCH if first <= BOS_LAUNCH <= last else scope.start
+    after = Scope(scope.unit_code, reference, reference + timedelta(days=364), scope.policy)
+    below = data.levels_below(scope) or ["polsek"]
+
+    def ringkasan():
+        data.scope_counts(scope)
+        data.kpi_comparison(scope)
+        data.alerts(scope)
+        data.child_rankings(scope)
+        data.village_map(scope)  # the briefing pack's map
+        data.scope_bounds(scope)
+
+    def kepatuhan():
+        data.compliance_list(scope)
+        data.calendar(scope)
+        data.submission_delays(scope)
+
+    def rapor():
+        data.officer_search(scope, "")
+        if nrp is not None:
+            data.scorecard(scope, nrp)
+
+    def kualitas():
+        data.quality_views(scope)
+        data.flagged_reports(scope)
+        data.village_map(scope)
+        data.scope_bounds(scope)
+
+    def pengaduan():
+        data.scope_complaints(scope)
+        data.complaint_units(scope, below[0])
+        data.alerts(scope)
+        data.village_map(scope)
+
+    def efektivitas():
+        data.unit_counts(after, level)
+        data.crime_months(Scope(after.unit_code, after.previous().start, after.end, after.policy), level)
+
+    def perbandingan():
+        frame = data.unit_counts(scope, below[0])
+        data.unit_trends(scope, tuple(frame["unit_code"].head(6)))
+        data.unit_shapes(scope, below[0])
+
+    return {"ringkasan": ringkasan, "peta": lambda: (data.village_map(scope), data.scope_bounds(scope)),
+            "kepatuhan": kepatuhan, "rapor": rapor, "kualitas": kualitas, "pengaduan": pengaduan,
+            "efektivitas": efektivitas, "perbandingan": perbandingan}
+
+
+def naive_calls(engine: Engine, scope: Scope) -> dict[str, callable]:
+    """Per page, the naive way: read the scope's raw rows into pandas, then group and count there."""
+    def load(table, start, end, where=()):
+        query = select(table).where(table.c.village_code.in_(villages_in(scope)), *where)
+        if start is not None:
+            query = query.where(table.c.local_date >= start)
+        query = query.where(table.c.local_date <= end)
+        with engine.connect() as conn:
+            return pd.read_sql(query, conn)
+
+    def officer_and_village_counts(frame):
+        frame.groupby(["nrp", "local_date"]).agg(reports=("report_id", "size"),
+                                                  late=("flag_late", "sum"))
+        dds = frame[frame["activity_type"] == "dds"]
+        dds.groupby("village_code").agg(households=("household_id", "nunique"), visits=("report_id", "size"),
+                                       last=("local_date", "max"))
+        frame.filter(like="flag_").any(axis=1).groupby(frame["nrp"]).sum()
+
+    previous = scope.previous()
+    window = (scope.start, scope.end)
+
+    def overview():
+        officer_and_village_counts(load(activities, previous.start, scope.end))
+
+    def coverage_map():
+        officer_and_village_counts(load(activities, None, scope.end, [activities.c.activity_type == "dds"]))
+
+    def per_window():
+        officer_and_village_counts(load(activities, *window))
+
+    def complaint_page():
+        frame = load(complaints, *window)
+        frame.groupby("village_code").agg(n=("complaint_id", "size"), answered=("first_response_at", "count"))
+
+    def effectiveness():
+        after_start = BOS_LAUNCH
+        officer_and_village_counts(load(activities, after_start - timedelta(days=365), after_start
+                                        + timedelta(days=364)))
+        load(crimes, after_start - timedelta(days=365), after_start + timedelta(days=364)).groupby(
+            "village_code").size()
+
+    return {"ringkasan": overview, "peta": coverage_map, "kepatuhan": per_window, "rapor": per_window,
+            "kualitas": per_window, "pengaduan": complaint_page, "efektivitas": effectiveness,
+            "perbandingan": per_window}
+
+
+@dataclass
+class Timing:
+    cold: float
+    warm: float
+    cached: float
+    naive: float
+
+    @property
+    def ratio(self) -> float:
+        return self.naive / self.warm if self.warm else float("nan")
+
+
+def pick_scopes(engine: Engine, end: date) -> dict[str, Scope]:
+    """The largest Polsek, Polres and Polda (by officers) and the whole country, over the default window."""
+    start = end - timedelta(days=WINDOW_DAYS - 1)
+    scopes = {"nasional": Scope(None, start, end)}
+    with engine.connect() as conn:
+        for level in reversed(UNIT_LEVELS):
+            from queries.schema import unit_tree
+            query = (select(units.c.code).join(unit_tree, unit_tree.c.ancestor_code == units.c.code)
+                     .join(officers, officers.c.unit_code == unit_tree.c.unit_code)
+                     .where(units.c.level == level).group_by(units.c.code)
+                     .order_by(func.count().desc(), units.c.code).limit(1))
+            code = conn.execute(query).scalar()
+            if code:
+                scopes[level] = Scope(code, start, end)
+    return {name: scopes[name] for name in ("polsek", "polres", "polda", "nasional") if name in scopes}
+
+
+def first_officer(engine: Engine, scope: Scope) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(select(func.min(officers.c.nrp)).where(officers.c.nrp.in_(officers_in(scope)))).scalar()
+
+
+def timed(call) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def bench_pages(url: str, repeat: int = 3, scopes: list[str] | None = None) -> list[dict]:
+    """Time every page for every scope: cold, warm, cached and naive (medians of `repeat` runs)."""
+    os.environ["BOS_DATABASE_URL"] = url
+    import streamlit as st
+
+    from components import data
+    from queries.db import make_engine
+
+    engine = make_engine(url)
+    _, end = data.activity_date_range()
+    rows = []
+    for scope_name, scope in pick_scopes(engine, end).items():
+        if scopes and scope_name not in scopes:
+            continue
+        nrp = first_officer(engine, scope)
+        naive = naive_calls(engine, scope)
+        for page in page_calls(data, scope, nrp):
+            cold, warm, cached, slow = [], [], [], []
+            for attempt in range(repeat):
+                st.cache_data.clear()
+                if attempt == 0:
+                    st.cache_resource.clear()  # a new engine: a first visit after a restart
+                    data.activity_date_range()
+                calls = page_calls(data, scope, nrp)  # the page's own lookups (level, dates) are cached
+                (cold if attempt == 0 else warm).append(timed(calls[page]))
+                cached.append(timed(calls[page]))
+                slow.append(timed(naive[page]))
+            timing = Timing(cold[0], statistics.median(warm or cold), statistics.median(cached),
+                            statistics.median(slow))
+            rows.append({"scope": scope_name, "unit": scope.unit_code, "page": page, "cold_s": timing.cold,
+                         "warm_s": timing.warm, "cached_s": timing.cached, "naive_s": timing.naive,
+                         "naive_over_ours": timing.ratio})
+            print(f"  {scope_name:<9} {page:<13} cold {timing.cold:7.3f}s  warm {timing.warm:7.3f}s  "
+                  f"naive {timing.naive:7.3f}s  ×{timing.ratio:5.1f}", flush=True)
+    return rows
+
+
+def bench_exports(url: str) -> list[dict]:
+    """Each export kind at each scope (as `manage.py export`)."""
+    from queries.db import make_engine
+    from queries.exports import KINDS, export_frame, to_csv
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        end = conn.execute(select(func.max(activities.c.local_date))).scalar()
+    rows = []
+    for scope_name, scope in pick_scopes(engine, end).items():
+        for kind in KINDS:
+            with engine.connect() as conn:
+                started = time.perf_counter()
+                text = to_csv(export_frame(conn, kind, scope))
+                seconds = time.perf_counter() - started
+            rows.append({"scope": scope_name, "export": kind, "seconds": seconds, "bytes": len(text)})
+            print(f"  {scope_name:<9} export {kind:<13} {seconds:7.3f}s  {len(text) / 1e6:6.2f} MB", flush=True)
+    return rows
+
+
+def page_payload(url: str, scope_name: str = "nasional") -> dict:
+    """Peak memory of this process and the bytes of data the largest pages hand to the browser."""
+    os.environ["BOS_DATABASE_URL"] = url
+    import pyarrow as pa
+
+    from components import data
+    from queries.db import make_engine
+
+    engine = make_engine(url)
+    _, end = data.activity_date_range()
+    scope = pick_scopes(engine, end)[scope_name]
+    sizes = {}
+    for name, frame in {"village_map": data.village_map(scope), "rankings": data.child_rankings(scope),
+                        "compliance_list": data.compliance_list(scope)}.items():
+        sizes[name] = len(pa.ipc.serialize_pandas(frame.drop(columns=["geometry"], errors="ignore")).to_pybytes())
+    return {"scope": scope_name, "bytes": sizes,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in (units, villages, officers, activities, complaints, crimes)}
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()} {platform.release()}"
+
+
+def write_report(path: Path, report: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """The pages' timings as a Markdown table (seconds; naive/ours = naive ÷ warm)."""
+    lines = ["| scope | page | cold s | warm s | cached s | naive s | naive/ours |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['scope']} | {r['page']} | {r['cold_s']:.3f} | {r['warm_s']:.3f} | {r['cached_s']:.4f} "
+                     f"| {r['naive_s']:.3f} | {r['naive_over_ours']:.1f} |")
+    return "\n".join(lines)
+
+
+__all__ = ["CHILD_LEVEL", "bench_exports", "bench_pages", "counts", "machine", "markdown_table", "page_payload",
+           "write_report"]

@@ -1,0 +1,87 @@
+"""The officer-day rollup: compliance sums for a Polda or the country without recomputing every day.
+
+`officer_days` (queries/compliance.py) is the definition; `rebuild` stores its rows for
+every officer across the activities' date range, and `officer_totals` sums them in SQL.
+The rollup is used only when it gives the same numbers as the definition: the caller's
+policy is the one it was built with, and the window lies inside the range it covers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, select
+
+from queries.policy import Policy
+from queries.schema import activities, meta, officer_day_facts, officers
+from queries.scope import Scope, officers_in
+
+META_KEY = "officer_days_rollup"
+CHUNK = 500  # officers per pass: bounded memory whatever the size of the country
+SUMS = ("expected_days", "reported_days", "on_time_days", "reports", "late_reports", "dds_visits",
+        "flagged_reports")
+
+
+def policy_key(policy: Policy) -> str:
+    return json.dumps(dataclasses.asdict(policy), sort_keys=True, default=list)
+
+
+def rebuild(conn: Connection, policy: Policy, write_rows) -> int:
+    """Recompute the whole rollup under `policy` (write_rows(conn, table, rows) inserts); return the rows stored."""
+    from queries.compliance import officer_days
+
+    conn.execute(officer_day_facts.delete())
+    conn.execute(meta.delete().where(meta.c.key == META_KEY))
+    first, last = conn.execute(select(func.min(activities.c.local_date), func.max(activities.c.local_date))).one()
+    if first is None:
+        return 0
+    nrps = conn.execute(select(officers.c.nrp).order_by(officers.c.nrp)).scalars().all()
+    stored = 0
+    for start in range(0, len(nrps), CHUNK):
+        days = officer_days(conn, Scope(None, first, last, policy), nrps=nrps[start:start + CHUNK])
+        days = days[days["expected"] | (days["reports"] > 0)]
+        columns = ["nrp", "date", "expected", "reports", "on_time_reports", "late_reports", "dds_visits",
+                   "flagged_reports"]
+        rows = days[columns].rename(columns={"date": "local_date"}).to_dict("records")
+        if rows:
+            write_rows(conn, officer_day_facts, rows)
+        stored += len(rows)
+    conn.execute(meta.insert().values(key=META_KEY, value=json.dumps(
+        {"policy": policy_key(policy), "start": first.isoformat(), "end": last.isoformat()})))
+    return stored
+
+
+def covers(conn: Connection, scope: Scope) -> bool:
+    """Whether the rollup gives the definition's numbers for this scope's window and policy."""
+    value = conn.execute(select(meta.c.value).where(meta.c.key == META_KEY)).scalar()
+    if value is None:
+        return False
+    built = json.loads(value)
+    return (built["policy"] == policy_key(scope.policy) and date.fromisoformat(built["start"]) <= scope.start
+            and scope.end <= date.fromisoformat(built["end"]))
+
+
+def officer_totals(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Per officer of the scope: the sums of officer_days over the window, read from the rollup."""
+    f = officer_day_facts.c
+    expected = f.expected.is_(True)
+    query = (
+        select(f.nrp,
+               func.sum(case((expected, 1), else_=0)),
+               func.sum(case((and_(expected, f.reports > 0), 1), else_=0)),
+               func.sum(case((and_(expected, f.on_time_reports > 0), 1), else_=0)),
+               func.sum(f.reports), func.sum(f.late_reports), func.sum(f.dds_visits), func.sum(f.flagged_reports))
+        .where(f.nrp.in_(officers_in(scope)), f.local_date.between(scope.start, scope.end))
+        .group_by(f.nrp)
+    )
+    found = pd.DataFrame(conn.execute(query).all(), columns=["nrp", *SUMS])
+    staff = pd.DataFrame({"nrp": pd.Series(conn.execute(officers_in(scope).order_by(officers.c.nrp)).scalars().all(),
+                                           dtype=object)})
+    if staff.empty:
+        return pd.DataFrame(columns=["nrp", *SUMS])
+    totals = staff.merge(found, on="nrp", how="left")
+    totals[list(SUMS)] = totals[list(SUMS)].fillna(0).astype("int64")
+    return totals
