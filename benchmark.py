@@ -14,6 +14,7 @@ and compute the page's counts there. The table and a JSON file give medians and 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import resource
@@ -175,6 +176,8 @@ def timed(call) -> float:
 def bench_pages(url: str, repeat: int = 3, scopes: list[str] | None = None) -> list[dict]:
     """Time every page for every scope: cold, warm, cached and naive (medians of `repeat` runs)."""
     os.environ["BOS_DATABASE_URL"] = url
+    # Cached functions called outside `streamlit run` warn once per call; the table is the output here.
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
     import streamlit as st
 
     from components import data
@@ -252,6 +255,16 @@ def counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                 for table in (units, villages, officers, activities, complaints, crimes)}
+
+
+def storage_mb(engine: Engine) -> dict[str, float]:
+    """Size on disk of the largest tables with their indexes (PostgreSQL) or of the database file (SQLite)."""
+    if engine.dialect.name != "postgresql":
+        path = Path(engine.url.database or "")
+        return {"database": path.stat().st_size / 2**20 if path.exists() else 0.0}
+    with engine.connect() as conn:
+        return {name: conn.exec_driver_sql(f"SELECT pg_total_relation_size('{name}')").scalar() / 2**20
+                for name in ("activities", "officer_day_facts", "submission_hours", "villages", "complaints", "crimes")}
 
 
 def machine() -> str:

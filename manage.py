@@ -159,6 +159,7 @@ def cmd_bench(args) -> int:
         report["import"] = {"activities": rows, "seconds": seconds, "activities_per_s": rows / seconds}
         print(f"Import: {rows:,} activities in {seconds:.1f}s = {rows / seconds:,.0f} activities/s", file=sys.stderr)
     report["rows"] = benchmark.counts(engine)
+    report["storage_mb"] = benchmark.storage_mb(engine)
     print("Pages (median seconds):", file=sys.stderr)
     report["pages"] = benchmark.bench_pages(url, repeat=args.repeat, scopes=args.scopes)
     if not args.skip_exports:
@@ -238,17 +239,20 @@ def cmd_export(args) -> int:
 
 def cmd_refresh_flags(args) -> int:
     from ingest import derive
+    from ingest.importer import refresh_statistics
     from ingest.upsert import bulk_insert
     from queries import rollups
     from queries.policy import load_policy
 
     url = resolve_url(args.db)
     engine = make_engine(url)
+    create_schema(engine)  # tables added since the database was made (the rollups)
     policy = load_policy()
     with engine.begin() as conn:
         derive.refresh_flags(conn, policy, None)
         derive.record_flag_policy(conn, policy)
         rollups.rebuild(conn, policy, bulk_insert)
+    refresh_statistics(engine)
     print(f"Flags recomputed with {policy.flag_values()} in {describe(url)}")
     return 0
 

@@ -15,6 +15,7 @@ from queries import (
     comparison,
     complaints,
     compliance,
+    coverage,
     effectiveness,
     geo,
     officers,
@@ -116,9 +117,15 @@ def scope_level(scope: Scope) -> str | None:
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def village_coverage(scope: Scope) -> pd.DataFrame:
+    """Coverage per village: the rankings, the blind-spot alert and every map start from it."""
+    return run(coverage.village_coverage, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def unit_counts(scope: Scope, level: str) -> pd.DataFrame:
     """Additive counts per unit of `level`: the KPI cards, rankings and spike alert all read these."""
-    return run(effectiveness.unit_counts, scope, level)
+    return run(effectiveness.unit_counts, scope, level, village_coverage(scope))
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -150,7 +157,7 @@ def alerts(scope: Scope) -> dict[str, pd.DataFrame]:
     else:
         now, before = unit_counts(scope, child), unit_counts(scope.previous(), child)
     return {
-        "blind_spots": run(queries_alerts.blind_spots, scope),
+        "blind_spots": run(queries_alerts.blind_spots, scope, village_coverage(scope)),
         "silent_officers": run(queries_alerts.silent_officers, scope),
         "overdue_complaints": run(queries_alerts.overdue_complaints, scope),
         "flag_spikes": queries_alerts.flag_spikes(now, before),
@@ -160,7 +167,7 @@ def alerts(scope: Scope) -> dict[str, pd.DataFrame]:
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def village_map(scope: Scope) -> pd.DataFrame:
-    return run(geo.village_map_frame, scope)
+    return run(geo.village_map_frame, scope, village_coverage(scope))
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)

@@ -118,6 +118,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rank.col.reports": ("Laporan", "Reports"),
     "alert.none": ("Tidak ada. Bagus.", "None. Good."),
     "table.download": ("Unduh tabel (CSV)", "Download table (CSV)"),
+    "table.capped": ("Menampilkan {shown} baris pertama dari {rows}; unduhan memuat semua baris.",
+                     "Showing the first {shown} of {rows} rows; the download has every row."),
     "alert.blind_spots": ("Desa titik buta: {count}", "Blind-spot villages: {count}"),
     "alert.blind_spots.help": ("Desa tanpa kunjungan DDS dalam 30 hari terakhir periode, terlama lebih dulu.",
                                "Villages without a DDS visit in the last 30 days of the period, longest first."),
@@ -192,6 +194,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "map.basemap": ("Peta dasar (perlu internet)", "Basemap (needs internet)"),
     "map.basemap_help": ("Tanpa internet peta dasar tidak tampil, tetapi batas desa tetap tergambar.",
                          "Without internet the basemap stays blank, but village boundaries are still drawn."),
+    "map.too_many": ("Cakupan ini memuat {villages} desa, terlalu banyak untuk satu peta desa (batas {limit}). "
+                     "Pilih satu Polda atau satuan di bawahnya untuk melihat petanya; tabel di bawah memuat "
+                     "semua desa, terburuk lebih dulu.",
+                     "This scope holds {villages} villages, too many for one village map (limit {limit}). "
+                     "Choose one Polda or a unit below it to see its map; the table below holds every village, "
+                     "worst first."),
     "map.hint": ("Klik desa untuk membuka satuannya; di tingkat Polsek, klik untuk melihat desa.",
                  "Click a village to open its unit; at Polsek level, click to see the village."),
     "map.pick_village": ("Atau pilih desa", "Or pick a village"),

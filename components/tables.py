@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.auth import audit
-from components.i18n import t
+from components.i18n import fmt_int, t
 
 
 def record_download(file_name: str) -> None:
@@ -35,13 +35,19 @@ def excel_button(frame: pd.DataFrame, file_name: str, key: str, sheet: str = "Da
                        icon=":material/table_view:", on_click=record_download, args=(file_name,))
 
 
+MAX_SHOWN_ROWS = 5000
+
+
 def table_with_download(frame: pd.DataFrame, headers: dict[str, str], file_name: str, key: str,
                         column_config: dict | None = None, show: bool = True) -> None:
     """Show the table with human headers (unless already drawn another way) and offer the same rows as CSV."""
     shown = frame[list(headers)].rename(columns=headers)
     if show:
         config = {headers[column]: value for column, value in (column_config or {}).items()}
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=config)
+        # A national table of 80,000 villages would send megabytes to the browser; the download has them all.
+        st.dataframe(shown.head(MAX_SHOWN_ROWS), hide_index=True, width="stretch", column_config=config)
+        if len(shown) > MAX_SHOWN_ROWS:
+            st.caption(t("table.capped", shown=fmt_int(MAX_SHOWN_ROWS), rows=fmt_int(len(shown))))
     download_button(shown, file_name, key)
 
 

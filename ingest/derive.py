@@ -14,13 +14,13 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
 import numpy as np
-from sqlalchemy import Column, Connection, MetaData, String, Table, bindparam, func, or_, select
+from sqlalchemy import Column, Connection, MetaData, Table, bindparam, func, or_, select
 
 from ingest.geo import distances_to_polygon_m, haversine_km
 from ingest.upsert import bulk_insert
 from queries.flags import stored_flag_values
 from queries.policy import Policy
-from queries.schema import activities, complaints, crimes, meta, unit_tree, units, villages
+from queries.schema import activities, code_column, complaints, crimes, meta, unit_tree, units, villages
 from queries.timeutil import local_date
 
 CHUNK = 900
@@ -226,7 +226,7 @@ def refresh_flags(conn: Connection, policy: Policy, report_ids: set[str] | None)
     if 2 * len(report_ids) >= total:
         conn.execute(activities.update().where(differs).values(values))
         return
-    touched = Table("tmp_touched_reports", MetaData(), Column("report_id", String(40), primary_key=True),
+    touched = Table("tmp_touched_reports", MetaData(), Column("report_id", code_column(), primary_key=True),
                     prefixes=["TEMPORARY"])
     touched.create(conn)
     try:

@@ -23,7 +23,7 @@ from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
 from queries import rollups
 from queries.policy import Policy, load_policy
-from queries.schema import create_schema, import_batches, officers, units, villages
+from queries.schema import create_schema, import_batches, metadata, officers, units, villages
 
 Progress = Callable[[str, int, int], None]
 MAX_STORED_PROBLEMS = 10_000  # kept in the batch history; the rejects file always has all
@@ -135,9 +135,18 @@ def import_export(
 
 
 def refresh_statistics(engine: Engine) -> None:
-    """ANALYZE after a bulk write, so the planner sees the new row counts at once (not at autovacuum's pace)."""
-    with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+    """Planner statistics (and on PostgreSQL the visibility map) brought up to date after a bulk write.
+
+    Without them the planner guesses until autovacuum comes by, and PostgreSQL cannot answer the
+    coverage queries from ix_activities_dds alone (index-only scans need the visibility map).
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            # This schema's tables only (a shared server may hold other databases' schemas).
+            conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(t.name for t in metadata.sorted_tables))
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
 
 
 def load_context(conn: Connection) -> Context:

@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, func, select
 
+from queries.db import frame_of
 from queries.schema import audit_log, units, users
 
 ROLES = ("national", "polda", "polres", "polsek", "trainer", "admin")
@@ -113,7 +114,7 @@ def list_users(conn: Connection) -> pd.DataFrame:
     """Every account, without its password hash."""
     columns = ["username", "display_name", "email", "role", "home_unit", "disabled", "last_sign_in"]
     rows = conn.execute(select(*(users.c[c] for c in columns)).order_by(users.c.username)).all()
-    return pd.DataFrame(rows, columns=columns)
+    return frame_of(rows, columns=columns)
 
 
 def load_user(conn: Connection, username: str) -> User | None:
@@ -170,7 +171,7 @@ def audit_events(conn: Connection, limit: int = 5000) -> pd.DataFrame:
     """The most recent audit events, newest first."""
     rows = conn.execute(select(audit_log.c.at, audit_log.c.username, audit_log.c.action, audit_log.c.detail)
                         .order_by(audit_log.c.at.desc(), audit_log.c.id.desc()).limit(limit)).all()
-    return pd.DataFrame(rows, columns=["at", "username", "action", "detail"])
+    return frame_of(rows, columns=["at", "username", "action", "detail"])
 
 
 def has_accounts(conn: Connection) -> bool:

@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Connection, and_, func, or_, select
 
+from queries import rollups
 from queries.complaints import scope_complaints
 from queries.coverage import village_coverage
+from queries.db import frame_of
 from queries.effectiveness import poisson_change_z
-from queries.schema import activities, assignments, leaves, officers, units, villages
-from queries.scope import Scope, officers_in, villages_in
+from queries.schema import activities, assignments, leaves, officers, submission_hours, units, villages
+from queries.scope import Scope, officers_in, villages_in, within
 
 SILENT_DAYS = 7  # an officer without any report for this many days is called out
 DIP_SHARE = 0.25  # a day with under a quarter of its usual submissions looks like an outage
@@ -29,14 +31,17 @@ def village_officers(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
                or_(assignments.c.end_date.is_(None), assignments.c.end_date >= on_day))
         .order_by(assignments.c.village_code, officers.c.name)
     )
-    rows = pd.DataFrame(conn.execute(query).all(), columns=["village_code", "name", "nrp"])
+    rows = frame_of(conn.execute(query).all(), columns=["village_code", "name", "nrp"])
     rows["officer"] = rows["name"] + " (" + rows["nrp"] + ")"
     return rows.groupby("village_code", as_index=False).agg(officers=("officer", "; ".join))
 
 
-def blind_spots(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Villages without DDS in the last blind-spot days of the window, longest-neglected first."""
-    frame = village_coverage(conn, scope)
+def blind_spots(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Villages without DDS in the last blind-spot days of the window, longest-neglected first.
+
+    `coverage` is village_coverage(conn, scope) when the caller already has it.
+    """
+    frame = village_coverage(conn, scope) if coverage is None else coverage
     frame = frame[frame["blind_spot"]].merge(village_officers(conn, scope, scope.end), on="village_code", how="left")
     frame = frame.merge(_polsek_names(conn), on="unit_code", how="left")
     frame["days_since_dds"] = pd.array([(scope.end - day).days if day is not None else None
@@ -60,7 +65,7 @@ def silent_officers(conn: Connection, scope: Scope, min_days: int = SILENT_DAYS)
                officers.c.nrp.not_in(select(leaves.c.nrp).where(leaves.c.start_date <= end,
                                                                 leaves.c.end_date >= end)))
     )
-    staff = pd.DataFrame(conn.execute(on_duty).all(), columns=["nrp", "name", "rank", "polsek"])
+    staff = frame_of(conn.execute(on_duty).all(), columns=["nrp", "name", "rank", "polsek"])
     # One backward index step per officer rather than every report of their history.
     last_report = (select(activities.c.local_date)
                    .where(activities.c.nrp == officers.c.nrp, activities.c.local_date <= end)
@@ -115,29 +120,36 @@ def submission_dips(conn: Connection, scope: Scope, zone: str = "Asia/Jakarta") 
     return dips[["date", "submissions", "usual"]]
 
 
-def submissions_per_day(conn: Connection, scope: Scope, since, zone: str) -> dict:
+def submissions_per_day(conn: Connection, scope: Scope, since, zone: str, use_rollup: bool = True) -> dict:
     """Reports submitted per local day (in `zone`) of the scope's villages, from `since` to the window end."""
-    hour = (func.to_char(activities.c.submitted_at, "YYYY-MM-DD HH24") if conn.dialect.name == "postgresql"
-            else func.strftime("%Y-%m-%d %H", activities.c.submitted_at)).label("hour")
     lo = datetime.combine(since, datetime.min.time()) - timedelta(days=1)
     hi = datetime.combine(scope.end, datetime.min.time()) + timedelta(days=2)
-    rows = conn.execute(
-        select(hour, func.count())
-        .where(and_(activities.c.village_code.in_(villages_in(scope)), activities.c.submitted_at >= lo,
-                    activities.c.submitted_at < hi))
-        .group_by(hour)).all()
+    if use_rollup and scope.nrp is None and rollups.has_submission_hours(conn):
+        # From the per-Polsek hourly rollup: the same counts, since a village's reports are its Polsek's.
+        h = submission_hours.c
+        rows = conn.execute(
+            select(h.hour, func.sum(h.reports))
+            .where(*within(h.unit_code, scope), h.hour >= f"{lo:%Y-%m-%d %H}", h.hour < f"{hi:%Y-%m-%d %H}")
+            .group_by(h.hour)).all()
+    else:
+        hour = rollups.hour_text(conn, activities.c.submitted_at).label("hour")
+        rows = conn.execute(
+            select(hour, func.count())
+            .where(and_(activities.c.village_code.in_(villages_in(scope)), activities.c.submitted_at >= lo,
+                        activities.c.submitted_at < hi))
+            .group_by(hour)).all()
     if not rows:
         return {}
-    frame = pd.DataFrame(rows, columns=["hour", "count"])
+    frame = frame_of(rows, columns=["hour", "count"])
     local = pd.to_datetime(frame["hour"], format="%Y-%m-%d %H").dt.tz_localize("UTC").dt.tz_convert(zone)
     return frame.groupby(local.dt.date)["count"].sum().to_dict()
 
 
 def _polsek_names(conn: Connection) -> pd.DataFrame:
     rows = conn.execute(select(units.c.code, units.c.name).where(units.c.level == "polsek")).all()
-    return pd.DataFrame(rows, columns=["unit_code", "polsek"])
+    return frame_of(rows, columns=["unit_code", "polsek"])
 
 
 def _village_names(conn: Connection) -> pd.DataFrame:
     rows = conn.execute(select(villages.c.code, villages.c.name)).all()
-    return pd.DataFrame(rows, columns=["village_code", "village"])
+    return frame_of(rows, columns=["village_code", "village"])

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, or_, select
 
+from queries.db import frame_of
 from queries.schema import complaints, villages
 from queries.scope import Scope, polsek_parents, units_at_level, villages_in
 from queries.timeutil import local_day_bounds_utc
@@ -37,7 +38,7 @@ def scope_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
                    complaints.c.resolved_at >= earliest_as_of))
         .order_by(complaints.c.created_at, complaints.c.complaint_id)
     )
-    frame = pd.DataFrame(conn.execute(query).all(), columns=COMPLAINT_COLUMNS)
+    frame = frame_of(conn.execute(query).all(), columns=COMPLAINT_COLUMNS)
     for column in ("created_at", "first_response_at", "resolved_at"):
         frame[column] = pd.to_datetime(frame[column])
     policy = scope.policy

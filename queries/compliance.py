@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, case, func, or_, select
 
 from queries import rollups
+from queries.db import frame_of
 from queries.flags import any_flag_expression, flag_expressions
 from queries.schema import activities, assignments, leaves, officers, outages, unit_tree, units
 from queries.scope import Scope, officers_in
@@ -38,7 +39,7 @@ def scope_officers(conn: Connection, scope: Scope) -> pd.DataFrame:
         .where(officers.c.nrp.in_(officers_in(scope)))
         .order_by(officers.c.nrp)
     )
-    return pd.DataFrame(conn.execute(query).all(),
+    return frame_of(conn.execute(query).all(),
                         columns=["nrp", "name", "rank", "unit_code", "active_from", "active_to", "timezone"])
 
 
@@ -59,7 +60,7 @@ def daily_reports(conn: Connection, scope: Scope, nrps: list[str] | None = None)
                activities.c.local_date.between(scope.start, scope.end))
         .group_by(activities.c.nrp, activities.c.local_date)
     )
-    frame = pd.DataFrame(conn.execute(query).all(),
+    frame = frame_of(conn.execute(query).all(),
                          columns=["nrp", "date", "reports", "on_time_reports", "late_reports", "dds_visits",
                                   "flagged_reports"])
     return frame.astype({col: "int64" for col in frame.columns[2:]})

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
+from queries.db import frame_of
 from queries.schema import activities, villages
 from queries.scope import Scope, villages_in
 
@@ -18,7 +19,7 @@ VILLAGE_COLUMNS = ["code", "name", "unit_code", "district", "households", "house
 def scope_villages(conn: Connection, scope: Scope) -> pd.DataFrame:
     """The villages of the scope with their denominators and location."""
     query = select(*(villages.c[col] for col in VILLAGE_COLUMNS)).where(villages.c.code.in_(villages_in(scope)))
-    frame = pd.DataFrame(conn.execute(query.order_by(villages.c.code)).all(), columns=VILLAGE_COLUMNS)
+    frame = frame_of(conn.execute(query.order_by(villages.c.code)).all(), columns=VILLAGE_COLUMNS)
     return frame.astype({"households": "Int64", "population": "Int64"})
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, String, cast, func, select
 from queries.complaints import scope_complaints
 from queries.compliance import officer_compliance, ratio, scope_officers
 from queries.coverage import capped_visited, village_coverage
+from queries.db import frame_of
 from queries.schema import crimes, units, villages
 from queries.scope import Scope, polsek_parents, units_at_level, villages_in
 
@@ -40,27 +41,32 @@ def poisson_change_z(current, previous):
     return 2 * (np.sqrt(np.asarray(current, dtype="float64")) - np.sqrt(np.asarray(previous, dtype="float64")))
 
 
-def unit_counts(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
-    """The additive counts behind every per-unit measure, one row per unit of `level` in the scope."""
-    unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
-    frame = pd.DataFrame(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
+def unit_counts(conn: Connection, scope: Scope, level: str, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The additive counts behind every per-unit measure, one row per unit of `level` in the scope.
 
-    villages = village_coverage(conn, scope)
+    `coverage` is village_coverage(conn, scope) when the caller already has it.
+    """
+    unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
+    frame = frame_of(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
+
+    villages = (village_coverage(conn, scope) if coverage is None else coverage).copy()
     villages["unit_code"] = villages["unit_code"].map(unit_of)
     now, before = crimes_by_village(conn, scope), crimes_by_village(conn, scope.previous())
     villages["crimes"] = villages["village_code"].map(now).fillna(0)
     villages["crimes_previous"] = villages["village_code"].map(before).fillna(0)
     villages["capped_visited"] = capped_visited(villages)
-    by_village = villages.groupby("unit_code").agg(
+    grouped = villages.groupby("unit_code")
+    by_village = grouped.agg(
         villages=("village_code", "count"),
-        population=("population", lambda s: s.sum(min_count=1)),
-        households=("households", lambda s: s.sum(min_count=1)),
         capped_visited=("capped_visited", "sum"),
         dds_visits=("dds_visits", "sum"),
         blind_spots=("blind_spot", "sum"),
         crimes=("crimes", "sum"),
         crimes_previous=("crimes_previous", "sum"),
     )
+    # Unknown (not zero) when no village of the unit has a count: min_count, in compiled code.
+    by_village["population"] = grouped["population"].sum(min_count=1)
+    by_village["households"] = grouped["households"].sum(min_count=1)
 
     officers = officer_compliance(conn, scope).merge(scope_officers(conn, scope)[["nrp", "unit_code"]], on="nrp")
     officers["unit_code"] = officers["unit_code"].map(unit_of)
@@ -139,12 +145,12 @@ def crime_months(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
                         .where(crimes.c.village_code.in_(villages_in(scope)),
                                crimes.c.local_date.between(scope.start, scope.end))
                         .group_by(crimes.c.village_code, month)).all()
-    frame = pd.DataFrame(rows, columns=["village_code", "month", "crimes"])
+    frame = frame_of(rows, columns=["village_code", "month", "crimes"])
     polsek = dict(conn.execute(select(villages.c.code, villages.c.unit_code)).all())
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
     frame["unit_code"] = frame["village_code"].map(polsek).map(unit_of)
     months = pd.period_range(scope.start, scope.end, freq="M").astype(str)
-    units_frame = pd.DataFrame(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
+    units_frame = frame_of(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
     grid = units_frame.merge(pd.DataFrame({"month": months}), how="cross")
     counts = frame.groupby(["unit_code", "month"], as_index=False)["crimes"].sum()
     return grid.merge(counts, on=["unit_code", "month"], how="left").fillna({"crimes": 0}).astype({"crimes": "int64"})

@@ -14,6 +14,9 @@ from queries.scope import Scope, polsek_parents, villages_in
 
 DETAIL = 1500  # the scope's extent divided by this is the simplification tolerance (about a pixel)
 DECIMALS = 5  # coordinates rounded to about a metre
+# Above this many villages (a Polda has about 5,000) a village map would send tens of megabytes;
+# the map asks for a smaller scope instead and no outline is computed.
+MAX_MAP_VILLAGES = 6000
 
 
 def scope_bounds(conn: Connection, scope: Scope) -> tuple[float, float, float, float] | None:
@@ -48,13 +51,16 @@ def polygon_rings(geometry) -> list[list[list[list[float]]]]:
             for polygon in parts if polygon.geom_type == "Polygon" and not polygon.is_empty]
 
 
-def village_map_frame(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Per village of the scope: coverage measures, Polsek, officers on the last day, and its shapes."""
-    frame = village_coverage(conn, scope)
+def village_map_frame(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per village of the scope: coverage measures, Polsek, officers on the last day, and its shapes.
+
+    `coverage` is village_coverage(conn, scope) when the caller already has it.
+    """
+    frame = (village_coverage(conn, scope) if coverage is None else coverage).copy()
     polsek = dict(conn.execute(select(units.c.code, units.c.name)).all())
     frame["polsek"] = frame["unit_code"].map(polsek)
     frame = frame.merge(village_officers(conn, scope, scope.end), on="village_code", how="left")
-    shapes = village_shapes(conn, scope)
+    shapes = village_shapes(conn, scope) if len(frame) <= MAX_MAP_VILLAGES else {}
     frame["shapes"] = [shapes.get(code, []) for code in frame["village_code"]]
     return frame
 

@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, or_, select
 
 from queries.compliance import officer_days, officer_table
+from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
 from queries.schema import ACTIVITY_TYPES, activities, assignments, officers, units, villages
 from queries.scope import Scope, officers_in, villages_in
@@ -30,7 +31,7 @@ def officer_search(conn: Connection, scope: Scope, text: str, limit: int = SEARC
                or_(func.lower(officers.c.name).like(pattern, escape="\\"), officers.c.nrp.like(pattern, escape="\\")))
         .order_by(officers.c.name, officers.c.nrp).limit(limit)
     )
-    return pd.DataFrame(conn.execute(query).all(), columns=["nrp", "name", "rank", "polsek"])
+    return frame_of(conn.execute(query).all(), columns=["nrp", "name", "rank", "polsek"])
 
 
 def officer_villages(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
@@ -40,7 +41,7 @@ def officer_villages(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
              .where(assignments.c.nrp.in_(officers_in(scope)), assignments.c.start_date <= on_day,
                     or_(assignments.c.end_date.is_(None), assignments.c.end_date >= on_day))
              .order_by(assignments.c.nrp, villages.c.name))
-    rows = pd.DataFrame(conn.execute(query).all(), columns=["nrp", "village"])
+    rows = frame_of(conn.execute(query).all(), columns=["nrp", "village"])
     return rows.groupby("nrp", as_index=False).agg(villages=("village", "count"), village_names=("village", ", ".join))
 
 
@@ -144,7 +145,7 @@ def village_last_dds_by(conn: Connection, scope: Scope) -> pd.DataFrame:
                                              & (activities.c.local_date <= scope.end)))
              .where(villages.c.code.in_(villages_in(scope)))
              .group_by(villages.c.code, villages.c.name).order_by(villages.c.name))
-    return pd.DataFrame(conn.execute(query).all(), columns=["village_code", "village", "last_own_dds"])
+    return frame_of(conn.execute(query).all(), columns=["village_code", "village", "last_own_dds"])
 
 
 def gap_facts(conn: Connection, scope: Scope, reports: pd.DataFrame, numbers: pd.Series) -> dict:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Connection, case, func, or_, select
 
+from queries.db import frame_of
 from queries.schema import LEVEL_ORDER, activities, complaints, crimes, import_batches, outages, unit_tree, units
 from queries.scope import Scope, officers_in, subtree, units_below, villages_in
 
@@ -15,7 +16,7 @@ def unit_list(conn: Connection) -> pd.DataFrame:
     """Every unit with its level and parent, ordered by level then name."""
     query = select(units.c.code, units.c.name, units.c.level, units.c.parent_code).order_by(
         case(LEVEL_ORDER, value=units.c.level), units.c.name)
-    return pd.DataFrame(conn.execute(query).all(), columns=["code", "name", "level", "parent_code"])
+    return frame_of(conn.execute(query).all(), columns=["code", "name", "level", "parent_code"])
 
 
 def activity_date_range(conn: Connection) -> tuple[date | None, date | None]:
@@ -38,7 +39,7 @@ def last_import(conn: Connection) -> pd.DataFrame:
     query = (select(import_batches.c.finished_at, import_batches.c.imported_by, import_batches.c.source)
              .where(import_batches.c.finished_at.is_not(None))
              .order_by(import_batches.c.finished_at.desc()).limit(1))
-    return pd.DataFrame(conn.execute(query).all(), columns=["finished_at", "imported_by", "source"])
+    return frame_of(conn.execute(query).all(), columns=["finished_at", "imported_by", "source"])
 
 
 def scope_counts(conn: Connection, scope: Scope) -> dict[str, int]:
@@ -80,7 +81,7 @@ def recorded_outages(conn: Connection, scope: Scope) -> pd.DataFrame:
                                or_(outages.c.unit_code.is_(None), outages.c.unit_code.in_(inside),
                                    outages.c.unit_code.in_(above)))
                         .order_by(outages.c.start_at)).all()
-    frame = pd.DataFrame(rows, columns=["unit_code", "start_at", "end_at", "note"])
+    frame = frame_of(rows, columns=["unit_code", "start_at", "end_at", "note"])
     frame["unit"] = frame["unit_code"].map(names)
     frame["hours"] = (pd.to_datetime(frame["end_at"]) - pd.to_datetime(frame["start_at"])).dt.total_seconds() / 3600
     return frame
@@ -98,4 +99,4 @@ def import_history(conn: Connection, limit: int = 200) -> pd.DataFrame:
                "rows_unchanged", "rows_rejected", "report_json"]
     rows = conn.execute(select(*(import_batches.c[c] for c in columns))
                         .order_by(import_batches.c.id.desc()).limit(limit)).all()
-    return pd.DataFrame(rows, columns=columns)
+    return frame_of(rows, columns=columns)

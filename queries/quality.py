@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Connection, case, func, or_, select
 
+from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
 from queries.schema import activities, officers, villages
 from queries.scope import Scope, polsek_parents, units_at_level, villages_in
@@ -25,7 +26,7 @@ def activity_flags(conn: Connection, scope: Scope) -> pd.DataFrame:
                activities.c.local_date.between(scope.start, scope.end))
         .order_by(activities.c.report_id)
     )
-    frame = pd.DataFrame(conn.execute(query).all(), columns=ACTIVITY_COLUMNS + list(FLAG_NAMES))
+    frame = frame_of(conn.execute(query).all(), columns=ACTIVITY_COLUMNS + list(FLAG_NAMES))
     return with_flag_list(frame)
 
 
@@ -46,7 +47,7 @@ def flag_trend(conn: Connection, scope: Scope, freq: str = "week") -> pd.DataFra
 
     period = sql_period(conn, activities.c.local_date, freq).label("period")
     rows = conn.execute(select(period, *_flag_sums(scope.policy)).where(*_in_window(scope)).group_by(period)).all()
-    frame = pd.DataFrame(rows, columns=["period", "reports", *FLAG_NAMES])
+    frame = frame_of(rows, columns=["period", "reports", *FLAG_NAMES])
     frame["period"] = period_start(frame["period"], "day")
     return frame.astype({col: "int64" for col in ["reports", *FLAG_NAMES]}).sort_values("period", ignore_index=True)
 
@@ -55,11 +56,11 @@ def flags_by_unit(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
     """Reports and each flag's count per unit of `level` in the scope."""
     rows = conn.execute(select(activities.c.village_code, *_flag_sums(scope.policy)).where(*_in_window(scope))
                         .group_by(activities.c.village_code)).all()
-    frame = pd.DataFrame(rows, columns=["village_code", "reports", *FLAG_NAMES])
+    frame = frame_of(rows, columns=["village_code", "reports", *FLAG_NAMES])
     polsek = dict(conn.execute(select(villages.c.code, villages.c.unit_code)).all())
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
     frame["unit_code"] = frame["village_code"].map(polsek).map(unit_of)
-    units_frame = pd.DataFrame(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
+    units_frame = frame_of(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
     totals = frame.groupby("unit_code")[["reports", *FLAG_NAMES]].sum()
     merged = units_frame.set_index("unit_code").join(totals).fillna(0).reset_index()
     return merged.astype({col: "int64" for col in ["reports", *FLAG_NAMES]})
@@ -76,7 +77,7 @@ def narrative_clusters(conn: Connection, scope: Scope, min_reports: int = 2) -> 
         .group_by(activities.c.narrative_key).having(func.count() >= min_reports)
         .order_by(func.count().desc(), activities.c.narrative_key)
     )
-    frame = pd.DataFrame(conn.execute(query).all(),
+    frame = frame_of(conn.execute(query).all(),
                          columns=["narrative_key", "reports", "officers", "first_date", "last_date", "example"])
     return frame.merge(_officer_names_by(conn, scope, activities.c.narrative_key, frame["narrative_key"]),
                        on="narrative_key", how="left")
@@ -93,7 +94,7 @@ def reused_photos(conn: Connection, scope: Scope) -> pd.DataFrame:
         .group_by(activities.c.photo_sha256).having(func.count(func.distinct(activities.c.nrp)) >= 2)
         .order_by(func.count().desc(), activities.c.photo_sha256)
     )
-    frame = pd.DataFrame(conn.execute(query).all(),
+    frame = frame_of(conn.execute(query).all(),
                          columns=["photo_sha256", "reports", "officers", "first_date", "last_date"])
     return frame.merge(_officer_names_by(conn, scope, activities.c.photo_sha256, frame["photo_sha256"]),
                        on="photo_sha256", how="left")
@@ -149,7 +150,7 @@ def travel_pairs(conn: Connection, scope: Scope) -> pd.DataFrame:
             .join(villages, villages.c.code == activities.c.village_code)
             .where(activities.c.nrp.in_(officers_flagged[start:start + 900]), activities.c.lat.is_not(None),
                    activities.c.lng.is_not(None), activities.c.activity_at >= lo)).all())
-    gps = pd.DataFrame(rows, columns=["report_id", "nrp", "activity_at", "village", "timezone"]).sort_values(
+    gps = frame_of(rows, columns=["report_id", "nrp", "activity_at", "village", "timezone"]).sort_values(
         ["nrp", "activity_at", "report_id"])
     gps["local_time"] = local_times(gps["activity_at"], gps["timezone"])
     gps["previous_report_id"] = gps.groupby("nrp")["report_id"].shift()

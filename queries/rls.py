@@ -17,6 +17,7 @@ POLICIES = {
     "assignments": "village_code IN (SELECT code FROM villages)",
     "leaves": "nrp IN (SELECT nrp FROM officers)",
     "officer_day_facts": "nrp IN (SELECT nrp FROM officers)",
+    "submission_hours": "unit_code IN (SELECT bos_visible_units())",
     "activities": "village_code IN (SELECT code FROM villages)",
     "complaints": "village_code IN (SELECT code FROM villages)",
     "crimes": "village_code IN (SELECT code FROM villages)",

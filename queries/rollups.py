@@ -15,11 +15,13 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Connection, and_, case, func, select
 
+from queries.db import frame_of
 from queries.policy import Policy
-from queries.schema import activities, meta, officer_day_facts, officers
+from queries.schema import activities, meta, officer_day_facts, officers, submission_hours, villages
 from queries.scope import Scope, officers_in
 
 META_KEY = "officer_days_rollup"
+HOURS_KEY = "submission_hours"
 CHUNK = 500  # officers per pass: bounded memory whatever the size of the country
 SUMS = ("expected_days", "reported_days", "on_time_days", "reports", "late_reports", "dds_visits",
         "flagged_reports")
@@ -37,6 +39,7 @@ def rebuild(conn: Connection, policy: Policy, write_rows) -> int:
     conn.execute(meta.delete().where(meta.c.key == META_KEY))
     first, last = conn.execute(select(func.min(activities.c.local_date), func.max(activities.c.local_date))).one()
     if first is None:
+        rebuild_submission_hours(conn)
         return 0
     nrps = conn.execute(select(officers.c.nrp).order_by(officers.c.nrp)).scalars().all()
     stored = 0
@@ -51,7 +54,33 @@ def rebuild(conn: Connection, policy: Policy, write_rows) -> int:
         stored += len(rows)
     conn.execute(meta.insert().values(key=META_KEY, value=json.dumps(
         {"policy": policy_key(policy), "start": first.isoformat(), "end": last.isoformat()})))
+    rebuild_submission_hours(conn)
     return stored
+
+
+def hour_text(conn: Connection, column):
+    """A timestamp's UTC hour as "YYYY-MM-DD HH" on either database."""
+    if conn.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM-DD HH24")
+    return func.strftime("%Y-%m-%d %H", column)
+
+
+def rebuild_submission_hours(conn: Connection) -> None:
+    """Recompute reports per Polsek and UTC hour from the activities, in one statement."""
+    hour = hour_text(conn, activities.c.submitted_at)
+    conn.execute(submission_hours.delete())
+    conn.execute(meta.delete().where(meta.c.key == HOURS_KEY))
+    conn.execute(meta.insert().values(key=HOURS_KEY, value="built"))
+    conn.execute(submission_hours.insert().from_select(
+        ["unit_code", "hour", "reports"],
+        select(villages.c.unit_code, hour, func.count())
+        .join(villages, villages.c.code == activities.c.village_code)
+        .group_by(villages.c.unit_code, hour)))
+
+
+def has_submission_hours(conn: Connection) -> bool:
+    """Whether an import has built submission_hours (a database from before it has the table empty)."""
+    return conn.execute(select(meta.c.value).where(meta.c.key == HOURS_KEY)).first() is not None
 
 
 def covers(conn: Connection, scope: Scope) -> bool:
@@ -77,7 +106,7 @@ def officer_totals(conn: Connection, scope: Scope) -> pd.DataFrame:
         .where(f.nrp.in_(officers_in(scope)), f.local_date.between(scope.start, scope.end))
         .group_by(f.nrp)
     )
-    found = pd.DataFrame(conn.execute(query).all(), columns=["nrp", *SUMS])
+    found = frame_of(conn.execute(query).all(), columns=["nrp", *SUMS])
     staff = pd.DataFrame({"nrp": pd.Series(conn.execute(officers_in(scope).order_by(officers.c.nrp)).scalars().all(),
                                            dtype=object)})
     if staff.empty:

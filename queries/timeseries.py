@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Date, DateTime, cast, func, select
 from queries.complaints import scope_complaints
 from queries.compliance import officer_days, ratio
 from queries.coverage import scope_villages
+from queries.db import frame_of
 from queries.schema import activities, crimes
 from queries.scope import Scope, villages_in
 
@@ -50,7 +51,7 @@ def timeseries(conn: Connection, scope: Scope, freq: Frequency = "week") -> pd.D
         flagged_reports=("flagged_reports", "sum"))
 
     period = sql_period(conn, activities.c.local_date, freq).label("period")
-    visited = pd.DataFrame(conn.execute(
+    visited = frame_of(conn.execute(
         select(activities.c.village_code, period, func.count(func.distinct(activities.c.household_id)))
         .where(activities.c.activity_type == "dds", activities.c.village_code.in_(villages_in(scope)),
                activities.c.local_date.between(scope.start, scope.end))
@@ -65,7 +66,7 @@ def timeseries(conn: Connection, scope: Scope, freq: Frequency = "week") -> pd.D
     response = complaints.groupby("period").agg(complaints=("complaint_id", "count"), within_sla=("within_sla", "sum"))
 
     crime_period = sql_period(conn, crimes.c.local_date, freq).label("period")
-    crime_counts = pd.DataFrame(conn.execute(
+    crime_counts = frame_of(conn.execute(
         select(crime_period, func.count())
         .where(crimes.c.village_code.in_(villages_in(scope)), crimes.c.local_date.between(scope.start, scope.end))
         .group_by(crime_period)).all(), columns=["period", "crimes"])

@@ -153,3 +153,20 @@ def test_an_older_database_gets_the_new_tables(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert {"users", "audit_log"} <= set(inspect(make_engine(url)).get_table_names())
+
+
+def test_a_scope_too_large_for_a_village_map_asks_for_a_smaller_one(sample_sqlite_url, monkeypatch):
+    import components.tables
+    import queries.geo
+
+    # The sample's 458 villages stand in for the country's 80,000: the limits are lowered to match.
+    monkeypatch.setattr(queries.geo, "MAX_MAP_VILLAGES", 400)
+    monkeypatch.setattr(components.tables, "MAX_SHOWN_ROWS", 100)
+    at = new_app(sample_sqlite_url, monkeypatch).run()
+    at.switch_page("app_pages/peta.py").run()
+    assert not at.exception
+    assert any("458 desa" in info.value and "batas 400" in info.value for info in at.info)
+    assert len(at.dataframe[0].value) == 100  # worst first; the download holds all 458
+    assert any("100 baris pertama dari 458" in caption.value for caption in at.caption)
+    at.sidebar.selectbox(key="pick_polda").select("PD-35").run()  # one Polda: 217 villages, drawn
+    assert not at.info and at.get("deck_gl_json_chart")

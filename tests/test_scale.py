@@ -181,3 +181,17 @@ def test_schema_allows_citus_distribution():
             target = key.column.table.name
             # Citus allows distributed -> reference keys, never reference -> distributed or large -> large.
             assert target not in large, f"{table.name}.{key.parent.name} points at the large table {target}"
+
+
+@pytest.mark.parametrize("which", ["sqlite", "postgresql"])
+def test_submission_rollup_gives_the_raw_counts(which, request):
+    from queries.alerts import submissions_per_day
+
+    engine = request.getfixturevalue("sample_engine" if which == "sqlite" else "sample_postgres_engine")
+    with engine.connect() as conn:
+        assert rollups.has_submission_hours(conn)
+        for unit in (None, "PR-63.08", "PS-35.21.07"):
+            scope = Scope(unit, date(2021, 11, 1), date(2021, 11, 30))
+            fast = submissions_per_day(conn, scope, date(2021, 9, 6), "Asia/Makassar")
+            raw = submissions_per_day(conn, scope, date(2021, 9, 6), "Asia/Makassar", use_rollup=False)
+            assert fast == raw and sum(fast.values()) > 1000
