@@ -168,7 +168,7 @@ def cmd_bench(args) -> int:
     report["payload"] = benchmark.page_payload(url)
     print(benchmark.markdown_table(report["pages"]))
     print(f"Peak memory of the benchmark process: {report['payload']['peak_rss_mb']:,.0f} MB; "
-          f"national page data: {report['payload']['bytes']}")
+          f"data of the largest scope's pages ({report['payload']['scope']}): {report['payload']['bytes']}")
     out = Path(args.json or f"test-artifacts/bench-{args.scale or 'db'}-{engine.dialect.name}.json")
     benchmark.write_report(out, report)
     print(f"Report written to {out}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import date
 
@@ -167,7 +168,25 @@ def alerts(scope: Scope) -> dict[str, pd.DataFrame]:
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def village_map(scope: Scope) -> pd.DataFrame:
-    return run(geo.village_map_frame, scope, village_coverage(scope))
+    coverage = village_coverage(scope)
+    shapes = None  # an officer's villages depend on the window: computed with the frame
+    if scope.nrp is None:
+        shapes = village_outlines(any_window(scope)) if len(coverage) <= geo.MAX_MAP_VILLAGES else {}
+    return run(geo.village_map_frame, scope, coverage, shapes)
+
+
+OUTLINE_DAY = date(2000, 1, 1)
+
+
+def any_window(scope: Scope) -> Scope:
+    """The scope with a fixed window: outlines do not change with dates, so one cache entry serves all."""
+    return dataclasses.replace(scope, start=OUTLINE_DAY, end=OUTLINE_DAY)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def village_outlines(scope: Scope) -> dict:
+    """Simplified outlines of the scope's villages (a Polda's 5,000 take half a second to prepare)."""
+    return run(geo.village_shapes, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -250,8 +269,13 @@ def crime_months(scope: Scope, level: str) -> pd.DataFrame:
     return run(effectiveness.crime_months, scope, level)
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def unit_shapes(scope: Scope, level: str) -> dict:
+    return unit_outlines(any_window(scope), level)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def unit_outlines(scope: Scope, level: str) -> dict:
+    """Unions of village outlines per unit (a Polda's 33 Polres take over a second): one entry for every window."""
     return run(geo.unit_shapes, scope, level)
 
 

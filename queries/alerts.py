@@ -50,6 +50,16 @@ def blind_spots(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = 
     return frame[["village_code", "name", "polsek", "officers", "households", "last_dds_date", "days_since_dds"]]
 
 
+def last_report_dates(conn: Connection, scope: Scope) -> dict:
+    """Each officer's last report date on or before the window's end (officers who never reported absent)."""
+    # One backward index step per officer rather than every report of their history.
+    last_report = (select(activities.c.local_date)
+                   .where(activities.c.nrp == officers.c.nrp, activities.c.local_date <= scope.end)
+                   .order_by(activities.c.local_date.desc()).limit(1).scalar_subquery())
+    rows = conn.execute(select(officers.c.nrp, last_report).where(officers.c.nrp.in_(officers_in(scope))))
+    return {nrp: day for nrp, day in rows if day is not None}
+
+
 def silent_officers(conn: Connection, scope: Scope, min_days: int = SILENT_DAYS) -> pd.DataFrame:
     """Officers on duty at the window's end (active, assigned, not on leave) silent for min_days or more."""
     end = scope.end
@@ -66,12 +76,7 @@ def silent_officers(conn: Connection, scope: Scope, min_days: int = SILENT_DAYS)
                                                                 leaves.c.end_date >= end)))
     )
     staff = frame_of(conn.execute(on_duty).all(), columns=["nrp", "name", "rank", "polsek"])
-    # One backward index step per officer rather than every report of their history.
-    last_report = (select(activities.c.local_date)
-                   .where(activities.c.nrp == officers.c.nrp, activities.c.local_date <= end)
-                   .order_by(activities.c.local_date.desc()).limit(1).scalar_subquery())
-    last = dict(conn.execute(select(officers.c.nrp, last_report).where(officers.c.nrp.in_(officers_in(scope)))).all())
-    staff["last_report_date"] = staff["nrp"].map(last)
+    staff["last_report_date"] = staff["nrp"].map(last_report_dates(conn, scope))
     staff["days_silent"] = pd.array([(end - day).days if pd.notna(day) else None
                                      for day in staff["last_report_date"]], dtype="Int64")
     silent = staff[staff["days_silent"].isna() | (staff["days_silent"] >= min_days)]

@@ -51,16 +51,18 @@ def polygon_rings(geometry) -> list[list[list[list[float]]]]:
             for polygon in parts if polygon.geom_type == "Polygon" and not polygon.is_empty]
 
 
-def village_map_frame(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+def village_map_frame(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = None,
+                      shapes: dict | None = None) -> pd.DataFrame:
     """Per village of the scope: coverage measures, Polsek, officers on the last day, and its shapes.
 
-    `coverage` is village_coverage(conn, scope) when the caller already has it.
+    `coverage` (village_coverage) and `shapes` (village_shapes) when the caller already has them.
     """
     frame = (village_coverage(conn, scope) if coverage is None else coverage).copy()
     polsek = dict(conn.execute(select(units.c.code, units.c.name)).all())
     frame["polsek"] = frame["unit_code"].map(polsek)
     frame = frame.merge(village_officers(conn, scope, scope.end), on="village_code", how="left")
-    shapes = village_shapes(conn, scope) if len(frame) <= MAX_MAP_VILLAGES else {}
+    if shapes is None:
+        shapes = village_shapes(conn, scope) if len(frame) <= MAX_MAP_VILLAGES else {}
     frame["shapes"] = [shapes.get(code, []) for code in frame["village_code"]]
     return frame
 

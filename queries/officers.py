@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, or_, select
 
-from queries.compliance import officer_days, officer_table
+from queries.alerts import last_report_dates
+from queries.compliance import officer_days, officer_table, scope_officers
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
 from queries.schema import ACTIVITY_TYPES, activities, assignments, officers, units, villages
@@ -52,11 +53,7 @@ def compliance_list(conn: Connection, scope: Scope) -> pd.DataFrame:
     frame["polsek_name"] = frame["polsek"].map(polsek_names)
     frame = frame.merge(officer_villages(conn, scope, scope.end), on="nrp", how="left")
     frame["villages"] = frame["villages"].fillna(0).astype("int64")
-    last = dict(conn.execute(
-        select(activities.c.nrp, func.max(activities.c.local_date))
-        .where(activities.c.nrp.in_(officers_in(scope)), activities.c.local_date <= scope.end)
-        .group_by(activities.c.nrp)).all())
-    frame["last_report_date"] = frame["nrp"].map(last)
+    frame["last_report_date"] = frame["nrp"].map(last_report_dates(conn, scope))
     frame["days_since_report"] = pd.array([(scope.end - day).days if pd.notna(day) else None
                                            for day in frame["last_report_date"]], dtype="Int64")
     return frame.sort_values(["polsek_name", "name"], ignore_index=True)
@@ -74,7 +71,7 @@ def day_status(days: pd.DataFrame) -> pd.Series:
 def calendar(conn: Connection, scope: Scope) -> pd.DataFrame:
     """Officer × day statuses for the window (the heat map), with each officer's Polsek."""
     days = officer_days(conn, scope)
-    staff = officer_table(conn, scope)[["nrp", "name", "polsek"]]
+    staff = scope_officers(conn, scope)[["nrp", "name", "unit_code"]].rename(columns={"unit_code": "polsek"})
     staff["polsek"] = staff["polsek"].map(dict(conn.execute(select(units.c.code, units.c.name)).all()))
     return days.assign(status=day_status(days)).merge(staff, on="nrp")[
         ["nrp", "name", "polsek", "date", "status", "reports"]]
@@ -82,9 +79,9 @@ def calendar(conn: Connection, scope: Scope) -> pd.DataFrame:
 
 def submission_delays(conn: Connection, scope: Scope) -> np.ndarray:
     """Hours from activity to submission for the scope's officers' reports in the window."""
-    rows = conn.execute(select(activities.c.delay_seconds).where(
-        activities.c.nrp.in_(officers_in(scope)), activities.c.local_date.between(scope.start, scope.end)))
-    return np.fromiter((seconds / 3600 for (seconds,) in rows), dtype="float64")
+    seconds = conn.execute(select(activities.c.delay_seconds).where(
+        activities.c.nrp.in_(officers_in(scope)), activities.c.local_date.between(scope.start, scope.end))).scalars()
+    return np.array(seconds.all(), dtype="float64") / 3600
 
 
 def activity_mix(conn: Connection, scope: Scope) -> pd.DataFrame:

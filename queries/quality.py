@@ -152,12 +152,15 @@ def travel_pairs(conn: Connection, scope: Scope) -> pd.DataFrame:
                    activities.c.lng.is_not(None), activities.c.activity_at >= lo)).all())
     gps = frame_of(rows, columns=["report_id", "nrp", "activity_at", "village", "timezone"]).sort_values(
         ["nrp", "activity_at", "report_id"])
-    gps["local_time"] = local_times(gps["activity_at"], gps["timezone"])
-    gps["previous_report_id"] = gps.groupby("nrp")["report_id"].shift()
-    gps["previous_village"] = gps.groupby("nrp")["village"].shift()
-    gps["previous_at"] = gps.groupby("nrp")["local_time"].shift()
-    pairs = flagged.merge(gps[["report_id", "previous_report_id", "previous_village", "previous_at"]],
-                          on="report_id", how="left")
+    previous = gps.groupby("nrp")
+    gps["previous_report_id"] = previous["report_id"].shift()
+    gps["previous_village"] = previous["village"].shift()
+    gps["previous_utc"] = previous["activity_at"].shift()
+    gps["previous_zone"] = previous["timezone"].shift()
+    pairs = flagged.merge(gps[["report_id", "previous_report_id", "previous_village", "previous_utc",
+                               "previous_zone"]], on="report_id", how="left")
+    # Local times for the pairs only, not for every GPS report of the officers' month.
+    pairs["previous_at"] = local_times(pairs.pop("previous_utc"), pairs.pop("previous_zone"))
     hours = pairs["travel_seconds"] / 3600
     pairs["speed_kmh"] = (pairs["travel_km"] / hours.where(hours > 0)).round(1)
     return pairs

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
+
 
 @lru_cache(maxsize=64)
 def zone(name: str) -> ZoneInfo:
@@ -48,6 +50,15 @@ def local_day_bounds_utc(day: date, zone_name: str) -> tuple[datetime, datetime]
 
 
 def local_times(utc_values, zone_names) -> list[datetime | None]:
-    """Naive UTC instants as wall-clock times in each row's time zone (for display)."""
-    return [None if utc is None or utc != utc else utc.replace(tzinfo=UTC).astimezone(zone(name)).replace(tzinfo=None)
-            for utc, name in zip(utc_values, zone_names)]
+    """Naive UTC instants as wall-clock times in each row's time zone (for display).
+
+    Converted a zone at a time in pandas: a Polda's month of flagged reports is hundreds of
+    thousands of rows, too many for one datetime conversion each.
+    """
+    utc = pd.Series(pd.to_datetime(pd.Series(list(utc_values), dtype=object), errors="coerce"))
+    zones = pd.Series(list(zone_names), index=utc.index, dtype=object)
+    local = pd.Series(pd.NaT, index=utc.index, dtype=utc.dtype)
+    for name in zones.dropna().unique():
+        rows = (zones == name) & utc.notna()
+        local[rows] = utc[rows].dt.tz_localize("UTC").dt.tz_convert(name).dt.tz_localize(None)
+    return [None if pd.isna(value) else value.to_pydatetime() for value in local]
