@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import platform
 import resource
@@ -33,6 +34,13 @@ from queries.scope import Scope, officers_in, villages_in
 
 BOS_LAUNCH = date(2021, 5, 5)
 WINDOW_DAYS = 30  # the dashboard's default window
+
+
+def quiet_cache_warnings() -> None:
+    """Cached functions called outside `streamlit run` warn on every call; the table is the output here."""
+    import streamlit  # noqa: F401  (configures its loggers, which are then quietened)
+
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 
 
 def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
@@ -180,8 +188,7 @@ def bench_pages(url: str, repeat: int = 3, scopes: list[str] | None = None) -> l
     os.environ["BOS_DATABASE_URL"] = url
     import streamlit as st
 
-    # Cached functions called outside `streamlit run` warn once per call; the table is the output here.
-    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    quiet_cache_warnings()
 
     from components import data
     from queries.db import make_engine
@@ -236,8 +243,34 @@ def bench_exports(url: str) -> list[dict]:
     return rows
 
 
+def _largest_scope_pages(url: str, results) -> None:
+    """In a fresh process: every page of the largest scope, then this process's peak memory."""
+    os.environ["BOS_DATABASE_URL"] = url
+    from components import data
+    from queries.db import make_engine
+
+    quiet_cache_warnings()
+    engine = make_engine(url)
+    _, end = data.activity_date_range()
+    scope = list(pick_scopes(engine, end).values())[-1]
+    for call in page_calls(data, scope, first_officer(engine, scope)).values():
+        call()
+    results.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def page_memory_mb(url: str) -> float:
+    """Peak memory (MB) of a fresh app-like process that serves every page of the largest scope."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    child = context.Process(target=_largest_scope_pages, args=(url, results))
+    child.start()
+    child.join()
+    # A child that failed put nothing; say "unknown" rather than wait for ever.
+    return results.get() if child.exitcode == 0 and not results.empty() else float("nan")
+
+
 def page_payload(url: str) -> dict:
-    """Peak memory of this process and the bytes of data the largest pages hand to the browser."""
+    """The bytes of data the largest scope's main tables hand to the browser, and the app's peak memory."""
     os.environ["BOS_DATABASE_URL"] = url
     import pyarrow as pa
 
@@ -251,8 +284,7 @@ def page_payload(url: str) -> dict:
     for name, frame in {"village_map": data.village_map(scope), "rankings": data.child_rankings(scope),
                         "compliance_list": data.compliance_list(scope)}.items():
         sizes[name] = len(pa.ipc.serialize_pandas(frame.drop(columns=["geometry"], errors="ignore")).to_pybytes())
-    return {"scope": scope_name, "bytes": sizes,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"scope": scope_name, "bytes": sizes, "peak_rss_mb": page_memory_mb(url)}
 
 
 def counts(engine: Engine) -> dict[str, int]:
@@ -291,6 +323,33 @@ def markdown_table(rows: list[dict]) -> str:
         lines.append(f"| {r['scope']} | {r['page']} | {r['cold_s']:.3f} | {r['warm_s']:.3f} | {r['cached_s']:.4f} "
                      f"| {r['naive_s']:.3f} | {r['naive_over_ours']:.1f} |")
     return "\n".join(lines)
+
+
+PAGES = ("ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas", "perbandingan")
+SCOPES = ("polsek", "polres", "polda", "nasional")
+
+
+def report_tables(reports: dict[str, dict]) -> str:
+    """Markdown tables of saved reports (label -> report): cold/cached seconds per page and scope, naive ratio."""
+    out = []
+    for label, report in reports.items():
+        rows = {(r["scope"], r["page"]): r for r in report["pages"]}
+        scopes = [s for s in SCOPES if any(key[0] == s for key in rows)]
+        largest = scopes[-1]
+        out.append(f"**{label}** — {report['rows']['activities']:,} activities, "
+                   f"{report['rows']['officers']:,} officers, {report['rows']['villages']:,} villages"
+                   + (f"; import {report['import']['activities_per_s']:,.0f} activities/s"
+                      if report.get("import") else "") + "\n")
+        out.append("| page | " + " | ".join(f"{s} cold / cached" for s in scopes)
+                   + f" | naive ({largest}) | naive ÷ ours cold |")
+        out.append("|---|" + "---:|" * (len(scopes) + 2))
+        for page in PAGES:
+            cells = [f"{rows[(s, page)]['cold_s']:.2f} / {rows[(s, page)]['cached_s'] * 1000:.0f} ms" for s in scopes]
+            big = rows[(largest, page)]
+            out.append(f"| {page} | " + " | ".join(cells) + f" | {big['naive_s']:.2f} | "
+                       f"{big['naive_s'] / big['cold_s']:.1f}× |")
+        out.append("")
+    return "\n".join(out)
 
 
 __all__ = ["CHILD_LEVEL", "bench_exports", "bench_pages", "counts", "machine", "markdown_table", "page_payload",

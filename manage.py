@@ -167,7 +167,8 @@ def cmd_bench(args) -> int:
         report["exports"] = benchmark.bench_exports(url)
     report["payload"] = benchmark.page_payload(url)
     print(benchmark.markdown_table(report["pages"]))
-    print(f"Peak memory of the benchmark process: {report['payload']['peak_rss_mb']:,.0f} MB; "
+    print(f"Peak memory of an app process serving every page of the largest scope: "
+          f"{report['payload']['peak_rss_mb']:,.0f} MB; "
           f"data of the largest scope's pages ({report['payload']['scope']}): {report['payload']['bytes']}")
     out = Path(args.json or f"test-artifacts/bench-{args.scale or 'db'}-{engine.dialect.name}.json")
     benchmark.write_report(out, report)

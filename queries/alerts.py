@@ -43,7 +43,7 @@ def blind_spots(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = 
     """
     frame = village_coverage(conn, scope) if coverage is None else coverage
     frame = frame[frame["blind_spot"]].merge(village_officers(conn, scope, scope.end), on="village_code", how="left")
-    frame = frame.merge(_polsek_names(conn), on="unit_code", how="left")
+    frame = frame.merge(_polsek_names(conn, scope), on="unit_code", how="left")
     frame["days_since_dds"] = pd.array([(scope.end - day).days if day is not None else None
                                         for day in frame["last_dds_date"]], dtype="Int64")
     frame = frame.sort_values(["days_since_dds", "village_code"], ascending=[False, True], na_position="first")
@@ -89,10 +89,11 @@ def overdue_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
     sla = scope.policy.complaint_response_sla_hours
     unanswered = frame["first_response_at"].isna() | (frame["first_response_at"] >= frame["as_of"])
     overdue = frame[frame["open_at_end"] & unanswered & (frame["age_days_at_end"] * 24 > sla)]
-    overdue = overdue.merge(_village_names(conn), on="village_code", how="left")
-    overdue = overdue.merge(_polsek_names(conn).rename(columns={"unit_code": "polsek_code"}), on="polsek_code",
-                            how="left")
-    names = dict(conn.execute(select(officers.c.nrp, officers.c.name)).all())
+    overdue = overdue.merge(_village_names(conn, scope), on="village_code", how="left")
+    overdue = overdue.merge(_polsek_names(conn, scope).rename(columns={"unit_code": "polsek_code"}),
+                            on="polsek_code", how="left")
+    names = dict(conn.execute(select(officers.c.nrp, officers.c.name)
+                              .where(officers.c.nrp.in_(overdue["nrp"].dropna().unique().tolist()))).all())
     overdue["officer"] = overdue["nrp"].map(names)
     return overdue.sort_values("created_at")[["complaint_id", "village_code", "village", "polsek", "officer",
                                               "category", "channel", "created_at", "age_days_at_end"]]
@@ -150,11 +151,14 @@ def submissions_per_day(conn: Connection, scope: Scope, since, zone: str, use_ro
     return frame.groupby(local.dt.date)["count"].sum().to_dict()
 
 
-def _polsek_names(conn: Connection) -> pd.DataFrame:
-    rows = conn.execute(select(units.c.code, units.c.name).where(units.c.level == "polsek")).all()
+def _polsek_names(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Names of the scope's Polsek (not the country's thousands)."""
+    rows = conn.execute(select(units.c.code, units.c.name).where(units.c.level == "polsek",
+                                                                  *within(units.c.code, scope))).all()
     return frame_of(rows, columns=["unit_code", "polsek"])
 
 
-def _village_names(conn: Connection) -> pd.DataFrame:
-    rows = conn.execute(select(villages.c.code, villages.c.name)).all()
+def _village_names(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Names of the scope's villages (not the country's 80,000)."""
+    rows = conn.execute(select(villages.c.code, villages.c.name).where(*within(villages.c.unit_code, scope))).all()
     return frame_of(rows, columns=["village_code", "village"])

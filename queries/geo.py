@@ -10,7 +10,7 @@ from sqlalchemy import Connection, func, select
 from queries.alerts import village_officers
 from queries.coverage import village_coverage
 from queries.schema import units, villages
-from queries.scope import Scope, polsek_parents, villages_in
+from queries.scope import Scope, polsek_parents, villages_in, within
 
 DETAIL = 1500  # the scope's extent divided by this is the simplification tolerance (about a pixel)
 DECIMALS = 5  # coordinates rounded to about a metre
@@ -58,7 +58,7 @@ def village_map_frame(conn: Connection, scope: Scope, coverage: pd.DataFrame | N
     `coverage` (village_coverage) and `shapes` (village_shapes) when the caller already has them.
     """
     frame = (village_coverage(conn, scope) if coverage is None else coverage).copy()
-    polsek = dict(conn.execute(select(units.c.code, units.c.name)).all())
+    polsek = dict(conn.execute(select(units.c.code, units.c.name).where(*within(units.c.code, scope))).all())
     frame["polsek"] = frame["unit_code"].map(polsek)
     frame = frame.merge(village_officers(conn, scope, scope.end), on="village_code", how="left")
     if shapes is None:

@@ -13,7 +13,7 @@ from queries.compliance import officer_days, officer_table, scope_officers
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
 from queries.schema import ACTIVITY_TYPES, activities, assignments, officers, units, villages
-from queries.scope import Scope, officers_in, villages_in
+from queries.scope import Scope, officers_in, villages_in, within
 from queries.timeutil import local_times
 
 # The seven activities every Bhabinkamtibmas is expected to carry out ("lainnya" is not one of them).
@@ -49,7 +49,7 @@ def officer_villages(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
 def compliance_list(conn: Connection, scope: Scope) -> pd.DataFrame:
     """One row per officer: identity, Polsek, villages covered, the compliance numbers, days since last report."""
     frame = officer_table(conn, scope)
-    polsek_names = dict(conn.execute(select(units.c.code, units.c.name)).all())
+    polsek_names = dict(conn.execute(select(units.c.code, units.c.name).where(*within(units.c.code, scope))).all())
     frame["polsek_name"] = frame["polsek"].map(polsek_names)
     frame = frame.merge(officer_villages(conn, scope, scope.end), on="nrp", how="left")
     frame["villages"] = frame["villages"].fillna(0).astype("int64")
@@ -72,7 +72,8 @@ def calendar(conn: Connection, scope: Scope) -> pd.DataFrame:
     """Officer × day statuses for the window (the heat map), with each officer's Polsek."""
     days = officer_days(conn, scope)
     staff = scope_officers(conn, scope)[["nrp", "name", "unit_code"]].rename(columns={"unit_code": "polsek"})
-    staff["polsek"] = staff["polsek"].map(dict(conn.execute(select(units.c.code, units.c.name)).all()))
+    staff["polsek"] = staff["polsek"].map(dict(conn.execute(
+        select(units.c.code, units.c.name).where(*within(units.c.code, scope))).all()))
     return days.assign(status=day_status(days)).merge(staff, on="nrp")[
         ["nrp", "name", "polsek", "date", "status", "reports"]]
 
