@@ -255,7 +255,21 @@ def _largest_scope_pages(url: str, results) -> None:
     scope = list(pick_scopes(engine, end).values())[-1]
     for call in page_calls(data, scope, first_officer(engine, scope)).values():
         call()
-    results.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    results.put(peak_memory_mb())
+
+
+def peak_memory_mb() -> float:
+    """This process's own peak resident memory (MB).
+
+    VmHWM, not getrusage: Linux carries ru_maxrss across fork and exec, so a child would report
+    its parent's peak (here the naive way's frames).
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def page_memory_mb(url: str) -> float:
