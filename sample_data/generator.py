@@ -603,14 +603,9 @@ class SampleGenerator:
         return rows
 
     # -- writing ----------------------------------------------------------------------------
-    def write(self, out_dir: Path) -> dict[str, int]:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.build_units_and_villages()
-        self.build_officers()
-        activities = self.build_activities()
-        complaints = self.build_complaints()
-        crimes = self.build_crimes()
-        files = {
+    def reference_files(self) -> dict[str, list[dict]]:
+        """Units, officers, assignments, leave and outages as rows of their export files."""
+        return {
             "units.csv": self.units,
             "officers.csv": [
                 {"nrp": o.nrp, "name": o.name, "rank": o.rank, "unit_code": o.unit_code,
@@ -631,6 +626,17 @@ class SampleGenerator:
                  "unit_code": unit or "", "note": note}
                 for s, e, _, unit, note in self.outages
             ],
+        }
+
+    def write(self, out_dir: Path) -> dict[str, int]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.build_units_and_villages()
+        self.build_officers()
+        activities = self.build_activities()
+        complaints = self.build_complaints()
+        crimes = self.build_crimes()
+        files = {
+            **self.reference_files(),
             "activities.csv": activities,
             "complaints.csv": complaints,
             "crimes.csv": crimes,

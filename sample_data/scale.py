@@ -129,22 +129,7 @@ class ScaleGenerator(SampleGenerator):
         self.build_officers()
         counts = {"activities.csv": self._stream_activities(out_dir / "activities.csv")}
         files = {
-            "units.csv": self.units,
-            "officers.csv": [
-                {"nrp": o.nrp, "name": o.name, "rank": o.rank, "unit_code": o.unit_code,
-                 "active_from": o.active_from or "", "active_to": o.active_to or ""}
-                for o in self.officers
-            ],
-            "assignments.csv": [{**a, "end_date": a["end_date"] or ""} for a in sorted(
-                self.assignments, key=lambda a: (a["nrp"], a["village_code"], a["start_date"]))],
-            "leave.csv": [{"nrp": nrp, "start_date": s, "end_date": e}
-                          for nrp in sorted(self.leave) for s, e in self.leave[nrp]],
-            "outages.csv": [
-                {"start_at": f"{s:%Y-%m-%dT%H:%M:%S}" + ("+07:00" if unit is None else ""),
-                 "end_at": f"{e:%Y-%m-%dT%H:%M:%S}" + ("+07:00" if unit is None else ""),
-                 "unit_code": unit or "", "note": note}
-                for s, e, _, unit, note in self.outages
-            ],
+            **self.reference_files(),
             "complaints.csv": self.build_complaints(),
             "crimes.csv": self.build_crimes(),
         }
