@@ -9,7 +9,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from queries import rollups
 from queries.complaints import scope_complaints
-from queries.coverage import village_coverage
+from queries.coverage import last_activity_date, village_coverage
 from queries.db import frame_of
 from queries.effectiveness import poisson_change_z
 from queries.schema import activities, assignments, leaves, officers, submission_hours, units, villages
@@ -52,10 +52,7 @@ def blind_spots(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = 
 
 def last_report_dates(conn: Connection, scope: Scope) -> dict:
     """Each officer's last report date on or before the window's end (officers who never reported absent)."""
-    # One backward index step per officer rather than every report of their history.
-    last_report = (select(activities.c.local_date)
-                   .where(activities.c.nrp == officers.c.nrp, activities.c.local_date <= scope.end)
-                   .order_by(activities.c.local_date.desc()).limit(1).scalar_subquery())
+    last_report = last_activity_date(scope.end, activities.c.nrp == officers.c.nrp)
     rows = conn.execute(select(officers.c.nrp, last_report).where(officers.c.nrp.in_(officers_in(scope))))
     return {nrp: day for nrp, day in rows if day is not None}
 

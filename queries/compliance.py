@@ -30,8 +30,8 @@ COMPLIANCE_COLUMNS = ["nrp", "expected_days", "reported_days", "on_time_days", "
                       "dds_attainment", "flagged_reports", "quality_rate"]
 
 
-def scope_officers(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Officers of the scope with their Polsek, active period and the Polsek's time zone."""
+def scope_officers(conn: Connection, scope: Scope, nrps: list[str] | None = None) -> pd.DataFrame:
+    """Officers of the scope (only `nrps` among them, if given) with Polsek, active period and time zone."""
     query = (
         select(officers.c.nrp, officers.c.name, officers.c.rank, officers.c.unit_code, officers.c.active_from,
                officers.c.active_to, units.c.timezone)
@@ -39,8 +39,10 @@ def scope_officers(conn: Connection, scope: Scope) -> pd.DataFrame:
         .where(officers.c.nrp.in_(officers_in(scope)))
         .order_by(officers.c.nrp)
     )
+    if nrps is not None:
+        query = query.where(officers.c.nrp.in_(nrps))
     return frame_of(conn.execute(query).all(),
-                        columns=["nrp", "name", "rank", "unit_code", "active_from", "active_to", "timezone"])
+                    columns=["nrp", "name", "rank", "unit_code", "active_from", "active_to", "timezone"])
 
 
 def daily_reports(conn: Connection, scope: Scope, nrps: list[str] | None = None) -> pd.DataFrame:
@@ -61,8 +63,8 @@ def daily_reports(conn: Connection, scope: Scope, nrps: list[str] | None = None)
         .group_by(activities.c.nrp, activities.c.local_date)
     )
     frame = frame_of(conn.execute(query).all(),
-                         columns=["nrp", "date", "reports", "on_time_reports", "late_reports", "dds_visits",
-                                  "flagged_reports"])
+                     columns=["nrp", "date", "reports", "on_time_reports", "late_reports", "dds_visits",
+                              "flagged_reports"])
     return frame.astype({col: "int64" for col in frame.columns[2:]})
 
 
@@ -71,9 +73,7 @@ def officer_days(conn: Connection, scope: Scope, nrps: list[str] | None = None) 
 
     With `nrps`, only those officers of the scope (the rollup is built a chunk at a time).
     """
-    staff = scope_officers(conn, scope)
-    if nrps is not None:
-        staff = staff[staff["nrp"].isin(nrps)].reset_index(drop=True)
+    staff = scope_officers(conn, scope, nrps)
     if staff.empty:
         return pd.DataFrame(columns=DAY_COLUMNS)
     # Officer x day matrices: one vectorised pass whatever the number of officers.

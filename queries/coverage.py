@@ -33,7 +33,8 @@ def village_coverage(conn: Connection, scope: Scope) -> pd.DataFrame:
         .where(dds, in_scope, activities.c.local_date.between(scope.start, scope.end))
         .group_by(activities.c.village_code)
     ).all()
-    last = conn.execute(select(villages.c.code, last_dds_before(villages.c.code, scope.end))
+    last_dds = last_activity_date(scope.end, dds, activities.c.village_code == villages.c.code)
+    last = conn.execute(select(villages.c.code, last_dds)
                         .where(villages.c.code.in_(villages_in(scope)))).all()
     visited = {code: (households, visits) for code, households, visits in window}
     latest = dict(last)
@@ -47,15 +48,13 @@ def village_coverage(conn: Connection, scope: Scope) -> pd.DataFrame:
     return frame.astype({"households_visited": "int64", "dds_visits": "int64", "coverage": "float64"})
 
 
-def last_dds_before(village_code, end):
-    """Scalar subquery: the village's last DDS date on or before `end`.
+def last_activity_date(end, *conditions):
+    """Scalar subquery: the last local date on or before `end` of the activities meeting `conditions`.
 
-    One backward step in ix_activities_dds per village, instead of reading every DDS report
-    of the village's history (a year of a Polda is millions of rows).
+    Correlated on a village or an officer, it is one backward index step per row instead of a
+    read of the whole history (a year of a Polda is millions of reports).
     """
-    return (select(activities.c.local_date)
-            .where(activities.c.activity_type == "dds", activities.c.village_code == village_code,
-                   activities.c.local_date <= end)
+    return (select(activities.c.local_date).where(*conditions, activities.c.local_date <= end)
             .order_by(activities.c.local_date.desc()).limit(1).scalar_subquery())
 
 

@@ -15,7 +15,7 @@ from queries.compliance import officer_compliance, ratio, scope_officers
 from queries.coverage import capped_visited, village_coverage
 from queries.db import frame_of
 from queries.schema import crimes, units, villages
-from queries.scope import Scope, polsek_parents, units_at_level, villages_in
+from queries.scope import Scope, polsek_parents, units_at_level, villages_in, within
 
 EFFECTIVENESS_COLUMNS = ["unit_code", "population", "households", "crimes", "crime_rate_per_10k", "crime_rank",
                          "crime_change_z", "dds_per_1k_households", "coverage", "reporting_rate",
@@ -146,7 +146,8 @@ def crime_months(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
                                crimes.c.local_date.between(scope.start, scope.end))
                         .group_by(crimes.c.village_code, month)).all()
     frame = frame_of(rows, columns=["village_code", "month", "crimes"])
-    polsek = dict(conn.execute(select(villages.c.code, villages.c.unit_code)).all())
+    polsek = dict(conn.execute(select(villages.c.code, villages.c.unit_code)
+                               .where(*within(villages.c.unit_code, scope))).all())
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
     frame["unit_code"] = frame["village_code"].map(polsek).map(unit_of)
     months = pd.period_range(scope.start, scope.end, freq="M").astype(str)

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, case, func, or_, select
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
 from queries.schema import activities, officers, villages
-from queries.scope import Scope, polsek_parents, units_at_level, villages_in
+from queries.scope import Scope, polsek_parents, units_at_level, villages_in, within
 from queries.timeutil import local_times
 
 ACTIVITY_COLUMNS = ["report_id", "nrp", "village_code", "activity_type", "local_date", "activity_at", "submitted_at"]
@@ -57,7 +57,8 @@ def flags_by_unit(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
     rows = conn.execute(select(activities.c.village_code, *_flag_sums(scope.policy)).where(*_in_window(scope))
                         .group_by(activities.c.village_code)).all()
     frame = frame_of(rows, columns=["village_code", "reports", *FLAG_NAMES])
-    polsek = dict(conn.execute(select(villages.c.code, villages.c.unit_code)).all())
+    polsek = dict(conn.execute(select(villages.c.code, villages.c.unit_code)
+                               .where(*within(villages.c.unit_code, scope))).all())
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
     frame["unit_code"] = frame["village_code"].map(polsek).map(unit_of)
     units_frame = frame_of(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
@@ -78,7 +79,7 @@ def narrative_clusters(conn: Connection, scope: Scope, min_reports: int = 2) -> 
         .order_by(func.count().desc(), activities.c.narrative_key)
     )
     frame = frame_of(conn.execute(query).all(),
-                         columns=["narrative_key", "reports", "officers", "first_date", "last_date", "example"])
+                     columns=["narrative_key", "reports", "officers", "first_date", "last_date", "example"])
     return frame.merge(_officer_names_by(conn, scope, activities.c.narrative_key, frame["narrative_key"]),
                        on="narrative_key", how="left")
 
@@ -95,7 +96,7 @@ def reused_photos(conn: Connection, scope: Scope) -> pd.DataFrame:
         .order_by(func.count().desc(), activities.c.photo_sha256)
     )
     frame = frame_of(conn.execute(query).all(),
-                         columns=["photo_sha256", "reports", "officers", "first_date", "last_date"])
+                     columns=["photo_sha256", "reports", "officers", "first_date", "last_date"])
     return frame.merge(_officer_names_by(conn, scope, activities.c.photo_sha256, frame["photo_sha256"]),
                        on="photo_sha256", how="left")
 

@@ -55,7 +55,7 @@ def local_times(utc_values, zone_names) -> list[datetime | None]:
     Converted a zone at a time in pandas: a Polda's month of flagged reports is hundreds of
     thousands of rows, too many for one datetime conversion each.
     """
-    utc = pd.Series(pd.to_datetime(pd.Series(list(utc_values), dtype=object), errors="coerce"))
+    utc = pd.to_datetime(pd.Series(list(utc_values), dtype=object), errors="coerce")
     zones = pd.Series(list(zone_names), index=utc.index, dtype=object)
     local = pd.Series(pd.NaT, index=utc.index, dtype=utc.dtype)
     for name in zones.dropna().unique():
