@@ -1,0 +1,234 @@
+"""The dashboard in a real browser: Playwright drives Debian's Chromium against `streamlit run` on the sample.
+
+AppTest runs the scripts but draws nothing; these tests prove what only a browser shows: maps and charts
+painted, clicks that drill down, downloads that arrive, the scope kept across a page switch, the
+language switch, keyboard access to the filters. Every page's screenshot goes to test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from conftest import IN_CI, PROJECT_DIR
+from queries import accounts
+from queries.db import make_engine
+from queries.officers import compliance_list
+from queries.overview import activity_date_range
+from queries.schema import activities
+from queries.scope import Scope
+
+CHROMIUM = os.environ.get("BOS_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = PROJECT_DIR / "test-artifacts" / "browser"
+NGAWI = "PR-35.21"
+USERNAME, PASSWORD = "kasat.uji", "sandi-uji-panjang-1"
+# The flags a closed network needs: without them Chromium keeps trying to reach Google's services.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+# page (URL path) -> its title and what its main picture is drawn with
+PAGES = {
+    "ringkasan": ("Ringkasan", '[data-testid="stDataFrame"]'),
+    "peta": ("Peta Cakupan DDS", '[data-testid="stDeckGlJsonChart"]'),
+    "kepatuhan": ("Kepatuhan Pelaporan", '[data-testid="stPlotlyChart"]'),
+    "rapor": ("Rapor Bhabinkamtibmas", '[data-testid="stPlotlyChart"]'),
+    "kualitas": ("Kualitas Data", '[data-testid="stPlotlyChart"]'),
+    "pengaduan": ("Pengaduan Masyarakat", '[data-testid="stPlotlyChart"]'),
+    "efektivitas": ("Efektivitas", '[data-testid="stPlotlyChart"]'),
+    "perbandingan": ("Perbandingan Wilayah", '[data-testid="stPlotlyChart"]'),
+    "definisi": ("Definisi angka", None),
+    "impor": ("Impor Data", None),
+    "audit": ("Audit & Akun", '[data-testid="stDataFrame"]'),
+}
+
+pytestmark = pytest.mark.browser
+
+
+def require_chromium() -> None:
+    """Skip (or, in CI, fail) without Debian's Chromium; `.ci/run` installs it."""
+    if not Path(CHROMIUM).exists():
+        message = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set BOS_CHROMIUM)"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: the browser tests are required)")
+        pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}; see {ARTIFACTS / 'streamlit.log'}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"streamlit did not answer /_stcore/health within {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def database_url(sample_sqlite_url, tmp_path_factory) -> str:
+    """A copy of the sample database (the server writes sign-ins and downloads to it) with one admin account."""
+    require_chromium()
+    copy = tmp_path_factory.mktemp("browser_db") / "bos.sqlite"
+    shutil.copy(make_url(sample_sqlite_url).database, copy)
+    url = f"sqlite:///{copy}"
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        accounts.add_user(conn, USERNAME, "Kasat Binmas Uji", "admin", password=PASSWORD)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def server(database_url):
+    """`streamlit run dashboard.py` on a free port, as a user would start it; its log goes to test-artifacts."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("BOS_")}
+    environment["BOS_DATABASE_URL"] = database_url
+    with open(ARTIFACTS / "streamlit.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
+             f"--server.port={port}", "--server.address=127.0.0.1", "--server.fileWatcherType=none",
+             "--browser.gatherUsageStats=false"],
+            cwd=PROJECT_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_healthy(base, process)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def chromium(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, server):
+    """A new browser tab (Indonesian locale, 1440 × 1000) at the dashboard, not yet signed in."""
+    context = chromium.new_context(viewport={"width": 1440, "height": 1000}, locale="id-ID", accept_downloads=True)
+    context.set_default_timeout(60_000)
+    tab = context.new_page()
+    tab.base = server
+    yield tab
+    context.close()
+
+
+def settle(tab) -> None:
+    """Wait until the script run triggered by the last action has finished and the page is drawn."""
+    tab.wait_for_timeout(300)
+    tab.wait_for_selector('[data-test-script-state="notRunning"]', state="attached")
+    tab.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
+    tab.wait_for_timeout(200)
+
+
+def sign_in(tab, path: str = "") -> None:
+    tab.goto(f"{tab.base}/{path}")
+    tab.get_by_label("Nama pengguna").fill(USERNAME)
+    tab.get_by_label("Kata sandi").fill(PASSWORD)
+    tab.get_by_role("button", name="Masuk", exact=True).click()
+    tab.wait_for_selector('[data-testid="stSidebarNav"]')
+    settle(tab)
+
+
+def open_page(tab, name: str) -> None:
+    """Switch page through the sidebar navigation, as a user does (the session, and so the scope, is kept)."""
+    tab.locator('[data-testid="stSidebarNav"] a').filter(has_text=PAGES[name][0]).first.click()
+    tab.wait_for_url(f"**/{'' if name == 'ringkasan' else name}*")
+    settle(tab)
+
+
+def screenshot(tab, name: str) -> Path:
+    """The whole page (the main area scrolls by itself, so the window is stretched to its height first)."""
+    height = tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    tab.set_viewport_size({"width": 1440, "height": min(max(height, 1000), 8000)})
+    tab.wait_for_timeout(800)  # charts and maps redraw at the new size
+    path = ARTIFACTS / f"{name}.png"
+    tab.screenshot(path=path)
+    tab.set_viewport_size({"width": 1440, "height": 1000})
+    return path
+
+
+def painted_share(png: bytes) -> float:
+    """The share of pixels that differ from the picture's most common colour (its background)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    colours = image.getcolors(maxcolors=image.width * image.height)
+    background = max(colours)[0]
+    return 1 - background / (image.width * image.height)
+
+
+def caption_text(tab) -> str:
+    """The scope line under the page title ("Polres Ngawi · 16 April 2022 – 15 Mei 2022 (30 hari)")."""
+    return tab.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
+
+
+def default_window(database_url: str) -> tuple[date, date]:
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        _, last = activity_date_range(conn)
+    engine.dispose()
+    return last - timedelta(days=29), last
+
+
+def busiest_officer(database_url: str, start: date, end: date) -> str:
+    """The NRP with the most reports in the window (a scorecard with every part filled)."""
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        nrp = conn.execute(select(activities.c.nrp).where(activities.c.local_date.between(start, end))
+                           .group_by(activities.c.nrp).order_by(func.count().desc(), activities.c.nrp)
+                           .limit(1)).scalar_one()
+    engine.dispose()
+    return nrp
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_draws_without_an_error(page, database_url, name):
+    if name == "rapor":  # a link straight to one officer's scorecard, signed in on arrival
+        sign_in(page, f"rapor?unit={NGAWI}&officer={busiest_officer(database_url, *default_window(database_url))}")
+    else:
+        sign_in(page, f"?unit={NGAWI}")  # a Kasat Binmas's usual view: one Polres, the last 30 days
+        if name != "ringkasan":
+            open_page(page, name)
+    main = page.locator('[data-testid="stMain"]')
+    assert main.locator("h1").first.inner_text().startswith(PAGES[name][0])
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    picture = PAGES[name][1]
+    if picture:
+        element = main.locator(f"{picture} >> visible=true").first
+        element.scroll_into_view_if_needed()
+        page.wait_for_timeout(1500)  # deck.gl and plotly draw after the element appears
+        assert painted_share(element.screenshot()) > 0.02, f"{picture} on {name} looks blank"
+    assert screenshot(page, name).stat().st_size > 10_000
