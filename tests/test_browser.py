@@ -232,3 +232,131 @@ def test_every_page_draws_without_an_error(page, database_url, name):
         page.wait_for_timeout(1500)  # deck.gl and plotly draw after the element appears
         assert painted_share(element.screenshot()) > 0.02, f"{picture} on {name} looks blank"
     assert screenshot(page, name).stat().st_size > 10_000
+
+
+def main_heading(tab) -> str:
+    return tab.locator('[data-testid="stMain"] h1').first.inner_text()
+
+
+def sidebar_picker(tab, label: str):
+    """The sidebar's picker of that label (an ARIA combobox named after its label)."""
+    return tab.locator('[data-testid="stSidebar"]').get_by_role("combobox", name=label, exact=True)
+
+
+def sidebar_choice(tab, label: str) -> str:
+    return sidebar_picker(tab, label).input_value()
+
+
+def pick_in_sidebar(tab, label: str, option: str) -> None:
+    sidebar_picker(tab, label).click()
+    tab.get_by_role("option", name=option, exact=True).click()
+    settle(tab)
+
+
+def sidebar_window(tab) -> list[str]:
+    """The first and last day in the sidebar's date picker, as ISO dates."""
+    return [field.input_value() for field in
+            tab.locator('[data-testid="stSidebar"] [data-testid="stDateInput"] input[type="date"]').all()]
+
+
+def test_unit_and_window_survive_a_page_switch(page):
+    sign_in(page, f"?unit={NGAWI}&start=2022-03-01&end=2022-03-31")  # a shared link sets both
+    assert caption_text(page).startswith("Polres Ngawi · 1 Maret 2022 – 31 Maret 2022 (31 hari)")
+    pick_in_sidebar(page, "Polsek", "Polsek Karangjati")
+    expected = "Polsek Karangjati · 1 Maret 2022 – 31 Maret 2022 (31 hari)"
+    assert caption_text(page).startswith(expected)
+    for name in ("peta", "kepatuhan", "pengaduan", "ringkasan"):
+        open_page(page, name)
+        assert caption_text(page).startswith(expected), name
+        assert sidebar_choice(page, "Polres") == "Polres Ngawi"
+        assert sidebar_choice(page, "Polsek") == "Polsek Karangjati"
+        assert sidebar_window(page) == ["2022-03-01", "2022-03-31"]
+        assert "start=2022-03-01" in page.url and "end=2022-03-31" in page.url
+
+
+def test_clicking_a_ranking_row_drills_down_one_level(page):
+    sign_in(page)
+    assert caption_text(page).startswith("Nasional ·")
+    assert page.get_by_role("heading", name="Peringkat Polda").count() == 1
+    grid = page.locator('.st-key-ranking_None [data-testid="stDataFrame"]')
+    grid.scroll_into_view_if_needed()
+    first_row = grid.locator('[role="row"]').nth(1).inner_text()  # the grid's accessible copy of its cells
+    polda = next(name for name in ("Polda Jawa Barat", "Polda Jawa Timur", "Polda Kalimantan Selatan")
+                 if name in first_row)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box, below the header
+    page.wait_for_function("() => document.body.innerText.includes('Peringkat Polres')")
+    settle(page)
+    assert caption_text(page).startswith(f"{polda} ·")
+    assert sidebar_choice(page, "Polda") == polda
+    assert "unit=PD-" in page.url
+
+
+def test_compliance_download_holds_the_officers_on_the_page(page, database_url):
+    start, end = default_window(database_url)
+    sign_in(page, f"kepatuhan?unit={NGAWI}")
+    with page.expect_download() as arrival:
+        page.get_by_role("button", name="Unduh tabel (CSV)").first.click()
+    download = arrival.value
+    assert download.suggested_filename == "kepatuhan_pelaporan.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        expected = compliance_list(conn, Scope(NGAWI, start, end)).set_index("nrp")
+    engine.dispose()
+    assert sorted(row["NRP"] for row in rows) == sorted(expected.index)
+    assert f"{len(rows)} dari {len(rows)} petugas" in page.locator('[data-testid="stMain"]').inner_text()
+    for row in rows:
+        want = expected.loc[row["NRP"], "reporting_rate"]
+        assert (row["Pelaporan"] == "" if want != want else float(row["Pelaporan"]) == pytest.approx(want))
+
+
+def test_briefing_pack_download_carries_the_kpis_on_screen(page):
+    sign_in(page, f"?unit={NGAWI}")
+    shown = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert len(shown) == 8
+    with page.expect_download() as arrival:
+        page.get_by_role("button", name="Unduh bahan briefing (siap cetak A4)").click()
+    html = Path(arrival.value.path()).read_text(encoding="utf-8")
+    assert arrival.value.suggested_filename.startswith(f"briefing_{NGAWI}_")
+    assert "Polres Ngawi" in html and "<svg" in html
+    for value in shown:
+        assert value.strip() in html
+
+
+def test_language_switch_changes_every_label(page):
+    sign_in(page, f"?unit={NGAWI}&start=2022-04-16&end=2022-05-15")
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    settle(page)
+    assert main_heading(page) == "Overview"
+    assert caption_text(page).startswith("Polres Ngawi · 16 April 2022 – 15 May 2022 (30 days)")
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "DDS Coverage Map" in nav and "Peta Cakupan DDS" not in nav
+    assert page.locator('[data-testid="stSidebar"]').get_by_text("Unit", exact=True).count() == 1
+    screenshot(page, "ringkasan_en")
+    page.locator('[data-testid="stSidebar"]').get_by_text("Bahasa Indonesia", exact=True).click()
+    settle(page)
+    assert main_heading(page) == "Ringkasan"
+
+
+def test_the_filters_can_be_reached_and_used_with_the_keyboard(page):
+    sign_in(page, f"?unit={NGAWI}")
+    reached = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("""() => {
+            const element = document.activeElement;
+            if (!element || !element.closest('[data-testid="stSidebar"]')) return null;
+            const widget = element.closest(
+                '[data-testid="stSelectbox"], [data-testid="stDateInput"], [data-testid="stRadio"]');
+            return widget ? widget.querySelector('[data-testid="stWidgetLabel"]').innerText.trim() : null;
+        }"""))
+        if reached[-1] == "Periode":
+            break
+    assert {"Bahasa", "Polda", "Polres", "Polsek", "Periode"} <= set(reached), reached
+    # Choose a Polsek without the mouse: focus its picker, type, Enter.
+    sidebar_picker(page, "Polsek").focus()
+    page.keyboard.type("Karangjati")
+    page.keyboard.press("Enter")
+    settle(page)
+    assert caption_text(page).startswith("Polsek Karangjati ·")
