@@ -40,22 +40,21 @@ ROLE_PAGES = {
 }
 
 filters.language_picker()
+# Before sign-in every page is known but hidden and none runs: a link to /rapor?officer=… keeps its page
+# through the sign-in form instead of falling back to the overview.
 try:
     user = auth.current_user()
+    names = list(PAGES) if user is None else ROLE_PAGES.get(user.role, ["definisi"])
+    page = st.navigation([st.Page(f"app_pages/{name}.py", title=t(PAGES[name][0]), icon=PAGES[name][1],
+                                  url_path=name, default=index == 0) for index, name in enumerate(names)],
+                         position="hidden" if user is None else "sidebar")
+    if user is None:
+        auth.sign_in_page()
+        st.stop()
 except SQLAlchemyError:
     # The first database access of a run: a wrong URL or a server that is down ends here, not in a traceback.
     st.title(t("app.name"))
     st.error(t("error.database"))
-    st.stop()
-
-# Before sign-in every page is known but hidden and none runs: a link to /rapor?officer=… keeps its page
-# through the sign-in form instead of falling back to the overview.
-names = list(PAGES) if user is None else ROLE_PAGES.get(user.role, ["definisi"])
-page = st.navigation([st.Page(f"app_pages/{name}.py", title=t(PAGES[name][0]), icon=PAGES[name][1],
-                              url_path=name, default=index == 0) for index, name in enumerate(names)],
-                     position="hidden" if user is None else "sidebar")
-if user is None:
-    auth.sign_in_page()
     st.stop()
 st.session_state["user"] = user
 

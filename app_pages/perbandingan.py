@@ -6,6 +6,7 @@ from components import data
 from components.comparison_view import choropleth, downloads, ranking_table, side_by_side, small_multiples
 from components.filters import scope_label
 from components.i18n import t
+from components.tables import show_table
 from queries.briefing import CHILD_LEVEL
 from queries.comparison import MEASURES, ranking
 from queries.effectiveness import with_rates
@@ -36,12 +37,12 @@ if len(chosen) < 2:
 units = all_units[all_units["unit_code"].isin(chosen)].set_index("unit_code").loc[chosen].reset_index()
 st.caption(t("cmp.fair"))
 table = side_by_side(units)
-st.dataframe(table, hide_index=True, width="stretch")
+show_table(table)
 downloads(table, "semua_ukuran")
 
 st.subheader(t("cmp.ranking", measure=t(f"rank.col.{measure}")))
 ranked = ranking_table(ranking(units, measure), measure)
-st.dataframe(ranked, hide_index=True, width="stretch")
+show_table(ranked)
 downloads(ranked, "peringkat")
 
 st.subheader(t("cmp.trends"))

@@ -9,7 +9,7 @@ from components.i18n import fmt_int, t
 from components.maps import coverage_deck
 from components.safe import md
 from components.scorecard import flagged_table, mix_figure, peer_table, scorecard_html, show_gaps, trend_figure
-from components.tables import record_download, table_with_download
+from components.tables import record_download, show_table, table_with_download
 
 scope = st.session_state["scope"]
 st.title(t("score.title"))
@@ -45,7 +45,7 @@ st.download_button(t("score.print"), scorecard_html(card, scope).encode("utf-8")
 st.subheader(t("score.gaps"))
 show_gaps(card["gaps"])
 st.subheader(t("score.peers"))
-st.dataframe(peer_table(card["peers"]), hide_index=True, width="stretch")
+show_table(peer_table(card["peers"]))
 st.caption(t("score.numbers", reports=fmt_int(numbers["reports"]), dds=fmt_int(numbers["dds_visits"]),
              expected=fmt_int(numbers["expected_days"]), reported=fmt_int(numbers["reported_days"])))
 

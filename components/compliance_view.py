@@ -9,7 +9,7 @@ import streamlit as st
 
 from components.i18n import fmt_date, fmt_num, fmt_pct, t
 from components.safe import label
-from components.tables import download_button, excel_button, percent_column
+from components.tables import download_button, excel_button, percent_column, show_table
 
 # (measure, amber from, green from); days since the last report run the other way.
 LIGHTS = {"reporting_rate": (0.7, 0.9), "reporting_rate_on_time": (0.7, 0.9), "dds_attainment": (0.7, 1.0),
@@ -57,7 +57,7 @@ def compliance_table(frame: pd.DataFrame) -> None:
     styler = styler.map(silence_light, subset=[headers["days_since_report"]])
     config = {headers[column]: percent_column(headers[column]) for column in LIGHTS}
     config[headers["days_since_report"]] = st.column_config.NumberColumn(headers["days_since_report"], format="%d")
-    st.dataframe(styler, hide_index=True, width="stretch", column_config=config,
+    show_table(styler, column_config=config,
                  height=min(38 + 35 * len(shown), 600))
     export = frame[LIST_COLUMNS].rename(columns=headers)
     buttons = st.columns([1, 1, 3])

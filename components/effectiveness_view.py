@@ -11,7 +11,7 @@ import streamlit as st
 
 from components.i18n import fmt_date, fmt_int, fmt_num, t
 from components.safe import label
-from components.tables import percent_column, table_with_download
+from components.tables import percent_column, show_table, table_with_download
 from queries.scope import Scope
 
 BOS_LAUNCH = date(2021, 5, 5)
@@ -68,7 +68,7 @@ def crime_table(units: pd.DataFrame) -> None:
         lambda text: "background-color: #fcbba1; font-weight: 600" if str(text).startswith("▲")
         else ("background-color: #d1e5f0; font-weight: 600" if str(text).startswith("▼") else ""),
         subset=[headers["change"]])
-    st.dataframe(styled, hide_index=True, width="stretch", column_config={
+    show_table(styled, column_config={
         headers["crime_rate_per_10k"]: st.column_config.NumberColumn(format="%.2f")})
     table_with_download(shown, headers, "kejahatan_per_satuan.csv", key="crime_units", show=False)
 

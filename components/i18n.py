@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -667,6 +667,11 @@ def fmt_pct(value, decimals: int = 1, sign: bool = True) -> str:
 def fmt_date(value: date) -> str:
     """A date as "5 Mei 2021" / "5 May 2021"."""
     return f"{value.day} {MONTHS[language()][value.month - 1]} {value.year}"
+
+
+def fmt_moment(value: datetime) -> str:
+    """A date and time as "18 April 2022 08.39" (Indonesian writes a dot between hours and minutes)."""
+    return f"{fmt_date(value)} {value:%H.%M}" if language() == "id" else f"{fmt_date(value)} {value:%H:%M}"
 
 
 def fmt_month(value: date) -> str:

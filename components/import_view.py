@@ -11,7 +11,7 @@ import streamlit as st
 from components import data
 from components.i18n import fmt_int, t
 from components.safe import md
-from components.tables import download_button
+from components.tables import download_button, show_table
 from ingest.importer import ImportReport, import_export
 from ingest.reader import ExportError, RawExport, read_files, read_workbook, read_zip
 from queries.accounts import User, record
@@ -56,11 +56,11 @@ def show_report(report: ImportReport, key: str) -> None:
         return
     for warning in report.warnings:
         st.warning(md(warning))
-    st.dataframe(counts_table(report), hide_index=True, width="stretch")
+    show_table(counts_table(report))
     if report.problems:
         st.error(t("import.rejected", rows=fmt_int(report.rejected_rows), problems=fmt_int(len(report.problems))))
         problems = problems_table(report.problems)
-        st.dataframe(problems.head(1000), hide_index=True, width="stretch")
+        show_table(problems.head(1000))
         download_button(problems, "baris_ditolak.csv", f"rejects_{key}")
 
 
@@ -91,7 +91,7 @@ def history_table(history: pd.DataFrame) -> None:
     shown = history.rename(columns={c: t(f"import.hist.{c}") for c in
                                     ("finished_at", "imported_by", "source", "mode", "rows_read", "rows_new",
                                      "rows_updated", "rows_unchanged", "rows_rejected")})
-    st.dataframe(shown.drop(columns=["id", "report_json"]), hide_index=True, width="stretch")
+    show_table(shown.drop(columns=["id", "report_json"]))
     with_rejects = history[history["rows_rejected"] > 0]
     if not with_rejects.empty:
         choice = st.selectbox(t("import.rejects_of"), with_rejects["id"].tolist(), key="import_rejects_batch",

@@ -8,7 +8,7 @@ import streamlit as st
 from components.filters import drill_to
 from components.i18n import t
 from components.kpis import kpi_value
-from components.tables import download_button, percent_column
+from components.tables import download_button, percent_column, show_table
 
 UNIT_COLUMNS = ["name", "reporting_rate", "reporting_rate_on_time", "coverage", "dds_attainment",
                 "response_sla_rate", "open_backlog", "crimes", "crime_rate_per_10k", "crime_change_z",
@@ -29,7 +29,7 @@ def best_worst_table(summary: pd.DataFrame) -> None:
         t("rank.worst"): (f"{row.worst} ({kpi_value(row.kind, row.worst_value)})"
                          if row.worst_value != row.best_value else t("rank.all_equal")),
     } for row in summary.itertuples(index=False)]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows))
 
 
 def ranking_table(rankings: pd.DataFrame, key: str) -> None:
@@ -46,8 +46,8 @@ def ranking_table(rankings: pd.DataFrame, key: str) -> None:
                    for column in columns if column not in RATE_COLUMNS and column not in ("name", "nrp")})
     config["name"] = st.column_config.TextColumn(t("rank.col.officer" if officers else "rank.col.name"))
     config["nrp"] = st.column_config.TextColumn(t("rank.col.nrp"))
-    event = st.dataframe(shown, hide_index=True, width="stretch", column_config=config, key=key,
-                         on_select="ignore" if officers else "rerun", selection_mode="single-row")
+    event = show_table(shown, column_config=config, key=key, on_select="ignore" if officers else "rerun",
+                       selection_mode="single-row")
     download_button(shown.rename(columns={c: t(f"rank.col.{c}") for c in columns if c != "name"}),
                     f"peringkat_{key}.csv", key)
     if not officers and event and event.selection.rows:

@@ -1,0 +1,58 @@
+"""How table cells read: Indonesian numbers and dates by default, English on request, numbers kept for sorting."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from components.tables import display_format
+
+
+@pytest.fixture(params=["id", "en"])
+def lang(request, monkeypatch):
+    monkeypatch.setattr("components.i18n.language", lambda: request.param)
+    return request.param
+
+
+def test_counts_are_grouped_by_thousands(lang):
+    shown = display_format(pd.Series([1234567, 5]))
+    assert shown(1234567) == {"id": "1.234.567", "en": "1,234,567"}[lang]
+    assert shown(5) == "5"
+
+
+def test_printf_percent_formats_keep_their_decimals(lang):
+    assert display_format(pd.Series([80.0]), "%.1f%%")(80.0) == {"id": "80,0%", "en": "80.0%"}[lang]
+    assert display_format(pd.Series([0.6449]), "%.2f")(0.6449) == {"id": "0,64", "en": "0.64"}[lang]
+    assert display_format(pd.Series([1500.0]), "%d")(1500.0) == {"id": "1.500", "en": "1,500"}[lang]
+
+
+def test_whole_floats_read_as_counts_and_others_with_two_decimals(lang):
+    # A count column turns float when one value is missing (households of a village without a count).
+    assert display_format(pd.Series([2400.0, None]))(2400.0) == {"id": "2.400", "en": "2,400"}[lang]
+    assert display_format(pd.Series([7.54, 8.5]))(7.54) == {"id": "7,54", "en": "7.54"}[lang]
+
+
+def test_dates_and_times_are_written_out(lang):
+    assert display_format(pd.Series([date(2021, 5, 5)]))(date(2021, 5, 5)) == {"id": "5 Mei 2021",
+                                                                                 "en": "5 May 2021"}[lang]
+    moment = datetime(2022, 4, 18, 8, 39)
+    assert display_format(pd.Series([pd.Timestamp(moment)]))(moment) == {"id": "18 April 2022 08.39",
+                                                                          "en": "18 April 2022 08:39"}[lang]
+
+
+def test_text_and_ticks_are_left_to_the_grid():
+    assert display_format(pd.Series(["Polsek Ngawi"])) is None
+    assert display_format(pd.Series([True, False])) is None
+
+
+def test_missing_values_never_reach_a_formatter(monkeypatch):
+    from components.tables import MISSING, show_table
+
+    captured = {}
+    monkeypatch.setattr("streamlit.dataframe", lambda styler, **options: captured.update(
+        html=styler.to_html(), options=options))
+    show_table(pd.DataFrame({"last_dds_date": [date(2022, 5, 1), None], "households": [1200.0, None]}))
+    assert "1 Mei 2022" in captured["html"] and "1.200" in captured["html"]
+    assert captured["html"].count(MISSING) == 2 and captured["options"]["placeholder"] == MISSING
