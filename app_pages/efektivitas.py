@@ -5,6 +5,7 @@ import dataclasses
 import streamlit as st
 
 from components import data
+from components.charts import chart
 from components.effectiveness_view import (
     correlation_text,
     crime_table,
@@ -38,17 +39,17 @@ st.subheader(t("eff.trend"))
 months = data.crime_months(dataclasses.replace(after, start=after.previous().start), level)
 top = units.sort_values("crimes", ascending=False)["name"].head(5).tolist()
 chosen = st.multiselect(t("eff.trend_units"), sorted(units["name"]), default=top, key=f"eff_units_{scope.unit_code}")
-st.plotly_chart(trend_figure(months, chosen, after.start), width="stretch", key="crime_trend")
+chart(trend_figure(months, chosen, after.start), key="crime_trend", alt=t("eff.trend"))
 
 st.header(t("eff.dds_vs_crime"))
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(scatter_figure(units, "dds_per_1k_households", t("rank.col.dds_per_1k_households")),
-                    width="stretch", key="scatter_dds")
+    chart(scatter_figure(units, "dds_per_1k_households", t("rank.col.dds_per_1k_households")), key="scatter_dds",
+          alt=t("eff.dds_vs_crime"))
     st.caption(correlation_text(units, "dds_per_1k_households"))
 with right:
-    st.plotly_chart(scatter_figure(units, "coverage", t("rank.col.coverage") + " (%)"), width="stretch",
-                    key="scatter_coverage")
+    chart(scatter_figure(units, "coverage", t("rank.col.coverage") + " (%)"), key="scatter_coverage",
+          alt=t("eff.dds_vs_crime"))
     st.caption(correlation_text(units, "coverage"))
 st.caption(t("eff.correlation_note"))
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import data
+from components.charts import chart
 from components.compliance_view import (
     calendar_figure,
     calendar_legend,
@@ -41,7 +42,7 @@ compliance_table(shown)
 
 st.header(t("calendar.title"))
 st.caption(t("calendar.help") + " " + calendar_legend())
-st.plotly_chart(calendar_figure(data.calendar(scope)), width="stretch", key="calendar")
+chart(calendar_figure(data.calendar(scope)), key="calendar", alt=t("calendar.title"))
 
 st.header(t("delays.title"))
 delays = data.submission_delays(scope)
@@ -49,4 +50,4 @@ if len(delays) == 0:
     st.info(t("empty.window", scope=scope_label(scope)))
 else:
     st.caption(delay_summary(delays, scope.policy.late_after_hours))
-    st.plotly_chart(delay_figure(delays, scope.policy.late_after_hours), width="stretch", key="delays")
+    chart(delay_figure(delays, scope.policy.late_after_hours), key="delays", alt=t("delays.title"))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import data
+from components.charts import chart
 from components.filters import scope_label
 from components.i18n import fmt_int, t
 from components.quality_view import (
@@ -31,7 +32,7 @@ st.caption(t("quality.summary", flagged=fmt_int(len(flagged)), reports=fmt_int(r
 tabs = st.tabs([t("quality.tab.overview"), t("quality.tab.flagged"), t("quality.tab.copies"), t("quality.tab.gps"),
                 t("quality.tab.outages")])
 with tabs[0]:
-    st.plotly_chart(trend_figure(views["trend"]), width="stretch", key="flag_trend")
+    chart(trend_figure(views["trend"]), key="flag_trend", alt=t("quality.tab.overview"))
     by_unit_table(views["by_unit"])
 with tabs[1]:
     if flagged.empty:

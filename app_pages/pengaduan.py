@@ -4,6 +4,7 @@ import streamlit as st
 
 from components import data
 from components.alerts import displayable
+from components.charts import chart
 from components.complaints_view import (
     backlog_figure,
     breakdown_figure,
@@ -39,28 +40,28 @@ left, right = st.columns(2)
 window = frame[frame["in_window"]]
 with left:
     st.subheader(t("complaints.response"))
-    st.plotly_chart(distribution_figure(window["response_hours"], sla, t("complaints.response_axis")),
-                    width="stretch", key="response")
+    chart(distribution_figure(window["response_hours"], sla, t("complaints.response_axis")), key="response",
+          alt=t("complaints.response"))
 with right:
     st.subheader(t("complaints.resolution_title"))
-    st.plotly_chart(distribution_figure(window["resolution_hours"], sla, t("complaints.resolution_axis")),
-                    width="stretch", key="resolution")
+    chart(distribution_figure(window["resolution_hours"], sla, t("complaints.resolution_axis")), key="resolution",
+          alt=t("complaints.resolution_title"))
 
 left, right = st.columns(2)
 with left:
     st.subheader(t("complaints.weekly"))
-    st.plotly_chart(weekly_figure(weekly_response(frame)), width="stretch", key="weekly")
+    chart(weekly_figure(weekly_response(frame)), key="weekly", alt=t("complaints.weekly"))
 with right:
     st.subheader(t("complaints.backlog_age"))
     buckets = backlog_by_age(frame)
-    st.plotly_chart(backlog_figure(buckets), width="stretch", key="backlog")
+    chart(backlog_figure(buckets), key="backlog", alt=t("complaints.backlog_age"))
 
 left, right = st.columns(2)
 for column, name in ((left, "category"), (right, "channel")):
     with column:
         st.subheader(t(f"complaints.by_{name}"))
         counts = breakdown(frame, name)
-        st.plotly_chart(breakdown_figure(counts, name), width="stretch", key=f"by_{name}")
+        chart(breakdown_figure(counts, name), key=f"by_{name}", alt=t(f"complaints.by_{name}"), as_table=False)
         table_with_download(counts, {name: t(f"complaints.{name}"), "complaints": t("complaints.count"),
                                      "within_sla": t("complaints.within_sla")}, f"pengaduan_{name}.csv", key=name)
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import data
+from components.charts import chart
 from components.comparison_view import choropleth, downloads, ranking_table, side_by_side, small_multiples
 from components.filters import scope_label
 from components.i18n import t
@@ -47,8 +48,8 @@ downloads(ranked, "peringkat")
 
 st.subheader(t("cmp.trends"))
 trends = data.unit_trends(scope, tuple(chosen))
-st.plotly_chart(small_multiples(trends, units, measure, scope.policy.dds_target_per_day), width="stretch",
-                key="multiples")
+chart(small_multiples(trends, units, measure, scope.policy.dds_target_per_day), key="multiples",
+      alt=t("cmp.trends"))
 
 st.subheader(t("cmp.map", measure=t(f"rank.col.{measure}"), level=t(f"sidebar.{level}")))
 choropleth(all_units, data.unit_shapes(scope, level), measure, data.scope_bounds(scope))

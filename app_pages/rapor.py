@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
+from components.charts import chart
 from components.filters import scope_label
 from components.i18n import fmt_int, t
 from components.maps import coverage_deck
@@ -58,10 +59,10 @@ with left:
         st.pydeck_chart(coverage_deck(card["villages"], card["bounds"], False, False, size=(380, 300)), height=300)
 with right:
     st.subheader(t("score.mix"))
-    st.plotly_chart(mix_figure(card["mix"]), width="stretch", key="mix")
+    chart(mix_figure(card["mix"]), key="mix", alt=t("score.mix"))
 
 st.subheader(t("score.trend"))
-st.plotly_chart(trend_figure(card["trend"]), width="stretch", key="trend")
+chart(trend_figure(card["trend"]), key="trend", alt=t("score.trend"))
 
 st.subheader(t("score.flagged"))
 flagged = flagged_table(card["reports"])

@@ -78,7 +78,7 @@ def small_multiples(trends: pd.DataFrame, units: pd.DataFrame, measure: str, tar
         values = weekly_measure(rows, measure, pd.Series(unit._asdict()), target_per_day)
         scale = 1 if measure in PER_CAPITA else 100
         figure.add_scatter(x=rows["period"], y=values * scale, mode="lines+markers", showlegend=False,
-                           line={"color": "#1d4e89"}, row=1, col=index)
+                           name=label(unit.name), line={"color": "#1d4e89"}, row=1, col=index)
     figure.update_layout(height=260, margin={"l": 0, "r": 0, "t": 30, "b": 0})
     figure.update_yaxes(title_text=t(f"rank.col.{measure}") + ("" if measure in PER_CAPITA else " (%)"), col=1)
     return figure

@@ -231,6 +231,11 @@ def test_every_page_draws_without_an_error(page, database_url, name):
         element.scroll_into_view_if_needed()
         page.wait_for_timeout(1500)  # deck.gl and plotly draw after the element appears
         assert painted_share(element.screenshot()) > 0.02, f"{picture} on {name} looks blank"
+    if picture == '[data-testid="stPlotlyChart"]':  # every chart has its numbers as a table beneath it
+        expander = main.locator('[data-testid="stExpander"]').filter(has_text="Lihat angka grafik ini sebagai tabel")
+        assert expander.count() >= 1
+        expander.first.locator("summary").click()
+        assert expander.first.locator('[data-testid="stDataFrame"]').is_visible()
     assert screenshot(page, name).stat().st_size > 10_000
 
 

@@ -1,0 +1,113 @@
+"""Plotly charts as readers need them: their number and date formats, and the same data as a table beneath."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.i18n import fmt_date, fmt_month, language, t
+from components.tables import show_table
+
+MAX_DATE_TICKS = 8
+
+
+def chart(figure: go.Figure, key: str, alt: str, as_table: bool = True, **options):
+    """Draw the figure and, folded beneath it, its data as a table: the text equivalent of the picture.
+
+    as_table=False only where the page shows the same numbers as a table right below the chart.
+    """
+    figure.update_layout(separators=",." if language() == "id" else ".,")  # 1.234,5 on the axes too
+    localise_date_ticks(figure)
+    event = st.plotly_chart(figure, width="stretch", key=key, alt=alt, **options)
+    if as_table:
+        with st.expander(t("chart.as_table"), icon=":material/table_rows:"):
+            show_table(figure_table(figure), key=f"{key}_table")
+    return event
+
+
+def localise_date_ticks(figure: go.Figure) -> None:
+    """Label date axes with Indonesian month names ("5 Mei 2021", "Mei 2022"): plotly only knows English."""
+    for axis, days in date_axes(figure).items():
+        if len(days) < 2:
+            continue
+        monthly = all(day.day == 1 for day in days)
+        step = -(-len(days) // MAX_DATE_TICKS)  # ceiling division: at most MAX_DATE_TICKS labels
+        shown = days[::step]
+        figure.layout[axis].update(tickvals=shown, ticktext=[fmt_month(d) if monthly else fmt_date(d) for d in shown])
+
+
+def date_axes(figure: go.Figure) -> dict[str, list[date]]:
+    """Each x axis whose values are dates, with its sorted distinct days."""
+    axes: dict[str, set[date]] = {}
+    for trace in figure.data:
+        values = getattr(trace, "x", None)
+        if values is None or len(values) == 0 or getattr(trace, "orientation", None) == "h":
+            continue
+        days = as_dates(values)
+        if days is not None:
+            name = "xaxis" + (trace.xaxis[1:] if getattr(trace, "xaxis", None) not in (None, "x") else "")
+            axes.setdefault(name, set()).update(days)
+    return {axis: sorted(days) for axis, days in axes.items()}
+
+
+def as_dates(values) -> list[date] | None:
+    """The values as dates if they all are dates (or midnight timestamps), else None."""
+    series = pd.Series(list(values))
+    if pd.api.types.is_datetime64_any_dtype(series):
+        stamps = series.dropna()
+    elif series.map(lambda v: isinstance(v, date)).all():
+        stamps = pd.to_datetime(series)
+    else:
+        return None
+    if not (stamps == stamps.dt.normalize()).all():
+        return None
+    return [stamp.date() for stamp in stamps]
+
+
+def figure_table(figure: go.Figure) -> pd.DataFrame:
+    """The numbers a figure draws, one row per point (or per histogram bin, or per heatmap row)."""
+    x_title = figure.layout.xaxis.title.text or t("chart.x")
+    y_title = figure.layout.yaxis.title.text or t("chart.value")
+    parts = []
+    for trace in figure.data:
+        series = trace.name or y_title
+        if trace.type == "heatmap":
+            cells = trace.text if trace.text is not None else trace.z
+            parts.append(pd.DataFrame(np.asarray(cells, dtype=object), columns=list(trace.x),
+                                      index=pd.Index(list(trace.y), name=t("chart.row"))).reset_index())
+        elif trace.type == "histogram":
+            parts.append(histogram_table(trace))
+        else:
+            horizontal = getattr(trace, "orientation", None) == "h"
+            labels, values = (trace.y, trace.x) if horizontal else (trace.x, trace.y)
+            frame = pd.DataFrame({(y_title if horizontal else x_title): list(labels), series: list(values)})
+            if trace.type == "scatter" and trace.mode == "markers" and trace.text is not None:
+                frame.insert(0, t("chart.point"), list(trace.text))  # a scatter's points are named units
+            parts.append(frame)
+    if not parts:
+        return pd.DataFrame()
+    same_x = all(part.columns[0] == parts[0].columns[0] for part in parts)
+    if len(parts) > 1 and same_x and len({part.columns[-1] for part in parts}) == len(parts):
+        # Series over the same x (bars and lines of one chart) side by side.
+        merged = parts[0]
+        for part in parts[1:]:
+            merged = merged.merge(part, on=merged.columns[0], how="outer")
+        return merged
+    return pd.concat(parts, ignore_index=True)
+
+
+def histogram_table(trace) -> pd.DataFrame:
+    """A histogram's bins with their counts, as drawn."""
+    values = np.asarray([v for v in trace.x if v is not None], dtype=float)
+    bins = trace.xbins
+    if bins is not None and bins.size:
+        edges = np.arange(bins.start, bins.end + bins.size, bins.size)
+    else:
+        edges = np.histogram_bin_edges(values, bins="auto") if len(values) else np.array([0.0, 1.0])
+    counts, edges = np.histogram(values, bins=edges)
+    return pd.DataFrame({t("chart.bin_from"): edges[:-1], t("chart.bin_to"): edges[1:],
+                         t("chart.count"): counts})[counts > 0].reset_index(drop=True)

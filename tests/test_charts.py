@@ -1,0 +1,69 @@
+"""Every chart's text equivalent holds the numbers it draws; date axes speak Indonesian."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.graph_objects as go
+import pytest
+from plotly.subplots import make_subplots
+
+from components.charts import figure_table, localise_date_ticks
+
+
+@pytest.fixture(autouse=True)
+def indonesian(monkeypatch):
+    monkeypatch.setattr("components.i18n.language", lambda: "id")
+
+
+def test_bars_and_a_line_over_the_same_weeks_sit_side_by_side():
+    weeks = [date(2022, 4, 11), date(2022, 4, 18)]
+    figure = go.Figure([go.Bar(x=weeks, y=[15, 29], name="Pengaduan"),
+                        go.Scatter(x=weeks, y=[60.0, 75.5], name="% ≤ 24 jam", mode="lines")])
+    figure.update_layout(xaxis_title="Minggu")
+    table = figure_table(figure)
+    assert list(table.columns) == ["Minggu", "Pengaduan", "% ≤ 24 jam"]
+    assert table.values.tolist() == [[date(2022, 4, 11), 15, 60.0], [date(2022, 4, 18), 29, 75.5]]
+
+
+def test_horizontal_bars_list_category_then_value():
+    figure = go.Figure(go.Bar(x=[25, 9], y=["Pencurian", "Pelayanan Polri"], orientation="h", name="Pengaduan"))
+    figure.update_layout(yaxis_title="Kategori")
+    assert figure_table(figure).values.tolist() == [["Pencurian", 25], ["Pelayanan Polri", 9]]
+
+
+def test_a_histogram_becomes_its_bins_with_counts():
+    # 1, 1.5 and 3 hours in 2-hour bins from 0: [0, 2) holds two, [2, 4) one; empty bins are left out.
+    figure = go.Figure(go.Histogram(x=[1, 1.5, 3, 9], xbins={"start": 0, "end": 10, "size": 2}))
+    assert figure_table(figure).values.tolist() == [[0, 2, 2], [2, 4, 1], [8, 10, 1]]
+
+
+def test_a_heatmap_reads_as_its_text_row_by_row():
+    figure = go.Figure(go.Heatmap(z=[[0.5, 2.5]], x=["1 Mei 2022", "2 Mei 2022"], y=["Agus (9711)"],
+                                  text=[["melapor", "tidak melapor"]]))
+    assert figure_table(figure).values.tolist() == [["Agus (9711)", "melapor", "tidak melapor"]]
+
+
+def test_named_scatter_points_keep_their_names():
+    figure = go.Figure(go.Scatter(x=[10.8, 24.7], y=[-0.8, 2.1], text=["Polda Jawa Barat", "Polda Jawa Timur"],
+                                  mode="markers", name="Perubahan z"))
+    figure.update_layout(xaxis_title="DDS per 1.000 rumah tangga")
+    assert figure_table(figure).values.tolist() == [["Polda Jawa Barat", 10.8, -0.8], ["Polda Jawa Timur", 24.7, 2.1]]
+
+
+def test_month_axes_get_indonesian_month_names_on_every_panel():
+    months = [date(2022, month, 1) for month in (3, 4, 5)]
+    figure = make_subplots(rows=1, cols=2)
+    figure.add_scatter(x=months, y=[1, 2, 3], row=1, col=1)
+    figure.add_scatter(x=months[:2], y=[4, 5], row=1, col=2)
+    localise_date_ticks(figure)
+    assert list(figure.layout.xaxis.ticktext) == ["Maret 2022", "April 2022", "Mei 2022"]
+    assert list(figure.layout.xaxis2.ticktext) == ["Maret 2022", "April 2022"]
+
+
+def test_long_daily_axes_get_at_most_eight_labels():
+    days = [date(2022, 4, 1 + index) for index in range(30)]
+    figure = go.Figure(go.Scatter(x=days, y=list(range(30))))
+    localise_date_ticks(figure)
+    # 30 days, every 4th day labelled: 1, 5, 9, … 29 April.
+    assert list(figure.layout.xaxis.ticktext) == [f"{day} April 2022" for day in range(1, 31, 4)]
