@@ -5,13 +5,17 @@ Run with `make run` (or `streamlit run dashboard.py`).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from components import auth, data, filters
-from components.i18n import fmt_date, t
+from components import auth, filters
+from components.i18n import t
 
-st.set_page_config(page_title="Dasbor Binmas", page_icon=":material/local_police:", layout="wide")
+ASSETS = Path(__file__).resolve().parent / "assets"
+st.set_page_config(page_title="Dasbor Binmas", page_icon=str(ASSETS / "icon.svg"), layout="wide")
+st.logo(str(ASSETS / "logo.svg"), icon_image=str(ASSETS / "icon.svg"), size="large")
 
 # page file (app_pages/NAME.py, also its URL path) -> (title key, icon); ROLE_PAGES says who sees it.
 PAGES = {
@@ -49,6 +53,7 @@ try:
                                   url_path=name, default=index == 0) for index, name in enumerate(names)],
                          position="hidden" if user is None else "sidebar")
     if user is None:
+        st.set_page_config(page_title=f"{t('auth.sign_in')} · {t('app.name')}")  # no page ran to name the tab
         auth.sign_in_page()
         st.stop()
 except SQLAlchemyError:
@@ -57,6 +62,7 @@ except SQLAlchemyError:
     st.error(t("error.database"))
     st.stop()
 st.session_state["user"] = user
+st.set_page_config(page_title=f"{page.title} · {t('app.name')}")  # tabs of several pages tell themselves apart
 
 scope = filters.sidebar_scope(user)
 if scope is None and page.url_path not in ("impor", "audit", "definisi"):
@@ -64,15 +70,14 @@ if scope is None and page.url_path not in ("impor", "audit", "definisi"):
     st.info(t("empty.no_data"))
     st.stop()
 
-first, last = data.data_date_range()
-imported = data.last_import()
-if first is not None:
-    when = (imported["finished_at"].iloc[0].strftime("%d/%m/%Y %H:%M UTC") if not imported.empty
-            else t("footer.never"))
-    st.sidebar.caption(t("footer.window", first=fmt_date(first), last=fmt_date(last), imported=when))
 st.sidebar.caption(t("auth.signed_in", name=user.display_name, role=t(f"role.{user.role}")))
 if user.role == "demo":
     st.sidebar.warning(t("auth.demo_banner"), icon=":material/science:")
 else:
     st.sidebar.button(t("auth.sign_out"), on_click=auth.sign_out, args=(user,), key="sign_out")
-page.run()
+# The footer is drawn first into a slot below the page's, so a page that stops early on an empty state has it too.
+body, footer = st.container(), st.container()
+with footer:
+    filters.page_footer(scope)
+with body:
+    page.run()

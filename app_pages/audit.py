@@ -17,6 +17,7 @@ who = st.text_input(t("audit.user"), key="audit_user").strip().lower()
 shown = events[events["action"].isin(chosen)] if chosen else events
 if who:
     shown = shown[shown["username"].fillna("").str.lower().str.contains(who, regex=False)]
+shown = shown.assign(action=shown["action"].map(lambda a: t(f"audit.action.{a}")))  # words, not codes
 table_with_download(shown, {"at": t("audit.col.at"), "username": t("audit.col.username"),
                             "action": t("audit.col.action"), "detail": t("audit.col.detail")},
                     "audit_log.csv", key="audit")
@@ -24,4 +25,5 @@ table_with_download(shown, {"at": t("audit.col.at"), "username": t("audit.col.us
 st.header(t("audit.accounts"))
 st.caption(t("audit.accounts_help"))
 accounts = data.accounts_list()
+accounts = accounts.assign(role=accounts["role"].map(lambda r: t(f"role.{r}")))
 table_with_download(accounts, {c: t(f"audit.acc.{c}") for c in accounts.columns}, "akun.csv", key="accounts")

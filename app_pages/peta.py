@@ -30,7 +30,7 @@ else:
 
     deck = coverage_deck(villages, data.scope_bounds(scope), density=layer == "density", basemap=basemap)
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=560,
-                            key=f"map_{scope.unit_code}_{layer}")
+                            key=f"map_{scope.unit_code}_{layer}", alt=t("map.title"))
     st.markdown(legend_html(legend_entries(villages), bool(villages["blind_spot"].any())), unsafe_allow_html=True)
 
     picked = [obj["village_code"] for objects in (event.selection.objects or {}).values() for obj in objects]

@@ -56,7 +56,8 @@ with left:
     if card["villages"].empty:
         st.info(t("score.no_villages"))
     else:
-        st.pydeck_chart(coverage_deck(card["villages"], card["bounds"], False, False, size=(380, 300)), height=300)
+        st.pydeck_chart(coverage_deck(card["villages"], card["bounds"], False, False, size=(380, 300)), height=300,
+                        alt=t("score.villages"))
 with right:
     st.subheader(t("score.mix"))
     chart(mix_figure(card["mix"]), key="mix", alt=t("score.mix"))

@@ -102,7 +102,8 @@ def choropleth(all_units: pd.DataFrame, shapes: dict, measure: str, bounds) -> N
                       get_line_color=[*BORDER_LINE, 200], get_line_width=0, line_width_min_pixels=1, stroked=True,
                       pickable=True)
     st.pydeck_chart(CompactDeck(layers=[layer], initial_view_state=view_for(bounds), map_provider=None,
-                                map_style=None, tooltip={"text": "{name}\n{value}"}), height=420)
+                                map_style=None, tooltip={"text": "{name}\n{value}"}), height=420,
+                    alt=t(f"rank.col.{measure}"))
     if pd.notna(low):
         st.caption(t("cmp.scale", low=value_text(measure, low), high=value_text(measure, high)))
 

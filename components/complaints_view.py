@@ -103,4 +103,11 @@ def complaint_map(villages: pd.DataFrame, counts: pd.DataFrame, bounds) -> None:
               pdk.Layer("ScatterplotLayer", id="complaints", data=dots, get_position="position", get_radius="radius",
                         radius_min_pixels=3, get_fill_color="fill", pickable=True)]
     st.pydeck_chart(CompactDeck(layers=layers, initial_view_state=view_for(bounds), map_provider=None, map_style=None,
-                                tooltip={"text": t("complaints.map_tooltip")}), height=420)
+                                tooltip={"text": t("complaints.map_tooltip")}), height=420, alt=t("complaints.map"))
+    # The map's text equivalent: colour alone (red: some still open) must not carry the message.
+    listed = merged[merged["complaints"] > 0].sort_values(["open_backlog", "complaints", "name"],
+                                                           ascending=[False, False, True])
+    with st.expander(t("chart.as_table"), icon=":material/table_rows:"):
+        table_with_download(listed, {"name": t("map.col.name"), "polsek": t("map.col.polsek"),
+                                     "complaints": t("complaints.count"), "open_backlog": t("rank.col.open_backlog")},
+                            "pengaduan_per_desa.csv", key="complaints_villages")

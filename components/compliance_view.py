@@ -107,7 +107,7 @@ def delay_figure(delays: np.ndarray, late_hours: float) -> go.Figure:
     """Hours from activity to submission, with the late threshold drawn."""
     clipped = np.clip(delays, -6, 120)
     figure = go.Figure(go.Histogram(x=clipped, xbins={"start": -6, "end": 121, "size": 2},
-                                    marker_color="#2c7fb8", hovertemplate="%{x} jam: %{y}<extra></extra>"))
+                                    marker_color="#2c7fb8", hovertemplate=t("delays.hover") + "<extra></extra>"))
     figure.add_vline(x=late_hours, line_dash="dash", line_color="#b2182b",
                      annotation_text=t("delays.threshold", hours=fmt_num(late_hours, 0)), annotation_position="top")
     figure.update_layout(height=320, margin={"l": 0, "r": 0, "t": 30, "b": 0}, bargap=0.05,

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.i18n import LANGUAGES, fmt_date, t
+from components.i18n import LANGUAGES, fmt_date, fmt_moment, t
 from components.safe import md
 from queries.accounts import User
 from queries.scope import Scope
@@ -164,3 +164,16 @@ def scope_label(scope: Scope, markdown: bool = True) -> str:
     name = unit_name(scope.unit_code)
     return t("scope.caption", scope=md(name) if markdown else name, start=fmt_date(scope.start),
              end=fmt_date(scope.end), days=scope.days)
+
+
+def page_footer(scope: Scope | None) -> None:
+    """The last line of every page: what it shows and how fresh the data is, for a screen shown or printed."""
+    first, last = data.data_date_range()
+    if first is None:
+        return
+    imported = data.last_import()
+    when = t("footer.never") if imported.empty else fmt_moment(
+        pd.Timestamp(imported["finished_at"].iloc[0]).tz_localize("UTC").tz_convert("Asia/Jakarta")) + " WIB"
+    parts = [t("app.name")] + ([scope_label(scope)] if scope else [])
+    st.divider()
+    st.caption(" · ".join(parts + [t("footer.window", first=fmt_date(first), last=fmt_date(last), imported=when)]))

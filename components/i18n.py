@@ -505,6 +505,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "delays.title": ("Jeda kirim laporan", "Submission delays"),
     "delays.axis": ("Jam dari kegiatan sampai dikirim (dibatasi −6 s.d. 120)", "Hours from activity to sending (clipped at −6 to 120)"),
     "delays.reports": ("Laporan", "Reports"),
+    "delays.hover": ("%{x} jam: %{y} laporan", "%{x} h: %{y} reports"),
     "delays.threshold": ("batas terlambat {hours} jam", "late after {hours} h"),
     "delays.summary": ("Median {median} jam · 90% terkirim dalam {p90} jam · {late} lewat {hours} jam. Bila banyak "
                        "laporan tepat di sekitar batas, jendela kirim mungkin terlalu pendek.",
@@ -621,8 +622,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "quality.everywhere": ("seluruh wilayah", "everywhere"),
     "quality.hours": ("Jam", "Hours"),
     "quality.note": ("Catatan", "Note"),
-    "footer.window": ("Data: {first} – {last} · impor terakhir {imported}",
-                      "Data: {first} – {last} · last import {imported}"),
+    "footer.window": ("data tersedia {first} – {last} · impor terakhir {imported}",
+                      "data available {first} – {last} · last import {imported}"),
     "footer.never": ("belum pernah", "never"),
     "activity.dds": ("DDS (sambang rumah)", "DDS (door-to-door)"),
     "activity.deteksi_dini": ("Deteksi dini", "Early detection"),

@@ -84,7 +84,8 @@ def gps_map(points: pd.DataFrame, villages: pd.DataFrame, bounds) -> None:
               pdk.Layer("ScatterplotLayer", id="outside", data=dots, get_position="position", get_radius=120,
                         radius_min_pixels=3, get_fill_color=[213, 94, 0, 200], pickable=True)]
     st.pydeck_chart(CompactDeck(layers=layers, initial_view_state=view_for(bounds), map_provider=None,
-                                map_style=None, tooltip={"text": t("quality.gps_tooltip")}), height=420)
+                                map_style=None, tooltip={"text": t("quality.gps_tooltip")}), height=420,
+                    alt=t("quality.tab.gps"))
 
 
 def gps_table(points: pd.DataFrame) -> None:

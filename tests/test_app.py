@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import PROJECT_DIR
 from queries import accounts
 from queries.db import make_engine
-from queries.overview import activity_date_range, scope_counts
+from queries.overview import activity_date_range, last_import, scope_counts
 from queries.schema import create_schema
 from queries.scope import Scope
 
@@ -124,6 +124,23 @@ def test_window_without_activities_shows_an_empty_state(sample_sqlite_url, monke
     assert any("Tidak ada kegiatan" in info.value for info in at.info)
 
 
+def test_every_page_ends_with_its_scope_the_data_range_and_the_last_import_in_wib(sample_sqlite_url, sample_engine,
+                                                                                 monkeypatch):
+    with sample_engine.connect() as conn:
+        finished = last_import(conn)["finished_at"].iloc[0]  # stored in UTC
+    wib = finished + timedelta(hours=7)
+    months = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+              "November", "Desember")
+    expected = ("Dasbor Binmas · Polres Ngawi · 16 April 2022 – 15 Mei 2022 (30 hari) · data tersedia 5 Mei 2020 – "
+                f"15 Mei 2022 · impor terakhir {wib.day} {months[wib.month - 1]} {wib.year} {wib:%H.%M} WIB")
+    at = new_app(sample_sqlite_url, monkeypatch)
+    at.query_params["unit"] = "PR-35.21"
+    at.run()
+    assert at.main.caption[-1].value == expected
+    at.switch_page("app_pages/rapor.py").run()  # stops early: no officer chosen yet
+    assert at.main.caption[-1].value == expected
+
+
 def test_empty_database_explains_how_to_load_data(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
     create_schema(make_engine(url))
@@ -170,3 +187,23 @@ def test_a_scope_too_large_for_a_village_map_asks_for_a_smaller_one(sample_sqlit
     assert any("100 baris pertama dari 458" in caption.value for caption in at.caption)
     at.sidebar.selectbox(key="pick_polda").select("PD-35").run()  # one Polda: 217 villages, drawn
     assert not at.info and at.get("deck_gl_json_chart")
+
+
+def test_the_audit_page_names_events_and_roles_in_words_not_codes(tmp_path, sample_sqlite_url, monkeypatch):
+    import shutil
+
+    from sqlalchemy.engine import make_url
+
+    url = f"sqlite:///{tmp_path / 'audit.sqlite'}"
+    shutil.copy(make_url(sample_sqlite_url).database, tmp_path / "audit.sqlite")
+    at = new_app(url, monkeypatch, username="admin1", role="admin")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        accounts.record(conn, "admin1", "sign_in", "password")
+        accounts.record(conn, "admin1", "sign_in_failed")
+    engine.dispose()
+    at.run()
+    at.switch_page("app_pages/audit.py").run()
+    events, users = at.dataframe[0].value, at.dataframe[1].value
+    assert sorted(events["Kejadian"]) == ["gagal masuk", "masuk"]
+    assert users.set_index("Nama pengguna").loc["admin1", "Peran"] == "Admin"

@@ -213,6 +213,20 @@ def busiest_officer(database_url: str, start: date, end: date) -> str:
     return nrp
 
 
+def test_the_sign_in_form_refuses_a_wrong_password_in_plain_words(page):
+    page.goto(page.base)
+    page.get_by_label("Nama pengguna").wait_for()
+    settle(page)
+    assert page.title() == "Masuk · Dasbor Binmas"
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0  # no page is offered before signing in
+    page.get_by_label("Nama pengguna").fill(USERNAME)
+    page.get_by_label("Kata sandi").fill("bukan-sandinya")
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    settle(page)
+    assert page.locator('[data-testid="stAlertContentError"]').inner_text() == "Nama pengguna atau kata sandi salah."
+    screenshot(page, "masuk")
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_every_page_draws_without_an_error(page, database_url, name):
     if name == "rapor":  # a link straight to one officer's scorecard, signed in on arrival
@@ -223,6 +237,7 @@ def test_every_page_draws_without_an_error(page, database_url, name):
             open_page(page, name)
     main = page.locator('[data-testid="stMain"]')
     assert main.locator("h1").first.inner_text().startswith(PAGES[name][0])
+    assert page.title() == f"{PAGES[name][0]} · Dasbor Binmas"
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
     picture = PAGES[name][1]

@@ -112,7 +112,7 @@ def test_scorecard_of_a_formality_reporter(sample_sqlite_url, sample_engine, mon
     copied = next(g for g in gaps if "uraian yang sama" in g)
     assert copied.startswith(f"- {numbers['flagged_reports']} dari {numbers['reports']} laporan")
     assert any("hanya ke 7 rumah tangga" in g for g in gaps)
-    flagged = at.dataframe[1].value
+    flagged = next(table.value for table in at.dataframe if "Alasan" in table.value.columns)
     assert len(flagged) == numbers["flagged_reports"]
     assert "narasi salinan" in flagged["Alasan"].iloc[0]
 
