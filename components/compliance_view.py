@@ -57,8 +57,11 @@ def compliance_table(frame: pd.DataFrame) -> None:
     styler = styler.map(silence_light, subset=[headers["days_since_report"]])
     config = {headers[column]: percent_column(headers[column]) for column in LIGHTS}
     config[headers["days_since_report"]] = st.column_config.NumberColumn(headers["days_since_report"], format="%d")
-    show_table(styler, column_config=config,
-                 height=min(38 + 35 * len(shown), 600))
+    # Colour is never the only signal: a red cell also carries a warning sign before its number.
+    formats = {headers[column]: lambda value, a=amber * 100: ("⚠ " if value < a else "") + fmt_num(value, 1) + "%"
+               for column, (amber, _) in LIGHTS.items()}
+    formats[headers["days_since_report"]] = lambda days: ("⚠ " if days >= SILENT_RED else "") + fmt_num(days, 0)
+    show_table(styler, column_config=config, formats=formats, height=min(38 + 35 * len(shown), 600))
     export = frame[LIST_COLUMNS].rename(columns=headers)
     buttons = st.columns([1, 1, 3])
     with buttons[0]:

@@ -56,3 +56,20 @@ def test_missing_values_never_reach_a_formatter(monkeypatch):
     show_table(pd.DataFrame({"last_dds_date": [date(2022, 5, 1), None], "households": [1200.0, None]}))
     assert "1 Mei 2022" in captured["html"] and "1.200" in captured["html"]
     assert captured["html"].count(MISSING) == 2 and captured["options"]["placeholder"] == MISSING
+
+
+def test_a_red_compliance_cell_carries_a_warning_sign_as_well_as_its_colour(monkeypatch):
+    from components import compliance_view
+
+    captured = {}
+    monkeypatch.setattr("streamlit.dataframe", lambda styler, **options: captured.update(html=styler.to_html()))
+    monkeypatch.setattr(compliance_view, "download_button", lambda *args, **kwargs: None)
+    monkeypatch.setattr(compliance_view, "excel_button", lambda *args, **kwargs: None)
+    officer = {"name": "Agus", "rank": "Aipda", "nrp": "1", "polsek_name": "Polsek Ngawi", "village_names": "Dero",
+               "expected_days": 25, "reporting_rate": 0.64, "reporting_rate_on_time": 0.92, "dds_attainment": 0.8,
+               "quality_rate": 0.9, "days_since_report": 9}
+    compliance_view.compliance_table(pd.DataFrame([officer]))
+    html = captured["html"]
+    # 64 % is below the 70 % red line, 9 silent days past the 7-day one; 92 % and 80 % are not red.
+    assert "⚠ 64,0%" in html and "⚠ 9" in html
+    assert ">92,0%<" in html and ">80,0%<" in html and "⚠ 92" not in html
