@@ -91,12 +91,12 @@ def figure_table(figure: go.Figure) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame()
     same_x = all(part.columns[0] == parts[0].columns[0] for part in parts)
-    if len(parts) > 1 and same_x and len({part.columns[-1] for part in parts}) == len(parts):
-        # Series over the same x (bars and lines of one chart) side by side.
-        merged = parts[0]
-        for part in parts[1:]:
-            merged = merged.merge(part, on=merged.columns[0], how="outer")
-        return merged
+    unique = all(part.iloc[:, 0].is_unique for part in parts) and len({p.columns[-1] for p in parts}) == len(parts)
+    if len(parts) > 1 and same_x and unique:
+        # Series over the same x (bars and lines of one chart) side by side, in the order drawn: an outer
+        # merge would sort "2 Mei 2022" before "25 April 2022".
+        key = parts[0].columns[0]
+        return pd.concat([part.set_index(key) for part in parts], axis=1, sort=False).rename_axis(key).reset_index()
     return pd.concat(parts, ignore_index=True)
 
 

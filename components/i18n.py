@@ -92,7 +92,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kpi.open_backlog": ("Tunggakan pengaduan", "Open complaints"),
     "kpi.open_backlog.help": ("Pengaduan belum selesai pada akhir periode. Sebelumnya: {previous}.",
                               "Complaints not resolved at the end of the period. Previous: {previous}."),
-    "kpi.crimes": ("Kejahatan (perubahan z)", "Crimes (change z)"),
+    "kpi.crimes": ("Kejahatan tercatat", "Recorded crimes"),
     "kpi.crimes.help": ("Kejahatan dalam periode; perubahan ditulis sebagai z Poisson, |z| > 3 berarti perubahan "
                         "nyata. Sebelumnya: {previous}.",
                         "Crimes in the period; the change is a Poisson z, |z| > 3 is a real change. "

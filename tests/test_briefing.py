@@ -60,7 +60,7 @@ def test_kpi_cards_show_the_metric_values(sample_sqlite_url, sample_engine, monk
     assert cards["Cakupan DDS"][0] == indonesian(now["capped_visited"] / now["households"] * 100) + "%"
     assert cards["Tunggakan pengaduan"][0] == indonesian(now["open_backlog"], 0)
     z = 2 * (now["crimes"] ** 0.5 - before["crimes"] ** 0.5)
-    assert cards["Kejahatan (perubahan z)"] == (indonesian(now["crimes"], 0),
+    assert cards["Kejahatan tercatat"] == (indonesian(now["crimes"], 0),
                                                ("+" if z > 0 else "-") + indonesian(abs(z)) + " z")
     assert len(cards) == 8
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from plotly.subplots import make_subplots
@@ -67,3 +68,12 @@ def test_long_daily_axes_get_at_most_eight_labels():
     localise_date_ticks(figure)
     # 30 days, every 4th day labelled: 1, 5, 9, … 29 April.
     assert list(figure.layout.xaxis.ticktext) == [f"{day} April 2022" for day in range(1, 31, 4)]
+
+
+def test_series_keep_the_order_drawn_even_when_labels_sort_otherwise():
+    weeks = ["25 April 2022", "2 Mei 2022", "9 Mei 2022"]
+    figure = go.Figure([go.Bar(x=weeks, y=[1, 2, 3], name="terlambat"),
+                        go.Bar(x=weeks[1:], y=[5, 6], name="tanpa GPS")])
+    table = figure_table(figure)
+    assert table.iloc[:, 0].tolist() == weeks
+    assert table["tanpa GPS"].tolist()[1:] == [5, 6] and pd.isna(table["tanpa GPS"].iloc[0])
