@@ -76,8 +76,9 @@ def figure_table(figure: go.Figure) -> pd.DataFrame:
     for trace in figure.data:
         series = trace.name or y_title
         if trace.type == "heatmap":
-            cells = trace.text if trace.text is not None else trace.z
-            parts.append(pd.DataFrame(np.asarray(cells, dtype=object), columns=list(trace.x),
+            # Its words where it has them (a status per day), else its numbers (kept numeric, so they read 71,43).
+            cells = np.asarray(trace.text, dtype=object) if trace.text is not None else np.asarray(trace.z, dtype=float)
+            parts.append(pd.DataFrame(cells, columns=list(trace.x),
                                       index=pd.Index(list(trace.y), name=t("chart.row"))).reset_index())
         elif trace.type == "histogram":
             parts.append(histogram_table(trace))

@@ -86,9 +86,20 @@ def show_table(data: pd.DataFrame | Styler, column_config: dict | None = None, f
         if printf and PRINTF_NUMBER.match(printf):
             config[column] = {**spec, "type_config": {**spec["type_config"], "format": None}}
         shown[column] = (formats or {}).get(column) or display_format(frame[column], printf)
+        if pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column]):
+            # The grid sizes a column to its cells, so a short number under a long header cut the header
+            # ("DDS attainmer"); numbers are short, so their column is made as wide as the header.
+            spec = config.get(column) or {}
+            label = spec.get("label") or str(column)
+            config[column] = {**spec, "width": spec.get("width") or header_width(label)}
     styler = styler.format({column: rule for column, rule in shown.items() if rule is not None}, na_rep=MISSING)
     return st.dataframe(styler, hide_index=True, width="stretch", column_config=config or None,
                         placeholder=MISSING, **options)
+
+
+def header_width(label: str) -> int:
+    """Pixels a header needs in the grid's 14 px font (about 7 px a character, plus padding and the sort icon)."""
+    return max(60, int(len(label) * 7) + 30)
 
 
 def display_format(values: pd.Series, printf: str | None = None):

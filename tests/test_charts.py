@@ -77,3 +77,10 @@ def test_series_keep_the_order_drawn_even_when_labels_sort_otherwise():
     table = figure_table(figure)
     assert table.iloc[:, 0].tolist() == weeks
     assert table["tanpa GPS"].tolist()[1:] == [5, 6] and pd.isna(table["tanpa GPS"].iloc[0])
+
+
+def test_a_heatmap_without_text_keeps_its_numbers_numeric():
+    figure = go.Figure(go.Heatmap(z=[[71.428571, None]], x=["16 April 2022", "17 April 2022"], y=["Polsek Bringin"]))
+    table = figure_table(figure)
+    assert table["16 April 2022"].dtype == float and table["16 April 2022"].iloc[0] == pytest.approx(71.428571)
+    assert pd.isna(table["17 April 2022"].iloc[0])

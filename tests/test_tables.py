@@ -73,3 +73,16 @@ def test_a_red_compliance_cell_carries_a_warning_sign_as_well_as_its_colour(monk
     # 64 % is below the 70 % red line, 9 silent days past the 7-day one; 92 % and 80 % are not red.
     assert "⚠ 64,0%" in html and "⚠ 9" in html
     assert ">92,0%<" in html and ">80,0%<" in html and "⚠ 92" not in html
+
+
+def test_number_columns_are_as_wide_as_their_header_text_columns_fit_their_cells(monkeypatch):
+    from components.tables import header_width, show_table
+
+    captured = {}
+    monkeypatch.setattr("streamlit.dataframe", lambda styler, **options: captured.update(options))
+    show_table(pd.DataFrame({"Polsek": ["Polsek Ngawi"], "Capaian DDS": [96.9]}),
+               column_config={"Capaian DDS": {"label": "DDS target attainment", "type_config": {"format": "%.1f%%"}}})
+    config = captured["column_config"]
+    assert config["Capaian DDS"]["width"] == header_width("DDS target attainment") == 21 * 7 + 30
+    assert config["Capaian DDS"]["type_config"]["format"] is None  # the text is made by the Styler instead
+    assert "Polsek" not in config
