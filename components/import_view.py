@@ -88,7 +88,8 @@ def history_table(history: pd.DataFrame) -> None:
     if history.empty:
         st.info(t("import.no_history"))
         return
-    shown = history.rename(columns={c: t(f"import.hist.{c}") for c in
+    shown = history.assign(mode=history["mode"].map(lambda mode: t(f"import.mode.{mode}")))  # words, not codes
+    shown = shown.rename(columns={c: t(f"import.hist.{c}") for c in
                                     ("finished_at", "imported_by", "source", "mode", "rows_read", "rows_new",
                                      "rows_updated", "rows_unchanged", "rows_rejected")})
     show_table(shown.drop(columns=["id", "report_json"]))

@@ -207,3 +207,11 @@ def test_the_audit_page_names_events_and_roles_in_words_not_codes(tmp_path, samp
     events, users = at.dataframe[0].value, at.dataframe[1].value
     assert sorted(events["Kejadian"]) == ["gagal masuk", "masuk"]
     assert users.set_index("Nama pengguna").loc["admin1", "Peran"] == "Admin"
+
+
+def test_the_import_history_names_the_mode_in_words(sample_sqlite_url, monkeypatch):
+    at = new_app(sample_sqlite_url, monkeypatch, username="admin2", role="admin").run()
+    at.switch_page("app_pages/impor.py").run()
+    history = at.dataframe[0].value
+    assert history["Mode"].tolist() == ["semua atau tidak sama sekali"]  # the sample goes in all or nothing
+    assert history["Oleh"].tolist() == ["sample"]

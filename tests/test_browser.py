@@ -333,7 +333,7 @@ def test_compliance_download_holds_the_officers_on_the_page(page, database_url):
         expected = compliance_list(conn, Scope(NGAWI, start, end)).set_index("nrp")
     engine.dispose()
     assert sorted(row["NRP"] for row in rows) == sorted(expected.index)
-    assert f"{len(rows)} dari {len(rows)} petugas" in page.locator('[data-testid="stMain"]').inner_text()
+    assert f"{len(rows)} dari {len(rows)} Bhabinkamtibmas" in page.locator('[data-testid="stMain"]').inner_text()
     for row in rows:
         want = expected.loc[row["NRP"], "reporting_rate"]
         assert (row["Pelaporan"] == "" if want != want else float(row["Pelaporan"]) == pytest.approx(want))
