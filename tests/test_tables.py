@@ -86,3 +86,14 @@ def test_number_columns_are_as_wide_as_their_header_text_columns_fit_their_cells
     assert config["Capaian DDS"]["width"] == header_width("DDS target attainment") == 21 * 7 + 30
     assert config["Capaian DDS"]["type_config"]["format"] is None  # the text is made by the Styler instead
     assert "Polsek" not in config
+
+
+def test_past_the_styled_size_the_grid_formats_itself(monkeypatch):
+    from components.tables import MISSING, STYLED_ROWS_MAX, show_table
+
+    captured = {}
+    monkeypatch.setattr("streamlit.dataframe", lambda data, **options: captured.update(data=data, options=options))
+    config = {"rate": {"label": "Pelaporan", "type_config": {"format": "%.1f%%"}}}
+    show_table(pd.DataFrame({"rate": [50.0] * (STYLED_ROWS_MAX + 1)}), column_config=config)
+    assert isinstance(captured["data"], pd.DataFrame)  # no Styler: its cost grows with every cell
+    assert captured["options"]["column_config"] == config and captured["options"]["placeholder"] == MISSING
