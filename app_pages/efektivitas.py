@@ -10,6 +10,7 @@ from components.effectiveness_view import (
     correlation_text,
     crime_table,
     goals_table,
+    partial_months_note,
     scatter_figure,
     trend_figure,
     window_controls,
@@ -36,10 +37,12 @@ st.caption(t("eff.z_explained"))
 crime_table(units)
 
 st.subheader(t("eff.trend"))
-months = data.crime_months(dataclasses.replace(after, start=after.previous().start), level)
+trend_window = dataclasses.replace(after, start=after.previous().start)
+months = data.crime_months(trend_window, level)
 top = units.sort_values("crimes", ascending=False)["name"].head(5).tolist()
 chosen = st.multiselect(t("eff.trend_units"), sorted(units["name"]), default=top, key=f"eff_units_{scope.unit_code}")
 chart(trend_figure(months, chosen, after.start), key="crime_trend", alt=t("eff.trend"))
+st.caption(partial_months_note(trend_window.start, trend_window.end))
 
 st.header(t("eff.dds_vs_crime"))
 left, right = st.columns(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import numpy as np
@@ -13,6 +14,7 @@ from components.i18n import fmt_date, fmt_month, language, t
 from components.tables import show_table
 
 MAX_DATE_TICKS = 8
+ISO_DAY_OR_MONTH = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
 def chart(figure: go.Figure, key: str, alt: str, as_table: bool = True, **options):
@@ -55,22 +57,34 @@ def date_axes(figure: go.Figure) -> dict[str, list[date]]:
 
 
 def as_dates(values) -> list[date] | None:
-    """The values as dates if they all are dates (or midnight timestamps), else None."""
+    """The values as dates if they all are dates, midnight timestamps or ISO days or months ("2021-05"), else None."""
     series = pd.Series(list(values))
     if pd.api.types.is_datetime64_any_dtype(series):
-        stamps = series.dropna()
+        stamps = series
     elif series.map(lambda v: isinstance(v, date)).all():
         stamps = pd.to_datetime(series)
+    elif series.map(lambda v: isinstance(v, str) and ISO_DAY_OR_MONTH.match(v) is not None).all():
+        stamps = pd.to_datetime(series, format="mixed")
     else:
         return None
-    if not (stamps == stamps.dt.normalize()).all():
+    if stamps.isna().any() or not (stamps == stamps.dt.normalize()).all():
         return None
     return [stamp.date() for stamp in stamps]
 
 
+def readable_x(values) -> tuple[list, str | None]:
+    """A trace's x values as a table shows them ("Mei 2021" for months, dates for days) and what they are."""
+    days = as_dates(values)
+    if days is None:
+        return list(values), None
+    if all(day.day == 1 for day in days):
+        return [fmt_month(day) for day in days], t("chart.month")
+    return days, t("chart.date")
+
+
 def figure_table(figure: go.Figure) -> pd.DataFrame:
     """The numbers a figure draws, one row per point (or per histogram bin, or per heatmap row)."""
-    x_title = figure.layout.xaxis.title.text or t("chart.x")
+    x_title = figure.layout.xaxis.title.text
     y_title = figure.layout.yaxis.title.text or t("chart.value")
     parts = []
     for trace in figure.data:
@@ -85,7 +99,9 @@ def figure_table(figure: go.Figure) -> pd.DataFrame:
         else:
             horizontal = getattr(trace, "orientation", None) == "h"
             labels, values = (trace.y, trace.x) if horizontal else (trace.x, trace.y)
-            frame = pd.DataFrame({(y_title if horizontal else x_title): list(labels), series: list(values)})
+            labels, kind = readable_x(labels)
+            label_title = y_title if horizontal else (x_title or kind or t("chart.x"))
+            frame = pd.DataFrame({label_title: labels, series: list(values)})
             if trace.type == "scatter" and trace.mode == "markers" and trace.text is not None:
                 frame.insert(0, t("chart.point"), list(trace.text))  # a scatter's points are named units
             parts.append(frame)

@@ -21,7 +21,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "app.subtitle": ("Bhabinkamtibmas · BOS V2", "Bhabinkamtibmas · BOS V2"),
     "nav.overview": ("Ringkasan", "Overview"),
     "chart.as_table": ("Lihat angka grafik ini sebagai tabel", "See this chart's numbers as a table"),
-    "chart.x": ("Sumbu", "Axis"),
+    "chart.x": ("Kategori", "Category"),
+    "chart.month": ("Bulan", "Month"),
+    "chart.date": ("Tanggal", "Date"),
     "chart.value": ("Nilai", "Value"),
     "chart.row": ("Baris", "Row"),
     "chart.point": ("Titik", "Point"),
@@ -411,6 +413,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "eff.trend_units": ("Satuan yang ditampilkan", "Units shown"),
     "eff.crimes_month": ("Kejahatan", "Crimes"),
     "eff.reference_line": ("tanggal acuan", "reference date"),
+    "eff.partial": ("Bulan yang tidak penuh dalam periode: {months}. Angkanya lebih kecil karena harinya lebih sedikit, "
+                    "bukan karena kejahatan turun.",
+                    "Months only partly in the period: {months}. Their counts are lower because they have fewer days, "
+                    "not because crime fell."),
+    "eff.partial_first": ("{month} (mulai {day})", "{month} (from {day})"),
+    "eff.partial_last": ("{month} (sampai {day})", "{month} (until {day})"),
     "eff.dds_vs_crime": ("DDS dan perubahan kejahatan", "DDS and the change in crime"),
     "eff.correlation": ("Korelasi peringkat (Spearman) dengan perubahan kejahatan: {rho} atas {units} satuan.",
                         "Rank correlation (Spearman) with the crime change: {rho} over {units} units."),

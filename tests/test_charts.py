@@ -84,3 +84,12 @@ def test_a_heatmap_without_text_keeps_its_numbers_numeric():
     table = figure_table(figure)
     assert table["16 April 2022"].dtype == float and table["16 April 2022"].iloc[0] == pytest.approx(71.428571)
     assert pd.isna(table["17 April 2022"].iloc[0])
+
+
+def test_iso_month_strings_read_as_indonesian_months_on_the_axis_and_in_the_table():
+    figure = go.Figure(go.Scatter(x=["2021-04", "2021-05"], y=[3, 7], name="Polsek Karangjati", mode="lines"))
+    localise_date_ticks(figure)
+    assert list(figure.layout.xaxis.ticktext) == ["April 2021", "Mei 2021"]
+    table = figure_table(figure)
+    assert list(table.columns) == ["Bulan", "Polsek Karangjati"]
+    assert table.values.tolist() == [["April 2021", 3], ["Mei 2021", 7]]

@@ -133,3 +133,19 @@ def test_comparison_of_units_of_very_different_sizes(sample_sqlite_url, sample_e
     for code, name in pair.items():
         ranked = ranking.loc[name, "Peringkat"] != "–"
         assert ranked == bool(units.loc[code, "crimes"] >= MEASURES["crime_rate_per_10k"][1])
+
+
+def test_partly_covered_months_are_named_under_the_crime_trend(monkeypatch):
+    from datetime import date
+
+    from components.effectiveness_view import partial_months_note
+
+    monkeypatch.setattr("components.i18n.language", lambda: "id")
+    # 5 May 2020 - 4 May 2022 (the default window around the BOS V2 launch): both ends are part months.
+    note = partial_months_note(date(2020, 5, 5), date(2022, 5, 4))
+    assert note.startswith("Bulan yang tidak penuh dalam periode: Mei 2020 (mulai 5 Mei 2020); Mei 2022 (sampai "
+                           "4 Mei 2022).")
+    assert partial_months_note(date(2021, 1, 1), date(2021, 12, 31)) == ""
+    assert partial_months_note(date(2024, 2, 1), date(2024, 2, 28)).endswith("Februari 2024 (sampai 28 Februari 2024). "
+                                                                           "Angkanya lebih kecil karena harinya lebih "
+                                                                           "sedikit, bukan karena kejahatan turun.")
