@@ -5,9 +5,8 @@ import streamlit as st
 from components import data
 from components.filters import drill_to, next_unit_toward, scope_label, unit_name
 from components.i18n import fmt_date, fmt_int, fmt_pct, t
-from components.maps import coverage_deck, legend_entries, legend_html
+from components.maps import coverage_deck, legend_entries, legend_html, village_table
 from components.safe import md
-from components.tables import percent_column, table_with_download
 from queries.geo import MAX_MAP_VILLAGES
 
 scope = st.session_state["scope"]
@@ -56,11 +55,4 @@ else:
                    else t("map.no_officer")))
 
 st.subheader(t("map.table"))
-worst = villages.assign(coverage_pct=villages["coverage"] * 100, known=villages["coverage"].notna())
-worst = worst.sort_values(["blind_spot", "known", "coverage", "village_code"], ascending=[False, False, True, True])
-table_with_download(
-    worst, {column: t(f"map.col.{column}") for column in
-            ("name", "polsek", "officers", "households", "households_visited", "coverage_pct", "dds_visits",
-             "last_dds_date", "blind_spot")},
-    file_name=f"cakupan_dds_{scope.unit_code or 'nasional'}_{scope.end:%Y%m%d}.csv", key="villages",
-    column_config={"coverage_pct": percent_column(t("map.col.coverage_pct"))})
+village_table(villages, f"cakupan_dds_{scope.unit_code or 'nasional'}_{scope.end:%Y%m%d}.csv", key="villages")

@@ -7,7 +7,7 @@ from components import data
 from components.charts import chart
 from components.filters import scope_label
 from components.i18n import fmt_int, t
-from components.maps import coverage_deck
+from components.maps import coverage_deck, village_table
 from components.safe import md
 from components.scorecard import flagged_table, mix_figure, peer_table, scorecard_html, show_gaps, trend_figure
 from components.tables import record_download, show_table, table_with_download
@@ -58,6 +58,8 @@ with left:
     else:
         st.pydeck_chart(coverage_deck(card["villages"], card["bounds"], False, False, size=(380, 300)), height=300,
                         alt=t("score.villages"))
+        with st.expander(t("chart.as_table"), icon=":material/table_rows:"):
+            village_table(card["villages"], f"desa_binaan_{nrp}_{scope.end:%Y%m%d}.csv", key="score_villages")
 with right:
     st.subheader(t("score.mix"))
     chart(mix_figure(card["mix"]), key="mix", alt=t("score.mix"))

@@ -84,11 +84,9 @@ def readable_x(values) -> tuple[list, str | None]:
 
 def figure_table(figure: go.Figure) -> pd.DataFrame:
     """The numbers a figure draws, one row per point (or per histogram bin, or per heatmap row)."""
-    x_title = figure.layout.xaxis.title.text
-    y_title = figure.layout.yaxis.title.text or t("chart.value")
+    x_title, y_title = figure.layout.xaxis.title.text, figure.layout.yaxis.title.text
     parts = []
     for trace in figure.data:
-        series = trace.name or y_title
         if trace.type == "heatmap":
             # Its words where it has them (a status per day), else its numbers (kept numeric, so they read 71,43).
             cells = np.asarray(trace.text, dtype=object) if trace.text is not None else np.asarray(trace.z, dtype=float)
@@ -100,8 +98,11 @@ def figure_table(figure: go.Figure) -> pd.DataFrame:
             horizontal = getattr(trace, "orientation", None) == "h"
             labels, values = (trace.y, trace.x) if horizontal else (trace.x, trace.y)
             labels, kind = readable_x(labels)
-            label_title = y_title if horizontal else (x_title or kind or t("chart.x"))
-            frame = pd.DataFrame({label_title: labels, series: list(values)})
+            label_title = (y_title if horizontal else x_title) or kind or t("chart.x")
+            value_title = trace.name or (x_title if horizontal else y_title) or t("chart.value")
+            if value_title == label_title:
+                value_title = t("chart.value")
+            frame = pd.DataFrame({label_title: labels, value_title: list(values)})
             if trace.type == "scatter" and trace.mode == "markers" and trace.text is not None:
                 frame.insert(0, t("chart.point"), list(trace.text))  # a scatter's points are named units
             parts.append(frame)

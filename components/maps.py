@@ -10,6 +10,7 @@ import pandas as pd
 import pydeck as pdk
 
 from components.i18n import fmt_date, fmt_int, fmt_pct, t
+from components.tables import percent_column, table_with_download
 
 # Colour-blind-safe sequential classes (ColorBrewer YlGnBu) above a warm "no visit" class.
 # (upper bound, exclusive; RGB); coverage >= the last bound falls in the last class.
@@ -166,3 +167,14 @@ def coverage_svg(frame: pd.DataFrame, bounds, width: int = 680) -> str:
                                 f'stroke-width="1.8"/>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
             f'role="img" aria-label="{html.escape(t("map.title"))}">' + "".join(shapes + outlines) + "</svg>")
+
+
+def village_table(villages: pd.DataFrame, file_name: str, key: str) -> None:
+    """The villages of a coverage map as a table, blind spots and lowest coverage first (the map in words)."""
+    worst = villages.assign(coverage_pct=villages["coverage"] * 100, known=villages["coverage"].notna())
+    worst = worst.sort_values(["blind_spot", "known", "coverage", "village_code"], ascending=[False, False, True, True])
+    table_with_download(
+        worst, {column: t(f"map.col.{column}") for column in
+                ("name", "polsek", "officers", "households", "households_visited", "coverage_pct", "dds_visits",
+                 "last_dds_date", "blind_spot")},
+        file_name=file_name, key=key, column_config={"coverage_pct": percent_column(t("map.col.coverage_pct"))})

@@ -93,3 +93,11 @@ def test_iso_month_strings_read_as_indonesian_months_on_the_axis_and_in_the_tabl
     table = figure_table(figure)
     assert list(table.columns) == ["Bulan", "Polsek Karangjati"]
     assert table.values.tolist() == [["April 2021", 3], ["Mei 2021", 7]]
+
+
+def test_unnamed_horizontal_bars_keep_their_categories():
+    figure = go.Figure(go.Bar(x=[66, 12], y=["DDS (sambang rumah)", "Deteksi dini"], orientation="h"))
+    figure.update_layout(xaxis_title="Laporan")
+    table = figure_table(figure)
+    assert list(table.columns) == ["Kategori", "Laporan"]
+    assert table.values.tolist() == [["DDS (sambang rumah)", 66], ["Deteksi dini", 12]]
