@@ -5,12 +5,11 @@ import dataclasses
 import streamlit as st
 
 from components import data
-from components.charts import chart
+from components.charts import chart, partial_months_note
 from components.effectiveness_view import (
     correlation_text,
     crime_table,
     goals_table,
-    partial_months_note,
     scatter_figure,
     trend_figure,
     window_controls,

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.charts import chart
+from components.charts import chart, partial_months_note
 from components.filters import scope_label
 from components.i18n import fmt_int, t
 from components.maps import coverage_deck, village_table
@@ -66,6 +66,7 @@ with right:
 
 st.subheader(t("score.trend"))
 chart(trend_figure(card["trend"]), key="trend", alt=t("score.trend"))
+st.caption(partial_months_note(scope.end.replace(day=1), scope.end))  # the trend starts on a first of the month
 
 st.subheader(t("score.flagged"))
 flagged = flagged_table(card["reports"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -129,3 +129,13 @@ def histogram_table(trace) -> pd.DataFrame:
     counts, edges = np.histogram(values, bins=edges)
     return pd.DataFrame({t("chart.bin_from"): edges[:-1], t("chart.bin_to"): edges[1:],
                          t("chart.count"): counts})[counts > 0].reset_index(drop=True)
+
+
+def partial_months_note(start: date, end: date) -> str:
+    """Name the first and last months when the window covers them only in part (their counts look low)."""
+    partial = []
+    if start.day != 1:
+        partial.append(t("chart.partial_first", month=fmt_month(start), day=fmt_date(start)))
+    if (end + timedelta(days=1)).day != 1:
+        partial.append(t("chart.partial_last", month=fmt_month(end), day=fmt_date(end)))
+    return t("chart.partial", months="; ".join(partial)) if partial else ""

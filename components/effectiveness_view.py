@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from components.i18n import fmt_date, fmt_int, fmt_month, fmt_num, t
+from components.i18n import fmt_date, fmt_int, fmt_num, t
 from components.safe import label
 from components.tables import percent_column, show_table, table_with_download
 from queries.scope import Scope
@@ -71,16 +71,6 @@ def crime_table(units: pd.DataFrame) -> None:
     show_table(styled, column_config={
         headers["crime_rate_per_10k"]: st.column_config.NumberColumn(format="%.2f")})
     table_with_download(shown, headers, "kejahatan_per_satuan.csv", key="crime_units", show=False)
-
-
-def partial_months_note(start: date, end: date) -> str:
-    """Name the first and last months when the window covers them only in part (their counts look low)."""
-    partial = []
-    if start.day != 1:
-        partial.append(t("eff.partial_first", month=fmt_month(start), day=fmt_date(start)))
-    if (end + timedelta(days=1)).day != 1:
-        partial.append(t("eff.partial_last", month=fmt_month(end), day=fmt_date(end)))
-    return t("eff.partial", months="; ".join(partial)) if partial else ""
 
 
 def trend_figure(months: pd.DataFrame, names: list[str], reference: date) -> go.Figure:

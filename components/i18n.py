@@ -413,12 +413,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "eff.trend_units": ("Satuan yang ditampilkan", "Units shown"),
     "eff.crimes_month": ("Kejahatan", "Crimes"),
     "eff.reference_line": ("tanggal acuan", "reference date"),
-    "eff.partial": ("Bulan yang tidak penuh dalam periode: {months}. Angkanya lebih kecil karena harinya lebih sedikit, "
-                    "bukan karena kejahatan turun.",
-                    "Months only partly in the period: {months}. Their counts are lower because they have fewer days, "
-                    "not because crime fell."),
-    "eff.partial_first": ("{month} (mulai {day})", "{month} (from {day})"),
-    "eff.partial_last": ("{month} (sampai {day})", "{month} (until {day})"),
+    "chart.partial": ("Bulan yang tidak penuh dalam periode: {months}. Jumlahnya lebih kecil karena harinya lebih sedikit, "
+                      "bukan karena kegiatan atau kejahatan turun.",
+                      "Months only partly in the period: {months}. Their counts are lower because they have fewer days, "
+                      "not because activity or crime fell."),
+    "chart.partial_first": ("{month} (mulai {day})", "{month} (from {day})"),
+    "chart.partial_last": ("{month} (sampai {day})", "{month} (until {day})"),
     "eff.dds_vs_crime": ("DDS dan perubahan kejahatan", "DDS and the change in crime"),
     "eff.correlation": ("Korelasi peringkat (Spearman) dengan perubahan kejahatan: {rho} atas {units} satuan.",
                         "Rank correlation (Spearman) with the crime change: {rho} over {units} units."),

@@ -44,8 +44,10 @@ def scorecard(conn: Connection, scope: Scope, nrp: str) -> dict | None:
         peer_comparison(numbers, peers, PEER_MEASURES)[["measure", "median", "percentile", "peers"]],
         on="measure", suffixes=("_polsek", "_polres"))
     reports = officer_reports(conn, mine)
-    # The trend looks back about six months from the window's end, whatever the window's length.
-    trend_scope = dataclasses.replace(mine, start=min(scope.start, scope.end - timedelta(days=TREND_DAYS)))
+    # The trend looks back about six months from the window's end, whatever the window's length, from the
+    # first of a month: a part month at the start would draw as a fall in reporting that never happened.
+    trend_start = min(scope.start, scope.end - timedelta(days=TREND_DAYS)).replace(day=1)
+    trend_scope = dataclasses.replace(mine, start=trend_start)
     return {
         "identity": identity,
         "numbers": numbers,

@@ -138,7 +138,7 @@ def test_comparison_of_units_of_very_different_sizes(sample_sqlite_url, sample_e
 def test_partly_covered_months_are_named_under_the_crime_trend(monkeypatch):
     from datetime import date
 
-    from components.effectiveness_view import partial_months_note
+    from components.charts import partial_months_note
 
     monkeypatch.setattr("components.i18n.language", lambda: "id")
     # 5 May 2020 - 4 May 2022 (the default window around the BOS V2 launch): both ends are part months.
@@ -147,5 +147,6 @@ def test_partly_covered_months_are_named_under_the_crime_trend(monkeypatch):
                            "4 Mei 2022).")
     assert partial_months_note(date(2021, 1, 1), date(2021, 12, 31)) == ""
     assert partial_months_note(date(2024, 2, 1), date(2024, 2, 28)).endswith("Februari 2024 (sampai 28 Februari 2024). "
-                                                                           "Angkanya lebih kecil karena harinya lebih "
-                                                                           "sedikit, bukan karena kejahatan turun.")
+                                                                           "Jumlahnya lebih kecil karena harinya lebih "
+                                                                           "sedikit, bukan karena kegiatan atau "
+                                                                           "kejahatan turun.")

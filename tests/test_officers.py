@@ -171,3 +171,14 @@ def test_quality_page_for_a_scope_without_flags(world_url, monkeypatch):
 def test_a_link_to_an_officer_opens_the_scorecard_in_a_large_scope(sample_sqlite_url, monkeypatch):
     at = open_page(sample_sqlite_url, monkeypatch, "app_pages/rapor.py", "PR-35.21", query={"officer": "97051084"})
     assert at.header[0].value == "Yudi Sulistyo"
+
+
+def test_the_scorecard_trend_starts_on_a_whole_month(sample_engine):
+    from queries.scorecards import scorecard
+
+    with sample_engine.connect() as conn:
+        card = scorecard(conn, KARANGJATI, "97051084")
+    # 15 May 2022 less 182 days is 14 November 2021: the trend starts on 1 November, not mid-month.
+    assert [str(period)[:10] for period in card["trend"]["period"]][:2] == ["2021-11-01", "2021-12-01"]
+    first = card["trend"].iloc[0]
+    assert first["expected_days"] > 0.8 * card["trend"].iloc[1]["expected_days"]  # a whole month of duty days
