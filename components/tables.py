@@ -80,20 +80,20 @@ def show_table(data: pd.DataFrame | Styler, column_config: dict | None = None, f
     frame = data.data if isinstance(data, Styler) else data
     styler = data if isinstance(data, Styler) else data.style
     config = dict(column_config or {})
-    shown = {}
+    display = {}
     for column in frame.columns:
         spec = config.get(column)
         printf = (spec.get("type_config") or {}).get("format") if isinstance(spec, dict) else None
         if printf and PRINTF_NUMBER.match(printf):
             config[column] = {**spec, "type_config": {**spec["type_config"], "format": None}}
-        shown[column] = (formats or {}).get(column) or display_format(frame[column], printf)
+        display[column] = (formats or {}).get(column) or display_format(frame[column], printf)
         if pd.api.types.is_numeric_dtype(frame[column]) and not pd.api.types.is_bool_dtype(frame[column]):
             # The grid sizes a column to its cells, so a short number under a long header cut the header
             # ("DDS attainmer"); numbers are short, so their column is made as wide as the header.
             spec = config.get(column) or {}
             label = spec.get("label") or str(column)
             config[column] = {**spec, "width": spec.get("width") or header_width(label)}
-    styler = styler.format({column: rule for column, rule in shown.items() if rule is not None}, na_rep=MISSING)
+    styler = styler.format({column: rule for column, rule in display.items() if rule is not None}, na_rep=MISSING)
     return st.dataframe(styler, hide_index=True, width="stretch", column_config=config or None,
                         placeholder=MISSING, **options)
 
@@ -126,4 +126,3 @@ def display_format(values: pd.Series, printf: str | None = None):
     if sample and isinstance(sample[0], date):
         return fmt_date
     return None
-
