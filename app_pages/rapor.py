@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.charts import chart, partial_months_note
+from components.charts import chart, partial_months_note, text_equivalent
 from components.filters import scope_label
 from components.i18n import fmt_int, t
 from components.maps import coverage_deck, village_table
@@ -58,7 +58,7 @@ with left:
     else:
         st.pydeck_chart(coverage_deck(card["villages"], card["bounds"], False, False, size=(380, 300)), height=300,
                         alt=t("score.villages"))
-        with st.expander(t("chart.as_table"), icon=":material/table_rows:"):
+        with text_equivalent():
             village_table(card["villages"], f"desa_binaan_{nrp}_{scope.end:%Y%m%d}.csv", key="score_villages")
 with right:
     st.subheader(t("score.mix"))

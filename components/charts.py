@@ -26,9 +26,14 @@ def chart(figure: go.Figure, key: str, alt: str, as_table: bool = True, **option
     localise_date_ticks(figure)
     event = st.plotly_chart(figure, width="stretch", key=key, alt=alt, **options)
     if as_table:
-        with st.expander(t("chart.as_table"), icon=":material/table_rows:"):
+        with text_equivalent():
             show_table(figure_table(figure), key=f"{key}_table")
     return event
+
+
+def text_equivalent():
+    """The folded section under a chart or map that holds its numbers as a table."""
+    return st.expander(t("chart.as_table"), icon=":material/table_rows:")
 
 
 def localise_date_ticks(figure: go.Figure) -> None:

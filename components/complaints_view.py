@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
+from components.charts import text_equivalent
 from components.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, t
 from components.maps import BORDER_LINE, CompactDeck, view_for
 from components.safe import label
@@ -107,7 +108,7 @@ def complaint_map(villages: pd.DataFrame, counts: pd.DataFrame, bounds) -> None:
     # The map's text equivalent: colour alone (red: some still open) must not carry the message.
     listed = merged[merged["complaints"] > 0].sort_values(["open_backlog", "complaints", "name"],
                                                            ascending=[False, False, True])
-    with st.expander(t("chart.as_table"), icon=":material/table_rows:"):
+    with text_equivalent():
         table_with_download(listed, {"name": t("map.col.name"), "polsek": t("map.col.polsek"),
                                      "complaints": t("complaints.count"), "open_backlog": t("rank.col.open_backlog")},
                             "pengaduan_per_desa.csv", key="complaints_villages")
