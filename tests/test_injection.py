@@ -24,6 +24,7 @@ import manage
 from builders import inside, square, write_export
 from conftest import PG_URL
 from ingest.importer import import_export
+from queries.db import make_engine
 from queries.exports import KINDS
 from queries.spreadsheet import FORMULA_TRIGGERS, csv_bytes, excel_bytes, neutralise, neutralise_cell
 
@@ -233,6 +234,13 @@ def test_csv_download_is_inert_and_keeps_numbers():
     assert [row[4] for row in rows[1:]] == ["-3", "'-3", "1.5", ""]
 
 
+def test_a_separator_or_quote_inside_text_cannot_start_a_new_cell():
+    # OWASP: a formula after a comma or a quote inside the text must not become a cell of its own.
+    frame = pd.DataFrame({"Desa": ['x,=1+2', 'x";=1+2', "=1+2\n=3+4"], "Laporan": [1, 2, 3]})
+    rows = read_csv_download(csv_bytes(frame))
+    assert rows[1:] == [["x,=1+2", "1"], ['x";=1+2', "2"], ["'=1+2\n=3+4", "3"]]
+
+
 @pytest.fixture
 def offered(monkeypatch):
     """What the page's download buttons hand to the browser, by file name."""
@@ -298,8 +306,6 @@ def test_upload_page_rejects_downloads_are_inert(tmp_path, monkeypatch, offered)
     for name in ("error", "warning", "dataframe", "caption"):
         monkeypatch.setattr(f"streamlit.{name}", lambda *args, **options: None)
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    from queries.db import make_engine
-
     report = import_export(make_engine(url), rejected_export(tmp_path / "export"), dry_run=True)
     assert report.problems
     import_view.show_report(report, "dry")
