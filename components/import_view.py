@@ -13,7 +13,7 @@ from components.i18n import fmt_int, t
 from components.safe import md
 from components.tables import download_button, show_table
 from ingest.importer import ImportReport, import_export
-from ingest.reader import ExportError, RawExport, read_files, read_workbook, read_zip
+from ingest.reader import ExportError, Problem, RawExport, read_files, read_workbook, read_zip
 from queries.accounts import User, record
 
 MAX_UPLOAD_MB = 200  # same as server.maxUploadSize in .streamlit/config.toml
@@ -98,5 +98,6 @@ def history_table(history: pd.DataFrame) -> None:
         choice = st.selectbox(t("import.rejects_of"), with_rejects["id"].tolist(), key="import_rejects_batch",
                               format_func=lambda i: f"#{i} · {history.set_index('id').loc[i, 'source']}")
         stored = json.loads(history.set_index("id").loc[choice, "report_json"] or "{}").get("problems", [])
-        frame = pd.DataFrame(stored, columns=["file", "line", "column", "reason", "record"])
-        download_button(frame, f"ditolak_impor_{choice}.csv", "history_rejects")
+        # The same layout as the dry run's download: the row as read in JSON, not as a Python dict.
+        download_button(problems_table([Problem(**problem) for problem in stored]), f"ditolak_impor_{choice}.csv",
+                        "history_rejects")

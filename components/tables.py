@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date, datetime
 
@@ -12,6 +11,7 @@ from pandas.io.formats.style import Styler
 
 from components.auth import audit
 from components.i18n import fmt_date, fmt_int, fmt_moment, fmt_num, t
+from queries.spreadsheet import csv_bytes, excel_bytes
 
 MISSING = "–"  # what an undefined number shows, in tables as in the KPI cards
 STYLED_ROWS_MAX = 1000  # a Polres (about 150 officers, 220 villages) stays well inside
@@ -26,18 +26,15 @@ def record_download(file_name: str) -> None:
 
 
 def download_button(frame: pd.DataFrame, file_name: str, key: str) -> None:
-    """Offer the rows as CSV (UTF-8 with BOM, so Excel shows Indonesian names correctly)."""
-    st.download_button(t("table.download"), frame.to_csv(index=False).encode("utf-8-sig"), file_name=file_name,
+    """Offer the rows as CSV (UTF-8 with BOM, so Excel shows Indonesian names correctly), no cell a formula."""
+    st.download_button(t("table.download"), csv_bytes(frame), file_name=file_name,
                        mime="text/csv", key=f"download_{key}", icon=":material/download:",
                        on_click=record_download, args=(file_name,))
 
 
 def excel_button(frame: pd.DataFrame, file_name: str, key: str, sheet: str = "Data") -> None:
-    """Offer the rows as an Excel workbook (one sheet)."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name=sheet[:31])
-    st.download_button(t("table.download_excel"), buffer.getvalue(), file_name=file_name, key=f"download_{key}",
+    """Offer the rows as an Excel workbook (one sheet), no cell a formula."""
+    st.download_button(t("table.download_excel"), excel_bytes(frame, sheet), file_name=file_name, key=f"download_{key}",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/table_view:", on_click=record_download, args=(file_name,))
 

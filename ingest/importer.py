@@ -5,7 +5,6 @@ Used by `manage.py import`, `manage.py load-sample` and the dashboard's import p
 
 from __future__ import annotations
 
-import csv
 import getpass
 import json
 import time
@@ -14,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import Connection, Engine, select
 
 from ingest import derive
@@ -24,6 +24,7 @@ from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_column
 from queries import rollups
 from queries.policy import Policy, load_policy
 from queries.schema import create_schema, import_batches, metadata, officers, units, villages
+from queries.spreadsheet import neutralise
 
 Progress = Callable[[str, int, int], None]
 MAX_STORED_PROBLEMS = 10_000  # kept in the batch history; the rejects file always has all
@@ -82,13 +83,11 @@ class ImportReport:
         }, default=str)
 
     def write_rejects(self, path: str | Path) -> None:
-        """Every rejected row with file, line, column, reason and the row as read (JSON)."""
-        with open(path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["file", "line", "column", "reason", "record"])
-            for p in self.problems:
-                record = json.dumps(p.record, ensure_ascii=False) if p.record is not None else ""
-                writer.writerow([p.file, "" if p.line is None else p.line, p.column, p.reason, record])
+        """Every rejected row with file, line, column, reason and the row as read (JSON); no cell a formula."""
+        rows = [(p.file, "" if p.line is None else p.line, p.column, p.reason,
+                 json.dumps(p.record, ensure_ascii=False) if p.record is not None else "") for p in self.problems]
+        frame = pd.DataFrame(rows, columns=["file", "line", "column", "reason", "record"])
+        neutralise(frame).to_csv(path, index=False, encoding="utf-8")
 
 
 def import_export(

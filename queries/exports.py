@@ -15,6 +15,7 @@ from queries.coverage import village_coverage
 from queries.effectiveness import unit_effectiveness
 from queries.quality import activity_flags
 from queries.scope import Scope
+from queries.spreadsheet import neutralise
 
 KINDS = ("compliance", "coverage", "quality", "complaints", "effectiveness")
 LEVELS = ("polsek", "polres", "polda")
@@ -39,8 +40,11 @@ def export_frame(conn: Connection, kind: str, scope: Scope, level: str = "polsek
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    """CSV text: floats at full precision, booleans as true/false, dates as YYYY-MM-DD, blanks for undefined."""
-    out = frame.copy()
+    """CSV text: floats at full precision, booleans as true/false, dates as YYYY-MM-DD, blanks for undefined.
+
+    Identifiers come from the export as typed: one starting with =, +, - or @ gets a leading quote (neutralise).
+    """
+    out = neutralise(frame)
     for column in out.columns:
         if out[column].dtype == bool:
             out[column] = out[column].map({True: "true", False: "false"})
