@@ -392,8 +392,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "eff.use_sidebar_help": ("Bandingkan periode di sidebar dengan periode sama panjang sebelumnya.",
                              "Compare the sidebar period with the equally long period before it."),
     "eff.windows": ("Sebelum: {b1} – {b2} · Sesudah: {a1} – {a2}", "Before: {b1} – {b2} · After: {a1} – {a2}"),
-    "eff.outside": ("Sebagian periode berada di luar data ({first} – {last}); angkanya kurang dari seharusnya.",
-                    "Part of the windows lies outside the data ({first} – {last}); counts there are incomplete."),
+    "eff.clipped": ("Data tersedia {first} – {last}: kedua periode dipendekkan menjadi {days} (diminta {asked}) agar "
+                    "sama panjang dan seluruhnya berada di dalam data. Hari tanpa data tidak dihitung sebagai hari "
+                    "tanpa kejahatan.",
+                    "Data available {first} – {last}: both windows were shortened to {days} ({asked} asked for) so "
+                    "that they are equally long and lie wholly inside the data. Days without data are not counted "
+                    "as days without crime."),
+    "eff.no_before": ("Tidak ada data sebelum tanggal acuan (data mulai {first}): pilih tanggal acuan yang lebih akhir.",
+                      "There is no data before the reference date (data start on {first}): pick a later reference "
+                      "date."),
     "eff.crime": ("Kejahatan sebelum dan sesudah", "Crime before and after"),
     "eff.z_explained": ("Perubahan z = 2 × (√sesudah − √sebelum): nilai di atas 3 atau di bawah −3 berarti kejahatan "
                         "benar-benar naik atau turun, bukan kebetulan; angka kecil tidak membuatnya melonjak seperti "
@@ -402,7 +409,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "by chance; small counts do not swing it the way a percentage does."),
     "eff.before": ("Sebelum", "Before"),
     "eff.after": ("Sesudah", "After"),
-    "eff.rank_col": ("Peringkat (sesudah)", "Rank (after)"),
+    "eff.rank_rate_col": ("Peringkat (per 10 rb penduduk)", "Rank (per 10k residents)"),
+    "eff.rank_count_col": ("Peringkat (jumlah)", "Rank (count)"),
     "eff.rank": ("ke-{rank} tertinggi dari {units}", "{rank} highest of {units}"),
     "eff.change": ("Perubahan z", "Change z"),
     "eff.real_rise": ("naik nyata", "real rise"),
