@@ -21,13 +21,20 @@ LENGTHS = (30, 90, 182, 365)
 REAL_CHANGE = 3.0  # |z| above this is a real change
 
 
+def default_reference(scope: Scope, first: date, last: date) -> date:
+    """The BOS V2 launch if the data spans it, else the sidebar's start, else the data's middle (data on both sides)."""
+    if first < BOS_LAUNCH <= last:
+        return BOS_LAUNCH
+    return scope.start if scope.start > first else first + timedelta(days=((last - first).days + 1) // 2)
+
+
 def window_controls(scope: Scope, first: date, last: date) -> Scope | None:
     """Reference date and window length; returns the "after" window compared (its previous() is "before").
 
     Both windows are cut to the data (equally long), so no change is called real on missing days;
     None when the data holds nothing before the reference date.
     """
-    st.session_state.setdefault("eff_reference", BOS_LAUNCH if first < BOS_LAUNCH <= last else scope.start)
+    st.session_state.setdefault("eff_reference", default_reference(scope, first, last))
     st.session_state.setdefault("eff_length", 365)
     if st.button(t("eff.use_sidebar"), key="eff_sidebar", help=t("eff.use_sidebar_help")):
         st.session_state["eff_reference"], st.session_state["eff_length"] = scope.start, scope.days
@@ -136,9 +143,10 @@ def correlation_text(units: pd.DataFrame, x: str) -> str:
 
 
 def goals_table(units: pd.DataFrame) -> None:
-    """Goal attainment per unit: officers at the DDS target, reporting, complaint SLA, coverage."""
+    """Goal attainment per unit, lowest reporting rate first: officers at the DDS target, reporting, SLA, coverage."""
     columns = ["dds_target_share", "reporting_rate", "response_sla_rate", "coverage"]
-    shown = units.assign(**{c: units[c] * 100 for c in columns})
+    ordered = units.sort_values(["reporting_rate", "name"], na_position="last")  # worst first
+    shown = ordered.assign(**{c: ordered[c] * 100 for c in columns})
     headers = {"name": t("rank.col.name"), **{c: t(f"eff.goal.{c}") for c in columns},
                "counted": t("eff.officers"), "complaints": t("complaints.count")}
     table_with_download(shown, headers, "capaian_tujuan.csv", key="goals",
