@@ -122,19 +122,28 @@ RATE_PARTS = {"reporting_rate": ("reported_days", "expected_days"),
 UNBOUNDED_RATES = {"dds_attainment"}
 
 
-def rate_change_z(numerator, denominator, numerator_before, denominator_before, bounded: bool = True) -> pd.Series:
+def numbers(values) -> np.ndarray:
+    """Floats, NaN where missing (also from nullable integer columns)."""
+    return pd.Series(values).to_numpy(dtype="float64", na_value=np.nan)
+
+
+def rate_change_z(numerator, denominator, numerator_before, denominator_before, bounded: bool = True) -> np.ndarray:
     """(rate − rate before) / its standard error under "no change" (pooled; binomial if bounded, else Poisson).
 
     NaN when either window has no denominator; 0 when both rates are 0 (or both 1), which cannot differ.
     """
-    n1, n0 = (pd.Series(v, dtype="float64") for v in (denominator, denominator_before))
-    x1, x0 = (pd.Series(v, dtype="float64") for v in (numerator, numerator_before))
-    n1, n0 = n1.where(n1 > 0), n0.where(n0 > 0)
+    x1, n1, x0, n0 = (numbers(v) for v in (numerator, denominator, numerator_before, denominator_before))
+    n1, n0 = np.where(n1 > 0, n1, np.nan), np.where(n0 > 0, n0, np.nan)
     pooled = (x1 + x0) / (n1 + n0)
     spread = pooled * (1 - pooled) if bounded else pooled
     difference = x1 / n1 - x0 / n0
-    z = difference / np.sqrt(spread * (1 / n1 + 1 / n0))
-    return z.mask(spread.eq(0) & difference.eq(0), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = difference / np.sqrt(spread * (1 / n1 + 1 / n0))
+    return np.where((spread == 0) & (difference == 0), 0.0, z)
+
+
+WORSENED_COLUMNS = ["unit_code", "name", "kpi", "kind", "higher_is_better", "previous", "current", "change",
+                    "worse_z"]
 
 
 def worsened(now: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
@@ -145,28 +154,28 @@ def worsened(now: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     `worse_z` says how clearly it got worse: the Poisson z for counts, the rate z for rates, so a
     drop of 1 day in 2 does not outrank one of 200 in 400. Only rows with worse_z > 0 are kept.
     """
-    now = now.reset_index(drop=True)
-    # Aligned by position with `now` (a suffix could clash: unit counts already hold crimes_previous).
-    earlier = previous.set_index("unit_code").reindex(now["unit_code"]).reset_index(drop=True)
+    # Aligned by position with `now` (a merge suffix could clash: unit counts already hold crimes_previous).
+    earlier = previous.set_index("unit_code").reindex(now["unit_code"])
     parts = []
     for kpi in KPIS:
         if kpi.column not in now:
             continue
-        current, before = now[kpi.column].astype("float64"), earlier[kpi.column].astype("float64")
+        current, before = numbers(now[kpi.column]), numbers(earlier[kpi.column])
         if kpi.kind == "count":
-            z = pd.Series(poisson_change_z(current, before), index=now.index)
+            z = poisson_change_z(current, before)
         else:
             x, n = RATE_PARTS[kpi.column]
             z = rate_change_z(now[x], now[n], earlier[x], earlier[n], bounded=kpi.column not in UNBOUNDED_RATES)
-        part = pd.DataFrame({"unit_code": now["unit_code"], "name": now["name"], "kpi": kpi.key, "kind": kpi.kind,
-                             "higher_is_better": kpi.higher_is_better, "previous": before, "current": current,
-                             "change": current - before, "worse_z": -z if kpi.higher_is_better else z})
-        parts.append(part[part["worse_z"] > 0])
-    columns = ["unit_code", "name", "kpi", "kind", "higher_is_better", "previous", "current", "change", "worse_z"]
+        worse = -z if kpi.higher_is_better else z
+        keep = worse > 0
+        parts.append(pd.DataFrame({
+            "unit_code": now["unit_code"].to_numpy()[keep], "name": now["name"].to_numpy()[keep], "kpi": kpi.key,
+            "kind": kpi.kind, "higher_is_better": kpi.higher_is_better, "previous": before[keep],
+            "current": current[keep], "change": (current - before)[keep], "worse_z": worse[keep]}))
     if not parts:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=WORSENED_COLUMNS)
     return pd.concat(parts).sort_values(["worse_z", "name", "kpi"], ascending=[False, True, True],
-                                        ignore_index=True)[columns]
+                                        ignore_index=True)[WORSENED_COLUMNS]
 
 
 def submission_dips(conn: Connection, scope: Scope, zone: str = "Asia/Jakarta") -> pd.DataFrame:
