@@ -83,8 +83,7 @@ def silent_officers(conn: Connection, scope: Scope, min_days: int = SILENT_DAYS)
 
 
 def overdue_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Complaints open at the window's end and unanswered past the SLA: those opened in the window first, then
-    the older backlog, each oldest first (a year-old backlog must not bury this period's complaints)."""
+    """Complaints open at the window's end and unanswered past the SLA: this window's first, then older ones."""
     frame = scope_complaints(conn, scope)
     sla = scope.policy.complaint_response_sla_hours
     unanswered = frame["first_response_at"].isna() | (frame["first_response_at"] >= frame["as_of"])
@@ -95,9 +94,10 @@ def overdue_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
     names = dict(conn.execute(select(officers.c.nrp, officers.c.name)
                               .where(officers.c.nrp.in_(overdue["nrp"].dropna().unique().tolist()))).all())
     overdue["officer"] = overdue["nrp"].map(names)
+    # Each group oldest first; a year-old backlog listed first would bury this period's complaints.
     overdue = overdue.sort_values(["in_window", "created_at", "complaint_id"], ascending=[False, True, True])
-    return overdue[["complaint_id", "village_code", "village", "polsek", "officer",
-                                              "category", "channel", "created_at", "age_days_at_end"]]
+    return overdue[["complaint_id", "village_code", "village", "polsek", "officer", "category", "channel",
+                    "created_at", "age_days_at_end"]]
 
 
 def flag_spikes(now: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
