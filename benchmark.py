@@ -29,6 +29,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from queries.briefing import CHILD_LEVEL, partition_level
+from queries.effectiveness import comparison_window
 from queries.schema import UNIT_LEVELS, activities, complaints, crimes, officers, unit_tree, units, villages
 from queries.scope import Scope, officers_in, villages_in
 
@@ -48,12 +49,14 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
     level = partition_level(data.scope_level(scope))
     first, last = data.data_date_range()
     reference = BOS_LAUNCH if first <= BOS_LAUNCH <= last else scope.start
-    after = Scope(scope.unit_code, reference, reference + timedelta(days=364), scope.policy)
+    asked = Scope(scope.unit_code, reference, reference + timedelta(days=364), scope.policy)
+    after = comparison_window(asked, first, last) or asked  # as the page: both windows inside the data
     below = data.levels_below(scope) or ["polsek"]
 
     def ringkasan():
         data.scope_counts(scope)
         data.kpi_comparison(scope)
+        data.worsened(scope)
         data.alerts(scope)
         data.child_rankings(scope)
         data.village_map(scope)  # the briefing pack's map

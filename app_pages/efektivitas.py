@@ -12,6 +12,7 @@ from components.effectiveness_view import (
     goals_table,
     scatter_figure,
     trend_figure,
+    window_caption,
     window_controls,
 )
 from components.filters import scope_label
@@ -21,10 +22,14 @@ from queries.effectiveness import with_rates
 
 scope = st.session_state["scope"]
 st.title(t("eff.title"))
-st.caption(scope_label(scope))
+header = st.empty()  # filled below with the windows actually compared, which the controls decide
 
 first, last = data.data_date_range()
 after = window_controls(scope, first, last)
+if after is None:
+    header.caption(scope_label(scope))
+    st.stop()
+header.caption(window_caption(after))
 level = partition_level(data.scope_level(scope))
 units = with_rates(data.unit_counts(after, level))
 if units.empty:

@@ -7,7 +7,7 @@ from components.alerts import alert_sections
 from components.briefing import briefing_html
 from components.filters import scope_label, unit_name
 from components.i18n import fmt_date, fmt_int, language, t
-from components.kpis import kpi_cards
+from components.kpis import kpi_cards, worsened_table
 from components.rankings import best_worst_table, ranking_table
 from components.tables import record_download
 from queries.briefing import CHILD_LEVEL, best_and_worst
@@ -33,10 +33,18 @@ st.download_button(t("briefing.button"), briefing_html(scope).encode("utf-8"), i
                    mime="text/html", help=t("briefing.button_help"), type="primary", on_click=record_download,
                    args=("briefing.html",))
 
+child = CHILD_LEVEL[data.scope_level(scope)]
+st.header(t("overview.worsened"))
+st.caption(t("overview.worsened_help"))
+worse = data.worsened(scope)
+if worse.empty:
+    st.success(t("overview.worsened_none"))
+else:
+    worsened_table(worse, officers=child is None)
+
 st.header(t("overview.alerts"))
 alert_sections(data.alerts(scope))
 
-child = CHILD_LEVEL[data.scope_level(scope)]
 st.header(t(f"overview.rankings.{child or 'officer'}"))
 rankings = data.child_rankings(scope)
 if rankings.empty:

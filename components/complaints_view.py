@@ -80,7 +80,10 @@ def backlog_figure(buckets: pd.DataFrame) -> go.Figure:
 
 
 def unit_table(units: pd.DataFrame) -> None:
-    shown = units.assign(sla=units["response_sla_rate"] * 100)
+    """Complaint response per unit, the worst SLA first (then the largest backlog); units without complaints last."""
+    ordered = units.sort_values(["response_sla_rate", "open_backlog", "name"], ascending=[True, False, True],
+                                na_position="last")
+    shown = ordered.assign(sla=ordered["response_sla_rate"] * 100)
     headers = {"name": t("rank.col.name"), "complaints": t("complaints.count"),
                "first_response_median_h": t("complaints.median"), "first_response_p90_h": t("complaints.p90"),
                "sla": t("complaints.sla_short"), "resolution_median_h": t("complaints.resolution"),

@@ -150,6 +150,18 @@ def child_rankings(scope: Scope) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def worsened(scope: Scope) -> pd.DataFrame:
+    """The subordinate units' (for a Polsek: officers') KPIs that got worse against the previous window."""
+    child = briefing.CHILD_LEVEL[scope_level(scope)]
+    if child is None:
+        now, before = (officer_table(window).rename(columns={"dds_visits": "officer_dds_visits"})
+                       for window in (scope, scope.previous()))
+    else:
+        now, before = (effectiveness.with_rates(unit_counts(window, child)) for window in (scope, scope.previous()))
+    return queries_alerts.worsened(now, before)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def alerts(scope: Scope) -> dict[str, pd.DataFrame]:
     """Every alert of the overview, in the order they are shown."""
     child = briefing.CHILD_LEVEL[scope_level(scope)]

@@ -9,9 +9,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.filters import scope_label
 from components.i18n import fmt_date, fmt_int, fmt_num, t
 from components.safe import label
 from components.tables import percent_column, show_table, table_with_download
+from queries.effectiveness import comparison_window
 from queries.scope import Scope
 
 BOS_LAUNCH = date(2021, 5, 5)
@@ -19,9 +21,20 @@ LENGTHS = (30, 90, 182, 365)
 REAL_CHANGE = 3.0  # |z| above this is a real change
 
 
-def window_controls(scope: Scope, first: date, last: date) -> Scope:
-    """Reference date and window length; returns the "after" scope (its previous() is "before")."""
-    st.session_state.setdefault("eff_reference", BOS_LAUNCH if first <= BOS_LAUNCH <= last else scope.start)
+def default_reference(scope: Scope, first: date, last: date) -> date:
+    """The BOS V2 launch if the data spans it, else the sidebar's start, else the data's middle (data on both sides)."""
+    if first < BOS_LAUNCH <= last:
+        return BOS_LAUNCH
+    return scope.start if scope.start > first else first + timedelta(days=((last - first).days + 1) // 2)
+
+
+def window_controls(scope: Scope, first: date, last: date) -> Scope | None:
+    """Reference date and window length; returns the "after" window compared (its previous() is "before").
+
+    Both windows are cut to the data (equally long), so no change is called real on missing days;
+    None when the data holds nothing before the reference date.
+    """
+    st.session_state.setdefault("eff_reference", default_reference(scope, first, last))
     st.session_state.setdefault("eff_length", 365)
     if st.button(t("eff.use_sidebar"), key="eff_sidebar", help=t("eff.use_sidebar_help")):
         st.session_state["eff_reference"], st.session_state["eff_length"] = scope.start, scope.days
@@ -32,13 +45,25 @@ def window_controls(scope: Scope, first: date, last: date) -> Scope:
     length = columns[1].selectbox(t("eff.length"), lengths, key="eff_length",
                                   format_func=lambda days: t("eff.days", days=fmt_int(days)))
     # replace(), not a new Scope: the user's boundary and name masking must carry over.
-    after = dataclasses.replace(scope, start=reference, end=reference + timedelta(days=length - 1))
+    asked = dataclasses.replace(scope, start=reference, end=reference + timedelta(days=length - 1))
+    after = comparison_window(asked, first, last)
+    if after is None:
+        st.warning(t("eff.no_before", first=fmt_date(first)))
+        return None
     before = after.previous()
     columns[2].caption(t("eff.windows", b1=fmt_date(before.start), b2=fmt_date(before.end),
                          a1=fmt_date(after.start), a2=fmt_date(after.end)))
-    if after.end > last or before.start < first:
-        st.warning(t("eff.outside", first=fmt_date(first), last=fmt_date(last)))
+    if after.days < asked.days:
+        st.warning(t("eff.clipped", first=fmt_date(first), last=fmt_date(last),
+                     days=t("eff.days", days=fmt_int(after.days)), asked=t("eff.days", days=fmt_int(asked.days))))
     return after
+
+
+def window_caption(after: Scope) -> str:
+    """The page's header line: the scope and the two windows the numbers below really compare."""
+    before = after.previous()
+    return scope_label(after) + " · " + t("overview.compared", start=fmt_date(before.start),
+                                          end=fmt_date(before.end))
 
 
 def rank_text(rank, units: int) -> str:
@@ -57,13 +82,15 @@ def change_text(z) -> str:
 
 
 def crime_table(units: pd.DataFrame) -> None:
-    """Crimes before and after, rate per 10,000, rank among siblings, and the change z (real changes marked)."""
-    shown = units.sort_values(["crime_rank", "name"]).assign(
+    """Crimes before and after, rate per 10,000 and both ranks (highest rate first), and the change z."""
+    rated = int(units["crime_rate_rank"].notna().sum())
+    shown = units.sort_values(["crime_rate_rank", "crime_rank", "name"], na_position="last").assign(
+        rate_rank_label=lambda f: [rank_text(r, rated) for r in f["crime_rate_rank"]],
         rank_label=lambda f: [rank_text(r, len(f)) for r in f["crime_rank"]],
         change=lambda f: [change_text(z) for z in f["crime_change_z"]])
     headers = {"name": t("rank.col.name"), "crimes_previous": t("eff.before"), "crimes": t("eff.after"),
-               "crime_rate_per_10k": t("rank.col.crime_rate_per_10k"), "rank_label": t("eff.rank_col"),
-               "change": t("eff.change"), "population": t("eff.population")}
+               "crime_rate_per_10k": t("rank.col.crime_rate_per_10k"), "rate_rank_label": t("eff.rank_rate_col"),
+               "rank_label": t("eff.rank_count_col"), "change": t("eff.change"), "population": t("eff.population")}
     styled = shown[list(headers)].rename(columns=headers).style.map(
         lambda text: "background-color: #fcbba1; font-weight: 600" if str(text).startswith("▲")
         else ("background-color: #d1e5f0; font-weight: 600" if str(text).startswith("▼") else ""),
@@ -116,9 +143,10 @@ def correlation_text(units: pd.DataFrame, x: str) -> str:
 
 
 def goals_table(units: pd.DataFrame) -> None:
-    """Goal attainment per unit: officers at the DDS target, reporting, complaint SLA, coverage."""
+    """Goal attainment per unit, lowest reporting rate first: officers at the DDS target, reporting, SLA, coverage."""
     columns = ["dds_target_share", "reporting_rate", "response_sla_rate", "coverage"]
-    shown = units.assign(**{c: units[c] * 100 for c in columns})
+    ordered = units.sort_values(["reporting_rate", "name"], na_position="last")  # worst first
+    shown = ordered.assign(**{c: ordered[c] * 100 for c in columns})
     headers = {"name": t("rank.col.name"), **{c: t(f"eff.goal.{c}") for c in columns},
                "counted": t("eff.officers"), "complaints": t("complaints.count")}
     table_with_download(shown, headers, "capaian_tujuan.csv", key="goals",

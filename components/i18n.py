@@ -63,6 +63,20 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{officers} Bhabinkamtibmas · {villages} villages · {activities} activity reports · "
         "{complaints} complaints in the period",
     ),
+    "overview.worsened": ("Apa yang memburuk", "What got worse"),
+    "overview.worsened_help": (
+        "Tiap satuan bawahan dan ukuran yang lebih buruk daripada periode sebelumnya, yang paling jelas memburuk "
+        "lebih dulu. z = perubahan dibagi simpangan bakunya bila tidak ada perubahan sungguhan: di atas 3 berarti "
+        "nyata, bukan kebetulan; perubahan dari angka kecil tidak melonjak seperti persentase.",
+        "Each subordinate unit and measure that is worse than in the previous period, the clearest worsening "
+        "first. z = the change divided by its standard deviation if nothing really changed: above 3 means real, "
+        "not chance; changes in small numbers do not swing it the way a percentage does."),
+    "overview.worsened_none": ("Tidak ada satuan bawahan yang memburuk dibanding periode sebelumnya.",
+                               "No subordinate unit got worse than in the previous period."),
+    "worse.col.previous": ("Sebelumnya", "Previous"),
+    "worse.col.current": ("Sekarang", "Now"),
+    "worse.col.change": ("Perubahan", "Change"),
+    "worse.col.worse_z": ("Seberapa jelas (z)", "How clear (z)"),
     "overview.alerts": ("Perlu tindakan minggu ini", "Needs action this week"),
     "overview.rankings.polda": ("Peringkat Polda", "Polda ranking"),
     "overview.rankings.polres": ("Peringkat Polres", "Polres ranking"),
@@ -140,10 +154,11 @@ TEXTS: dict[str, tuple[str, str]] = {
                                    "not on leave)."),
     "alert.overdue_complaints": ("Pengaduan belum ditanggapi melewati 24 jam: {count}",
                                  "Complaints unanswered after 24 hours: {count}"),
-    "alert.overdue_complaints.help": ("Masih terbuka pada akhir periode, terlama lebih dulu, dengan petugas "
-                                      "yang bertanggung jawab.",
-                                      "Still open at the end of the period, oldest first, with the officer "
-                                      "responsible."),
+    "alert.overdue_complaints.help": ("Masih terbuka pada akhir periode, dengan petugas yang bertanggung jawab: "
+                                      "yang masuk dalam periode lebih dulu, tunggakan yang lebih lama sesudahnya; "
+                                      "masing-masing terlama lebih dulu.",
+                                      "Still open at the end of the period, with the officer responsible: those "
+                                      "opened in the period first, the older backlog after; each oldest first."),
     "alert.flag_spikes": ("Lonjakan laporan bertanda: {count}", "Spikes in flagged reports: {count}"),
     "alert.flag_spikes.help": ("Laporan bertanda naik nyata dibanding periode sebelumnya (z Poisson > 3): "
                                "tanda laporan formalitas, salin-tempel atau GPS bermasalah.",
@@ -151,9 +166,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                                "of formality reports, copy-paste or GPS problems."),
     "alert.submission_dips": ("Dugaan gangguan server: {count} hari", "Suspected server outages: {count} days"),
     "alert.submission_dips.help": ("Hari dengan laporan terkirim kurang dari seperempat biasanya (median hari "
-                                   "yang sama dalam 8 minggu sebelumnya).",
+                                   "yang sama dalam 8 minggu sebelumnya), penurunan terdalam lebih dulu.",
                                    "Days with under a quarter of the usual submissions (median of the same weekday "
-                                   "over the 8 weeks before)."),
+                                   "over the 8 weeks before), the deepest drop first."),
     "alert.col.name": ("Nama", "Name"),
     "alert.col.polsek": ("Polsek", "Polsek"),
     "alert.col.officers": ("Bhabinkamtibmas", "Bhabinkamtibmas"),
@@ -392,8 +407,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "eff.use_sidebar_help": ("Bandingkan periode di sidebar dengan periode sama panjang sebelumnya.",
                              "Compare the sidebar period with the equally long period before it."),
     "eff.windows": ("Sebelum: {b1} – {b2} · Sesudah: {a1} – {a2}", "Before: {b1} – {b2} · After: {a1} – {a2}"),
-    "eff.outside": ("Sebagian periode berada di luar data ({first} – {last}); angkanya kurang dari seharusnya.",
-                    "Part of the windows lies outside the data ({first} – {last}); counts there are incomplete."),
+    "eff.clipped": ("Data tersedia {first} – {last}: kedua periode dipendekkan menjadi {days} (diminta {asked}) agar "
+                    "sama panjang dan seluruhnya berada di dalam data. Hari tanpa data tidak dihitung sebagai hari "
+                    "tanpa kejahatan.",
+                    "Data available {first} – {last}: both windows were shortened to {days} ({asked} asked for) so "
+                    "that they are equally long and lie wholly inside the data. Days without data are not counted "
+                    "as days without crime."),
+    "eff.no_before": ("Tidak ada data sebelum tanggal acuan (data mulai {first}): pilih tanggal acuan yang lebih akhir.",
+                      "There is no data before the reference date (data start on {first}): pick a later reference "
+                      "date."),
     "eff.crime": ("Kejahatan sebelum dan sesudah", "Crime before and after"),
     "eff.z_explained": ("Perubahan z = 2 × (√sesudah − √sebelum): nilai di atas 3 atau di bawah −3 berarti kejahatan "
                         "benar-benar naik atau turun, bukan kebetulan; angka kecil tidak membuatnya melonjak seperti "
@@ -402,7 +424,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "by chance; small counts do not swing it the way a percentage does."),
     "eff.before": ("Sebelum", "Before"),
     "eff.after": ("Sesudah", "After"),
-    "eff.rank_col": ("Peringkat (sesudah)", "Rank (after)"),
+    "eff.rank_rate_col": ("Peringkat (per 10 rb penduduk)", "Rank (per 10k residents)"),
+    "eff.rank_count_col": ("Peringkat (jumlah)", "Rank (count)"),
     "eff.rank": ("ke-{rank} tertinggi dari {units}", "{rank} highest of {units}"),
     "eff.change": ("Perubahan z", "Change z"),
     "eff.real_rise": ("naik nyata", "real rise"),

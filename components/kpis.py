@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components.i18n import fmt_int, fmt_num, fmt_pct, t
+from components.tables import table_with_download
 
 
 def kpi_value(kind: str, value) -> str:
@@ -44,3 +45,20 @@ def kpi_cards(comparison: pd.DataFrame, per_row: int = 4) -> None:
                 help=t(f"kpi.{row['kpi']}.help", previous=kpi_value(row["kind"], row["previous"])),
                 border=True,
             )
+
+
+def worsened_table(worse: pd.DataFrame, officers: bool) -> None:
+    """The subordinate units' (or officers') KPIs that got worse, clearest first, each change written as on a card."""
+    shown = pd.DataFrame({
+        "name": worse["name"],
+        "kpi": [t(f"kpi.{key}") for key in worse["kpi"]],
+        "previous": [kpi_value(kind, value) for kind, value in zip(worse["kind"], worse["previous"])],
+        "current": [kpi_value(kind, value) for kind, value in zip(worse["kind"], worse["current"])],
+        # The count's own change, not the z the crime card shows: the z has its own column here.
+        "change": [kpi_change(kind, "", change) for kind, change in zip(worse["kind"], worse["change"])],
+        "worse_z": worse["worse_z"].round(1),
+    })
+    headers = {"name": t("rank.col.officer" if officers else "rank.col.name"), "kpi": t("rank.kpi"),
+               **{column: t(f"worse.col.{column}") for column in ("previous", "current", "change", "worse_z")}}
+    table_with_download(shown, headers, "apa_yang_memburuk.csv", key="worsened",
+                        column_config={"worse_z": st.column_config.NumberColumn(headers["worse_z"], format="%.1f")})

@@ -32,8 +32,14 @@ def best_worst_table(summary: pd.DataFrame) -> None:
     show_table(pd.DataFrame(rows))
 
 
+def worst_first(rankings: pd.DataFrame) -> pd.DataFrame:
+    """Lowest reporting rate first, so whoever needs attention leads; those without expected days last."""
+    return rankings.sort_values(["reporting_rate", "name"], na_position="last", kind="stable", ignore_index=True)
+
+
 def ranking_table(rankings: pd.DataFrame, key: str) -> None:
-    """Every subordinate unit with its numbers; selecting a unit's row narrows the scope to it."""
+    """Every subordinate unit with its numbers, worst first; selecting a unit's row narrows the scope to it."""
+    rankings = worst_first(rankings)  # the selected row's position must index this same order
     officers = rankings["level"].iloc[0] == "officer" if not rankings.empty else False
     columns = OFFICER_COLUMNS if officers else UNIT_COLUMNS
     shown = rankings[columns].copy()

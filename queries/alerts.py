@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, and_, func, or_, select
 
 from queries import rollups
+from queries.briefing import KPIS
 from queries.complaints import scope_complaints
 from queries.coverage import last_activity_date, village_coverage
 from queries.db import frame_of
@@ -81,7 +83,7 @@ def silent_officers(conn: Connection, scope: Scope, min_days: int = SILENT_DAYS)
 
 
 def overdue_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Complaints open at the window's end and unanswered past the SLA, oldest first."""
+    """Complaints open at the window's end and unanswered past the SLA: this window's first, then older ones."""
     frame = scope_complaints(conn, scope)
     sla = scope.policy.complaint_response_sla_hours
     unanswered = frame["first_response_at"].isna() | (frame["first_response_at"] >= frame["as_of"])
@@ -92,8 +94,10 @@ def overdue_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
     names = dict(conn.execute(select(officers.c.nrp, officers.c.name)
                               .where(officers.c.nrp.in_(overdue["nrp"].dropna().unique().tolist()))).all())
     overdue["officer"] = overdue["nrp"].map(names)
-    return overdue.sort_values("created_at")[["complaint_id", "village_code", "village", "polsek", "officer",
-                                              "category", "channel", "created_at", "age_days_at_end"]]
+    # Each group oldest first; a year-old backlog listed first would bury this period's complaints.
+    overdue = overdue.sort_values(["in_window", "created_at", "complaint_id"], ascending=[False, True, True])
+    return overdue[["complaint_id", "village_code", "village", "polsek", "officer", "category", "channel",
+                    "created_at", "age_days_at_end"]]
 
 
 def flag_spikes(now: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
@@ -108,8 +112,74 @@ def flag_spikes(now: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["change_z"] > SPIKE_Z].sort_values("change_z", ascending=False)
 
 
+# The counts behind each rate KPI; dds_attainment may pass 1 (more visits than the target), the others may not.
+RATE_PARTS = {"reporting_rate": ("reported_days", "expected_days"),
+              "reporting_rate_on_time": ("on_time_days", "expected_days"),
+              "coverage": ("capped_visited", "households"),
+              "dds_attainment": ("officer_dds_visits", "dds_target"),
+              "response_sla_rate": ("within_sla", "complaints"),
+              "adoption_rate": ("adopted", "counted")}
+UNBOUNDED_RATES = {"dds_attainment"}
+
+
+def numbers(values) -> np.ndarray:
+    """Floats, NaN where missing (also from nullable integer columns)."""
+    return pd.Series(values).to_numpy(dtype="float64", na_value=np.nan)
+
+
+def rate_change_z(numerator, denominator, numerator_before, denominator_before, bounded: bool = True) -> np.ndarray:
+    """(rate − rate before) / its standard error under "no change" (pooled; binomial if bounded, else Poisson).
+
+    NaN when either window has no denominator; 0 when both rates are 0 (or both 1), which cannot differ.
+    """
+    x1, n1, x0, n0 = (numbers(v) for v in (numerator, denominator, numerator_before, denominator_before))
+    n1, n0 = np.where(n1 > 0, n1, np.nan), np.where(n0 > 0, n0, np.nan)
+    pooled = (x1 + x0) / (n1 + n0)
+    spread = pooled * (1 - pooled) if bounded else pooled
+    difference = x1 / n1 - x0 / n0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = difference / np.sqrt(spread * (1 / n1 + 1 / n0))
+    return np.where((spread == 0) & (difference == 0), 0.0, z)
+
+
+WORSENED_COLUMNS = ["unit_code", "name", "kpi", "kind", "higher_is_better", "previous", "current", "change",
+                    "worse_z"]
+
+
+def worsened(now: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """Each subordinate unit's (or officer's) KPIs that got worse than in the window before, clearest first.
+
+    Both frames hold counts with rates per unit_code (name from `now`); KPIs absent from the frames
+    (an officer has no coverage) are skipped. `change` is current − previous as on the KPI cards;
+    `worse_z` says how clearly it got worse: the Poisson z for counts, the rate z for rates, so a
+    drop of 1 day in 2 does not outrank one of 200 in 400. Only rows with worse_z > 0 are kept.
+    """
+    # Aligned by position with `now` (a merge suffix could clash: unit counts already hold crimes_previous).
+    earlier = previous.set_index("unit_code").reindex(now["unit_code"])
+    parts = []
+    for kpi in KPIS:
+        if kpi.column not in now:
+            continue
+        current, before = numbers(now[kpi.column]), numbers(earlier[kpi.column])
+        if kpi.kind == "count":
+            z = poisson_change_z(current, before)
+        else:
+            x, n = RATE_PARTS[kpi.column]
+            z = rate_change_z(now[x], now[n], earlier[x], earlier[n], bounded=kpi.column not in UNBOUNDED_RATES)
+        worse = -z if kpi.higher_is_better else z
+        keep = worse > 0
+        parts.append(pd.DataFrame({
+            "unit_code": now["unit_code"].to_numpy()[keep], "name": now["name"].to_numpy()[keep], "kpi": kpi.key,
+            "kind": kpi.kind, "higher_is_better": kpi.higher_is_better, "previous": before[keep],
+            "current": current[keep], "change": (current - before)[keep], "worse_z": worse[keep]}))
+    if not parts:
+        return pd.DataFrame(columns=WORSENED_COLUMNS)
+    return pd.concat(parts).sort_values(["worse_z", "name", "kpi"], ascending=[False, True, True],
+                                        ignore_index=True)[WORSENED_COLUMNS]
+
+
 def submission_dips(conn: Connection, scope: Scope, zone: str = "Asia/Jakarta") -> pd.DataFrame:
-    """Window days whose submissions fall far below the usual for that weekday (a likely outage)."""
+    """Window days whose submissions fall far below the usual for that weekday (a likely outage), deepest first."""
     lookback = scope.start - timedelta(weeks=DIP_LOOKBACK_WEEKS)
     counts = submissions_per_day(conn, scope, lookback, zone)
     days = pd.DataFrame({"date": pd.date_range(lookback, scope.end).date})
@@ -120,6 +190,7 @@ def submission_dips(conn: Connection, scope: Scope, zone: str = "Asia/Jakarta") 
     window = days[days["date"] >= scope.start].copy()
     window["usual"] = window["weekday"].map(usual)
     dips = window[(window["usual"] >= DIP_MIN_USUAL) & (window["submissions"] < DIP_SHARE * window["usual"])]
+    dips = dips.assign(share=dips["submissions"] / dips["usual"]).sort_values(["share", "date"])
     return dips[["date", "submissions", "usual"]]
 
 

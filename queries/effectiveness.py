@@ -6,6 +6,9 @@ average of its children's rates, so a parent's counts are exactly the sum of its
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import date, timedelta
+
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, String, cast, func, select
@@ -39,6 +42,18 @@ def crimes_by_village(conn: Connection, scope: Scope) -> dict[str, int]:
 def poisson_change_z(current, previous):
     """2 × (√current − √previous): a change of more than 3 is real; small counts do not swing it."""
     return 2 * (np.sqrt(np.asarray(current, dtype="float64")) - np.sqrt(np.asarray(previous, dtype="float64")))
+
+
+def comparison_window(after: Scope, first: date, last: date) -> Scope | None:
+    """The "after" window cut so that it and its equally long previous() ("before") both lie inside the data.
+
+    A day outside [first, last] holds no crimes because nothing was exported, not because none happened:
+    counted, it would make a fall look real. None when the data holds no day before the reference date.
+    """
+    days = min(after.days, (last - after.start).days + 1, (after.start - first).days)
+    if days < 1:
+        return None
+    return dataclasses.replace(after, end=after.start + timedelta(days=days - 1))
 
 
 def unit_counts(conn: Connection, scope: Scope, level: str, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -105,6 +120,8 @@ def with_rates(counts: pd.DataFrame) -> pd.DataFrame:
     households = frame["households"].astype("float64")
     frame["crime_rate_per_10k"] = ratio(frame["crimes"], population) * 10_000
     frame["crime_rank"] = frame["crimes"].rank(method="min", ascending=False).astype("Int64")
+    # Units of different sizes are ranked fairly by the rate (1 = highest); no population, no rank.
+    frame["crime_rate_rank"] = frame["crime_rate_per_10k"].rank(method="min", ascending=False).astype("Int64")
     frame["crime_change_z"] = poisson_change_z(frame["crimes"], frame["crimes_previous"])
     frame["dds_per_1k_households"] = ratio(frame["dds_visits"], households) * 1000
     frame["coverage"] = ratio(frame["capped_visited"], households)

@@ -56,7 +56,9 @@ def compliance_list(conn: Connection, scope: Scope) -> pd.DataFrame:
     frame["last_report_date"] = frame["nrp"].map(last_report_dates(conn, scope))
     frame["days_since_report"] = pd.array([(scope.end - day).days if pd.notna(day) else None
                                            for day in frame["last_report_date"]], dtype="Int64")
-    return frame.sort_values(["polsek_name", "name"], ignore_index=True)
+    # Worst first: the lowest reporting rate (then on time) leads; officers without expected days come last.
+    return frame.sort_values(["reporting_rate", "reporting_rate_on_time", "polsek_name", "name"],
+                             na_position="last", ignore_index=True)
 
 
 def day_status(days: pd.DataFrame) -> pd.Series:

@@ -11,6 +11,7 @@ from metric_world import write_world
 from sqlalchemy import select
 from test_app import new_app
 
+from components.rankings import worst_first
 from ingest.importer import import_export
 from queries.alerts import blind_spots, overdue_complaints, silent_officers
 from queries.briefing import rank
@@ -78,13 +79,14 @@ def test_alerts_and_rankings_match_the_queries(sample_sqlite_url, sample_engine,
     assert expected["Desa titik buta"] > 0 and expected["Bhabinkamtibmas tanpa laporan"] > 0
     table = at.dataframe(key="ranking_PR-35.21").value
     assert len(table) == 19 == len(ranking)
-    assert list(table["name"]) == list(ranking["name"])  # best reporting rate first
+    assert list(table["name"]) == list(worst_first(ranking)["name"])  # lowest reporting rate first
+    assert list(table["reporting_rate"].dropna()) == sorted(table["reporting_rate"].dropna())
 
 
 def test_selecting_a_ranked_unit_drills_down(sample_sqlite_url, sample_engine, monkeypatch):
     at = open_app(sample_sqlite_url, monkeypatch)
     with sample_engine.connect() as conn:
-        first = rank(with_rates(unit_counts(conn, NGAWI, "polsek")), "polsek")["unit_code"].iloc[0]
+        first = worst_first(rank(with_rates(unit_counts(conn, NGAWI, "polsek")), "polsek"))["unit_code"].iloc[0]
     at.session_state["ranking_PR-35.21"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     assert at.session_state["unit"] == first

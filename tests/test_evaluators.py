@@ -75,7 +75,10 @@ def test_effectiveness_before_and_after_the_launch(sample_sqlite_url, sample_eng
     assert table.loc["Polsek Karangjati", "Sesudah"] == karangjati["crimes"]
     assert table.loc["Polsek Karangjati", "Sebelum"] == karangjati["crimes_previous"]
     rank = int(karangjati["crime_rank"])
-    assert table.loc["Polsek Karangjati", "Peringkat (sesudah)"] == f"ke-{rank} tertinggi dari 19"
+    assert table.loc["Polsek Karangjati", "Peringkat (jumlah)"] == f"ke-{rank} tertinggi dari 19"
+    rate_rank = int((expected["crime_rate_per_10k"] > karangjati["crime_rate_per_10k"]).sum()) + 1
+    assert table.loc["Polsek Karangjati", "Peringkat (per 10 rb penduduk)"] == f"ke-{rate_rank} tertinggi dari 19"
+    assert list(table["Kejahatan /10rb"]) == sorted(table["Kejahatan /10rb"], reverse=True)  # highest rate first
     z = karangjati["crime_change_z"]
     assert z > 3 and table.loc["Polsek Karangjati", "Perubahan z"] == f"▲ {indonesian(z)} · naik nyata"
     assert karangjati["crime_rank"] == 1

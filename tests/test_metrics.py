@@ -13,7 +13,7 @@ from ingest.importer import import_export
 from queries.complaints import complaint_response
 from queries.compliance import officer_compliance, officer_days
 from queries.coverage import unit_coverage, village_coverage
-from queries.effectiveness import unit_effectiveness
+from queries.effectiveness import unit_counts, unit_effectiveness, with_rates
 from queries.policy import Policy
 from queries.quality import activity_flags
 from queries.scope import Scope
@@ -182,6 +182,17 @@ def test_effectiveness(world):
                                     "crime_change_z": 2 * (math.sqrt(8) - math.sqrt(5)),
                                     "reporting_rate": 8 / 25, "adoption_rate": 3 / 4})
     assert_row(polres["PR-63.08"], {"crimes": 0, "crime_rank": 2, "crime_change_z": -4.0})
+
+
+def test_crime_rate_rank_beside_the_count_rank(world):
+    with world.connect() as conn:
+        units = rows_by(with_rates(unit_counts(conn, Scope(None, START, END), "polsek")), "unit_code")
+    # 4 crimes each in PS-A (555 residents: 72.1 per 10k) and PS-B (296: 135.1); none in PS-C (148).
+    # By count A and B share rank 1; by rate B is 1, A 2, C 3. The export keeps the count rank.
+    assert {code: units[code]["crime_rank"] for code in units} == {"PS-A": 1, "PS-B": 1, "PS-C": 3}
+    assert {code: units[code]["crime_rate_rank"] for code in units} == {"PS-A": 2, "PS-B": 1, "PS-C": 3}
+    with world.connect() as conn:
+        assert "crime_rate_rank" not in unit_effectiveness(conn, Scope(None, START, END)).columns
 
 
 def test_scope_limits_every_export_to_the_subtree(world):
