@@ -11,6 +11,8 @@ import hashlib
 import io
 import json
 import re
+import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -153,32 +155,35 @@ def _hashed(chunks: Iterable[bytes], digest) -> Iterator[bytes]:
 def read_zip(data: bytes | str | Path, label: str, source: str) -> RawExport:
     """Read a zip of an export directory; the files may sit in one top-level folder."""
     try:
-        archive = open_archive(data, label)
-        size = archive_size(data)
-        members = [info for info in archive.infolist() if not info.is_dir()]
-        for info in members:
-            parts = PurePosixPath(info.filename.replace("\\", "/")).parts
-            if info.filename.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-                raise ExportError(f"{label}: {info.filename}: path outside the export folder; refused")
-        wanted = [info for info in members if not info.filename.startswith("__MACOSX/")
-                  and PurePosixPath(info.filename).name in FILES_BY_NAME]
-        names = [info.filename for info in wanted]
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ExportError(f"{label}: {', '.join(twice)} appears more than once in the archive; refused")
-        folders = {str(PurePosixPath(info.filename).parent) for info in wanted}
-        if len(folders) > 1:
-            raise ExportError(f"{label}: export files found in several folders ({', '.join(sorted(folders))})")
-        check_members(archive, label, size, wanted)  # real sizes, CRCs and methods, before parsing anything
-        budget = ContentBudget()
-        files: dict[str, Content] = {
-            info.filename: (lambda info=info: member_chunks(archive, info, label, budget, size)) for info in wanted}
-        warnings = [f"{info.filename}: not a file of the BOS export contract; ignored" for info in members
-                    if info not in wanted and not info.filename.startswith("__MACOSX/")
-                    and not PurePosixPath(info.filename).name.startswith(".")]
-        export = read_files(files, source=source, rows=RowBudget(label))
+        with open_archive(data, label) as archive:
+            return _read_archive(archive, archive_size(data), label, source)
     except ArchiveError as exc:
         raise ExportError(str(exc)) from exc
+
+
+def _read_archive(archive: zipfile.ZipFile, size: int, label: str, source: str) -> RawExport:
+    """The contract files of an open zip, each inflated for real and within bounds."""
+    members = [info for info in archive.infolist() if not info.is_dir()]
+    for info in members:
+        parts = PurePosixPath(info.filename.replace("\\", "/")).parts
+        if info.filename.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+            raise ExportError(f"{label}: {info.filename}: path outside the export folder; refused")
+    wanted = [info for info in members if not info.filename.startswith("__MACOSX/")
+              and PurePosixPath(info.filename).name in FILES_BY_NAME]
+    twice = sorted(name for name, count in Counter(info.filename for info in wanted).items() if count > 1)
+    if twice:
+        raise ExportError(f"{label}: {', '.join(twice)} appears more than once in the archive; refused")
+    folders = {str(PurePosixPath(info.filename).parent) for info in wanted}
+    if len(folders) > 1:
+        raise ExportError(f"{label}: export files found in several folders ({', '.join(sorted(folders))})")
+    check_members(archive, label, size, wanted)  # real sizes, CRCs and methods, before parsing anything
+    budget = ContentBudget()
+    files: dict[str, Content] = {
+        info.filename: (lambda info=info: member_chunks(archive, info, label, budget, size)) for info in wanted}
+    warnings = [f"{info.filename}: not a file of the BOS export contract; ignored" for info in members
+                if PurePosixPath(info.filename).name not in FILES_BY_NAME and not info.filename.startswith("__MACOSX/")
+                and not PurePosixPath(info.filename).name.startswith(".")]
+    export = read_files(files, source=source, rows=RowBudget(label))
     export.warnings[:0] = warnings
     return export
 
