@@ -88,13 +88,14 @@ class RawExport:
 class RowBudget:
     """How many more rows (read or refused) an archive may bring into memory."""
 
-    def __init__(self, label: str, limit: int = MAX_ARCHIVE_ROWS):
-        self.label, self.left = label, limit
+    def __init__(self, label: str, limit: int | None = None):
+        self.label = label
+        self.limit = self.left = MAX_ARCHIVE_ROWS if limit is None else limit
 
     def take(self) -> None:
         self.left -= 1
         if self.left < 0:
-            raise ExportError(f"{self.label}: more than {MAX_ARCHIVE_ROWS:,} rows; refused (import the unzipped "
+            raise ExportError(f"{self.label}: more than {self.limit:,} rows; refused (import the unzipped "
                               "export from the command line instead)")
 
 
@@ -205,7 +206,7 @@ def read_workbook(data: bytes | str | Path, label: str, source: str) -> RawExpor
         raise ExportError(f"{label}: not a readable .xlsx workbook ({exc})") from exc
     tables: dict[str, RawTable] = {}
     warnings: list[str] = []
-    rows, cells = RowBudget(label, MAX_ARCHIVE_ROWS), [0]
+    rows, cells = RowBudget(label), [0]
     try:
         for sheet in workbook.worksheets:
             name = str(sheet.title).strip()
