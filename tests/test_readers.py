@@ -199,7 +199,7 @@ def patch_central(data: bytes, name: str, **fields: int) -> bytes:
     """Overwrite fields of one member's central-directory entry (where zipfile takes them from)."""
     offsets = {"flags": (8, "<H"), "method": (10, "<H"), "crc": (16, "<I"), "compressed": (20, "<I"),
                "size": (24, "<I")}
-    entry = data.index(b"PK\x01\x02" + data[data.index(b"PK\x01\x02") + 4:][:0])
+    entry = data.index(b"PK\x01\x02")
     while data[entry + 46: entry + 46 + len(name)] != name.encode():
         entry = data.index(b"PK\x01\x02", entry + 4)
     patched = bytearray(data)
