@@ -100,7 +100,8 @@ def print_report(report) -> None:
         print(problem, file=sys.stderr)
     hidden = len(report.problems) - len(shown)
     if hidden:
-        print(f"... and {hidden:,} rows of rejected files (listed in the rejects file)", file=sys.stderr)
+        print(f"... and {hidden:,} rows not read or not loaded because of a problem above (each listed in the "
+              "rejects file)", file=sys.stderr)
     rejected = report.rejected_rows
     if report.dry_run:
         verdict = "Dry run: nothing was written."

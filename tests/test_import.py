@@ -364,7 +364,8 @@ def test_binary_file_named_csv_is_rejected_clearly(engine, tmp_path):
     export = base_export(tmp_path / "export")
     (export / "activities.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
     report = import_export(engine, export)
-    assert messages(report) == ["activities.csv: -: not UTF-8 text (invalid byte at offset 0)"]
+    assert messages(report) == [
+        "activities.csv:1: -: not UTF-8 text: byte 0x89 at character 1 of line 1; nothing after it is read"]
     assert row_counts(engine)["units"] == 0
 
 
