@@ -94,11 +94,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "overview.worsened": ("Apa yang memburuk", "What got worse"),
     "overview.worsened_help": (
         "Tiap satuan bawahan dan ukuran yang lebih buruk daripada periode sebelumnya, yang paling jelas memburuk "
-        "lebih dulu. z = perubahan dibagi simpangan bakunya bila tidak ada perubahan sungguhan: di atas 3 berarti "
-        "nyata, bukan kebetulan; perubahan dari angka kecil tidak melonjak seperti persentase.",
+        "lebih dulu. z = perubahan dibagi simpangan bakunya bila tidak ada perubahan sungguhan: di atas "
+        "{real_change_z} berarti nyata, bukan kebetulan; perubahan dari angka kecil tidak melonjak seperti "
+        "persentase.",
         "Each subordinate unit and measure that is worse than in the previous period, the clearest worsening "
-        "first. z = the change divided by its standard deviation if nothing really changed: above 3 means real, "
-        "not chance; changes in small numbers do not swing it the way a percentage does."),
+        "first. z = the change divided by its standard deviation if nothing really changed: above "
+        "{real_change_z} means real, not chance; changes in small numbers do not swing it the way a percentage "
+        "does."),
     "overview.worsened_none": ("Tidak ada satuan bawahan yang memburuk dibanding periode sebelumnya.",
                                "No subordinate unit got worse than in the previous period."),
     "worse.col.previous": ("Sebelumnya", "Previous"),

@@ -33,7 +33,8 @@ OLD_DEFAULTS = [r"24 jam", r"200 m\b", r"80 km/jam", r"30 hari(?! wajib)", r"4 j
 OLD_PATTERN = re.compile("|".join(rf"(?<![\d.,]){old}" for old in OLD_DEFAULTS))
 # A number with a unit, a comparison with a number, a multiple or a weekday written into a text.
 QUOTED_NUMBER = re.compile(r"\d+(?:[.,]\d+)?\s?(?:jam|hari|minggu|menit|km|m|h|hours?|days?|weeks?|minutes?)\b"
-                           r"|[<>≤≥]\s?\d|\d\s?×|Senin|Sabtu|Monday|Saturday|20\d\d")
+                           r"|[<>≤≥]\s?\d|\d\s?×|Senin|Sabtu|Monday|Saturday|20\d\d"
+                           r"|(?:di atas|di bawah|lebih dari|kurang dari|above|below|more than|under|over)\s−?\d")
 
 
 @pytest.fixture
