@@ -30,10 +30,10 @@ from sqlalchemy import Engine, func, select
 
 from queries.briefing import CHILD_LEVEL, partition_level
 from queries.effectiveness import comparison_window
+from queries.policy import BOS_V2_LAUNCH as BOS_LAUNCH
 from queries.schema import UNIT_LEVELS, activities, complaints, crimes, officers, unit_tree, units, villages
 from queries.scope import Scope, officers_in, villages_in
 
-BOS_LAUNCH = date(2021, 5, 5)
 WINDOW_DAYS = 30  # the dashboard's default window
 
 

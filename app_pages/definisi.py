@@ -1,9 +1,13 @@
-"""Definisi (definitions): what every number means, in the reader's language."""
+"""Definisi (definitions): what every number means, with the values of the rules in force, in the reader's language."""
 
 import streamlit as st
 
-from components.i18n import language
-from queries.db import PROJECT_DIR
+from components.definitions import definitions
+from components.i18n import t
 
-document = "definisi-metrik.md" if language() == "id" else "metric-definitions.md"
-st.markdown((PROJECT_DIR / "docs" / document).read_text(encoding="utf-8"))
+everyone, technical = definitions()
+st.markdown(everyone)
+# Column names and file names help whoever runs the server, not the readers of the numbers.
+if st.session_state["user"].role == "admin":
+    with st.expander(t("definitions.technical"), icon=":material/engineering:"):
+        st.markdown(technical)

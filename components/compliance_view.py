@@ -10,11 +10,10 @@ import streamlit as st
 from components.i18n import fmt_date, fmt_num, fmt_pct, t
 from components.safe import label
 from components.tables import download_button, excel_button, percent_column, show_table
+from queries.policy import LIGHTS, SILENT_AMBER_DAYS, SILENT_DAYS
 
-# (measure, amber from, green from); days since the last report run the other way.
-LIGHTS = {"reporting_rate": (0.7, 0.9), "reporting_rate_on_time": (0.7, 0.9), "dds_attainment": (0.7, 1.0),
-          "quality_rate": (0.7, 0.9)}
-SILENT_AMBER, SILENT_RED = 3, 7
+# LIGHTS: measure -> (amber from, green from); days since the last report run the other way.
+SILENT_AMBER, SILENT_RED = SILENT_AMBER_DAYS, SILENT_DAYS
 GREEN, AMBER, RED = "#d9f0d3", "#fee8c8", "#fcbba1"
 # Blue / orange / dark red differ in lightness too, so they stay apart for colour-blind readers.
 STATUS_COLOURS = {"reported": "#2166ac", "late": "#fdb863", "missing": "#b2182b", "leave": "#c2a5cf",

@@ -14,11 +14,11 @@ from components.i18n import fmt_date, fmt_int, fmt_num, t
 from components.safe import label
 from components.tables import percent_column, show_table, table_with_download
 from queries.effectiveness import comparison_window
+from queries.policy import BOS_V2_LAUNCH as BOS_LAUNCH
+from queries.policy import REAL_CHANGE_Z as REAL_CHANGE
 from queries.scope import Scope
 
-BOS_LAUNCH = date(2021, 5, 5)
 LENGTHS = (30, 90, 182, 365)
-REAL_CHANGE = 3.0  # |z| above this is a real change
 
 
 def default_reference(scope: Scope, first: date, last: date) -> date:

@@ -104,7 +104,7 @@ def window_picker() -> tuple[date, date] | None:
         # A window kept from before an import (or set from a link) must stay inside the data's range.
         st.session_state["window"] = tuple(min(max(day, first), last) for day in st.session_state["window"])
     chosen = st.sidebar.date_input(t("sidebar.window"), key="window", min_value=first, max_value=last,
-                                   help=t("sidebar.window_help"), format="DD/MM/YYYY")
+                                   help=t("sidebar.window_help", days=DEFAULT_WINDOW_DAYS), format="DD/MM/YYYY")
     st.sidebar.caption(t("sidebar.data_range", first=fmt_date(first), last=fmt_date(last)))
     if isinstance(chosen, (tuple, list)) and len(chosen) == 2:
         st.session_state["last_window"] = tuple(chosen)

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+import string
 from datetime import date, datetime
+from functools import lru_cache
 
 import pandas as pd
 import streamlit as st
 
+from queries.alerts import DIP_LOOKBACK_WEEKS, DIP_SHARE
+from queries.policy import BOS_V2_LAUNCH, LIGHT_RED_BELOW, REAL_CHANGE_Z, SILENT_DAYS, Policy
+from queries.scope import settings_policy
+
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+WEEKDAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+# Placeholders any text may use without its caller passing them: the values of the policy in force and the
+# fixed thresholds, so no text can go on quoting a value after it has changed.
+QUOTED = frozenset(f.name for f in dataclasses.fields(Policy)) | {
+    "silent_days", "real_change_z", "bos_v2_launch", "light_red_below", "dip_share", "dip_lookback_weeks"}
 MONTHS = {
     "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
            "November", "Desember"),
@@ -31,6 +46,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "chart.bin_to": ("Sampai", "To"),
     "chart.count": ("Jumlah", "Count"),
     "nav.definitions": ("Definisi angka", "Definitions"),
+    "definitions.technical": ("Untuk staf teknis: nama kolom ekspor dan berkas aturan",
+                              "For technical staff: export column names and the rules file"),
+    "definitions.light.measure": ("Angka", "Number"),
+    "definitions.light.green": ("Hijau (baik)", "Green (good)"),
+    "definitions.light.amber": ("Kuning (perlu perhatian)", "Amber (watch)"),
+    "definitions.light.red": ("Merah dan ⚠", "Red and ⚠"),
+    "definitions.light.from": ("{value} atau lebih", "{value} or more"),
+    "definitions.light.between": ("{low} sampai di bawah {high}", "{low} to under {high}"),
+    "definitions.light.below": ("di bawah {value}", "under {value}"),
+    "definitions.light.days_green": ("kurang dari {days} hari", "under {days} days"),
+    "definitions.light.days_amber": ("{low} sampai {high} hari", "{low} to {high} days"),
+    "definitions.light.days_red": ("{days} hari atau lebih, atau belum pernah melapor",
+                                   "{days} days or more, or never reported"),
     "sidebar.language": ("Bahasa", "Language"),
     "sidebar.unit": ("Satuan", "Unit"),
     "sidebar.polda": ("Polda", "Polda"),
@@ -41,8 +69,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "sidebar.all_polsek": ("Semua Polsek", "All Polsek"),
     "sidebar.window": ("Periode", "Period"),
     "sidebar.window_help": (
-        "Tanggal awal dan akhir (tanggal lokal desa). Bawaan: 30 hari terakhir yang ada datanya.",
-        "First and last day (village local dates). Default: the last 30 days with data.",
+        "Tanggal awal dan akhir (tanggal lokal desa). Bawaan: {days} hari terakhir yang ada datanya.",
+        "First and last day (village local dates). Default: the last {days} days with data.",
     ),
     "sidebar.window_incomplete": ("Pilih tanggal akhir periode.", "Pick the last day of the period."),
     "sidebar.data_range": ("Data tersedia: {first} – {last}", "Data available: {first} – {last}"),
@@ -66,11 +94,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "overview.worsened": ("Apa yang memburuk", "What got worse"),
     "overview.worsened_help": (
         "Tiap satuan bawahan dan ukuran yang lebih buruk daripada periode sebelumnya, yang paling jelas memburuk "
-        "lebih dulu. z = perubahan dibagi simpangan bakunya bila tidak ada perubahan sungguhan: di atas 3 berarti "
-        "nyata, bukan kebetulan; perubahan dari angka kecil tidak melonjak seperti persentase.",
+        "lebih dulu. z = perubahan dibagi simpangan bakunya bila tidak ada perubahan sungguhan: di atas "
+        "{real_change_z} berarti nyata, bukan kebetulan; perubahan dari angka kecil tidak melonjak seperti "
+        "persentase.",
         "Each subordinate unit and measure that is worse than in the previous period, the clearest worsening "
-        "first. z = the change divided by its standard deviation if nothing really changed: above 3 means real, "
-        "not chance; changes in small numbers do not swing it the way a percentage does."),
+        "first. z = the change divided by its standard deviation if nothing really changed: above "
+        "{real_change_z} means real, not chance; changes in small numbers do not swing it the way a percentage "
+        "does."),
     "overview.worsened_none": ("Tidak ada satuan bawahan yang memburuk dibanding periode sebelumnya.",
                                "No subordinate unit got worse than in the previous period."),
     "worse.col.previous": ("Sebelumnya", "Previous"),
@@ -90,28 +120,34 @@ TEXTS: dict[str, tuple[str, str]] = {
                     "{scope} has no villages or Bhabinkamtibmas in the database yet."),
     "kpi.points": ("poin", "pts"),
     "kpi.reporting_rate": ("Tingkat pelaporan", "Reporting rate"),
-    "kpi.reporting_rate.help": ("Hari melapor ÷ hari wajib lapor seluruh petugas. Periode sebelumnya: {previous}.",
-                                "Reported days ÷ expected days of all officers. Previous period: {previous}."),
+    "kpi.reporting_rate.help": ("Hari melapor ÷ hari wajib lapor ({reporting_weekdays}) seluruh petugas. "
+                                "Periode sebelumnya: {previous}.",
+                                "Reported days ÷ expected days ({reporting_weekdays}) of all officers. "
+                                "Previous period: {previous}."),
     "kpi.on_time_rate": ("Laporan tepat waktu", "On-time reporting"),
-    "kpi.on_time_rate.help": ("Hari dengan laporan terkirim ≤ 24 jam ÷ hari wajib lapor. Sebelumnya: {previous}.",
-                              "Days with a report sent within 24 h ÷ expected days. Previous: {previous}."),
+    "kpi.on_time_rate.help": ("Hari dengan laporan terkirim ≤ {late_after_hours} jam ÷ hari wajib lapor. "
+                              "Sebelumnya: {previous}.",
+                              "Days with a report sent within {late_after_hours} h ÷ expected days. "
+                              "Previous: {previous}."),
     "kpi.coverage": ("Cakupan DDS", "DDS coverage"),
     "kpi.coverage.help": ("Rumah tangga dikunjungi ÷ rumah tangga (desa yang jumlahnya diketahui). "
                           "Sebelumnya: {previous}.",
                           "Households visited ÷ households (villages with a known count). Previous: {previous}."),
     "kpi.dds_attainment": ("Capaian target DDS", "DDS target attainment"),
-    "kpi.dds_attainment.help": ("Kunjungan DDS ÷ (2 × hari wajib lapor). Sebelumnya: {previous}.",
-                                "DDS visits ÷ (2 × expected days). Previous: {previous}."),
-    "kpi.sla_rate": ("Tanggapan ≤ 24 jam", "Answered ≤ 24 h"),
-    "kpi.sla_rate.help": ("Pengaduan dalam periode yang ditanggapi dalam 24 jam. Sebelumnya: {previous}.",
-                          "Complaints of the period answered within 24 hours. Previous: {previous}."),
+    "kpi.dds_attainment.help": ("Kunjungan DDS ÷ ({dds_target_per_day} × hari wajib lapor). Sebelumnya: {previous}.",
+                                "DDS visits ÷ ({dds_target_per_day} × expected days). Previous: {previous}."),
+    "kpi.sla_rate": ("Tanggapan ≤ {complaint_response_sla_hours} jam", "Answered ≤ {complaint_response_sla_hours} h"),
+    "kpi.sla_rate.help": ("Pengaduan dalam periode yang ditanggapi dalam {complaint_response_sla_hours} jam. "
+                          "Sebelumnya: {previous}.",
+                          "Complaints of the period answered within {complaint_response_sla_hours} hours. "
+                          "Previous: {previous}."),
     "kpi.open_backlog": ("Tunggakan pengaduan", "Open complaints"),
     "kpi.open_backlog.help": ("Pengaduan belum selesai pada akhir periode. Sebelumnya: {previous}.",
                               "Complaints not resolved at the end of the period. Previous: {previous}."),
     "kpi.crimes": ("Kejahatan tercatat", "Recorded crimes"),
-    "kpi.crimes.help": ("Kejahatan dalam periode; perubahan ditulis sebagai z Poisson, |z| > 3 berarti perubahan "
+    "kpi.crimes.help": ("Kejahatan dalam periode; perubahan ditulis sebagai z Poisson, |z| > {real_change_z} berarti perubahan "
                         "nyata. Sebelumnya: {previous}.",
-                        "Crimes in the period; the change is a Poisson z, |z| > 3 is a real change. "
+                        "Crimes in the period; the change is a Poisson z, |z| > {real_change_z} is a real change. "
                         "Previous: {previous}."),
     "kpi.crime_rate": ("Kejahatan per 10.000 penduduk", "Crimes per 10,000 residents"),
     "kpi.adoption_rate": ("Adopsi BOS", "BOS adoption"),
@@ -145,30 +181,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     "table.capped": ("Menampilkan {shown} baris pertama dari {rows}; unduhan memuat semua baris.",
                      "Showing the first {shown} of {rows} rows; the download has every row."),
     "alert.blind_spots": ("Desa titik buta: {count}", "Blind-spot villages: {count}"),
-    "alert.blind_spots.help": ("Desa tanpa kunjungan DDS dalam 30 hari terakhir periode, terlama lebih dulu.",
-                               "Villages without a DDS visit in the last 30 days of the period, longest first."),
-    "alert.silent_officers": ("Bhabinkamtibmas tanpa laporan 7 hari atau lebih: {count}",
-                              "Bhabinkamtibmas without a report for 7 days or more: {count}"),
+    "alert.blind_spots.help": ("Desa tanpa kunjungan DDS dalam {blind_spot_days} hari terakhir periode, terlama lebih "
+                               "dulu.",
+                               "Villages without a DDS visit in the last {blind_spot_days} days of the period, "
+                               "longest first."),
+    "alert.silent_officers": ("Bhabinkamtibmas tanpa laporan {silent_days} hari atau lebih: {count}",
+                              "Bhabinkamtibmas without a report for {silent_days} days or more: {count}"),
     "alert.silent_officers.help": ("Petugas yang bertugas pada akhir periode (aktif, memegang desa, tidak cuti).",
                                    "Officers on duty at the end of the period (active, covering a village, "
                                    "not on leave)."),
-    "alert.overdue_complaints": ("Pengaduan belum ditanggapi melewati 24 jam: {count}",
-                                 "Complaints unanswered after 24 hours: {count}"),
+    "alert.overdue_complaints": ("Pengaduan belum ditanggapi melewati {complaint_response_sla_hours} jam: {count}",
+                                 "Complaints unanswered after {complaint_response_sla_hours} hours: {count}"),
     "alert.overdue_complaints.help": ("Masih terbuka pada akhir periode, dengan petugas yang bertanggung jawab: "
                                       "yang masuk dalam periode lebih dulu, tunggakan yang lebih lama sesudahnya; "
                                       "masing-masing terlama lebih dulu.",
                                       "Still open at the end of the period, with the officer responsible: those "
                                       "opened in the period first, the older backlog after; each oldest first."),
     "alert.flag_spikes": ("Lonjakan laporan bertanda: {count}", "Spikes in flagged reports: {count}"),
-    "alert.flag_spikes.help": ("Laporan bertanda naik nyata dibanding periode sebelumnya (z Poisson > 3): "
+    "alert.flag_spikes.help": ("Laporan bertanda naik nyata dibanding periode sebelumnya (z Poisson > {real_change_z}): "
                                "tanda laporan formalitas, salin-tempel atau GPS bermasalah.",
-                               "Flagged reports rose clearly against the previous period (Poisson z > 3): a sign "
+                               "Flagged reports rose clearly against the previous period (Poisson z > {real_change_z}): a sign "
                                "of formality reports, copy-paste or GPS problems."),
     "alert.submission_dips": ("Dugaan gangguan server: {count} hari", "Suspected server outages: {count} days"),
-    "alert.submission_dips.help": ("Hari dengan laporan terkirim kurang dari seperempat biasanya (median hari "
-                                   "yang sama dalam 8 minggu sebelumnya), penurunan terdalam lebih dulu.",
-                                   "Days with under a quarter of the usual submissions (median of the same weekday "
-                                   "over the 8 weeks before), the deepest drop first."),
+    "alert.submission_dips.help": ("Hari dengan laporan terkirim kurang dari {dip_share} biasanya (median hari "
+                                   "yang sama dalam {dip_lookback_weeks} minggu sebelumnya), penurunan terdalam "
+                                   "lebih dulu.",
+                                   "Days with under {dip_share} of the usual submissions (median of the same "
+                                   "weekday over the {dip_lookback_weeks} weeks before), the deepest drop first."),
     "alert.col.name": ("Nama", "Name"),
     "alert.col.polsek": ("Polsek", "Polsek"),
     "alert.col.officers": ("Bhabinkamtibmas", "Bhabinkamtibmas"),
@@ -236,7 +275,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                             "{village}\n{polsek}\nDDS visits: {visits}"),
     "map.unknown": ("tidak diketahui", "unknown"),
     "map.no_visit": ("0% (belum ada kunjungan)", "0% (no visit)"),
-    "map.blind_spot": ("titik buta (tanpa DDS 30 hari)", "blind spot (no DDS in 30 days)"),
+    "map.blind_spot": ("titik buta (tanpa DDS {blind_spot_days} hari)", "blind spot (no DDS in {blind_spot_days} days)"),
     "map.never": ("belum pernah", "never"),
     "map.no_officer": ("belum ada Bhabinkamtibmas", "no officer assigned"),
     "map.of_households": ("dari {households} rumah tangga", "of {households} households"),
@@ -368,13 +407,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "complaints.hours": ("{hours} jam", "{hours} h"),
     "complaints.sla": ("Ditanggapi ≤ {hours} jam", "Answered ≤ {hours} h"),
     "complaints.sla_short": ("SLA", "SLA"),
-    "complaints.sla_share": ("% ditanggapi ≤ 24 jam", "% answered ≤ 24 h"),
+    "complaints.sla_share": ("% ditanggapi ≤ {complaint_response_sla_hours} jam",
+                             "% answered ≤ {complaint_response_sla_hours} h"),
     "complaints.sla_line": ("SLA {hours} jam", "SLA {hours} h"),
     "complaints.backlog": ("Tunggakan terbuka", "Open backlog"),
     "complaints.backlog_help": ("Pengaduan belum selesai pada awal hari setelah periode; {old} di antaranya lebih dari "
-                                "7 hari.", "Complaints unresolved at the start of the day after the period; {old} of "
-                                "them older than 7 days."),
-    "complaints.backlog_old": ("Tunggakan > 7 hari", "Backlog > 7 days"),
+                                "{backlog_old_days} hari.", "Complaints unresolved at the start of the day after "
+                                "the period; {old} of them older than {backlog_old_days} days."),
+    "complaints.backlog_old": ("Tunggakan > {backlog_old_days} hari", "Backlog > {backlog_old_days} days"),
     "complaints.resolution": ("Median penyelesaian (jam)", "Median resolution (h)"),
     "complaints.by_unit": ("Per satuan", "Per unit"),
     "complaints.response": ("Waktu tanggapan pertama", "Time to first response"),
@@ -398,9 +438,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "eff.title": ("Efektivitas", "Effectiveness"),
     "eff.reference": ("Tanggal acuan", "Reference date"),
     "eff.reference_help": ("Periode 'sesudah' dimulai pada tanggal ini; 'sebelum' adalah periode sama panjang tepat "
-                           "sebelumnya. Bawaan: 5 Mei 2021, peluncuran BOS V2.",
+                           "sebelumnya. Bawaan: {bos_v2_launch}, peluncuran BOS V2.",
                            "The 'after' window starts on this date; 'before' is the equally long window just before "
-                           "it. Default: 5 May 2021, the BOS V2 launch."),
+                           "it. Default: {bos_v2_launch}, the BOS V2 launch."),
     "eff.length": ("Panjang periode", "Window length"),
     "eff.days": ("{days} hari", "{days} days"),
     "eff.use_sidebar": ("Pakai periode di sidebar", "Use the sidebar period"),
@@ -417,10 +457,12 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "There is no data before the reference date (data start on {first}): pick a later reference "
                       "date."),
     "eff.crime": ("Kejahatan sebelum dan sesudah", "Crime before and after"),
-    "eff.z_explained": ("Perubahan z = 2 × (√sesudah − √sebelum): nilai di atas 3 atau di bawah −3 berarti kejahatan "
+    "eff.z_explained": ("Perubahan z = 2 × (√sesudah − √sebelum): nilai di atas {real_change_z} atau di bawah −{real_change_z} "
+                        "berarti kejahatan "
                         "benar-benar naik atau turun, bukan kebetulan; angka kecil tidak membuatnya melonjak seperti "
                         "persentase.",
-                        "Change z = 2 × (√after − √before): above 3 or below −3 means crime really rose or fell, not "
+                        "Change z = 2 × (√after − √before): above {real_change_z} or below −{real_change_z} means crime "
+                        "really rose or fell, not "
                         "by chance; small counts do not swing it the way a percentage does."),
     "eff.before": ("Sebelum", "Before"),
     "eff.after": ("Sesudah", "After"),
@@ -447,9 +489,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                         "Rank correlation (Spearman) with the crime change: {rho} over {units} units."),
     "eff.too_few_units": ("Terlalu sedikit satuan untuk menghitung korelasi.", "Too few units for a correlation."),
     "eff.correlation_note": ("Nilai negatif berarti satuan dengan DDS lebih banyak cenderung kejahatannya turun. "
-                             "Korelasi bukan bukti sebab-akibat. Area abu-abu: perubahan tidak nyata (|z| ≤ 3).",
+                             "Korelasi bukan bukti sebab-akibat. Area abu-abu: perubahan tidak nyata (|z| ≤ {real_change_z}).",
                              "A negative value means units with more DDS tend to see crime fall. Correlation is not "
-                             "proof of cause. Grey band: no real change (|z| ≤ 3)."),
+                             "proof of cause. Grey band: no real change (|z| ≤ {real_change_z})."),
     "eff.goals": ("Capaian tujuan per satuan (periode sesudah)", "Goal attainment per unit (after window)"),
     "eff.goal.dds_target_share": ("Petugas capai target DDS", "Officers at DDS target"),
     "eff.goal.reporting_rate": ("Tingkat pelaporan", "Reporting rate"),
@@ -490,7 +532,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.scorecard": ("Rapor Bhabinkamtibmas", "Officer Scorecard"),
     "nav.quality": ("Kualitas Data", "Data Quality"),
     "table.download_excel": ("Unduh Excel", "Download Excel"),
-    "flag.late": ("terlambat > 24 jam", "late > 24 h"),
+    "flag.late": ("terlambat > {late_after_hours} jam", "late > {late_after_hours} h"),
     "flag.time_inconsistent": ("waktu janggal", "time inconsistent"),
     "flag.gps_missing": ("tanpa GPS", "no GPS"),
     "flag.gps_outside": ("GPS di luar desa", "GPS outside village"),
@@ -505,8 +547,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "compliance.only_red": ("Hanya yang perlu perhatian", "Only those needing attention"),
     "compliance.only_red_help": ("Petugas dengan sedikitnya satu nilai merah.", "Officers with at least one red value."),
     "compliance.showing": ("{shown} dari {total} Bhabinkamtibmas", "{shown} of {total} officers"),
-    "compliance.lights": ("Hijau: baik · kuning: perlu perhatian · merah dan ⚠: di bawah 70% atau tanpa laporan 7 hari",
-                          "Green: good · amber: watch · red and ⚠: below 70% or silent for 7 days"),
+    "compliance.lights": ("Hijau: baik · kuning: perlu perhatian · merah dan ⚠: di bawah {light_red_below} atau tanpa "
+                          "laporan {silent_days} hari",
+                          "Green: good · amber: watch · red and ⚠: below {light_red_below} or silent for "
+                          "{silent_days} days"),
     "compliance.col.name": ("Nama", "Name"),
     "compliance.col.rank": ("Pangkat", "Rank"),
     "compliance.col.nrp": ("NRP", "NRP"),
@@ -520,8 +564,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "compliance.col.days_since_report": ("Hari sejak laporan terakhir", "Days since last report"),
     "calendar.title": ("Kalender pelaporan", "Reporting calendar"),
     "calendar.help": ("Setiap kotak satu hari. Untuk cakupan besar, satu baris per Polsek: bagian hari wajib lapor "
-                      "yang dilaporkan.",
-                      "One box per day. For large scopes, one row per Polsek: the share of expected days reported."),
+                      "yang dilaporkan. Hari wajib lapor: {reporting_weekdays}; gangguan server {outage_excuse_hours} "
+                      "jam atau lebih membebaskan hari itu.",
+                      "One box per day. For large scopes, one row per Polsek: the share of expected days reported. "
+                      "Reports are due {reporting_weekdays}; a server outage of {outage_excuse_hours} hours or more "
+                      "excuses the day."),
     "calendar.share": ("% dilaporkan", "% reported"),
     "calendar.reported": ("dilaporkan", "reported"),
     "calendar.late": ("terlambat", "late"),
@@ -582,11 +629,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "score.col.narrative": ("Uraian laporan", "Report text"),
     "score.col.report": ("No. laporan", "Report id"),
     "gap.none": ("Tidak ada kekurangan yang menonjol dalam periode ini.", "No notable gap in this period."),
-    "gap.unvisited": ("{count} desa belum dikunjungi (DDS) 30 hari terakhir: {villages}.",
-                      "{count} villages without a DDS visit in the last 30 days: {villages}."),
+    "gap.unvisited": ("{count} desa belum dikunjungi (DDS) {blind_spot_days} hari terakhir: {villages}.",
+                      "{count} villages without a DDS visit in the last {blind_spot_days} days: {villages}."),
     "gap.missing_days": ("{count} dari {expected} hari wajib lapor tanpa laporan.",
                          "{count} of {expected} expected days without a report."),
-    "gap.late": ("{count} laporan terlambat lebih dari 24 jam.", "{count} reports sent more than 24 hours late."),
+    "gap.late": ("{count} laporan terlambat lebih dari {late_after_hours} jam.",
+                 "{count} reports sent more than {late_after_hours} hours late."),
     "gap.dds_target": ("Kunjungan DDS {visits} dari target {target}.", "{visits} DDS visits against a target of {target}."),
     "gap.same_households": ("{visits} kunjungan DDS hanya ke {households} rumah tangga: kunjungan berulang ke rumah "
                             "yang sama, bukan menjangkau warga baru.",
@@ -596,11 +644,11 @@ TEXTS: dict[str, tuple[str, str]] = {
                                 "{count} of {reports} reports repeat the same text (copy-paste)."),
     "gap.duplicate_photo": ("{count} laporan memakai foto yang sudah pernah dikirim.",
                             "{count} reports reuse a photo sent before."),
-    "gap.gps_outside": ("{count} laporan dikirim dari luar desa yang dilaporkan (lebih dari 200 m).",
-                        "{count} reports were sent from outside the reported village (over 200 m)."),
+    "gap.gps_outside": ("{count} laporan dikirim dari luar desa yang dilaporkan (lebih dari {gps_tolerance_m} m).",
+                        "{count} reports were sent from outside the reported village (over {gps_tolerance_m} m)."),
     "gap.gps_missing": ("{count} laporan tanpa titik GPS.", "{count} reports without a GPS point."),
-    "gap.impossible_travel": ("{count} laporan dengan perpindahan tempat yang mustahil (lebih dari 80 km/jam).",
-                              "{count} reports with an impossible move (faster than 80 km/h)."),
+    "gap.impossible_travel": ("{count} laporan dengan perpindahan tempat yang mustahil (lebih dari {max_travel_kmh} km/jam).",
+                              "{count} reports with an impossible move (faster than {max_travel_kmh} km/h)."),
     "gap.time_inconsistent": ("{count} laporan dikirim sebelum kegiatannya terjadi (jam HP salah?).",
                               "{count} reports were sent before the activity took place (wrong phone clock?)."),
     "gap.activities": ("Belum ada laporan kegiatan: {activities}.", "No report yet of: {activities}."),
@@ -674,10 +722,30 @@ def language() -> str:
     return st.session_state.get("lang", "id")
 
 
+@lru_cache(maxsize=4096)
+def placeholders(text: str) -> frozenset[str]:
+    """The {names} a text asks for."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
+
+
+def quoted_values() -> dict[str, str]:
+    """The policy in force and the fixed thresholds, written for the current language."""
+    policy = settings_policy()
+    values = {f.name: fmt_amount(getattr(policy, f.name)) for f in dataclasses.fields(policy)
+              if f.name != "reporting_weekdays"}
+    values.update(reporting_weekdays=fmt_weekdays(policy.reporting_weekdays), silent_days=fmt_amount(SILENT_DAYS),
+                  real_change_z=fmt_amount(REAL_CHANGE_Z), bos_v2_launch=fmt_date(BOS_V2_LAUNCH),
+                  light_red_below=fmt_pct(LIGHT_RED_BELOW, 0), dip_share=fmt_pct(DIP_SHARE, 0),
+                  dip_lookback_weeks=fmt_amount(DIP_LOOKBACK_WEEKS))
+    return values
+
+
 def t(key: str, **values) -> str:
-    """The text for `key` in the current language, with {placeholders} filled."""
+    """The text for `key` in the current language, with {placeholders} filled (policy values from the policy)."""
     indonesian, english = TEXTS[key]
     text = english if language() == "en" else indonesian
+    if placeholders(text) & QUOTED:
+        values = quoted_values() | values
     return text.format(**values) if values else text
 
 
@@ -697,6 +765,27 @@ def fmt_num(value, decimals: int = 1) -> str:
     if language() == "id":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
+
+
+def fmt_amount(value) -> str:
+    """A threshold as people write it: 24, 1,5 (English 1.5), without trailing zeros."""
+    value = float(value)
+    if value.is_integer():
+        return fmt_int(value)
+    return fmt_num(value, 2).rstrip("0")
+
+
+def fmt_weekdays(days) -> str:
+    """Monday=0 weekdays as words: runs of three or more as "Senin–Sabtu", others listed ("Senin, Rabu")."""
+    names, parts, run = WEEKDAYS[language()], [], []
+    for day in sorted(days):
+        if run and day != run[-1] + 1:
+            parts.append(run)
+            run = []
+        run.append(day)
+    parts += [run] if run else []
+    return ", ".join(f"{names[r[0]]}–{names[r[-1]]}" if len(r) >= 3 else ", ".join(names[d] for d in r)
+                     for r in parts)
 
 
 def fmt_pct(value, decimals: int = 1, sign: bool = True) -> str:

@@ -14,14 +14,14 @@ from queries.complaints import scope_complaints
 from queries.coverage import last_activity_date, village_coverage
 from queries.db import frame_of
 from queries.effectiveness import poisson_change_z
+from queries.policy import REAL_CHANGE_Z, SILENT_DAYS
 from queries.schema import activities, assignments, leaves, officers, submission_hours, units, villages
 from queries.scope import Scope, officers_in, villages_in, within
 
-SILENT_DAYS = 7  # an officer without any report for this many days is called out
 DIP_SHARE = 0.25  # a day with under a quarter of its usual submissions looks like an outage
 DIP_MIN_USUAL = 20  # ... but only where a usual day has enough submissions to tell
 DIP_LOOKBACK_WEEKS = 8
-SPIKE_Z = 3.0  # the Poisson change z above which a rise in flagged reports is real
+SPIKE_Z = REAL_CHANGE_Z  # a rise in flagged reports is real by the same test as a change in crime
 
 
 def village_officers(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
