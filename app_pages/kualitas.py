@@ -32,7 +32,7 @@ st.caption(t("quality.summary", flagged=fmt_int(len(flagged)), reports=fmt_int(r
 tabs = st.tabs([t("quality.tab.overview"), t("quality.tab.flagged"), t("quality.tab.copies"), t("quality.tab.gps"),
                 t("quality.tab.outages")])
 with tabs[0]:
-    chart(trend_figure(views["trend"]), key="flag_trend", alt=t("quality.tab.overview"))
+    chart(trend_figure(views["trend"], scope.start, scope.end), key="flag_trend", alt=t("quality.tab.overview"))
     by_unit_table(views["by_unit"])
 with tabs[1]:
     if flagged.empty:

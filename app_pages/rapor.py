@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.charts import chart, partial_months_note, text_equivalent
+from components.charts import chart, text_equivalent
 from components.filters import scope_label
 from components.i18n import fmt_int, t
 from components.maps import coverage_deck, village_table
@@ -65,8 +65,7 @@ with right:
     chart(mix_figure(card["mix"]), key="mix", alt=t("score.mix"))
 
 st.subheader(t("score.trend"))
-chart(trend_figure(card["trend"]), key="trend", alt=t("score.trend"))
-st.caption(partial_months_note(scope.end.replace(day=1), scope.end))  # the trend starts on a first of the month
+chart(trend_figure(card["trend"], scope.end), key="trend", alt=t("score.trend"))
 
 st.subheader(t("score.flagged"))
 flagged = flagged_table(card["reports"])

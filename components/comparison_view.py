@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -9,6 +11,7 @@ import pydeck as pdk
 import streamlit as st
 from plotly.subplots import make_subplots
 
+from components.charts import mark_partial
 from components.i18n import fmt_int, fmt_num, fmt_pct, t
 from components.maps import BORDER_LINE, CompactDeck, view_for
 from components.safe import label
@@ -69,8 +72,9 @@ def weekly_measure(trend: pd.DataFrame, measure: str, unit: pd.Series, target_pe
     return weekly.get(measure, pd.Series(np.nan, index=trend.index))
 
 
-def small_multiples(trends: pd.DataFrame, units: pd.DataFrame, measure: str, target_per_day: float) -> go.Figure:
-    """One small chart per unit, same axis, the measure week by week."""
+def small_multiples(trends: pd.DataFrame, units: pd.DataFrame, measure: str, target_per_day: float,
+                    start: date, end: date) -> go.Figure:
+    """One small chart per unit, same axis, the measure week by week; weeks only partly in the window dotted."""
     figure = make_subplots(rows=1, cols=len(units), shared_yaxes=True,
                            subplot_titles=[label(name) for name in units["name"]])
     for index, unit in enumerate(units.itertuples(index=False), start=1):
@@ -81,6 +85,7 @@ def small_multiples(trends: pd.DataFrame, units: pd.DataFrame, measure: str, tar
                            name=label(unit.name), line={"color": "#1d4e89"}, row=1, col=index)
     figure.update_layout(height=260, margin={"l": 0, "r": 0, "t": 30, "b": 0})
     figure.update_yaxes(title_text=t(f"rank.col.{measure}") + ("" if measure in PER_CAPITA else " (%)"), col=1)
+    mark_partial(figure, {period: period for period in trends.get("period", [])}, start, end, "week")
     return figure
 
 

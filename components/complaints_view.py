@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
-from components.charts import text_equivalent
+from components.charts import mark_partial, round_dual_axes, text_equivalent
 from components.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, t
 from components.maps import BORDER_LINE, CompactDeck, view_for
 from components.safe import label
@@ -58,7 +59,8 @@ def distribution_figure(hours: pd.Series, sla_hours: float, title: str) -> go.Fi
     return figure
 
 
-def weekly_figure(weekly: pd.DataFrame) -> go.Figure:
+def weekly_figure(weekly: pd.DataFrame, start: date, end: date) -> go.Figure:
+    """Complaints per week (bars) and the share answered within the SLA (line); partial weeks marked."""
     weeks = [fmt_date(day) for day in weekly["week"]]
     figure = go.Figure()
     figure.add_bar(x=weeks, y=weekly["complaints"], name=t("complaints.count"), marker_color="#a1dab4")
@@ -66,7 +68,9 @@ def weekly_figure(weekly: pd.DataFrame) -> go.Figure:
                        yaxis="y2", mode="lines+markers", line={"color": "#1d4e89"})
     figure.update_layout(height=280, margin={"l": 0, "r": 0, "t": 10, "b": 0}, legend={"orientation": "h"},
                          yaxis={"title": t("complaints.count")},
-                         yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 105]})
+                         yaxis2={"title": "%", "overlaying": "y", "side": "right", "showgrid": False})
+    round_dual_axes(figure, "yaxis2", "yaxis", weekly["complaints"])
+    mark_partial(figure, dict(zip(weeks, weekly["week"])), start, end, "week")
     return figure
 
 

@@ -419,6 +419,14 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "not because activity or crime fell."),
     "chart.partial_first": ("{month} (mulai {day})", "{month} (from {day})"),
     "chart.partial_last": ("{month} (sampai {day})", "{month} (until {day})"),
+    "chart.partial_weeks": ("Minggu yang tidak penuh dalam periode: {weeks}. Jumlahnya lebih kecil karena harinya "
+                            "lebih sedikit, bukan karena kegiatan turun.",
+                            "Weeks only partly in the period: {weeks}. Their counts are lower because they have "
+                            "fewer days, not because activity fell."),
+    "chart.partial_week_first": ("minggu {week} (mulai {day})", "week of {week} (from {day})"),
+    "chart.partial_week_last": ("minggu {week} (sampai {day})", "week of {week} (until {day})"),
+    "chart.partial_marked": ("Di grafik: batang lebih pucat dan diarsir, garis titik-titik.",
+                             "On the chart: paler hatched bars, dotted lines."),
     "eff.dds_vs_crime": ("DDS dan perubahan kejahatan", "DDS and the change in crime"),
     "eff.correlation": ("Korelasi peringkat (Spearman) dengan perubahan kejahatan: {rho} atas {units} satuan.",
                         "Rank correlation (Spearman) with the crime change: {rho} over {units} units."),

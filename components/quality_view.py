@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
+from components.charts import mark_partial
 from components.i18n import fmt_date, fmt_int, fmt_num, t
 from components.maps import BORDER_LINE, CompactDeck, view_for
 from components.tables import table_with_download
@@ -16,14 +19,15 @@ from queries.flags import FLAG_NAMES
 FLAG_COLOURS = dict(zip(FLAG_NAMES, ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")))
 
 
-def trend_figure(trend: pd.DataFrame) -> go.Figure:
-    """Flag counts per week, stacked by type."""
+def trend_figure(trend: pd.DataFrame, start: date, end: date) -> go.Figure:
+    """Flag counts per week, stacked by type; weeks the window covers only in part are marked."""
     weeks = [fmt_date(day) for day in trend["period"]]
     figure = go.Figure([go.Bar(x=weeks, y=trend[flag], name=t(f"flag.{flag}"), marker_color=FLAG_COLOURS[flag])
                         for flag in FLAG_NAMES])
     figure.update_layout(barmode="stack", height=360, margin={"l": 0, "r": 0, "t": 40, "b": 0},
                          legend={"orientation": "h", "yanchor": "bottom", "y": 1.02}, yaxis_title=t("quality.flags"),
                          xaxis_title=t("quality.week"))
+    mark_partial(figure, dict(zip(weeks, trend["period"])), start, end, "week")
     return figure
 
 

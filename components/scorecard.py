@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from components.briefing import TEMPLATES
+from components.charts import mark_partial, round_dual_axes
 from components.i18n import fmt_date, fmt_int, fmt_month, fmt_pct, language, t
 from components.safe import md
 from queries.scope import Scope
@@ -75,8 +76,8 @@ def mix_figure(mix: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def trend_figure(trend: pd.DataFrame) -> go.Figure:
-    """Monthly reporting rate and share of flagged reports (lines), DDS visits (bars)."""
+def trend_figure(trend: pd.DataFrame, end: date) -> go.Figure:
+    """Monthly reporting rate and share of flagged reports (lines), DDS visits (bars); a part last month marked."""
     months = [fmt_month(day) for day in trend["period"]]
     flagged_share = trend["flagged_reports"] / trend["reports"].where(trend["reports"] > 0)
     figure = go.Figure()
@@ -86,8 +87,11 @@ def trend_figure(trend: pd.DataFrame) -> go.Figure:
     figure.add_scatter(x=months, y=flagged_share * 100, name=t("score.flagged_share"), mode="lines+markers",
                        line={"color": "#b2182b", "dash": "dash"})
     figure.update_layout(height=300, margin={"l": 0, "r": 0, "t": 10, "b": 0}, legend={"orientation": "h"},
-                         yaxis={"title": "%", "range": [0, 105]},
+                         yaxis={"title": "%"},
                          yaxis2={"title": t("score.dds_visits"), "overlaying": "y", "side": "right", "showgrid": False})
+    round_dual_axes(figure, "yaxis", "yaxis2", trend["dds_visits"])
+    if len(trend):  # the trend starts on the first of a month: only its last month can be partial
+        mark_partial(figure, dict(zip(months, trend["period"])), trend["period"].min(), end, "month")
     return figure
 
 
