@@ -52,4 +52,4 @@ chart(small_multiples(trends, units, measure, scope.policy.dds_target_per_day, s
       alt=t("cmp.trends"))
 
 st.subheader(t("cmp.map", measure=t(f"rank.col.{measure}"), level=t(f"sidebar.{level}")))
-choropleth(all_units, data.unit_shapes(scope, level), measure, data.scope_bounds(scope))
+choropleth(all_units, data.unit_shapes(scope, level), measure, chosen)

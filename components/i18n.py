@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -189,6 +190,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.alerts": ("Perlu tindakan minggu ini", "Needs action this week"),
     "briefing.rankings": ("Peringkat", "Ranking"),
     "briefing.map": ("Peta cakupan DDS", "DDS coverage map"),
+    "briefing.window": ("{start} – {end} ({days} hari)", "{start} – {end} ({days} days)"),
+    "briefing.page": ("Halaman {page} dari {pages}", "Page {page} of {pages}"),
     "briefing.previous": ("sebelumnya {value}", "previously {value}"),
     "briefing.more": ("… dan {count} lainnya (lihat dasbor)", "… and {count} more (see the dashboard)"),
     "briefing.footer": (
@@ -221,7 +224,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                             "{village}\n{polsek}\nDDS visits: {visits}"),
     "map.unknown": ("tidak diketahui", "unknown"),
     "map.no_visit": ("0% (belum ada kunjungan)", "0% (no visit)"),
-    "map.blind_spot": ("titik buta (tanpa DDS 30 hari)", "blind spot (no DDS in 30 days)"),
+    "map.blind_spot": ("titik buta (tanpa DDS {days} hari)", "blind spot (no DDS in {days} days)"),
+    "map.density_legend": ("kunjungan DDS per desa (lingkaran lebih besar: lebih banyak)",
+                           "DDS visits per village (larger circle: more)"),
     "map.never": ("belum pernah", "never"),
     "map.no_officer": ("belum ada Bhabinkamtibmas", "no officer assigned"),
     "map.of_households": ("dari {households} rumah tangga", "of {households} households"),
@@ -378,6 +383,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "complaints.overdue": ("Pengaduan melewati SLA tanpa tanggapan (terlama dulu)",
                            "Complaints past the SLA without an answer (oldest first)"),
     "complaints.map": ("Peta pengaduan per desa", "Complaints per village"),
+    "complaints.map_open": ("ada pengaduan yang masih terbuka", "some complaints still open"),
+    "complaints.map_closed": ("semua pengaduan selesai", "all complaints resolved"),
+    "complaints.map_size": ("lingkaran lebih besar: lebih banyak pengaduan", "larger circle: more complaints"),
     "complaints.map_tooltip": ("{village}\nPengaduan: {complaints}\nMasih terbuka: {open}",
                                "{village}\nComplaints: {complaints}\nStill open: {open}"),
     "eff.title": ("Efektivitas", "Effectiveness"),
@@ -460,8 +468,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmp.ranking": ("Peringkat: {measure}", "Ranking: {measure}"),
     "cmp.trends": ("Tren mingguan", "Weekly trends"),
     "cmp.map": ("{measure} per {level}", "{measure} per {level}"),
-    "cmp.scale": ("Warna dari {low} (muda) sampai {high} (tua); abu-abu: sedikit data.",
-                  "Colour from {low} (light) to {high} (dark); grey: few cases."),
+    "cmp.legend_chosen": ("satuan yang dibandingkan", "units compared"),
+    "cmp.legend_few": ("sedikit data (tidak diwarnai)", "few cases (not coloured)"),
     "cmp.denominator.officers": ("Petugas", "Officers"),
     "cmp.denominator.expected_days": ("Hari wajib lapor", "Expected days"),
     "cmp.denominator.villages": ("Desa", "Villages"),
@@ -620,6 +628,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "quality.first": ("Pertama", "First"),
     "quality.last": ("Terakhir", "Last"),
     "quality.gps_outside": ("Laporan dari luar desa: {count}", "Reports from outside the village: {count}"),
+    "quality.gps_legend": ("laporan dikirim dari luar desanya", "report sent from outside its village"),
     "quality.gps_tooltip": ("{officer}\n{village}\n{distance} km dari batas desa",
                             "{officer}\n{village}\n{distance} km from the village boundary"),
     "quality.distance_km": ("Jarak dari desa (km)", "Distance from village (km)"),
@@ -699,6 +708,16 @@ def fmt_date(value: date) -> str:
 def fmt_moment(value: datetime) -> str:
     """A date and time as "18 April 2022 08.39" (Indonesian writes a dot between hours and minutes)."""
     return f"{fmt_date(value)} {value:%H.%M}" if language() == "id" else f"{fmt_date(value)} {value:%H:%M}"
+
+
+def fmt_local_moment(utc_value, zone_name: str) -> str:
+    """A stored (naive UTC) time in local time with its zone's name: "18 April 2022 15.39 WIB"; "–" when undefined."""
+    if utc_value is None or pd.isna(utc_value):
+        return "–"
+    stamp = pd.Timestamp(utc_value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    local = stamp.to_pydatetime().astimezone(ZoneInfo(zone_name))
+    return f"{fmt_moment(local)} {local.tzname()}"
 
 
 def fmt_month(value: date) -> str:

@@ -11,11 +11,12 @@ import streamlit as st
 
 from components.charts import mark_partial
 from components.i18n import fmt_date, fmt_int, fmt_num, t
-from components.maps import BORDER_LINE, CompactDeck, view_for
+from components.maps import BORDER_LINE, CompactDeck, LegendEntry, show_map, view_for
 from components.tables import table_with_download
 from queries.flags import FLAG_NAMES
 
 # Colour-blind-safe qualitative palette (Okabe–Ito), one colour per flag.
+OUTSIDE_DOT = (213, 94, 0)
 FLAG_COLOURS = dict(zip(FLAG_NAMES, ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")))
 
 
@@ -86,10 +87,10 @@ def gps_map(points: pd.DataFrame, villages: pd.DataFrame, bounds) -> None:
     layers = [pdk.Layer("PolygonLayer", id="outlines", data=outlines, get_polygon="polygon", filled=False,
                         stroked=True, get_line_color=[*BORDER_LINE, 140], get_line_width=0, line_width_min_pixels=1),
               pdk.Layer("ScatterplotLayer", id="outside", data=dots, get_position="position", get_radius=120,
-                        radius_min_pixels=3, get_fill_color=[213, 94, 0, 200], pickable=True)]
-    st.pydeck_chart(CompactDeck(layers=layers, initial_view_state=view_for(bounds), map_provider=None,
-                                map_style=None, tooltip={"text": t("quality.gps_tooltip")}), height=420,
-                    alt=t("quality.tab.gps"))
+                        radius_min_pixels=3, get_fill_color=[*OUTSIDE_DOT, 200], pickable=True)]
+    show_map(CompactDeck(layers=layers, initial_view_state=view_for(bounds), map_provider=None,
+                         map_style=None, tooltip={"text": t("quality.gps_tooltip")}),
+             [LegendEntry(t("quality.gps_legend"), OUTSIDE_DOT, "dot")], t("quality.tab.gps"), 420)
 
 
 def gps_table(points: pd.DataFrame) -> None:

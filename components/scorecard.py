@@ -8,9 +8,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import data
 from components.briefing import TEMPLATES
 from components.charts import mark_partial, round_dual_axes
-from components.i18n import fmt_date, fmt_int, fmt_month, fmt_pct, language, t
+from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_month, fmt_pct, language, t
 from components.safe import md
 from queries.scope import Scope
 
@@ -121,7 +122,7 @@ def scorecard_html(card: dict, scope: Scope, now: datetime | None = None) -> str
                                               identity["polres"]) if part),
         window=t("scope.caption", scope=identity["polsek"], start=fmt_date(scope.start), end=fmt_date(scope.end),
                  days=scope.days),
-        generated=t("briefing.generated", when=f"{fmt_date(now.date())} {now:%H.%M} UTC"),
+        generated=t("briefing.generated", when=fmt_local_moment(now, data.unit_timezone(identity["polsek_code"]))),
         numbers=[(t("rank.col.reporting_rate"), fmt_pct(numbers["reporting_rate"])),
                  (t("rank.col.reporting_rate_on_time"), fmt_pct(numbers["reporting_rate_on_time"])),
                  (t("rank.col.dds_attainment"), fmt_pct(numbers["dds_attainment"])),
