@@ -28,5 +28,6 @@ table_with_download(shown, {"at": t("audit.col.at"), "username": t("audit.col.us
 st.header(t("audit.accounts"))
 st.caption(t("audit.accounts_help"))
 accounts = data.accounts_list()
-accounts = accounts.assign(role=accounts["role"].map(lambda r: t(f"role.{r}")))
+accounts = accounts.assign(role=accounts["role"].map(lambda r: t(f"role.{r}")),
+                           last_sign_in=[fmt_local_moment(at, zone) for at in accounts["last_sign_in"]])
 table_with_download(accounts, {c: t(f"audit.acc.{c}") for c in accounts.columns}, "akun.csv", key="accounts")
