@@ -18,6 +18,7 @@ from components.tables import show_table
 
 MAX_DATE_TICKS = 8
 ISO_DAY_OR_MONTH = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+WHOLE_NUMBER = re.compile(r"^-?\d+$")
 # Grouped thousands ("4.000") and no more decimals than a tick needs ("0,5"): plotly leaves numbers under
 # 10,000 ungrouped, and ",d" would print ticks 0, 0.5, 1 of a small count as "0, 1, 1".
 NUMBER_TICKS = ","
@@ -52,6 +53,9 @@ def format_axes(figure: go.Figure) -> go.Figure:
     figure.update_layout(separators=",." if language() == "id" else ".,")
     group_thousands(figure)
     localise_date_ticks(figure)
+    for trace in figure.data:  # numbers printed on bars read like the axis beside them
+        if trace.type == "bar" and trace.text is not None and not trace.texttemplate and all_numbers(trace.text):
+            trace.texttemplate = "%{text:" + NUMBER_TICKS + "}"
     return figure
 
 
@@ -80,6 +84,12 @@ def numeric_axes(figure: go.Figure) -> set[str]:
 def is_number_series(values) -> bool:
     series = pd.Series(list(values))
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def all_numbers(texts) -> bool:
+    """Whether every label is a whole number: plotly keeps a bar's numeric labels as text ("1014"); text that is
+    already written out ("1.014", "80,0%") is left as it is."""
+    return len(texts) > 0 and all(WHOLE_NUMBER.match(str(text)) for text in texts)
 
 
 def localise_date_ticks(figure: go.Figure) -> None:

@@ -243,5 +243,8 @@ def test_number_axes_group_thousands_in_indonesian():
 def test_a_horizontal_bar_chart_groups_its_value_axis():
     from components.charts import format_axes
 
-    figure = format_axes(go.Figure(go.Bar(x=[1014, 9], y=["DDS", "Binluh"], orientation="h")))
+    figure = format_axes(go.Figure(go.Bar(x=[1014, 9], y=["DDS", "Binluh"], orientation="h", text=[1014, 9])))
     assert figure.layout.xaxis.tickformat == "," and figure.layout.yaxis.tickformat is None
+    assert figure.data[0].texttemplate == "%{text:,}"  # the labels on the bars too: 1.014
+    written = format_axes(go.Figure(go.Bar(x=[1014, 9], y=["DDS", "Binluh"], orientation="h", text=["1.014", "9"])))
+    assert written.data[0].texttemplate is None  # already written out: not read again as 1,014
