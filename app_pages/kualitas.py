@@ -4,7 +4,7 @@ import streamlit as st
 
 from components import data
 from components.charts import chart
-from components.filters import scope_label
+from components.filters import display_zone, scope_label
 from components.i18n import fmt_int, t
 from components.quality_view import (
     by_unit_table,
@@ -56,4 +56,4 @@ with tabs[3]:
     st.subheader(t("quality.travel", count=fmt_int(len(views["travel"]))))
     travel_table(views["travel"])
 with tabs[4]:
-    outage_tables(views["dips"], views["outages"])
+    outage_tables(views["dips"], views["outages"], display_zone(scope))

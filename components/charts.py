@@ -22,7 +22,7 @@ WHOLE_NUMBER = re.compile(r"^-?\d+$")
 # Grouped thousands ("4.000") and no more decimals than a tick needs ("0,5"): plotly leaves numbers under
 # 10,000 ungrouped, and ",d" would print ticks 0, 0.5, 1 of a small count as "0, 1, 1".
 NUMBER_TICKS = ","
-PARTIAL = "partial"  # meta of the dashed line piece that draws a partial period
+PARTIAL = "partial"  # meta of the dotted line piece that draws a partial period
 PARTIAL_OPACITY = 0.45
 PARTIAL_PATTERN = "/"
 DUAL_AXIS_INTERVALS = 5
@@ -229,7 +229,7 @@ def mark_partial(figure: go.Figure, periods: Mapping, start: date, end: date, fr
     partial = {x for x, period in periods.items() if is_partial(pd.Timestamp(period).date(), start, end, freq)}
     if not partial:
         return
-    colours = iter(line_colours(figure))
+    colours = default_colours(figure)
     for index, trace in enumerate(list(figure.data)):
         flags = [x in partial for x in trace.x]
         if not any(flags):
@@ -238,7 +238,7 @@ def mark_partial(figure: go.Figure, periods: Mapping, start: date, end: date, fr
             trace.marker.opacity = [PARTIAL_OPACITY if flag else 1.0 for flag in flags]
             trace.marker.pattern.shape = [PARTIAL_PATTERN if flag else "" for flag in flags]
         elif trace.type == "scatter" and "lines" in (trace.mode or "lines"):
-            dot_partial_line(figure, trace, flags, trace.line.color or next(colours), f"partial-{index}")
+            dot_partial_line(figure, trace, flags, trace.line.color or colours[index], f"partial-{index}")
     note = partial_months_note(start, end) if freq == "month" else partial_weeks_note(start, end)
     figure.layout.meta = {"partial_note": f"{note} {t('chart.partial_marked')}"}
 
@@ -257,8 +257,9 @@ def dot_partial_line(figure: go.Figure, trace, flags: list[bool], colour: str, g
                        marker={"color": colour, "symbol": ["circle-open" if flag else "circle" for flag in flags]})
 
 
-def line_colours(figure: go.Figure) -> list[str]:
-    """The colours plotly would give lines without their own: given explicitly, the dotted piece matches its line."""
+def default_colours(figure: go.Figure) -> list[str]:
+    """The colour plotly gives each trace without its own (by its index): set explicitly, a line and its dotted
+    piece match (Streamlit swaps its theme's placeholder colours for the theme's own)."""
     template = pio.templates[pio.templates.default] if pio.templates.default else None
     colourway = list(figure.layout.colorway or (template.layout.colorway if template else None) or
                      ["#1f77b4"])

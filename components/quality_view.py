@@ -10,7 +10,7 @@ import pydeck as pdk
 import streamlit as st
 
 from components.charts import mark_partial
-from components.i18n import fmt_date, fmt_int, fmt_num, t
+from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_num, t
 from components.maps import BORDER_LINE, CompactDeck, LegendEntry, show_map, view_for
 from components.tables import table_with_download
 from queries.flags import FLAG_NAMES
@@ -118,7 +118,8 @@ def travel_table(pairs: pd.DataFrame) -> None:
                         "perjalanan_mustahil.csv", key="travel")
 
 
-def outage_tables(dips: pd.DataFrame, recorded: pd.DataFrame) -> None:
+def outage_tables(dips: pd.DataFrame, recorded: pd.DataFrame, zone: str) -> None:
+    """Days with unusually few submissions, and the outages the export records (their times local to `zone`)."""
     st.markdown(f"**{t('quality.dips')}**")
     if dips.empty:
         st.success(t("alert.none"))
@@ -130,7 +131,8 @@ def outage_tables(dips: pd.DataFrame, recorded: pd.DataFrame) -> None:
     if recorded.empty:
         st.info(t("quality.no_recorded"))
     else:
-        shown = recorded.assign(start=recorded["start_at"].astype(str), end=recorded["end_at"].astype(str),
+        shown = recorded.assign(start=[fmt_local_moment(at, zone) for at in recorded["start_at"]],
+                                end=[fmt_local_moment(at, zone) for at in recorded["end_at"]],
                                 where=recorded["unit"].fillna(t("quality.everywhere")),
                                 duration=recorded["hours"].round(1))
         table_with_download(shown, {"start": t("quality.start_utc"), "end": t("quality.end_utc"),

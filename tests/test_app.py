@@ -245,3 +245,17 @@ def test_audit_and_import_times_are_local_with_the_zone_named(tmp_path, sample_s
     assert any(expected in caption.value for caption in at.main.caption)  # the footer's last import, same zone
     at.switch_page("app_pages/impor.py").run()
     assert at.dataframe[0].value["Selesai"].tolist() == [expected]
+
+
+def test_recorded_outages_are_shown_in_the_units_local_time(sample_sqlite_url, monkeypatch):
+    # The sample records an outage of Polres Hulu Sungai Utara from 00:00 to 10:00 UTC on 9 February 2022:
+    # 08.00 to 18.00 in Kalimantan Selatan (WITA, UTC+8).
+    at = new_app(sample_sqlite_url, monkeypatch)
+    at.session_state["unit"] = "PR-63.08"
+    at.session_state["window"] = (date(2022, 2, 1), date(2022, 2, 28))
+    at.run()
+    at.switch_page("app_pages/kualitas.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    recorded = next(frame.value for frame in at.dataframe if "Mulai" in frame.value.columns)
+    row = recorded.set_index("Mulai").loc["9 Februari 2022 08.00 WITA"]
+    assert row["Selesai"] == "9 Februari 2022 18.00 WITA"
