@@ -228,3 +228,23 @@ def test_briefing_kpi_counts_over_a_thousand_are_grouped(sample_sqlite_url, samp
     assert crimes >= 1000
     values = re.findall(r'<div class="value">([^<]*)</div>', pack)
     assert indonesian(crimes, 0) in values and not any(UNGROUPED.search(value) for value in values)
+
+
+@pytest.mark.parametrize("polres, expected", [("PR-35.21", "Dibuat 17 Mei 2022 00.30 WIB"),
+                                              ("PR-63.08", "Dibuat 17 Mei 2022 01.30 WITA")])
+def test_printed_pages_say_when_in_the_units_local_time(sample_sqlite_url, sample_engine, monkeypatch, polres,
+                                                         expected):
+    from datetime import UTC, datetime
+
+    from components import data
+    from components.briefing import briefing_html
+    from components.scorecard import scorecard_html
+    from queries.scope import officers_in
+
+    now = datetime(2022, 5, 16, 17, 30, tzinfo=UTC)  # WIB is UTC+7, WITA (Kalimantan Selatan) UTC+8
+    scope = Scope(polres, *WINDOW)
+    new_app(sample_sqlite_url, monkeypatch)
+    with sample_engine.connect() as conn:
+        nrp = min(conn.execute(officers_in(scope)).scalars())
+    assert expected in scorecard_html(data.scorecard(scope, nrp), scope, now=now)
+    assert expected in briefing_html(scope, now=now)
