@@ -230,6 +230,7 @@ def mark_partial(figure: go.Figure, periods: Mapping, start: date, end: date, fr
     if not partial:
         return
     colours = default_colours(figure)
+    marked = set()
     for index, trace in enumerate(list(figure.data)):
         flags = [x in partial for x in trace.x]
         if not any(flags):
@@ -237,10 +238,14 @@ def mark_partial(figure: go.Figure, periods: Mapping, start: date, end: date, fr
         if trace.type == "bar":
             trace.marker.opacity = [PARTIAL_OPACITY if flag else 1.0 for flag in flags]
             trace.marker.pattern.shape = [PARTIAL_PATTERN if flag else "" for flag in flags]
+            marked.add("bars")
         elif trace.type == "scatter" and "lines" in (trace.mode or "lines"):
             dot_partial_line(figure, trace, flags, trace.line.color or colours[index], f"partial-{index}")
+            marked.add("lines")
     note = partial_months_note(start, end) if freq == "month" else partial_weeks_note(start, end)
-    figure.layout.meta = {"partial_note": f"{note} {t('chart.partial_marked')}"}
+    drawn = "marked" if len(marked) == 2 else next(iter(marked), None)  # name only the marks this chart has
+    how = t(f"chart.partial_{drawn}") if drawn else ""
+    figure.layout.meta = {"partial_note": f"{note} {how}".strip()}
 
 
 def dot_partial_line(figure: go.Figure, trace, flags: list[bool], colour: str, group: str) -> None:

@@ -435,6 +435,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "chart.partial_week_last": ("minggu {week} (sampai {day})", "week of {week} (until {day})"),
     "chart.partial_marked": ("Di grafik: batang lebih pucat dan diarsir, garis titik-titik.",
                              "On the chart: paler hatched bars, dotted lines."),
+    "chart.partial_bars": ("Di grafik: batangnya lebih pucat dan diarsir.", "On the chart: their bars are paler "
+                           "and hatched."),
+    "chart.partial_lines": ("Di grafik: garisnya titik-titik.", "On the chart: their lines are dotted."),
     "eff.dds_vs_crime": ("DDS dan perubahan kejahatan", "DDS and the change in crime"),
     "eff.correlation": ("Korelasi peringkat (Spearman) dengan perubahan kejahatan: {rho} atas {units} satuan.",
                         "Rank correlation (Spearman) with the crime change: {rho} over {units} units."),

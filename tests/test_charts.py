@@ -171,6 +171,7 @@ def test_flag_trend_marks_the_first_and_last_weeks_on_every_stacked_bar():
     assert all(bar_marks(trace) == expected_bar_marks(flags) for trace in figure.data)
     note = figure.layout.meta["partial_note"]
     assert "minggu 18 April 2022 (mulai 20 April 2022)" in note and "minggu 9 Mei 2022 (sampai 11 Mei 2022)" in note
+    assert note.endswith("Di grafik: batangnya lebih pucat dan diarsir.")  # bars only: no word of dotted lines
 
 
 def test_comparison_small_multiples_dot_each_units_partial_week():
@@ -190,6 +191,7 @@ def test_comparison_small_multiples_dot_each_units_partial_week():
         assert dotted == [None, None, rates[2], rates[3]]
     dotted_b = next(tr for tr in figure.data if tr.name == "Polsek B" and tr.meta == "partial")
     assert dotted_b.xaxis == "x2" and dotted_b.yaxis == "y2"  # drawn in its own unit's panel
+    assert figure.layout.meta["partial_note"].endswith("Di grafik: garisnya titik-titik.")
 
 
 def test_scorecard_trend_marks_only_a_part_last_month():
