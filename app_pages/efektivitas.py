@@ -5,7 +5,7 @@ import dataclasses
 import streamlit as st
 
 from components import data
-from components.charts import chart, partial_months_note
+from components.charts import chart
 from components.effectiveness_view import (
     correlation_text,
     crime_table,
@@ -45,8 +45,8 @@ trend_window = dataclasses.replace(after, start=after.previous().start)
 months = data.crime_months(trend_window, level)
 top = units.sort_values("crimes", ascending=False)["name"].head(5).tolist()
 chosen = st.multiselect(t("eff.trend_units"), sorted(units["name"]), default=top, key=f"eff_units_{scope.unit_code}")
-chart(trend_figure(months, chosen, after.start), key="crime_trend", alt=t("eff.trend"))
-st.caption(partial_months_note(trend_window.start, trend_window.end))
+chart(trend_figure(months, chosen, after.start, trend_window.start, trend_window.end), key="crime_trend",
+      alt=t("eff.trend"))
 
 st.header(t("eff.dds_vs_crime"))
 left, right = st.columns(2)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import data
+from components.filters import display_zone
 from components.i18n import t
 from components.import_view import MAX_UPLOAD_MB, history_table, read_upload, run_import, show_report
 from components.safe import md
@@ -36,4 +37,4 @@ if files:
             show_report(result, "import")
 
 st.header(t("import.history"))
-history_table(data.import_history())
+history_table(data.import_history(), display_zone(st.session_state.get("scope")))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from components import data
 from components.charts import chart
-from components.filters import scope_label
+from components.filters import display_zone, scope_label
 from components.i18n import fmt_int, t
 from components.quality_view import (
     by_unit_table,
@@ -32,7 +32,7 @@ st.caption(t("quality.summary", flagged=fmt_int(len(flagged)), reports=fmt_int(r
 tabs = st.tabs([t("quality.tab.overview"), t("quality.tab.flagged"), t("quality.tab.copies"), t("quality.tab.gps"),
                 t("quality.tab.outages")])
 with tabs[0]:
-    chart(trend_figure(views["trend"]), key="flag_trend", alt=t("quality.tab.overview"))
+    chart(trend_figure(views["trend"], scope.start, scope.end), key="flag_trend", alt=t("quality.tab.overview"))
     by_unit_table(views["by_unit"])
 with tabs[1]:
     if flagged.empty:
@@ -56,4 +56,4 @@ with tabs[3]:
     st.subheader(t("quality.travel", count=fmt_int(len(views["travel"]))))
     travel_table(views["travel"])
 with tabs[4]:
-    outage_tables(views["dips"], views["outages"])
+    outage_tables(views["dips"], views["outages"], display_zone(scope))

@@ -50,7 +50,7 @@ with right:
 left, right = st.columns(2)
 with left:
     st.subheader(t("complaints.weekly"))
-    chart(weekly_figure(weekly_response(frame)), key="weekly", alt=t("complaints.weekly"))
+    chart(weekly_figure(weekly_response(frame), scope.start, scope.end), key="weekly", alt=t("complaints.weekly"))
 with right:
     st.subheader(t("complaints.backlog_age"))
     buckets = backlog_by_age(frame)
@@ -75,4 +75,4 @@ else:
                         key="overdue")
 
 st.subheader(t("complaints.map"))
-complaint_map(data.village_map(scope), complaints_by_village(frame), data.scope_bounds(scope))
+complaint_map(data.village_map(scope), complaints_by_village(frame))

@@ -48,8 +48,8 @@ downloads(ranked, "peringkat")
 
 st.subheader(t("cmp.trends"))
 trends = data.unit_trends(scope, tuple(chosen))
-chart(small_multiples(trends, units, measure, scope.policy.dds_target_per_day), key="multiples",
+chart(small_multiples(trends, units, measure, scope.policy.dds_target_per_day, scope.start, scope.end), key="multiples",
       alt=t("cmp.trends"))
 
 st.subheader(t("cmp.map", measure=t(f"rank.col.{measure}"), level=t(f"sidebar.{level}")))
-choropleth(all_units, data.unit_shapes(scope, level), measure, data.scope_bounds(scope))
+choropleth(all_units, data.unit_shapes(scope, level), measure, chosen)

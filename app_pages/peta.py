@@ -5,7 +5,7 @@ import streamlit as st
 from components import data
 from components.filters import drill_to, next_unit_toward, scope_label, unit_name
 from components.i18n import fmt_date, fmt_int, fmt_pct, t
-from components.maps import coverage_deck, legend_entries, legend_html, village_table
+from components.maps import coverage_deck, legend_entries, show_map, village_table
 from components.safe import md
 from queries.geo import MAX_MAP_VILLAGES
 
@@ -28,9 +28,9 @@ else:
     controls[2].caption(t("map.hint"))
 
     deck = coverage_deck(villages, data.scope_bounds(scope), density=layer == "density", basemap=basemap)
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", height=560,
-                            key=f"map_{scope.unit_code}_{layer}", alt=t("map.title"))
-    st.markdown(legend_html(legend_entries(villages), bool(villages["blind_spot"].any())), unsafe_allow_html=True)
+    event = show_map(deck, legend_entries(villages, scope.policy.blind_spot_days, density=layer == "density"),
+                     t("map.title"), 560, on_select="rerun", selection_mode="single-object",
+                     key=f"map_{scope.unit_code}_{layer}")
 
     picked = [obj["village_code"] for objects in (event.selection.objects or {}).values() for obj in objects]
     names = dict(zip(villages["village_code"], villages["name"] + " — " + villages["polsek"].fillna("")))

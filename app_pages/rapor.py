@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.charts import chart, partial_months_note, text_equivalent
+from components.charts import chart, text_equivalent
 from components.filters import scope_label
 from components.i18n import fmt_int, t
-from components.maps import coverage_deck, village_table
+from components.maps import coverage_deck, legend_entries, show_map, village_table
 from components.safe import md
 from components.scorecard import flagged_table, mix_figure, peer_table, scorecard_html, show_gaps, trend_figure
 from components.tables import record_download, show_table, table_with_download
@@ -56,8 +56,8 @@ with left:
     if card["villages"].empty:
         st.info(t("score.no_villages"))
     else:
-        st.pydeck_chart(coverage_deck(card["villages"], card["bounds"], False, False, size=(380, 300)), height=300,
-                        alt=t("score.villages"))
+        show_map(coverage_deck(card["villages"], card["bounds"], False, False, size=(380, 300)),
+                 legend_entries(card["villages"], scope.policy.blind_spot_days), t("score.villages"), 300)
         with text_equivalent():
             village_table(card["villages"], f"desa_binaan_{nrp}_{scope.end:%Y%m%d}.csv", key="score_villages")
 with right:
@@ -65,8 +65,7 @@ with right:
     chart(mix_figure(card["mix"]), key="mix", alt=t("score.mix"))
 
 st.subheader(t("score.trend"))
-chart(trend_figure(card["trend"]), key="trend", alt=t("score.trend"))
-st.caption(partial_months_note(scope.end.replace(day=1), scope.end))  # the trend starts on a first of the month
+chart(trend_figure(card["trend"], scope.end), key="trend", alt=t("score.trend"))
 
 st.subheader(t("score.flagged"))
 flagged = flagged_table(card["reports"])

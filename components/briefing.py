@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import numbers
 from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
 import pandas as pd
+from markupsafe import Markup
 
 from components import data
 from components.alerts import displayable
-from components.filters import scope_label, unit_name
-from components.i18n import fmt_date, fmt_int, language, t
+from components.filters import unit_name
+from components.i18n import fmt_date, fmt_int, fmt_local_moment, language, t
 from components.kpis import kpi_change, kpi_value
-from components.maps import BLIND_SPOT_LINE, coverage_svg, legend_entries
+from components.maps import coverage_svg, legend_entries
 from components.rankings import OFFICER_COLUMNS, RATE_COLUMNS, UNIT_COLUMNS
 from queries.briefing import best_and_worst
 from queries.scope import Scope
-from queries.timeutil import zone
 
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -27,7 +28,6 @@ ALERT_ROWS = 15  # rows per alert in print; the page and the CSV downloads have 
 def briefing_html(scope: Scope, now: datetime | None = None) -> str:
     """Render the pack for the scope and window, in the current language."""
     now = now or datetime.now(UTC)
-    local = now.astimezone(zone(data.unit_timezone(scope.unit_code)))
     comparison = data.kpi_comparison(scope)
     rankings = data.child_rankings(scope)
     villages = data.village_map(scope)
@@ -37,22 +37,27 @@ def briefing_html(scope: Scope, now: datetime | None = None) -> str:
         "lang": language(),
         "title": t("briefing.title"),
         "scope": unit_name(scope.unit_code),
-        "window": scope_label(scope, markdown=False),
+        "window": t("briefing.window", start=fmt_date(scope.start), end=fmt_date(scope.end), days=fmt_int(scope.days)),
+        "page_counter": Markup(page_counter_css()),
         "compared": t("overview.compared", start=fmt_date(previous.start), end=fmt_date(previous.end)),
-        "generated": t("briefing.generated", when=f"{fmt_date(local.date())} {local:%H.%M} {local.tzname()}"),
+        "generated": t("briefing.generated", when=fmt_local_moment(now, data.unit_timezone(scope.unit_code))),
         "headings": {key: t(f"briefing.{key}") for key in ("kpis", "alerts", "rankings", "map")},
         "cards": [_card(row) for row in comparison.to_dict("records")],
         "alerts": [_alert(kind, frame) for kind, frame in data.alerts(scope).items()],
         "none_text": t("alert.none"),
         "best_worst": _best_worst(rankings),
         "ranking": _ranking(rankings),
-        "legend": legend_entries(villages),
-        "blind_spot_label": t("map.blind_spot") if villages["blind_spot"].any() else None,
-        "blind_spot_colour": BLIND_SPOT_LINE,
+        "legend": legend_entries(villages, scope.policy.blind_spot_days),
         "map_svg": coverage_svg(villages, bounds) if bounds else "",
         "footer": t("briefing.footer"),
     }
     return TEMPLATES.get_template("briefing.html").render(**context)
+
+
+def page_counter_css() -> str:
+    """The CSS content of the page number in the bottom margin: "Halaman " counter(page) " dari " counter(pages)."""
+    text = '"' + t("briefing.page") + '"'
+    return text.replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "').replace(' ""', '')
 
 
 def _card(row: dict) -> dict:
@@ -101,8 +106,8 @@ def _ranking(rankings: pd.DataFrame) -> dict | None:
 def _cell(value) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "–"
-    if isinstance(value, float):
-        return kpi_value("per10k", value) if not value.is_integer() else fmt_int(value)
-    if isinstance(value, int):
+    if isinstance(value, numbers.Integral):  # numpy's integers too: a household count reads 1.014, not 1014
         return fmt_int(value)
+    if isinstance(value, numbers.Real):
+        return kpi_value("per10k", value) if not float(value).is_integer() else fmt_int(value)
     return str(value)

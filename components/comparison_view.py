@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
-import streamlit as st
 from plotly.subplots import make_subplots
 
+from components.charts import mark_partial
 from components.i18n import fmt_int, fmt_num, fmt_pct, t
-from components.maps import BORDER_LINE, CompactDeck, view_for
+from components.maps import BORDER_LINE, CompactDeck, LegendEntry, bounds_of, show_map, view_for
 from components.safe import label
 from components.tables import download_button
 from queries.comparison import MEASURES, rankable
@@ -18,6 +20,10 @@ from queries.comparison import MEASURES, rankable
 PER_CAPITA = {"crime_rate_per_10k", "complaints_per_10k", "dds_per_1k_households"}
 DENOMINATORS = ["officers", "expected_days", "villages", "households", "population", "reports", "complaints", "crimes"]
 SEQUENTIAL = [(255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148)]
+STEPS = len(SEQUENTIAL)
+FEW_CASES = (189, 189, 189)
+CHOSEN_LINE = (217, 95, 2)
+MAP_SIZE = (700, 420)
 
 
 def value_text(measure: str, value) -> str:
@@ -69,8 +75,9 @@ def weekly_measure(trend: pd.DataFrame, measure: str, unit: pd.Series, target_pe
     return weekly.get(measure, pd.Series(np.nan, index=trend.index))
 
 
-def small_multiples(trends: pd.DataFrame, units: pd.DataFrame, measure: str, target_per_day: float) -> go.Figure:
-    """One small chart per unit, same axis, the measure week by week."""
+def small_multiples(trends: pd.DataFrame, units: pd.DataFrame, measure: str, target_per_day: float,
+                    start: date, end: date) -> go.Figure:
+    """One small chart per unit, same axis, the measure week by week; weeks only partly in the window dotted."""
     figure = make_subplots(rows=1, cols=len(units), shared_yaxes=True,
                            subplot_titles=[label(name) for name in units["name"]])
     for index, unit in enumerate(units.itertuples(index=False), start=1):
@@ -81,31 +88,57 @@ def small_multiples(trends: pd.DataFrame, units: pd.DataFrame, measure: str, tar
                            name=label(unit.name), line={"color": "#1d4e89"}, row=1, col=index)
     figure.update_layout(height=260, margin={"l": 0, "r": 0, "t": 30, "b": 0})
     figure.update_yaxes(title_text=t(f"rank.col.{measure}") + ("" if measure in PER_CAPITA else " (%)"), col=1)
+    mark_partial(figure, {period: period for period in trends.get("period", [])}, start, end, "week")
     return figure
 
 
-def choropleth(all_units: pd.DataFrame, shapes: dict, measure: str, bounds) -> None:
-    """Every unit of the level coloured by the measure in five equal steps; few-case units hatched grey."""
+def choropleth_deck(all_units: pd.DataFrame, shapes: dict, measure: str,
+                    chosen: list[str]) -> tuple[pdk.Deck, list[LegendEntry]]:
+    """Every unit of the level coloured by the measure in five equal steps (few-case units grey), the chosen ones
+    outlined; the view fits the chosen units, so small units are not specks in a whole Polda."""
     values = all_units[measure].where(rankable(all_units, measure))
     low, high = values.min(), values.max()
     records = []
     for unit, value in zip(all_units.itertuples(index=False), values):
         if pd.isna(value):
-            fill = [189, 189, 189, 140]
+            fill = [*FEW_CASES, 140]
         else:
-            step = 0 if high == low else min(int((value - low) / (high - low) * 5), 4)
+            step = 0 if high == low else min(int((value - low) / (high - low) * STEPS), STEPS - 1)
             fill = [*SEQUENTIAL[step], 210]
         text = value_text(measure, getattr(unit, measure))
         for rings in shapes.get(unit.unit_code, []):
             records.append({"polygon": rings, "fill": fill, "name": unit.name, "value": text})
-    layer = pdk.Layer("PolygonLayer", id="units", data=records, get_polygon="polygon", get_fill_color="fill",
-                      get_line_color=[*BORDER_LINE, 200], get_line_width=0, line_width_min_pixels=1, stroked=True,
-                      pickable=True)
-    st.pydeck_chart(CompactDeck(layers=[layer], initial_view_state=view_for(bounds), map_provider=None,
-                                map_style=None, tooltip={"text": "{name}\n{value}"}), height=420,
-                    alt=t(f"rank.col.{measure}"))
+    chosen_shapes = [rings for code in chosen for rings in shapes.get(code, [])]
+    layers = [pdk.Layer("PolygonLayer", id="units", data=records, get_polygon="polygon", get_fill_color="fill",
+                        get_line_color=[*BORDER_LINE, 200], get_line_width=0, line_width_min_pixels=1, stroked=True,
+                        pickable=True),
+              pdk.Layer("PolygonLayer", id="chosen", data=[{"polygon": rings} for rings in chosen_shapes],
+                        get_polygon="polygon", filled=False, stroked=True, get_line_color=[*CHOSEN_LINE, 255],
+                        get_line_width=0, line_width_min_pixels=3, pickable=False)]
+    view = view_for(bounds_of(chosen_shapes) or bounds_of(rings for parts in shapes.values() for rings in parts),
+                    *MAP_SIZE)
+    deck = CompactDeck(layers=layers, initial_view_state=view, map_provider=None, map_style=None,
+                       tooltip={"text": "{name}\n{value}"})
+    return deck, choropleth_legend(measure, low, high, values.isna().any() and len(values) > 0)
+
+
+def choropleth_legend(measure: str, low, high, few: bool) -> list[LegendEntry]:
+    """The five steps with their value ranges, grey for too few cases, the outline of the chosen units."""
+    legend = []
     if pd.notna(low):
-        st.caption(t("cmp.scale", low=value_text(measure, low), high=value_text(measure, high)))
+        width = (high - low) / STEPS
+        steps = 1 if high == low else STEPS
+        legend = [LegendEntry(f"{value_text(measure, low + width * step)} – "
+                              f"{value_text(measure, low + width * (step + 1) if step < steps - 1 else high)}",
+                              SEQUENTIAL[step]) for step in range(steps)]
+    if few:
+        legend.append(LegendEntry(t("cmp.legend_few"), FEW_CASES))
+    legend.append(LegendEntry(t("cmp.legend_chosen"), CHOSEN_LINE, "outline"))
+    return legend
+
+
+def choropleth(all_units: pd.DataFrame, shapes: dict, measure: str, chosen: list[str]) -> None:
+    show_map(*choropleth_deck(all_units, shapes, measure, chosen), t(f"rank.col.{measure}"), MAP_SIZE[1])
 
 
 def downloads(table: pd.DataFrame, key: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -10,13 +11,16 @@ import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
-from components.charts import text_equivalent
+from components.charts import mark_partial, round_dual_axes, text_equivalent
 from components.i18n import fmt_date, fmt_int, fmt_num, fmt_pct, t
-from components.maps import BORDER_LINE, CompactDeck, view_for
+from components.maps import BORDER_LINE, CompactDeck, LegendEntry, bounds_of, show_map, view_for
 from components.safe import label
 from components.tables import percent_column, table_with_download
 
 SLA_COLOUR = "#b2182b"
+OPEN_DOT = (179, 0, 0)
+CLOSED_DOT = (44, 127, 184)
+MAP_SIZE = (700, 420)
 
 
 def headline(frame: pd.DataFrame, sla_hours: float) -> None:
@@ -58,7 +62,8 @@ def distribution_figure(hours: pd.Series, sla_hours: float, title: str) -> go.Fi
     return figure
 
 
-def weekly_figure(weekly: pd.DataFrame) -> go.Figure:
+def weekly_figure(weekly: pd.DataFrame, start: date, end: date) -> go.Figure:
+    """Complaints per week (bars) and the share answered within the SLA (line); partial weeks marked."""
     weeks = [fmt_date(day) for day in weekly["week"]]
     figure = go.Figure()
     figure.add_bar(x=weeks, y=weekly["complaints"], name=t("complaints.count"), marker_color="#a1dab4")
@@ -66,7 +71,9 @@ def weekly_figure(weekly: pd.DataFrame) -> go.Figure:
                        yaxis="y2", mode="lines+markers", line={"color": "#1d4e89"})
     figure.update_layout(height=280, margin={"l": 0, "r": 0, "t": 10, "b": 0}, legend={"orientation": "h"},
                          yaxis={"title": t("complaints.count")},
-                         yaxis2={"title": "%", "overlaying": "y", "side": "right", "range": [0, 105]})
+                         yaxis2={"title": "%", "overlaying": "y", "side": "right", "showgrid": False})
+    round_dual_axes(figure, "yaxis2", "yaxis", weekly["complaints"])
+    mark_partial(figure, dict(zip(weeks, weekly["week"])), start, end, "week")
     return figure
 
 
@@ -94,20 +101,32 @@ def unit_table(units: pd.DataFrame) -> None:
                         column_config={"sla": percent_column(headers["sla"]), **hours})
 
 
-def complaint_map(villages: pd.DataFrame, counts: pd.DataFrame, bounds) -> None:
-    """Village outlines, with a circle per village sized by its complaints of the window (darker: still open)."""
-    merged = villages.merge(counts, on="village_code", how="left").fillna({"complaints": 0, "open_backlog": 0})
+def complaint_deck(merged: pd.DataFrame) -> tuple[pdk.Deck, list[LegendEntry]]:
+    """Village outlines with a circle per village sized by its complaints (red: some still open), and its legend."""
     outlines = [{"polygon": rings} for shapes in merged["shapes"] for rings in shapes]
     dots = [{"position": [row.lng, row.lat], "village": row.name, "complaints": fmt_int(row.complaints),
              "open": fmt_int(row.open_backlog), "radius": 150 * math.sqrt(row.complaints),
-             "fill": [179, 0, 0, 200] if row.open_backlog else [44, 127, 184, 180]}
+             "fill": [*(OPEN_DOT if row.open_backlog else CLOSED_DOT), 200]}
             for row in merged.itertuples(index=False) if row.complaints > 0 and pd.notna(row.lat)]
     layers = [pdk.Layer("PolygonLayer", id="outlines", data=outlines, get_polygon="polygon", filled=False,
                         stroked=True, get_line_color=[*BORDER_LINE, 120], get_line_width=0, line_width_min_pixels=1),
               pdk.Layer("ScatterplotLayer", id="complaints", data=dots, get_position="position", get_radius="radius",
                         radius_min_pixels=3, get_fill_color="fill", pickable=True)]
-    st.pydeck_chart(CompactDeck(layers=layers, initial_view_state=view_for(bounds), map_provider=None, map_style=None,
-                                tooltip={"text": t("complaints.map_tooltip")}), height=420, alt=t("complaints.map"))
+    # The view fits what is drawn: the scope's village outlines, and the villages known only by a point.
+    bounds = bounds_of((rings for shapes in merged["shapes"] for rings in shapes),
+                       merged.loc[merged["lat"].notna(), ["lng", "lat"]].itertuples(index=False))
+    legend = [LegendEntry(t("complaints.map_open"), OPEN_DOT, "dot"),
+              LegendEntry(t("complaints.map_closed"), CLOSED_DOT, "dot"),
+              LegendEntry(t("complaints.map_size"), BORDER_LINE, "note")]
+    deck = CompactDeck(layers=layers, initial_view_state=view_for(bounds, *MAP_SIZE), map_provider=None,
+                       map_style=None, tooltip={"text": t("complaints.map_tooltip")})
+    return deck, legend
+
+
+def complaint_map(villages: pd.DataFrame, counts: pd.DataFrame) -> None:
+    """The complaint map with its legend, and the villages with complaints as a table beneath."""
+    merged = villages.merge(counts, on="village_code", how="left").fillna({"complaints": 0, "open_backlog": 0})
+    show_map(*complaint_deck(merged), t("complaints.map"), MAP_SIZE[1])
     # The map's text equivalent: colour alone (red: some still open) must not carry the message.
     listed = merged[merged["complaints"] > 0].sort_values(["open_backlog", "complaints", "name"],
                                                            ascending=[False, False, True])

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.charts import mark_partial
 from components.filters import scope_label
 from components.i18n import fmt_date, fmt_int, fmt_num, t
 from components.safe import label
@@ -100,8 +101,8 @@ def crime_table(units: pd.DataFrame) -> None:
     table_with_download(shown, headers, "kejahatan_per_satuan.csv", key="crime_units", show=False)
 
 
-def trend_figure(months: pd.DataFrame, names: list[str], reference: date) -> go.Figure:
-    """Crimes per month for the chosen units, the reference date marked."""
+def trend_figure(months: pd.DataFrame, names: list[str], reference: date, start: date, end: date) -> go.Figure:
+    """Crimes per month for the chosen units, the reference date marked, months only partly in [start, end] dotted."""
     figure = go.Figure()
     for name in names:
         rows = months[months["name"] == name]
@@ -112,6 +113,7 @@ def trend_figure(months: pd.DataFrame, names: list[str], reference: date) -> go.
                           showarrow=False, yanchor="bottom")
     figure.update_layout(height=340, margin={"l": 0, "r": 0, "t": 30, "b": 0}, legend={"orientation": "h"},
                          yaxis_title=t("eff.crimes_month"))
+    mark_partial(figure, {month: date.fromisoformat(f"{month}-01") for month in months["month"]}, start, end, "month")
     return figure
 
 

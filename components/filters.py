@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.i18n import LANGUAGES, fmt_date, fmt_moment, t
+from components.i18n import LANGUAGES, fmt_date, fmt_local_moment, t
 from components.safe import md
 from queries.accounts import User
 from queries.scope import Scope
@@ -166,14 +166,19 @@ def scope_label(scope: Scope, markdown: bool = True) -> str:
              end=fmt_date(scope.end), days=scope.days)
 
 
+def display_zone(scope: Scope | None) -> str:
+    """The time zone times are shown in: the scope's unit's (WIB for the national scope, or before any data)."""
+    return data.unit_timezone(scope.unit_code) if scope is not None else "Asia/Jakarta"
+
+
 def page_footer(scope: Scope | None) -> None:
     """The last line of every page: what it shows and how fresh the data is, for a screen shown or printed."""
     first, last = data.data_date_range()
     if first is None:
         return
     imported = data.last_import()
-    when = t("footer.never") if imported.empty else fmt_moment(
-        pd.Timestamp(imported["finished_at"].iloc[0]).tz_localize("UTC").tz_convert("Asia/Jakarta")) + " WIB"
+    when = t("footer.never") if imported.empty else fmt_local_moment(imported["finished_at"].iloc[0],
+                                                                       display_zone(scope))
     parts = [t("app.name")] + ([scope_label(scope)] if scope else [])
     st.divider()
     st.caption(" · ".join(parts + [t("footer.window", first=fmt_date(first), last=fmt_date(last), imported=when)]))

@@ -6,6 +6,7 @@ import dataclasses
 import string
 from datetime import date, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
@@ -243,6 +244,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.alerts": ("Perlu tindakan minggu ini", "Needs action this week"),
     "briefing.rankings": ("Peringkat", "Ranking"),
     "briefing.map": ("Peta cakupan DDS", "DDS coverage map"),
+    "briefing.window": ("{start} – {end} ({days} hari)", "{start} – {end} ({days} days)"),
+    "briefing.page": ("Halaman {page} dari {pages}", "Page {page} of {pages}"),
     "briefing.previous": ("sebelumnya {value}", "previously {value}"),
     "briefing.more": ("… dan {count} lainnya (lihat dasbor)", "… and {count} more (see the dashboard)"),
     "briefing.footer": (
@@ -276,6 +279,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "map.unknown": ("tidak diketahui", "unknown"),
     "map.no_visit": ("0% (belum ada kunjungan)", "0% (no visit)"),
     "map.blind_spot": ("titik buta (tanpa DDS {blind_spot_days} hari)", "blind spot (no DDS in {blind_spot_days} days)"),
+    "map.density_legend": ("kunjungan DDS per desa (lingkaran lebih besar: lebih banyak)",
+                           "DDS visits per village (larger circle: more)"),
     "map.never": ("belum pernah", "never"),
     "map.no_officer": ("belum ada Bhabinkamtibmas", "no officer assigned"),
     "map.of_households": ("dari {households} rumah tangga", "of {households} households"),
@@ -358,7 +363,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "import.col.column": ("Kolom", "Column"),
     "import.col.reason": ("Alasan", "Reason"),
     "import.col.record": ("Isi baris", "Row as read"),
-    "import.hist.finished_at": ("Selesai (UTC)", "Finished (UTC)"),
+    "import.hist.finished_at": ("Selesai", "Finished"),
     "import.hist.imported_by": ("Oleh", "By"),
     "import.hist.source": ("Sumber", "Source"),
     "import.hist.mode": ("Mode", "Mode"),
@@ -380,7 +385,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "audit.action.sign_out": ("keluar", "sign-out"),
     "audit.action.import": ("impor", "import"),
     "audit.action.download": ("unduhan", "download"),
-    "audit.col.at": ("Waktu (UTC)", "Time (UTC)"),
+    "audit.col.at": ("Waktu", "Time"),
     "audit.col.username": ("Pengguna", "User"),
     "audit.col.action": ("Kejadian", "Event"),
     "audit.col.detail": ("Rincian", "Detail"),
@@ -393,7 +398,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "audit.acc.role": ("Peran", "Role"),
     "audit.acc.home_unit": ("Satuan", "Unit"),
     "audit.acc.disabled": ("Nonaktif", "Disabled"),
-    "audit.acc.last_sign_in": ("Terakhir masuk (UTC)", "Last sign-in (UTC)"),
+    "audit.acc.last_sign_in": ("Terakhir masuk", "Last sign-in"),
     "nav.effectiveness": ("Efektivitas", "Effectiveness"),
     "nav.comparison": ("Perbandingan Wilayah", "Region Comparison"),
     "rank.col.dds_per_1k_households": ("DDS per 1.000 rumah tangga", "DDS per 1,000 households"),
@@ -433,6 +438,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "complaints.overdue": ("Pengaduan melewati SLA tanpa tanggapan (terlama dulu)",
                            "Complaints past the SLA without an answer (oldest first)"),
     "complaints.map": ("Peta pengaduan per desa", "Complaints per village"),
+    "complaints.map_open": ("ada pengaduan yang masih terbuka", "some complaints still open"),
+    "complaints.map_closed": ("semua pengaduan selesai", "all complaints resolved"),
+    "complaints.map_size": ("lingkaran lebih besar: lebih banyak pengaduan", "larger circle: more complaints"),
     "complaints.map_tooltip": ("{village}\nPengaduan: {complaints}\nMasih terbuka: {open}",
                                "{village}\nComplaints: {complaints}\nStill open: {open}"),
     "eff.title": ("Efektivitas", "Effectiveness"),
@@ -484,6 +492,17 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "not because activity or crime fell."),
     "chart.partial_first": ("{month} (mulai {day})", "{month} (from {day})"),
     "chart.partial_last": ("{month} (sampai {day})", "{month} (until {day})"),
+    "chart.partial_weeks": ("Minggu yang tidak penuh dalam periode: {weeks}. Jumlahnya lebih kecil karena harinya "
+                            "lebih sedikit, bukan karena kegiatan turun.",
+                            "Weeks only partly in the period: {weeks}. Their counts are lower because they have "
+                            "fewer days, not because activity fell."),
+    "chart.partial_week_first": ("minggu {week} (mulai {day})", "week of {week} (from {day})"),
+    "chart.partial_week_last": ("minggu {week} (sampai {day})", "week of {week} (until {day})"),
+    "chart.partial_marked": ("Di grafik: batang lebih pucat dan diarsir, garis titik-titik.",
+                             "On the chart: paler hatched bars, dotted lines."),
+    "chart.partial_bars": ("Di grafik: batangnya lebih pucat dan diarsir.", "On the chart: their bars are paler "
+                           "and hatched."),
+    "chart.partial_lines": ("Di grafik: garisnya titik-titik.", "On the chart: their lines are dotted."),
     "eff.dds_vs_crime": ("DDS dan perubahan kejahatan", "DDS and the change in crime"),
     "eff.correlation": ("Korelasi peringkat (Spearman) dengan perubahan kejahatan: {rho} atas {units} satuan.",
                         "Rank correlation (Spearman) with the crime change: {rho} over {units} units."),
@@ -517,8 +536,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmp.ranking": ("Peringkat: {measure}", "Ranking: {measure}"),
     "cmp.trends": ("Tren mingguan", "Weekly trends"),
     "cmp.map": ("{measure} per {level}", "{measure} per {level}"),
-    "cmp.scale": ("Warna dari {low} (muda) sampai {high} (tua); abu-abu: sedikit data.",
-                  "Colour from {low} (light) to {high} (dark); grey: few cases."),
+    "cmp.legend_chosen": ("satuan yang dibandingkan", "units compared"),
+    "cmp.legend_few": ("sedikit data (tidak diwarnai)", "few cases (not coloured)"),
     "cmp.denominator.officers": ("Petugas", "Officers"),
     "cmp.denominator.expected_days": ("Hari wajib lapor", "Expected days"),
     "cmp.denominator.villages": ("Desa", "Villages"),
@@ -683,6 +702,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "quality.first": ("Pertama", "First"),
     "quality.last": ("Terakhir", "Last"),
     "quality.gps_outside": ("Laporan dari luar desa: {count}", "Reports from outside the village: {count}"),
+    "quality.gps_legend": ("laporan dikirim dari luar desanya", "report sent from outside its village"),
     "quality.gps_tooltip": ("{officer}\n{village}\n{distance} km dari batas desa",
                             "{officer}\n{village}\n{distance} km from the village boundary"),
     "quality.distance_km": ("Jarak dari desa (km)", "Distance from village (km)"),
@@ -697,8 +717,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "quality.dips": ("Hari dengan laporan terkirim jauh di bawah biasanya", "Days with far fewer submissions than usual"),
     "quality.recorded": ("Gangguan tercatat dalam ekspor BOS", "Outages recorded in the BOS export"),
     "quality.no_recorded": ("Tidak ada gangguan tercatat dalam periode.", "No outage recorded in the period."),
-    "quality.start_utc": ("Mulai (UTC)", "Start (UTC)"),
-    "quality.end_utc": ("Selesai (UTC)", "End (UTC)"),
+    "quality.start_utc": ("Mulai", "Start"),
+    "quality.end_utc": ("Selesai", "End"),
     "quality.where": ("Wilayah", "Where"),
     "quality.everywhere": ("seluruh wilayah", "everywhere"),
     "quality.hours": ("Jam", "Hours"),
@@ -803,6 +823,16 @@ def fmt_date(value: date) -> str:
 def fmt_moment(value: datetime) -> str:
     """A date and time as "18 April 2022 08.39" (Indonesian writes a dot between hours and minutes)."""
     return f"{fmt_date(value)} {value:%H.%M}" if language() == "id" else f"{fmt_date(value)} {value:%H:%M}"
+
+
+def fmt_local_moment(utc_value, zone_name: str) -> str:
+    """A stored (naive UTC) time in local time with its zone's name: "18 April 2022 15.39 WIB"; "–" when undefined."""
+    if utc_value is None or pd.isna(utc_value):
+        return "–"
+    stamp = pd.Timestamp(utc_value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    local = stamp.to_pydatetime().astimezone(ZoneInfo(zone_name))
+    return f"{fmt_moment(local)} {local.tzname()}"
 
 
 def fmt_month(value: date) -> str:

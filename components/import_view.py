@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.i18n import fmt_int, t
+from components.i18n import fmt_int, fmt_local_moment, t
 from components.safe import md
 from components.tables import download_button, show_table
 from ingest.importer import ImportReport, import_export
@@ -83,12 +83,13 @@ def run_import(raw: RawExport, user: User, keep_valid: bool, dry_run: bool) -> I
     return report
 
 
-def history_table(history: pd.DataFrame) -> None:
-    """Past imports; the rejected rows of each can be downloaded again."""
+def history_table(history: pd.DataFrame, zone: str) -> None:
+    """Past imports, their times in the zone's local time; the rejected rows of each can be downloaded again."""
     if history.empty:
         st.info(t("import.no_history"))
         return
-    shown = history.assign(mode=history["mode"].map(lambda mode: t(f"import.mode.{mode}")))  # words, not codes
+    shown = history.assign(mode=history["mode"].map(lambda mode: t(f"import.mode.{mode}")),  # words, not codes
+                           finished_at=[fmt_local_moment(at, zone) for at in history["finished_at"]])
     shown = shown.rename(columns={c: t(f"import.hist.{c}") for c in
                                     ("finished_at", "imported_by", "source", "mode", "rows_read", "rows_new",
                                      "rows_updated", "rows_unchanged", "rows_rejected")})

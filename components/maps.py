@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 import json
 import math
+from collections.abc import Iterable
+from typing import NamedTuple
 
 import pandas as pd
 import pydeck as pdk
+import streamlit as st
 
 from components.i18n import fmt_date, fmt_int, fmt_pct, t
 from components.tables import percent_column, table_with_download
@@ -26,6 +29,14 @@ UNKNOWN_COLOUR = (189, 189, 189)  # no household count: its own class, never 0 %
 BLIND_SPOT_LINE = (178, 24, 43)
 BORDER_LINE = (90, 90, 90)
 DENSITY_COLOUR = (217, 95, 2)
+
+
+class LegendEntry(NamedTuple):
+    """One line of a map legend: what a colour means, and how it is drawn (a fill, an outline or a dot)."""
+
+    label: str
+    colour: tuple[int, int, int]
+    shape: str = "fill"  # "fill", "outline", "dot", or "note" (words only)
 
 
 def coverage_class(coverage: float) -> int | None:
@@ -52,22 +63,34 @@ def class_label(index: int | None) -> str:
     return f"{fmt_pct(low, 0, sign=False)}–{fmt_pct(high, 0)}"
 
 
-def legend_entries(frame: pd.DataFrame) -> list[tuple[str, tuple[int, int, int]]]:
-    """(label, colour) of every class, plus "unknown" when a village lacks a household count."""
-    entries = [(class_label(index), colour) for index, (_, colour) in enumerate(COVERAGE_CLASSES)]
+def legend_entries(frame: pd.DataFrame, blind_spot_days: int | None = None,
+                   density: bool = False) -> list[LegendEntry]:
+    """Every coverage class, "unknown" when a village lacks a household count, blind spots and density if drawn."""
+    entries = [LegendEntry(class_label(index), colour) for index, (_, colour) in enumerate(COVERAGE_CLASSES)]
     if frame["coverage"].isna().any():
-        entries.append((class_label(None), UNKNOWN_COLOUR))
+        entries.append(LegendEntry(class_label(None), UNKNOWN_COLOUR))
+    if blind_spot_days is not None and frame["blind_spot"].any():
+        label = t("map.blind_spot", blind_spot_days=fmt_int(blind_spot_days))
+        entries.append(LegendEntry(label, BLIND_SPOT_LINE, "outline"))
+    if density:
+        entries.append(LegendEntry(t("map.density_legend"), DENSITY_COLOUR, "dot"))
     return entries
 
 
-def legend_html(entries, blind_spots: bool) -> str:
-    """A small static legend (labels escaped; no data values)."""
-    items = [f'<span style="display:inline-block;width:14px;height:14px;background:rgb{colour};'
-             f'border:1px solid #777;margin:0 4px -2px 10px"></span>{html.escape(label)}' for label, colour in entries]
-    if blind_spots:
-        items.append(f'<span style="display:inline-block;width:14px;height:14px;border:3px solid '
-                     f'rgb{BLIND_SPOT_LINE};margin:0 4px -2px 10px"></span>{html.escape(t("map.blind_spot"))}')
+def legend_html(entries: list[LegendEntry]) -> str:
+    """A small static legend: a swatch, an outline or a dot per entry (labels escaped; colours are our own)."""
+    swatch = {"fill": "background:rgb{};border:1px solid #777", "outline": "border:3px solid rgb{}",
+              "dot": "background:rgb{};border-radius:50%", "note": "width:0"}
+    items = [f'<span style="display:inline-block;width:14px;height:14px;{swatch[entry.shape].format(entry.colour)};'
+             f'margin:0 4px -2px 10px"></span>{html.escape(entry.label)}' for entry in entries]
     return "<div style='font-size:0.85rem;line-height:1.9'>" + "".join(items) + "</div>"
+
+
+def show_map(deck: pdk.Deck, legend: list[LegendEntry], alt: str, height: int, **options):
+    """Draw a map with its legend right beneath it: no map without one."""
+    event = st.pydeck_chart(deck, height=height, alt=alt, **options)
+    st.markdown(legend_html(legend), unsafe_allow_html=True)
+    return event
 
 
 def polygon_records(frame: pd.DataFrame) -> list[dict]:
@@ -108,8 +131,19 @@ class CompactDeck(pdk.Deck):
         return json.dumps(json.loads(super().to_json()), separators=(",", ":"), ensure_ascii=False)
 
 
+def bounds_of(polygons: Iterable, points: Iterable = ()) -> tuple[float, float, float, float] | None:
+    """(min_lng, min_lat, max_lng, max_lat) of the polygons (lists of rings of [lng, lat]) and points drawn."""
+    coordinates = [point for rings in polygons for ring in rings for point in ring] + list(points)
+    if not coordinates:
+        return None
+    lngs, lats = [lng for lng, _ in coordinates], [lat for _, lat in coordinates]
+    return min(lngs), min(lats), max(lngs), max(lats)
+
+
 def view_for(bounds, width: int = 700, height: int = 500) -> pdk.ViewState:
-    """A view that fits the bounds in a map of about width × height pixels."""
+    """A view that fits the bounds in a map of about width × height pixels (all of Indonesia without bounds)."""
+    if bounds is None:
+        return pdk.ViewState(longitude=118.0, latitude=-2.5, zoom=3.0)
     min_lng, min_lat, max_lng, max_lat = bounds
     # deck.gl draws the world 512 px wide at zoom 0; near the equator a degree of latitude is as long as one of
     # longitude, so both spans can be compared directly.

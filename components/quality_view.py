@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
-from components.i18n import fmt_date, fmt_int, fmt_num, t
-from components.maps import BORDER_LINE, CompactDeck, view_for
+from components.charts import mark_partial
+from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_num, t
+from components.maps import BORDER_LINE, CompactDeck, LegendEntry, show_map, view_for
 from components.tables import table_with_download
 from queries.flags import FLAG_NAMES
 
 # Colour-blind-safe qualitative palette (Okabe–Ito), one colour per flag.
+OUTSIDE_DOT = (213, 94, 0)
 FLAG_COLOURS = dict(zip(FLAG_NAMES, ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")))
 
 
-def trend_figure(trend: pd.DataFrame) -> go.Figure:
-    """Flag counts per week, stacked by type."""
+def trend_figure(trend: pd.DataFrame, start: date, end: date) -> go.Figure:
+    """Flag counts per week, stacked by type; weeks the window covers only in part are marked."""
     weeks = [fmt_date(day) for day in trend["period"]]
     figure = go.Figure([go.Bar(x=weeks, y=trend[flag], name=t(f"flag.{flag}"), marker_color=FLAG_COLOURS[flag])
                         for flag in FLAG_NAMES])
     figure.update_layout(barmode="stack", height=360, margin={"l": 0, "r": 0, "t": 40, "b": 0},
                          legend={"orientation": "h", "yanchor": "bottom", "y": 1.02}, yaxis_title=t("quality.flags"),
                          xaxis_title=t("quality.week"))
+    mark_partial(figure, dict(zip(weeks, trend["period"])), start, end, "week")
     return figure
 
 
@@ -82,10 +87,10 @@ def gps_map(points: pd.DataFrame, villages: pd.DataFrame, bounds) -> None:
     layers = [pdk.Layer("PolygonLayer", id="outlines", data=outlines, get_polygon="polygon", filled=False,
                         stroked=True, get_line_color=[*BORDER_LINE, 140], get_line_width=0, line_width_min_pixels=1),
               pdk.Layer("ScatterplotLayer", id="outside", data=dots, get_position="position", get_radius=120,
-                        radius_min_pixels=3, get_fill_color=[213, 94, 0, 200], pickable=True)]
-    st.pydeck_chart(CompactDeck(layers=layers, initial_view_state=view_for(bounds), map_provider=None,
-                                map_style=None, tooltip={"text": t("quality.gps_tooltip")}), height=420,
-                    alt=t("quality.tab.gps"))
+                        radius_min_pixels=3, get_fill_color=[*OUTSIDE_DOT, 200], pickable=True)]
+    show_map(CompactDeck(layers=layers, initial_view_state=view_for(bounds), map_provider=None,
+                         map_style=None, tooltip={"text": t("quality.gps_tooltip")}),
+             [LegendEntry(t("quality.gps_legend"), OUTSIDE_DOT, "dot")], t("quality.tab.gps"), 420)
 
 
 def gps_table(points: pd.DataFrame) -> None:
@@ -113,7 +118,8 @@ def travel_table(pairs: pd.DataFrame) -> None:
                         "perjalanan_mustahil.csv", key="travel")
 
 
-def outage_tables(dips: pd.DataFrame, recorded: pd.DataFrame) -> None:
+def outage_tables(dips: pd.DataFrame, recorded: pd.DataFrame, zone: str) -> None:
+    """Days with unusually few submissions, and the outages the export records (their times local to `zone`)."""
     st.markdown(f"**{t('quality.dips')}**")
     if dips.empty:
         st.success(t("alert.none"))
@@ -125,7 +131,8 @@ def outage_tables(dips: pd.DataFrame, recorded: pd.DataFrame) -> None:
     if recorded.empty:
         st.info(t("quality.no_recorded"))
     else:
-        shown = recorded.assign(start=recorded["start_at"].astype(str), end=recorded["end_at"].astype(str),
+        shown = recorded.assign(start=[fmt_local_moment(at, zone) for at in recorded["start_at"]],
+                                end=[fmt_local_moment(at, zone) for at in recorded["end_at"]],
                                 where=recorded["unit"].fillna(t("quality.everywhere")),
                                 duration=recorded["hours"].round(1))
         table_with_download(shown, {"start": t("quality.start_utc"), "end": t("quality.end_utc"),

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import data
 from components.briefing import TEMPLATES
-from components.i18n import fmt_date, fmt_int, fmt_month, fmt_pct, language, t
+from components.charts import mark_partial, round_dual_axes
+from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_month, fmt_pct, language, t
 from components.safe import md
 from queries.scope import Scope
 
@@ -75,8 +77,8 @@ def mix_figure(mix: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def trend_figure(trend: pd.DataFrame) -> go.Figure:
-    """Monthly reporting rate and share of flagged reports (lines), DDS visits (bars)."""
+def trend_figure(trend: pd.DataFrame, end: date) -> go.Figure:
+    """Monthly reporting rate and share of flagged reports (lines), DDS visits (bars); a part last month marked."""
     months = [fmt_month(day) for day in trend["period"]]
     flagged_share = trend["flagged_reports"] / trend["reports"].where(trend["reports"] > 0)
     figure = go.Figure()
@@ -86,8 +88,11 @@ def trend_figure(trend: pd.DataFrame) -> go.Figure:
     figure.add_scatter(x=months, y=flagged_share * 100, name=t("score.flagged_share"), mode="lines+markers",
                        line={"color": "#b2182b", "dash": "dash"})
     figure.update_layout(height=300, margin={"l": 0, "r": 0, "t": 10, "b": 0}, legend={"orientation": "h"},
-                         yaxis={"title": "%", "range": [0, 105]},
+                         yaxis={"title": "%"},
                          yaxis2={"title": t("score.dds_visits"), "overlaying": "y", "side": "right", "showgrid": False})
+    round_dual_axes(figure, "yaxis", "yaxis2", trend["dds_visits"])
+    if len(trend):  # the trend starts on the first of a month: only its last month can be partial
+        mark_partial(figure, dict(zip(months, trend["period"])), trend["period"].min(), end, "month")
     return figure
 
 
@@ -117,7 +122,7 @@ def scorecard_html(card: dict, scope: Scope, now: datetime | None = None) -> str
                                               identity["polres"]) if part),
         window=t("scope.caption", scope=identity["polsek"], start=fmt_date(scope.start), end=fmt_date(scope.end),
                  days=scope.days),
-        generated=t("briefing.generated", when=f"{fmt_date(now.date())} {now:%H.%M} UTC"),
+        generated=t("briefing.generated", when=fmt_local_moment(now, data.unit_timezone(identity["polsek_code"]))),
         numbers=[(t("rank.col.reporting_rate"), fmt_pct(numbers["reporting_rate"])),
                  (t("rank.col.reporting_rate_on_time"), fmt_pct(numbers["reporting_rate_on_time"])),
                  (t("rank.col.dds_attainment"), fmt_pct(numbers["dds_attainment"])),

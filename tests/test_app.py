@@ -215,3 +215,47 @@ def test_the_import_history_names_the_mode_in_words(sample_sqlite_url, monkeypat
     history = at.dataframe[0].value
     assert history["Mode"].tolist() == ["semua atau tidak sama sekali"]  # the sample goes in all or nothing
     assert history["Oleh"].tolist() == ["sample"]
+
+
+@pytest.mark.parametrize("unit, expected", [(None, "17 Mei 2022 00.30 WIB"), ("PR-63.08", "17 Mei 2022 01.30 WITA")])
+def test_audit_and_import_times_are_local_with_the_zone_named(tmp_path, sample_sqlite_url, monkeypatch, unit,
+                                                              expected):
+    import shutil
+    from datetime import datetime
+
+    from sqlalchemy import update
+    from sqlalchemy.engine import make_url
+
+    from queries.schema import audit_log, import_batches
+
+    url = f"sqlite:///{tmp_path / 'times.sqlite'}"
+    shutil.copy(make_url(sample_sqlite_url).database, tmp_path / "times.sqlite")
+    at = new_app(url, monkeypatch, username="admin3", role="admin")
+    stored = datetime(2022, 5, 16, 17, 30)  # UTC, as stored: WIB is 7 hours ahead, WITA (Kalimantan Selatan) 8
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(update(import_batches).values(finished_at=stored))
+        conn.execute(audit_log.insert().values(at=stored, username="admin3", action="sign_in", detail="password"))
+    engine.dispose()
+    at.session_state["unit"] = unit
+    at.run()
+    at.switch_page("app_pages/audit.py").run()
+    assert at.dataframe[0].value["Waktu"].tolist() == [expected]
+    assert at.dataframe[1].value.set_index("Nama pengguna").loc["admin3", "Terakhir masuk"] == "–"  # never signed in
+    assert any(expected in caption.value for caption in at.main.caption)  # the footer's last import, same zone
+    at.switch_page("app_pages/impor.py").run()
+    assert at.dataframe[0].value["Selesai"].tolist() == [expected]
+
+
+def test_recorded_outages_are_shown_in_the_units_local_time(sample_sqlite_url, monkeypatch):
+    # The sample records an outage of Polres Hulu Sungai Utara from 00:00 to 10:00 UTC on 9 February 2022:
+    # 08.00 to 18.00 in Kalimantan Selatan (WITA, UTC+8).
+    at = new_app(sample_sqlite_url, monkeypatch)
+    at.session_state["unit"] = "PR-63.08"
+    at.session_state["window"] = (date(2022, 2, 1), date(2022, 2, 28))
+    at.run()
+    at.switch_page("app_pages/kualitas.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    recorded = next(frame.value for frame in at.dataframe if "Mulai" in frame.value.columns)
+    row = recorded.set_index("Mulai").loc["9 Februari 2022 08.00 WITA"]
+    assert row["Selesai"] == "9 Februari 2022 18.00 WITA"

@@ -17,7 +17,7 @@ from queries.alerts import blind_spots, overdue_complaints, silent_officers
 from queries.briefing import rank
 from queries.db import make_engine
 from queries.effectiveness import scope_measures, unit_counts, with_rates
-from queries.schema import villages
+from queries.schema import officers, villages
 from queries.scope import Scope, villages_in
 
 WINDOW = (date(2022, 4, 16), date(2022, 5, 15))
@@ -174,3 +174,79 @@ def test_empty_scope_and_empty_window(world_with_empty_polsek, monkeypatch, page
         assert {m.label: m.value for m in at.metric}["Tingkat pelaporan"] == "0,0%"
     else:
         assert at.dataframe[0].value["Titik buta"].all()
+
+
+UNGROUPED = re.compile(r"(?<![\w.,-])\d{4,}(?![\w-])")  # 1014, 2297 (not inside an id such as ADU-3521012002-002)
+
+
+def test_briefing_pack_prints_page_numbers_and_one_title_line(sample_sqlite_url, monkeypatch):
+    from components.briefing import briefing_html
+
+    new_app(sample_sqlite_url, monkeypatch)
+    pack = briefing_html(NGAWI)
+    page_rule = re.search(r"@page \{.*?\}\s*\}", pack, re.S).group(0)
+    # Chromium prints the margin box on every page: "Halaman 2 dari 5".
+    assert re.search(r'@bottom-right \{ content: "Halaman " counter\(page\) " dari " counter\(pages\);', page_rule)
+    header = re.search(r"<header>(.*?)</header>", pack, re.S).group(1)
+    assert re.findall(r"<h1>(.*?)</h1>", header) == ["Bahan Briefing Binmas · Polres Ngawi"]
+    assert header.count("Polres Ngawi") == 1  # the scope is named once, in the title
+    assert "16 April 2022 – 15 Mei 2022 (30 hari)" in header
+
+
+def test_briefing_pack_page_numbers_in_english(sample_sqlite_url, monkeypatch):
+    from components.briefing import briefing_html
+
+    new_app(sample_sqlite_url, monkeypatch)
+    monkeypatch.setattr("components.i18n.language", lambda: "en")
+    assert 'content: "Page " counter(page) " of " counter(pages);' in briefing_html(NGAWI)
+
+
+def test_briefing_pack_groups_every_number(sample_sqlite_url, sample_engine, monkeypatch):
+    from components.briefing import briefing_html
+
+    new_app(sample_sqlite_url, monkeypatch)
+    pack = briefing_html(NGAWI)
+    with sample_engine.connect() as conn:
+        households = blind_spots(conn, NGAWI)["households"]
+        nrps = set(conn.execute(select(officers.c.nrp)).scalars())
+    assert households.max() >= 1000  # the blind-spot alert lists villages of over a thousand households
+    cells = re.findall(r"<td>([^<]*)</td>", pack)
+    for value in households[households >= 1000].head(15):
+        assert indonesian(value, 0) in cells, value  # "1.014", not "1014"
+    # Every number printed reads the Indonesian way; only identifiers (an officer's NRP) and years stand alone.
+    text = re.sub(r"<svg.*?</svg>|<style>.*?</style>", "", pack, flags=re.S)
+    text = re.sub(r"\b(19|20)\d{2}\b", "", text)
+    assert [number for number in UNGROUPED.findall(text) if number not in nrps] == []
+
+
+def test_briefing_kpi_counts_over_a_thousand_are_grouped(sample_sqlite_url, sample_engine, monkeypatch):
+    from components.briefing import briefing_html
+
+    year = Scope(None, date(2021, 5, 16), date(2022, 5, 15))
+    new_app(sample_sqlite_url, monkeypatch)
+    pack = briefing_html(year)
+    with sample_engine.connect() as conn:
+        crimes = scope_measures(conn, year)["crimes"]
+    assert crimes >= 1000
+    values = re.findall(r'<div class="value">([^<]*)</div>', pack)
+    assert indonesian(crimes, 0) in values and not any(UNGROUPED.search(value) for value in values)
+
+
+@pytest.mark.parametrize("polres, expected", [("PR-35.21", "Dibuat 17 Mei 2022 00.30 WIB"),
+                                              ("PR-63.08", "Dibuat 17 Mei 2022 01.30 WITA")])
+def test_printed_pages_say_when_in_the_units_local_time(sample_sqlite_url, sample_engine, monkeypatch, polres,
+                                                         expected):
+    from datetime import UTC, datetime
+
+    from components import data
+    from components.briefing import briefing_html
+    from components.scorecard import scorecard_html
+    from queries.scope import officers_in
+
+    now = datetime(2022, 5, 16, 17, 30, tzinfo=UTC)  # WIB is UTC+7, WITA (Kalimantan Selatan) UTC+8
+    scope = Scope(polres, *WINDOW)
+    new_app(sample_sqlite_url, monkeypatch)
+    with sample_engine.connect() as conn:
+        nrp = min(conn.execute(officers_in(scope)).scalars())
+    assert expected in scorecard_html(data.scorecard(scope, nrp), scope, now=now)
+    assert expected in briefing_html(scope, now=now)

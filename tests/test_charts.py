@@ -101,3 +101,152 @@ def test_unnamed_horizontal_bars_keep_their_categories():
     table = figure_table(figure)
     assert list(table.columns) == ["Kategori", "Laporan"]
     assert table.values.tolist() == [["DDS (sambang rumah)", 66], ["Deteksi dini", 12]]
+
+
+# Partial periods: a window from Monday 18 April to Wednesday 11 May 2022 covers the weeks of 18 April,
+# 25 April and 2 May whole, and the week of 9 May (9–15 May) only until the 11th.
+WEEKS = [date(2022, 4, 18), date(2022, 4, 25), date(2022, 5, 2), date(2022, 5, 9)]
+WINDOW = (date(2022, 4, 18), date(2022, 5, 11))
+LAST_ONLY = [False, False, False, True]
+
+
+def bar_marks(trace) -> list[tuple[float, str]]:
+    opacity = trace.marker.opacity if trace.marker.opacity is not None else [1.0] * len(trace.x)
+    shapes = trace.marker.pattern.shape if trace.marker.pattern.shape is not None else [""] * len(trace.x)
+    return list(zip(opacity, shapes))
+
+
+def expected_bar_marks(flags: list[bool]) -> list[tuple[float, str]]:
+    return [(0.45, "/") if flag else (1.0, "") for flag in flags]
+
+
+def solid_and_dotted(figure, name: str) -> tuple[list, list]:
+    """The y values of a line's solid trace and of its dotted partial piece."""
+    solid = next(tr for tr in figure.data if tr.name == name and tr.meta != "partial")
+    dotted = next(tr for tr in figure.data if tr.name == name and tr.meta == "partial")
+    assert dotted.line.dash == "dot" and dotted.line.color == solid.line.color and not dotted.showlegend
+    return list(solid.y), list(dotted.y)
+
+
+def test_complaints_per_week_mark_the_last_week_partial_and_keep_its_numbers():
+    from components.complaints_view import weekly_figure
+
+    weekly = pd.DataFrame({"week": WEEKS, "complaints": [4, 12, 8, 3], "within_sla": [2, 9, 8, 3],
+                           "median_h": [5.0, 6.0, 7.0, 8.0]})
+    figure = weekly_figure(weekly, *WINDOW)
+    bars = next(tr for tr in figure.data if tr.type == "bar")
+    assert bar_marks(bars) == expected_bar_marks(LAST_ONLY)
+    solid, dotted = solid_and_dotted(figure, "% ditanggapi ≤ 24 jam")
+    assert solid == [50.0, 75.0, 100.0, None]  # the solid line stops at the last whole week
+    assert dotted == [None, None, 100.0, 100.0]  # and a dotted piece joins it to the partial week
+    assert "minggu 9 Mei 2022 (sampai 11 Mei 2022)" in figure.layout.meta["partial_note"]
+    # The table under the chart still has every week's numbers, once.
+    table = figure_table(figure)
+    assert table["% ditanggapi ≤ 24 jam"].tolist() == [50.0, 75.0, 100.0, 100.0] and len(table) == 4
+    # Two axes, round ticks on both: 0–100 % in steps of 20, 0–15 complaints in steps of 3 would not be round:
+    # 12 complaints at most / 5 steps = 2.4, rounded up to 5, so 0, 5, … 25.
+    assert (figure.layout.yaxis2.range, figure.layout.yaxis2.dtick) == ((0, 100), 20)
+    assert (figure.layout.yaxis.range, figure.layout.yaxis.dtick, figure.layout.yaxis.tickformat) == ((0, 25), 5, ",d")
+
+
+def test_whole_weeks_are_not_marked():
+    from components.complaints_view import weekly_figure
+
+    weekly = pd.DataFrame({"week": WEEKS[:3], "complaints": [4, 12, 8], "within_sla": [2, 9, 8],
+                           "median_h": [5.0, 6.0, 7.0]})
+    figure = weekly_figure(weekly, date(2022, 4, 18), date(2022, 5, 8))  # Monday to Sunday, three whole weeks
+    assert all(tr.meta != "partial" for tr in figure.data)
+    assert figure.data[0].marker.opacity is None and figure.layout.meta is None
+
+
+def test_flag_trend_marks_the_first_and_last_weeks_on_every_stacked_bar():
+    from components.quality_view import trend_figure
+    from queries.flags import FLAG_NAMES
+
+    trend = pd.DataFrame({"period": WEEKS, "reports": [10, 20, 30, 5],
+                          **{flag: [1, 2, 3, 4] for flag in FLAG_NAMES}})
+    figure = trend_figure(trend, date(2022, 4, 20), date(2022, 5, 11))  # from a Wednesday: the first week too
+    flags = [True, False, False, True]
+    assert len(figure.data) == len(FLAG_NAMES)
+    assert all(bar_marks(trace) == expected_bar_marks(flags) for trace in figure.data)
+    note = figure.layout.meta["partial_note"]
+    assert "minggu 18 April 2022 (mulai 20 April 2022)" in note and "minggu 9 Mei 2022 (sampai 11 Mei 2022)" in note
+    assert note.endswith("Di grafik: batangnya lebih pucat dan diarsir.")  # bars only: no word of dotted lines
+
+
+def test_comparison_small_multiples_dot_each_units_partial_week():
+    from components.comparison_view import small_multiples
+
+    trends = pd.DataFrame({"unit_code": ["A"] * 4 + ["B"] * 4, "period": WEEKS * 2,
+                           "expected_days": [6, 6, 6, 3] * 2, "reported_days": [6, 3, 6, 3, 3, 3, 3, 0],
+                           **{column: [0] * 8 for column in ("on_time_days", "dds_visits", "coverage", "reports",
+                                                             "flagged_reports", "response_sla_rate", "complaints",
+                                                             "crimes")}})
+    units = pd.DataFrame({"unit_code": ["A", "B"], "name": ["Polsek A", "Polsek B"], "population": [1000, 2000],
+                          "households": [300, 500]})
+    figure = small_multiples(trends, units, "reporting_rate", 2, *WINDOW)
+    for name, rates in (("Polsek A", [100.0, 50.0, 100.0, 100.0]), ("Polsek B", [50.0, 50.0, 50.0, 0.0])):
+        solid, dotted = solid_and_dotted(figure, name)
+        assert solid == rates[:3] + [None]
+        assert dotted == [None, None, rates[2], rates[3]]
+    dotted_b = next(tr for tr in figure.data if tr.name == "Polsek B" and tr.meta == "partial")
+    assert dotted_b.xaxis == "x2" and dotted_b.yaxis == "y2"  # drawn in its own unit's panel
+    assert figure.layout.meta["partial_note"].endswith("Di grafik: garisnya titik-titik.")
+
+
+def test_scorecard_trend_marks_only_a_part_last_month():
+    from components.scorecard import trend_figure
+
+    months = [date(2022, month, 1) for month in (3, 4, 5)]
+    trend = pd.DataFrame({"period": months, "dds_visits": [40, 52, 18], "reporting_rate": [0.9, 0.8, 0.7],
+                          "flagged_reports": [1, 2, 0], "reports": [50, 60, 20]})
+    figure = trend_figure(trend, date(2022, 5, 15))
+    bars = next(tr for tr in figure.data if tr.type == "bar")
+    assert bar_marks(bars) == expected_bar_marks([False, False, True])
+    solid, dotted = solid_and_dotted(figure, "Pelaporan")
+    assert solid == [90.0, 80.0, None] and dotted == [None, 80.0, 70.0]
+    assert "Mei 2022 (sampai 15 Mei 2022)" in figure.layout.meta["partial_note"]
+    # DDS visits on the right: 52 at most / 5 = 10.4, so steps of 20 up to 100, aligned with 0, 20, … 100 %.
+    assert (figure.layout.yaxis2.range, figure.layout.yaxis2.dtick) == ((0, 100), 20)
+    assert (figure.layout.yaxis.range, figure.layout.yaxis.dtick) == ((0, 100), 20)
+
+    whole = trend_figure(trend, date(2022, 5, 31))
+    assert whole.layout.meta is None and all(tr.meta != "partial" for tr in whole.data)
+
+
+def test_crime_trend_dots_a_partial_first_and_last_month():
+    from components.effectiveness_view import trend_figure
+
+    months = pd.DataFrame({"unit_code": ["A"] * 3, "name": ["Polsek A"] * 3, "month": ["2022-03", "2022-04", "2022-05"],
+                           "crimes": [9, 14, 6]})
+    figure = trend_figure(months, ["Polsek A"], date(2022, 4, 16), date(2022, 3, 17), date(2022, 5, 15))
+    solid, dotted = solid_and_dotted(figure, "Polsek A")
+    assert solid == [None, 14, None]
+    assert dotted == [9, 14, 6]
+    symbols = next(tr for tr in figure.data if tr.meta == "partial").marker.symbol
+    assert list(symbols) == ["circle-open", "circle", "circle-open"]
+    assert figure_table(figure)["Polsek A"].tolist() == [9, 14, 6]
+
+
+def test_number_axes_group_thousands_in_indonesian():
+    from components.charts import format_axes
+
+    figure = go.Figure([go.Bar(x=["Pencurian", "Penipuan"], y=[4000, 1200]),
+                        go.Scatter(x=[date(2022, 4, 1), date(2022, 5, 1)], y=[1.5, 2.5], xaxis="x2", yaxis="y2")])
+    figure.update_layout(xaxis2={"anchor": "y2"}, yaxis2={"anchor": "x2", "tickformat": ".1f"})
+    format_axes(figure)
+    assert figure.layout.separators == ",."  # 4.000 and 0,5
+    assert figure.layout.yaxis.tickformat == ","  # grouped even under 10.000, where plotly would not group
+    assert figure.layout.xaxis.tickformat is None  # categories
+    assert figure.layout.xaxis2.tickformat is None  # dates keep their own labels
+    assert figure.layout.yaxis2.tickformat == ".1f"  # a chart's own format stays
+
+
+def test_a_horizontal_bar_chart_groups_its_value_axis():
+    from components.charts import format_axes
+
+    figure = format_axes(go.Figure(go.Bar(x=[1014, 9], y=["DDS", "Binluh"], orientation="h", text=[1014, 9])))
+    assert figure.layout.xaxis.tickformat == "," and figure.layout.yaxis.tickformat is None
+    assert figure.data[0].texttemplate == "%{text:,}"  # the labels on the bars too: 1.014
+    written = format_axes(go.Figure(go.Bar(x=[1014, 9], y=["DDS", "Binluh"], orientation="h", text=["1.014", "9"])))
+    assert written.data[0].texttemplate is None  # already written out: not read again as 1,014
