@@ -21,6 +21,8 @@ class Identity:
 
 
 OFFICER = Identity(keys=("nrp",), names=("name",))
+# BOS report ids start with the sender's NRP (80010001-20240304-01): they identify the officer too.
+REPORT = Identity(keys=("nrp", "report_id", "previous_report_id"), names=("officer",))
 
 # query function -> the identifying columns of its result (a dict result: per entry). Counts are never listed.
 PEOPLE: dict[Callable, Identity | dict[str, Identity]] = {
@@ -35,11 +37,11 @@ PEOPLE: dict[Callable, Identity | dict[str, Identity]] = {
     officers.officer_search: OFFICER,
     quality.narrative_clusters: Identity(names=("names",)),
     quality.reused_photos: Identity(names=("names",)),
-    quality.flagged_points: Identity(keys=("nrp",), names=("officer",)),
-    quality.travel_pairs: Identity(keys=("nrp",), names=("officer",)),
-    quality.flagged_reports: Identity(keys=("nrp",), names=("officer",)),
+    quality.flagged_points: REPORT,
+    quality.travel_pairs: REPORT,
+    quality.flagged_reports: REPORT,
     scorecards.scorecard: {"identity": OFFICER, "numbers": Identity(keys=("nrp",)),
-                           "reports": Identity(keys=("nrp",)), "villages": Identity(names=("officers",))},
+                           "reports": REPORT, "villages": Identity(names=("officers",))},
 }
 
 

@@ -1,0 +1,192 @@
+"""Every role opens every page it may open; a national user sees officer counts as numbers and no officer."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from metric_world import write_world
+from sqlalchemy import select
+from test_app import new_app
+
+from components import data
+from components.i18n import TEXTS
+from ingest.importer import import_export
+from queries.db import make_engine
+from queries.effectiveness import unit_counts
+from queries.overview import scope_counts
+from queries.schema import officers
+from queries.scope import Scope
+
+WINDOW = (date(2022, 4, 16), date(2022, 5, 15))
+KARANGJATI = "PS-35.21.07"
+NATIONAL_PAGES = ["ringkasan", "peta", "pengaduan", "efektivitas", "perbandingan", "definisi"]
+CHILD_LEVEL = {None: "polda", "PD-35": "polres", "PR-35.21": "polsek"}
+
+
+def officer_tokens(engine) -> tuple[set[str], set[str]]:
+    """Every officer's NRP and name in the database."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(officers.c.nrp, officers.c.name)).all()
+    return {nrp for nrp, _ in rows}, {name for _, name in rows}
+
+
+def texts(value, column: str = "") -> list[tuple[str, str]]:
+    """Every text inside a loader's result, with the column (or key) it sits in."""
+    if isinstance(value, str):
+        return [(column, value)]
+    if isinstance(value, pd.DataFrame):
+        return [item for name in value.columns for cell in value[name] for item in texts(cell, str(name))]
+    if isinstance(value, pd.Series | dict):
+        return [item for key, cell in value.items() for item in texts(cell, str(key))]
+    if isinstance(value, list | tuple | set | frozenset):
+        return [item for cell in value for item in texts(cell, column)]
+    return []
+
+
+def leaks(value, nrps: set[str], names: set[str]) -> set[str]:
+    """NRPs (as whole tokens) and officers' names found in a result; a report's own text may name anyone."""
+    found = set()
+    for column, text in texts(value):
+        found |= {nrp for nrp in nrps if nrp in text and re.search(rf"(?<![\w.]){nrp}(?!\w)", text)}
+        if column not in ("narrative", "example"):
+            found |= {name for name in names if name in text}
+    return found
+
+
+@pytest.mark.parametrize("unit", [KARANGJATI, "PR-35.21"])
+def test_no_frame_reaching_a_national_user_holds_an_officer(sample_sqlite_url, sample_engine, monkeypatch, unit):
+    new_app(sample_sqlite_url, monkeypatch)  # points the loaders at the sample, caches cleared
+    nrps, names = officer_tokens(sample_engine)
+    hidden, shown = Scope(unit, *WINDOW, people=False), Scope(unit, *WINDOW)
+    with sample_engine.connect() as conn:
+        officer = conn.execute(select(officers.c.nrp).where(officers.c.unit_code == KARANGJATI)).scalars().first()
+    # An argument for each parameter a loader may take besides the scope.
+    arguments = {"level": "polsek", "nrp": officer, "text": "", "codes": (KARANGJATI, "PS-35.21.01")}
+    loaders = {name: loader for name, loader in vars(data).items()
+               if getattr(loader, "__module__", None) == data.__name__ and callable(loader)
+               and "scope" in _parameters(loader) and name != "any_window"}
+    assert {"officer_table", "scorecard", "alerts", "village_map", "quality_views", "compliance_list"} <= set(loaders)
+    for name, loader in loaders.items():
+        extra = [arguments[p] for p in _parameters(loader) if p != "scope"]
+        result = loader(hidden, *extra)
+        assert not leaks(result, nrps, names), name
+        assert leaks(loader(shown, *extra), nrps, names) or name not in ("officer_table", "scorecard", "calendar"), (
+            f"{name}: the check would not see a name it should")
+    # What is masked is masked by meaning: names and NRPs, never a number.
+    table, plain = data.officer_table(hidden), data.officer_table(shown)
+    assert (table["name"] == data.MASK).all() and table["nrp"].str.startswith(data.MASK).all()
+    assert table["nrp"].is_unique and len(table) == len(plain) > 0  # pseudonyms keep the officers apart
+    numbers = ["expected_days", "reported_days", "reports", "dds_visits", "flagged_reports"]
+    pd.testing.assert_frame_equal(table[numbers], plain[numbers])
+    counts = data.unit_counts(hidden, "polsek")
+    assert counts["officers"].tolist() == data.unit_counts(shown, "polsek")["officers"].tolist()
+    assert pd.api.types.is_integer_dtype(counts["officers"]) and counts["officers"].sum() > 0
+    clusters = data.quality_views(hidden)["narratives"]
+    assert pd.api.types.is_integer_dtype(clusters["officers"])  # how many officers, not who
+    assert (clusters["names"].dropna() == data.MASK).all()
+
+
+def _parameters(loader) -> list[str]:
+    return list(inspect.signature(loader).parameters)
+
+
+@pytest.mark.parametrize("unit", [None, "PD-35", "PR-35.21"])
+def test_a_national_user_opens_every_page_with_officer_counts_as_numbers(sample_sqlite_url, sample_engine,
+                                                                         monkeypatch, unit):
+    at = new_app(sample_sqlite_url, monkeypatch, "korbinmas-pages", "national")
+    at.session_state["unit"] = unit
+    at.session_state["window"] = WINDOW
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    scope = Scope(unit, *WINDOW)
+    with sample_engine.connect() as conn:
+        expected = unit_counts(conn, scope, CHILD_LEVEL[unit]).set_index("name")["officers"]
+        total = scope_counts(conn, scope)["officers"]
+    ranking = next(frame.value for frame in at.dataframe if "officers" in frame.value.columns)
+    assert ranking.set_index("name")["officers"].sort_index().to_dict() == expected.sort_index().to_dict()
+    assert pd.api.types.is_integer_dtype(ranking["officers"]) and expected.sum() > 0
+    assert any(caption.value.startswith(f"{total:,} Bhabinkamtibmas".replace(",", ".")) for caption in at.caption)
+    for page in NATIONAL_PAGES[1:]:
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+
+
+def test_a_national_user_sees_a_polsek_ranking_of_masked_officers(sample_sqlite_url, sample_engine, monkeypatch):
+    at = new_app(sample_sqlite_url, monkeypatch, "korbinmas-polsek", "national")
+    at.session_state["unit"] = KARANGJATI
+    at.session_state["window"] = WINDOW
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    nrps, names = officer_tokens(sample_engine)
+    ranking = next(frame.value for frame in at.dataframe if "nrp" in frame.value.columns)
+    with sample_engine.connect() as conn:
+        karangjati = conn.execute(select(officers.c.nrp).where(officers.c.unit_code == KARANGJATI)).scalars().all()
+    assert len(ranking) == len(karangjati) and ranking["nrp"].is_unique
+    assert (ranking["name"] == data.MASK).all()
+    assert not leaks(ranking, nrps, names)
+
+
+def test_the_briefing_prints_an_nrp_as_written_and_hides_it_from_national_users(sample_sqlite_url, sample_engine,
+                                                                              monkeypatch):
+    from components.briefing import briefing_html
+
+    new_app(sample_sqlite_url, monkeypatch)
+    with sample_engine.connect() as conn:
+        nrp = conn.execute(select(officers.c.nrp).where(officers.c.unit_code == KARANGJATI)
+                           .order_by(officers.c.nrp)).scalars().first()
+    pack = briefing_html(Scope(KARANGJATI, *WINDOW))  # a Polsek's ranking lists its officers
+    assert f"<td>{nrp}</td>" in pack.replace(" ", "") or f">{nrp}<" in pack
+    assert f"{int(nrp):,}".replace(",", ".") not in pack
+    hidden = briefing_html(Scope(KARANGJATI, *WINDOW, people=False))
+    assert nrp not in hidden and data.MASK in hidden
+
+
+ANALYSIS = ["ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas", "perbandingan",
+            "definisi"]
+ROLE_PAGES = {  # what dashboard.py lets each role open (the test checks the navigation agrees)
+    "national": NATIONAL_PAGES,
+    "polda": ANALYSIS,
+    "polres": ANALYSIS,
+    "polsek": ANALYSIS,
+    "trainer": ["ringkasan", "kepatuhan", "rapor", "kualitas", "definisi"],
+    "admin": ANALYSIS + ["impor", "audit"],
+}
+HOMES = {  # each export's home unit for the roles that need one
+    "sample": {"polda": "PD-35", "polres": "PR-35.21", "polsek": KARANGJATI, "trainer": "PR-35.21"},
+    "world": {"polda": "PD-63", "polres": "PR-35.21", "polsek": "PS-B", "trainer": "PR-35.21"},
+}
+EXPORTS = {"sample": "sample_sqlite_url", "world": "world_export_url"}
+TITLES = {"ringkasan": "overview.title", "peta": "map.title", "kepatuhan": "compliance.title", "rapor": "score.title",
+          "kualitas": "quality.title", "pengaduan": "complaints.title", "efektivitas": "eff.title",
+          "perbandingan": "cmp.title", "impor": "import.title", "audit": "audit.title"}
+
+
+@pytest.fixture(scope="module")
+def world_export_url(tmp_path_factory):
+    """The small hand-built world of metric_world.py: an officer without villages, one who never reports, WITA."""
+    directory = tmp_path_factory.mktemp("roles_world")
+    url = f"sqlite:///{directory / 'world.sqlite'}"
+    engine = make_engine(url)
+    assert import_export(engine, write_world(directory / "export")).ok
+    engine.dispose()
+    return url
+
+
+@pytest.mark.parametrize(("export", "role", "page"), [(export, role, page) for export in EXPORTS
+                                                      for role, pages in ROLE_PAGES.items() for page in pages])
+def test_every_role_opens_every_page_it_may_open(request, monkeypatch, export, role, page):
+    at = new_app(request.getfixturevalue(EXPORTS[export]), monkeypatch, f"every-page-{role}", role,
+                 HOMES[export].get(role))
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    registered = {Path(str(info["script_path"])).stem for info in at._registered_pages.values()}
+    assert registered == set(ROLE_PAGES[role])
+    if page in TITLES:  # the page itself drew, not an empty state of the whole app
+        assert at.title[0].value == TEXTS[TITLES[page]][0]
