@@ -23,6 +23,7 @@ def chart(figure: go.Figure, key: str, alt: str, as_table: bool = True, **option
     as_table=False only where the page shows the same numbers as a table right below the chart.
     """
     figure.update_layout(separators=",." if language() == "id" else ".,")  # 1.234,5 on the axes too
+    categorical_axes(figure)
     localise_date_ticks(figure)
     event = st.plotly_chart(figure, width="stretch", key=key, alt=alt, **options)
     if as_table:
@@ -34,6 +35,18 @@ def chart(figure: go.Figure, key: str, alt: str, as_table: bool = True, **option
 def text_equivalent():
     """The folded section under a chart or map that holds its numbers as a table."""
     return st.expander(t("chart.as_table"), icon=":material/table_rows:")
+
+
+def categorical_axes(figure: go.Figure) -> None:
+    """Axes labelled with words are categories: plotly would read a channel "110" as a number and drop the rest."""
+    for trace in figure.data:
+        for letter in ("x", "y"):
+            values = getattr(trace, letter, None)
+            if trace.type == "histogram" or values is None or len(values) == 0:
+                continue
+            if any(isinstance(value, str) for value in values) and as_dates(values) is None:
+                anchor = getattr(trace, f"{letter}axis", None) or letter  # "x", "x2", "y2"
+                figure.update_layout({f"{letter}axis{anchor[1:]}": {"type": "category"}})
 
 
 def localise_date_ticks(figure: go.Figure) -> None:
