@@ -246,6 +246,12 @@ def submission_delays(scope: Scope):
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def coaching_order(scope: Scope) -> pd.DataFrame:
+    """The scope's officers, the one most in need of coaching first (the scorecard's picker)."""
+    return run(officers.coaching_order, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def officer_search(scope: Scope, text: str) -> pd.DataFrame:
     return run(officers.officer_search, scope, text)
 

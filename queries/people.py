@@ -34,6 +34,7 @@ PEOPLE: dict[Callable, Identity | dict[str, Identity]] = {
     geo.village_map_frame: Identity(names=("officers",)),
     officers.compliance_list: Identity(keys=("nrp", "unit_code"), names=("name",)),
     officers.calendar: OFFICER,
+    officers.coaching_order: OFFICER,
     officers.officer_search: OFFICER,
     quality.narrative_clusters: Identity(names=("names",)),
     quality.reused_photos: Identity(names=("names",)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -12,12 +12,15 @@ import pytest
 from metric_world import write_world
 from sqlalchemy import select
 from test_app import new_app
+from test_briefing import indonesian
 
 from components import data
 from components.i18n import TEXTS
 from ingest.importer import import_export
+from queries.compliance import officer_table
 from queries.db import make_engine
 from queries.effectiveness import unit_counts
+from queries.officers import coaching_order, enough_expected_days, most_in_need
 from queries.overview import scope_counts
 from queries.schema import officers
 from queries.scope import Scope
@@ -190,3 +193,79 @@ def test_every_role_opens_every_page_it_may_open(request, monkeypatch, export, r
     assert registered == set(ROLE_PAGES[role])
     if page in TITLES:  # the page itself drew, not an empty state of the whole app
         assert at.title[0].value == TEXTS[TITLES[page]][0]
+
+
+def unescaped(markdown: str) -> str:
+    """A caption as the reader sees it (markdown escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def open_scorecard(url, monkeypatch, username, role, home, unit, officer=None):
+    at = new_app(url, monkeypatch, username, role, home)
+    at.session_state["unit"] = unit
+    at.session_state["window"] = WINDOW
+    if officer:
+        at.query_params["officer"] = officer
+    at.switch_page("app_pages/rapor.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_polsek_account_compares_its_officer_with_the_polsek_only(sample_sqlite_url, sample_engine, monkeypatch):
+    nrp = "97051084"  # Yudi Sulistyo, Polsek Karangjati
+    with sample_engine.connect() as conn:
+        polsek = officer_table(conn, Scope(KARANGJATI, *WINDOW))["reporting_rate"].dropna()
+        polres = officer_table(conn, Scope("PR-35.21", *WINDOW))["reporting_rate"].dropna()
+    assert polsek.median() != polres.median()  # so a Polsek median under a Polres heading would show
+    at = open_scorecard(sample_sqlite_url, monkeypatch, "rapor-polsek", "polsek", KARANGJATI, KARANGJATI, nrp)
+    peers = at.dataframe[0].value.set_index("Ukuran")
+    assert list(peers.columns) == ["Petugas ini", "Median Polsek", "Posisi di Polsek"]
+    assert peers.loc["Pelaporan", "Median Polsek"] == indonesian(polsek.median() * 100) + "%"
+    assert peers.loc["Pelaporan", "Posisi di Polsek"].endswith(f"dari {len(polsek)}")
+    assert any("Tanpa perbandingan dengan Polres Ngawi: akun ini hanya melihat Polsek Karangjati" in unescaped(c.value)
+               for c in at.caption)
+    # A Polres account sees the whole Polres: both comparisons, each over its own officers.
+    at = open_scorecard(sample_sqlite_url, monkeypatch, "rapor-polres", "polres", "PR-35.21", KARANGJATI, nrp)
+    peers = at.dataframe[0].value.set_index("Ukuran")
+    assert peers.loc["Pelaporan", "Median Polsek"] == indonesian(polsek.median() * 100) + "%"
+    assert peers.loc["Pelaporan", "Median Polres"] == indonesian(polres.median() * 100) + "%"
+    assert peers.loc["Pelaporan", "Posisi di Polres"].endswith(f"dari {len(polres)}")
+    assert not any("Tanpa perbandingan" in c.value for c in at.caption)
+
+
+def test_officers_in_need_of_coaching_come_first(world_export_url):
+    from metric_world import END, O1, O2, O3, O4, O5, O6, START
+
+    # 12 reporting weekdays, so 6 expected days are enough. Rates (test_metrics): O5 0 of 9 days, O3 4 of 10,
+    # O2 3 of 6, O1 4 of 7; O4 has only 3 expected days, O6 none.
+    scope = Scope(None, START, END)
+    assert enough_expected_days(scope) == 6
+    with make_engine(world_export_url).connect() as conn:
+        order = coaching_order(conn, scope)
+    assert order["nrp"].tolist() == [O5, O3, O2, O1, O4, O6]
+    assert order["enough_days"].tolist() == [True, True, True, True, False, False]
+    assert most_in_need(order) == O5
+
+
+def test_the_scorecard_opens_on_the_officer_most_in_need(sample_sqlite_url, sample_engine, monkeypatch):
+    scope = Scope("PR-35.21", *WINDOW)
+    reporting_days = sum((WINDOW[0] + timedelta(days=i)).weekday() < 6 for i in range(scope.days))  # Mon-Sat
+    with sample_engine.connect() as conn:
+        numbers = officer_table(conn, scope)
+    assert reporting_days == 25
+    enough = numbers[numbers["expected_days"] >= reporting_days // 2]
+    worst_first = enough.sort_values(["reporting_rate", "quality_rate", "nrp"], na_position="last")
+    first = worst_first.iloc[0]
+    at = open_scorecard(sample_sqlite_url, monkeypatch, "rapor-trainer", "trainer", "PR-35.21", "PR-35.21")
+    picker = at.selectbox(key="score_pick_")
+    assert picker.value == first["nrp"]
+    assert at.header[0].value == first["name"]
+    expected_labels = [f"{row.name} · {row.nrp} · " for row in worst_first.head(5).itertuples()]
+    assert [label.split("Polsek")[0] for label in picker.options[:5]] == expected_labels
+    assert picker.options[0].endswith(f"melapor {indonesian(first['reporting_rate'] * 100)}% dari "
+                                      f"{first['expected_days']} hari wajib, mutu "
+                                      + ("–" if pd.isna(first["quality_rate"])
+                                         else indonesian(first["quality_rate"] * 100) + "%"))
+    # A pick is kept; the default does not override it.
+    picker.select(worst_first.iloc[3]["nrp"]).run()
+    assert at.header[0].value == worst_first.iloc[3]["name"]
