@@ -36,6 +36,12 @@ def sees_whole(conn: Connection, scope: Scope, unit_code: str) -> bool:
         subtree(scope.boundary).where(unit_tree.c.unit_code == unit_code)).first() is not None
 
 
+def _compared(numbers, peers, level: str):
+    """peer_comparison with its columns named for the peers' level (median_polsek, percentile_polsek, …)."""
+    return peer_comparison(numbers, peers, PEER_MEASURES).rename(
+        columns={column: f"{column}_{level}" for column in ("median", "percentile", "peers")})
+
+
 def scorecard(conn: Connection, scope: Scope, nrp: str) -> dict | None:
     """Everything the scorecard shows for one officer of the scope (None if the officer is not in it).
 
@@ -53,13 +59,9 @@ def scorecard(conn: Connection, scope: Scope, nrp: str) -> dict | None:
     peers = officer_table(conn, dataclasses.replace(scope, unit_code=polres if compare_polres
                                                     else identity["polsek_code"], nrp=None))
     same_polsek = peers[peers["polsek"] == identity["polsek_code"]]
-    comparison = peer_comparison(numbers, same_polsek, PEER_MEASURES).rename(
-        columns={"median": "median_polsek", "percentile": "percentile_polsek", "peers": "peers_polsek"})
+    comparison = _compared(numbers, same_polsek, "polsek")
     if compare_polres:
-        comparison = comparison.merge(
-            peer_comparison(numbers, peers, PEER_MEASURES)[["measure", "median", "percentile", "peers"]].rename(
-                columns={"median": "median_polres", "percentile": "percentile_polres", "peers": "peers_polres"}),
-            on="measure")
+        comparison = comparison.merge(_compared(numbers, peers, "polres").drop(columns="value"), on="measure")
     reports = officer_reports(conn, mine)
     # The trend looks back about six months from the window's end, whatever the window's length, from the
     # first of a month: a part month at the start would draw as a fall in reporting that never happened.
