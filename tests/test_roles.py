@@ -24,6 +24,7 @@ from queries.officers import coaching_order, enough_expected_days, most_in_need
 from queries.overview import scope_counts
 from queries.schema import officers
 from queries.scope import Scope
+from queries.scorecards import scorecard
 
 WINDOW = (date(2022, 4, 16), date(2022, 5, 15))
 KARANGJATI = "PS-35.21.07"
@@ -233,18 +234,34 @@ def test_a_polsek_account_compares_its_officer_with_the_polsek_only(sample_sqlit
     assert not any("Tanpa perbandingan" in c.value for c in at.caption)
 
 
-def test_officers_in_need_of_coaching_come_first(world_export_url):
+def test_officers_in_need_of_coaching_come_first(engine, tmp_path):
     from metric_world import END, O1, O2, O3, O4, O5, O6, START
 
+    assert import_export(engine, write_world(tmp_path / "world")).ok
     # 12 reporting weekdays, so 6 expected days are enough. Rates (test_metrics): O5 0 of 9 days, O3 4 of 10,
     # O2 3 of 6, O1 4 of 7; O4 has only 3 expected days, O6 none.
     scope = Scope(None, START, END)
     assert enough_expected_days(scope) == 6
-    with make_engine(world_export_url).connect() as conn:
+    with engine.connect() as conn:
         order = coaching_order(conn, scope)
     assert order["nrp"].tolist() == [O5, O3, O2, O1, O4, O6]
     assert order["enough_days"].tolist() == [True, True, True, True, False, False]
     assert most_in_need(order) == O5
+
+
+def test_a_scorecard_compares_with_the_polres_only_when_the_user_sees_all_of_it(engine, tmp_path):
+    from metric_world import END, O1, START
+
+    assert import_export(engine, write_world(tmp_path / "world")).ok
+    with engine.connect() as conn:
+        polsek_user = scorecard(conn, Scope("PS-A", START, END, boundary="PS-A"), O1)["peers"].set_index("measure")
+        polres_user = scorecard(conn, Scope("PS-A", START, END, boundary="PR-35.21"), O1)["peers"].set_index("measure")
+    # Polsek A has O1 alone (4 of 7 days); Polres Ngawi adds O2 (3 of 6), O4 (1 of 3) and O5 (0 of 9).
+    assert list(polsek_user.columns) == ["value", "median_polsek", "percentile_polsek", "peers_polsek"]
+    assert polsek_user.loc["reporting_rate"].tolist() == pytest.approx([4 / 7, 4 / 7, 1.0, 1])
+    assert polres_user.loc["reporting_rate", "median_polsek"] == pytest.approx(4 / 7)
+    assert polres_user.loc["reporting_rate", "median_polres"] == pytest.approx((1 / 3 + 1 / 2) / 2)
+    assert polres_user.loc["reporting_rate", ["percentile_polres", "peers_polres"]].tolist() == [1.0, 4]
 
 
 def test_the_scorecard_opens_on_the_officer_most_in_need(sample_sqlite_url, sample_engine, monkeypatch):
