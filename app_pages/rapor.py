@@ -9,6 +9,7 @@ from components.i18n import fmt_int, t
 from components.maps import coverage_deck, village_table
 from components.safe import md
 from components.scorecard import (
+    default_pick,
     flagged_table,
     mix_figure,
     peer_table,
@@ -20,7 +21,7 @@ from components.scorecard import (
     trend_figure,
 )
 from components.tables import record_download, show_table, table_with_download
-from queries.officers import enough_expected_days, most_in_need
+from queries.officers import enough_expected_days
 
 scope = st.session_state["scope"]
 st.title(t("score.title"))
@@ -36,18 +37,16 @@ if chosen and chosen not in set(ranked["nrp"]):  # a link or an earlier pick out
     if chosen == st.query_params.get("officer"):
         st.warning(t("score.none_found"))
     chosen = None
-options = picker_options(ranked, data.officer_search(scope, query) if query.strip() else None, chosen)
-if chosen in options:
-    default = chosen
-else:  # the officer most in need, or the worst of those a search found
-    default = next(iter(options), None) if query.strip() else most_in_need(ranked)
+searching = bool(query.strip())
+options = picker_options(ranked, data.officer_search(scope, query) if searching else None, chosen)
+default = default_pick(ranked, options, chosen, searching)
 key = f"score_pick_{query}"
 nrp = st.selectbox(t("score.pick"), list(options), index=list(options).index(default) if default in options else None,
                    format_func=options.get, placeholder=t("score.pick_placeholder"), key=key,
                    on_change=remember_pick, args=(key,))
 st.caption(t("score.order_note", days=fmt_int(enough_expected_days(scope))))
 if nrp is None:
-    st.info(t("score.none_found") if query.strip() and not options else t("score.choose"))
+    st.info(t("score.none_found") if searching and not options else t("score.choose"))
     st.stop()
 
 card = data.scorecard(scope, nrp)

@@ -11,6 +11,7 @@ import streamlit as st
 from components.briefing import TEMPLATES
 from components.i18n import fmt_date, fmt_int, fmt_month, fmt_pct, language, t
 from components.safe import md
+from queries.officers import most_in_need
 from queries.scope import Scope
 
 FLAG_GAP_MIN = 1  # a flag shows up among the gaps from its first occurrence
@@ -62,6 +63,15 @@ def picker_options(ranked: pd.DataFrame, matches: pd.DataFrame | None, chosen: s
                           rate=fmt_pct(row["reporting_rate"]), days=fmt_int(row["expected_days"]),
                           quality=fmt_pct(row["quality_rate"]))
             for row in shown.to_dict("records")}
+
+
+def default_pick(ranked: pd.DataFrame, options: dict[str, str], chosen: str | None, searching: bool) -> str | None:
+    """The officer the picker starts on: the one picked or linked, else the worst found, else the most in need."""
+    if chosen in options:
+        return chosen
+    if searching:
+        return next(iter(options), None)
+    return most_in_need(ranked)
 
 
 def remember_pick(key: str) -> None:
