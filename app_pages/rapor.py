@@ -1,6 +1,5 @@
 """Rapor Bhabinkamtibmas: one officer's numbers against peers, gaps in plain words, villages, reports, trend."""
 
-import pandas as pd
 import streamlit as st
 
 from components import data
@@ -9,8 +8,20 @@ from components.filters import scope_label
 from components.i18n import fmt_int, t
 from components.maps import coverage_deck, legend_entries, show_map, village_table
 from components.safe import md
-from components.scorecard import flagged_table, mix_figure, peer_table, scorecard_html, show_gaps, trend_figure
+from components.scorecard import (
+    default_pick,
+    flagged_table,
+    mix_figure,
+    peer_table,
+    picker_options,
+    polres_hidden_note,
+    remember_pick,
+    scorecard_html,
+    show_gaps,
+    trend_figure,
+)
 from components.tables import record_download, show_table, table_with_download
+from queries.officers import enough_expected_days
 
 scope = st.session_state["scope"]
 st.title(t("score.title"))
@@ -19,17 +30,24 @@ st.caption(scope_label(scope))
 if "officer" not in st.session_state and st.query_params.get("officer"):
     st.session_state["officer"] = st.query_params["officer"]  # a link straight to one officer's scorecard
 query = st.text_input(t("score.search"), key="score_search", placeholder=t("score.search_placeholder"))
-matches = data.officer_search(scope, query)
+# Worst first: the page opens on the officer who most needs coaching, unless one was picked or linked.
+ranked = data.coaching_order(scope)
 chosen = st.session_state.get("officer")
-if chosen and not query.strip():
-    matches = pd.concat([data.officer_search(scope, chosen), matches]).drop_duplicates("nrp")  # keep the last pick
-options = dict(zip(matches["nrp"], matches["name"] + " · " + matches["nrp"] + " · " + matches["polsek"]))
-nrp = st.selectbox(t("score.pick"), list(options), index=list(options).index(chosen) if chosen in options else None,
-                   format_func=options.get, placeholder=t("score.pick_placeholder"), key=f"score_pick_{query}")
+if chosen and chosen not in set(ranked["nrp"]):  # a link or an earlier pick outside this scope
+    if chosen == st.query_params.get("officer"):
+        st.warning(t("score.none_found"))
+    chosen = None
+searching = bool(query.strip())
+options = picker_options(ranked, data.officer_search(scope, query) if searching else None, chosen)
+default = default_pick(ranked, options, chosen, searching)
+key = f"score_pick_{query}"
+nrp = st.selectbox(t("score.pick"), list(options), index=list(options).index(default) if default in options else None,
+                   format_func=options.get, placeholder=t("score.pick_placeholder"), key=key,
+                   on_change=remember_pick, args=(key,))
+st.caption(t("score.order_note", days=fmt_int(enough_expected_days(scope))))
 if nrp is None:
-    st.info(t("score.none_found") if query.strip() and not options else t("score.choose"))
+    st.info(t("score.none_found") if searching and not options else t("score.choose"))
     st.stop()
-st.session_state["officer"] = nrp
 
 card = data.scorecard(scope, nrp)
 if card is None:  # an officer outside the scope (or the user's home unit)
@@ -47,6 +65,8 @@ st.subheader(t("score.gaps"))
 show_gaps(card["gaps"])
 st.subheader(t("score.peers"))
 show_table(peer_table(card["peers"]))
+if note := polres_hidden_note(card):
+    st.caption(md(note))
 st.caption(t("score.numbers", reports=fmt_int(numbers["reports"]), dds=fmt_int(numbers["dds_visits"]),
              expected=fmt_int(numbers["expected_days"]), reported=fmt_int(numbers["reported_days"])))
 

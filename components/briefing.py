@@ -96,7 +96,8 @@ def _ranking(rankings: pd.DataFrame) -> dict | None:
     columns = [c for c in (OFFICER_COLUMNS if officers else UNIT_COLUMNS) if c not in ("officers", "villages")]
     rows = []
     for record in rankings[columns].to_dict("records"):
-        rows.append([record["name"]] + [kpi_value("rate", record[c]) if c in RATE_COLUMNS
+        rows.append([record["name"]] + [str(record[c]) if c == "nrp"  # an identifier, not a count: no 92.041.273
+                                        else kpi_value("rate", record[c]) if c in RATE_COLUMNS
                                         else kpi_value("per10k" if c in ("crime_rate_per_10k", "crime_change_z")
                                                        else "count", record[c]) for c in columns[1:]])
     return {"headers": [t("rank.col.officer" if officers else "rank.col.name")]

@@ -51,6 +51,7 @@ def text_equivalent():
 def format_axes(figure: go.Figure) -> go.Figure:
     """Numbers and dates on the axes as the chosen language writes them: 4.000 · 0,5 · Mei 2022."""
     figure.update_layout(separators=",." if language() == "id" else ".,")
+    categorical_axes(figure)
     group_thousands(figure)
     localise_date_ticks(figure)
     for trace in figure.data:  # numbers printed on bars read like the axis beside them
@@ -90,6 +91,18 @@ def all_numbers(texts) -> bool:
     """Whether every label is a whole number: plotly keeps a bar's numeric labels as text ("1014"); text that is
     already written out ("1.014", "80,0%") is left as it is."""
     return len(texts) > 0 and all(WHOLE_NUMBER.match(str(text)) for text in texts)
+
+
+def categorical_axes(figure: go.Figure) -> None:
+    """Axes labelled with words are categories: plotly would read a channel "110" as a number and drop the rest."""
+    for trace in figure.data:
+        for letter in ("x", "y"):
+            values = getattr(trace, letter, None)
+            if trace.type == "histogram" or values is None or len(values) == 0:
+                continue
+            if any(isinstance(value, str) for value in values) and as_dates(values) is None:
+                anchor = getattr(trace, f"{letter}axis", None) or letter  # "x", "x2", "y2"
+                figure.update_layout({f"{letter}axis{anchor[1:]}": {"type": "category"}})
 
 
 def localise_date_ticks(figure: go.Figure) -> None:

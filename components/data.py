@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import hmac
 import os
+import secrets
 from datetime import date
 
 import pandas as pd
@@ -21,12 +23,14 @@ from queries import (
     geo,
     officers,
     overview,
+    people,
     quality,
     rls,
     scorecards,
 )
 from queries import alerts as queries_alerts
 from queries.db import make_engine, resolve_read_url, resolve_url
+from queries.people import Identity
 from queries.schema import UNIT_LEVELS, create_schema
 from queries.scope import Scope
 
@@ -49,8 +53,8 @@ def run(query, *args):
     The URL (BOS_READ_DATABASE_URL for a read replica, else BOS_DATABASE_URL, else secrets.toml,
     else the embedded SQLite file) is fixed for the life of a server process, so the caches
     below need not key on it. When the scope
-    says people are hidden (national evaluators), officers' names and NRPs are masked here,
-    in the one place every page's data passes through.
+    says people are hidden (national evaluators), what queries/people.py declares personal in the
+    query's result (officers' names and NRPs) is masked here, in the one place every page's data passes through.
     """
     scope = next((arg for arg in args if isinstance(arg, Scope)), None)
     with engine(resolve_read_url()).connect() as conn:
@@ -60,7 +64,7 @@ def run(query, *args):
                          {"name": rls.SETTING, "unit": (scope.boundary if scope else None) or ""})
         result = query(conn, *args)
     hide = scope is not None and not scope.people
-    return mask_people(result) if hide else result
+    return mask_people(result, people.identity_of(query)) if hide else result
 
 
 def write(command, *args):
@@ -69,22 +73,49 @@ def write(command, *args):
         return command(conn, *args)
 
 
-PEOPLE_COLUMNS = ("officers", "officer", "nrp", "names", "village_names")
 MASK = "•••"
+PSEUDONYM_SALT = secrets.token_bytes(16)  # per server process: a pseudonym cannot be traced back to its NRP
 
 
-def mask_people(result):
-    """Replace officers' names and NRPs by a mask, in a frame or in every frame of a dict."""
-    if isinstance(result, dict):
-        return {key: mask_people(value) for key, value in result.items()}
-    if not isinstance(result, pd.DataFrame):
+def mask_people(result, identity: Identity | dict[str, Identity] | None):
+    """Mask what `identity` declares personal in a query's result: names by the mask, NRPs by pseudonyms.
+
+    Pseudonyms keep two officers apart (a ranking still has one row each, frames still join on them)
+    without saying who they are; counts, even of officers, are never touched.
+    """
+    if identity is None or result is None:
         return result
-    masked = result.copy()
-    officer_rows = "nrp" in masked.columns
-    for column in masked.columns:
-        if column in PEOPLE_COLUMNS or (officer_rows and column == "name"):
-            masked[column] = masked[column].where(masked[column].isna(), MASK)
+    if isinstance(identity, dict):
+        return {key: mask_people(value, identity.get(key)) for key, value in result.items()}
+    if isinstance(result, pd.DataFrame | pd.Series):
+        masked = result.copy()
+    elif isinstance(result, dict):
+        masked = dict(result)
+    else:
+        return result
+    present = masked.columns if isinstance(masked, pd.DataFrame) else masked.keys()
+    hides = {column: pseudonym for column in identity.keys} | {column: _mask for column in identity.names}
+    for column, hide in hides.items():
+        if column not in present:
+            continue
+        if isinstance(masked, pd.DataFrame):
+            masked[column] = [value if _missing(value) else hide(value) for value in masked[column]]
+        elif not _missing(masked[column]):
+            masked[column] = hide(masked[column])
     return masked
+
+
+def pseudonym(value) -> str:
+    """The mask with a short tag that is the same for the same value within this process."""
+    return f"{MASK} {hmac.new(PSEUDONYM_SALT, str(value).encode(), 'sha256').hexdigest()[:8]}"
+
+
+def _mask(_value) -> str:
+    return MASK
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=4, show_spinner=False)
@@ -224,6 +255,12 @@ def calendar(scope: Scope) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def submission_delays(scope: Scope):
     return run(officers.submission_delays, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def coaching_order(scope: Scope) -> pd.DataFrame:
+    """The scope's officers, the one most in need of coaching first (the scorecard's picker)."""
+    return run(officers.coaching_order, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)

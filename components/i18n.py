@@ -615,6 +615,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "score.search_placeholder": ("mis. Sulistyo atau 9705", "e.g. Sulistyo or 9705"),
     "score.pick": ("Pilih Bhabinkamtibmas", "Pick an officer"),
     "score.pick_placeholder": ("— pilih —", "— choose —"),
+    "score.pick_option": ("{name} · {nrp} · {polsek} — melapor {rate} dari {days} hari wajib, mutu {quality}",
+                          "{name} · {nrp} · {polsek} — reported {rate} of {days} expected days, quality {quality}"),
+    "score.order_note": ("Urutan: yang paling perlu pembinaan lebih dulu — tingkat pelaporan terendah di antara "
+                         "Bhabinkamtibmas dengan sedikitnya {days} hari wajib lapor dalam periode, lalu mutu laporan "
+                         "terendah; yang kurang hari wajibnya menyusul.",
+                         "Order: most in need of coaching first — lowest reporting rate among officers with at least "
+                         "{days} expected days in the period, then lowest report quality; officers with fewer "
+                         "expected days follow."),
     "score.choose": ("Ketik sebagian nama atau NRP, lalu pilih Bhabinkamtibmas.", "Type part of a name or NRP, then pick."),
     "score.none_found": ("Tidak ada Bhabinkamtibmas yang cocok di cakupan ini.", "No officer in this scope matches."),
     "score.print": ("Unduh rapor (1 halaman A4)", "Download scorecard (one A4 page)"),
@@ -628,6 +636,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "score.percentile_polsek": ("Posisi di Polsek", "Rank in Polsek"),
     "score.median_polres": ("Median Polres", "Polres median"),
     "score.percentile_polres": ("Posisi di Polres", "Rank in Polres"),
+    "score.polres_hidden": ("Tanpa perbandingan dengan {polres}: akun ini hanya melihat {polsek}, median dan posisi "
+                            "di atas dihitung atas rekan satu Polsek.",
+                            "No comparison with {polres}: this account sees only {polsek}; the medians and ranks "
+                            "above are over the officers of the same Polsek."),
     "score.percentile": ("persentil {pct} dari {peers}", "percentile {pct} of {peers}"),
     "score.numbers": ("{reports} laporan · {dds} kunjungan DDS · melapor {reported} dari {expected} hari wajib",
                       "{reports} reports · {dds} DDS visits · reported on {reported} of {expected} expected days"),

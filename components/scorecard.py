@@ -13,6 +13,7 @@ from components.briefing import TEMPLATES
 from components.charts import mark_partial, round_dual_axes
 from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_month, fmt_pct, language, t
 from components.safe import md
+from queries.officers import most_in_need
 from queries.scope import Scope
 
 FLAG_GAP_MIN = 1  # a flag shows up among the gaps from its first occurrence
@@ -45,19 +46,62 @@ def gap_sentences(facts: dict) -> list[str]:
     return gaps
 
 
+PICKER_LIMIT = 200  # a Polda has thousands of officers: the picker lists the worst; the search finds anyone
+
+
+def picker_options(ranked: pd.DataFrame, matches: pd.DataFrame | None, chosen: str | None) -> dict[str, str]:
+    """NRP -> label of the officers to pick from, worst first, each with the figures that put them there.
+
+    `ranked` is the coaching order; `matches` the officers a search found (None: no search); the chosen
+    officer stays listed however far down the order.
+    """
+    if matches is not None:
+        shown = ranked[ranked["nrp"].isin(matches["nrp"])]
+    else:
+        shown = ranked.head(PICKER_LIMIT)
+        if chosen is not None and chosen not in set(shown["nrp"]):
+            shown = pd.concat([shown, ranked[ranked["nrp"] == chosen]])
+    return {row["nrp"]: t("score.pick_option", name=row["name"], nrp=row["nrp"], polsek=row["polsek"],
+                          rate=fmt_pct(row["reporting_rate"]), days=fmt_int(row["expected_days"]),
+                          quality=fmt_pct(row["quality_rate"]))
+            for row in shown.to_dict("records")}
+
+
+def default_pick(ranked: pd.DataFrame, options: dict[str, str], chosen: str | None, searching: bool) -> str | None:
+    """The officer the picker starts on: the one picked or linked, else the worst found, else the most in need."""
+    if chosen in options:
+        return chosen
+    if searching:
+        return next(iter(options), None)
+    return most_in_need(ranked)
+
+
+def remember_pick(key: str) -> None:
+    """Keep the officer the user picked (a default pick is not kept: another scope has its own)."""
+    st.session_state["officer"] = st.session_state[key]
+
+
 def peer_table(peers: pd.DataFrame) -> pd.DataFrame:
-    """Measure | officer | Polsek median | rank in Polsek | Polres median | rank in Polres, written out."""
+    """Measure | officer | Polsek median | rank in Polsek [| Polres median | rank in Polres], written out.
+
+    The Polres columns appear only when the scorecard has them (the user sees the whole Polres).
+    """
+    levels = [level for level in ("polsek", "polres") if f"median_{level}" in peers.columns]
     rows = []
-    for row in peers.itertuples(index=False):
-        rows.append({
-            t("score.measure"): t(f"rank.col.{row.measure}"),
-            t("score.officer"): fmt_pct(row.value),
-            t("score.median_polsek"): fmt_pct(row.median_polsek),
-            t("score.percentile_polsek"): _percentile(row.percentile_polsek, row.peers_polsek),
-            t("score.median_polres"): fmt_pct(row.median_polres),
-            t("score.percentile_polres"): _percentile(row.percentile_polres, row.peers_polres),
-        })
+    for row in peers.to_dict("records"):
+        shown = {t("score.measure"): t(f"rank.col.{row['measure']}"), t("score.officer"): fmt_pct(row["value"])}
+        for level in levels:
+            shown[t(f"score.median_{level}")] = fmt_pct(row[f"median_{level}"])
+            shown[t(f"score.percentile_{level}")] = _percentile(row[f"percentile_{level}"], row[f"peers_{level}"])
+        rows.append(shown)
     return pd.DataFrame(rows)
+
+
+def polres_hidden_note(card: dict) -> str:
+    """Why the Polres columns are missing, or nothing when they are shown."""
+    if "median_polres" in card["peers"].columns or not card["identity"]["polres"]:
+        return ""
+    return t("score.polres_hidden", polres=card["identity"]["polres"], polsek=card["identity"]["polsek"])
 
 
 def _percentile(value, peers: int) -> str:
@@ -130,7 +174,7 @@ def scorecard_html(card: dict, scope: Scope, now: datetime | None = None) -> str
                  (t("score.reports"), fmt_int(numbers["reports"])),
                  (t("score.dds_visits"), fmt_int(numbers["dds_visits"]))],
         gaps=gap_sentences(card["gaps"]) or [t("gap.none")], gaps_title=t("score.gaps"),
-        peers=peer_table(card["peers"]), peers_title=t("score.peers"),
+        peers=peer_table(card["peers"]), peers_title=t("score.peers"), peers_note=polres_hidden_note(card),
         mix=[(t(f"activity.{k}"), fmt_int(n), bool(m and n == 0)) for k, n, m in
              card["mix"][["activity_type", "reports", "mandatory"]].itertuples(index=False)],
         mix_title=t("score.mix"), flagged=flagged.head(FLAGGED_ROWS_PRINTED), flagged_title=t("score.flagged"),

@@ -35,6 +35,35 @@ def officer_search(conn: Connection, scope: Scope, text: str, limit: int = SEARC
     return frame_of(conn.execute(query).all(), columns=["nrp", "name", "rank", "polsek"])
 
 
+def enough_expected_days(scope: Scope) -> int:
+    """Expected days an officer needs for a reporting rate to rank on: half the window's reporting weekdays."""
+    weekdays = sum((scope.start + timedelta(days=i)).weekday() in scope.policy.reporting_weekdays
+                   for i in range(scope.days))
+    return max(1, weekdays // 2)
+
+
+def coaching_order(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """The scope's officers, the one most in need of coaching first.
+
+    Most in need: the lowest reporting rate among officers with enough expected days (enough_expected_days),
+    ties by the lower quality rate, then by NRP; after them the officers with fewer expected days in the same
+    order, and last those with none (their rates are not defined).
+    """
+    frame = officer_table(conn, scope)
+    polsek_names = dict(conn.execute(select(units.c.code, units.c.name).where(*within(units.c.code, scope))).all())
+    frame = frame.assign(polsek=frame["polsek"].map(polsek_names),
+                         enough_days=frame["expected_days"] >= enough_expected_days(scope))
+    frame = frame.sort_values(["enough_days", "reporting_rate", "quality_rate", "nrp"],
+                              ascending=[False, True, True, True], na_position="last", ignore_index=True)
+    return frame[["nrp", "name", "polsek", "expected_days", "reporting_rate", "quality_rate", "enough_days"]]
+
+
+def most_in_need(order: pd.DataFrame) -> str | None:
+    """The NRP coaching_order puts first among officers with a reporting rate (None if no one has one)."""
+    rated = order[order["reporting_rate"].notna()]
+    return rated["nrp"].iloc[0] if len(rated) else None
+
+
 def officer_villages(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
     """Villages each officer of the scope covers on a day: count and names."""
     query = (select(assignments.c.nrp, villages.c.name)

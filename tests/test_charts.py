@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 from plotly.subplots import make_subplots
 
-from components.charts import figure_table, localise_date_ticks
+from components.charts import categorical_axes, figure_table, localise_date_ticks
 
 
 @pytest.fixture(autouse=True)
@@ -250,3 +250,55 @@ def test_a_horizontal_bar_chart_groups_its_value_axis():
     assert figure.data[0].texttemplate == "%{text:,}"  # the labels on the bars too: 1.014
     written = format_axes(go.Figure(go.Bar(x=[1014, 9], y=["DDS", "Binluh"], orientation="h", text=["1.014", "9"])))
     assert written.data[0].texttemplate is None  # already written out: not read again as 1,014
+
+
+def test_a_channel_that_looks_like_a_number_stays_one_category_among_the_others():
+    from components.complaints_view import breakdown_figure
+
+    counts = pd.DataFrame({"channel": ["WhatsApp", "110", "Datang langsung"], "complaints": [7, 4, 2]})
+    figure = breakdown_figure(counts, "channel")
+    categorical_axes(figure)
+    assert figure.layout.yaxis.type == "category"  # plotly would read "110" as a number: axis 109.5–110.5
+    assert list(figure.data[0].y) == ["WhatsApp", "110", "Datang langsung"]
+    assert figure.layout.xaxis.type is None  # the counts stay a number axis
+    assert figure_table(figure).values.tolist() == [["WhatsApp", 7], ["110", 4], ["Datang langsung", 2]]
+
+
+def test_word_axes_become_categories_on_every_panel_and_dates_and_numbers_do_not():
+    figure = make_subplots(rows=2, cols=2)
+    figure.add_bar(x=["2021", "2022"], y=[3, 4], row=1, col=1)  # years written as words: categories
+    figure.add_scatter(x=[date(2022, 4, 1), date(2022, 5, 1)], y=[1, 2], row=1, col=2)
+    figure.add_heatmap(z=[[1, 2]], x=["1 Mei 2022", "2 Mei 2022"], y=["17"], row=2, col=1)
+    figure.add_histogram(x=["1", "2", "2"], row=2, col=2)
+    categorical_axes(figure)
+    layout = figure.layout
+    assert (layout.xaxis.type, layout.yaxis.type) == ("category", None)
+    assert (layout.xaxis2.type, layout.yaxis2.type) == (None, None)  # dates keep their date axis
+    assert (layout.xaxis3.type, layout.yaxis3.type) == ("category", "category")
+    assert layout.xaxis4.type is None  # a histogram bins values: never categories
+
+
+def test_the_complaint_page_draws_every_channel_even_one_called_110(tmp_path, monkeypatch):
+    import json
+
+    from test_app import new_app
+
+    from builders import activity, base_export
+    from ingest.importer import import_export
+    from queries.db import make_engine
+
+    complaints = [{"complaint_id": f"K{n}", "village_code": "35.21.01.2001", "category": "Pencurian",
+                   "channel": channel, "created_at": "2024-03-05T08:00:00", "first_response_at": "",
+                   "resolved_at": "", "nrp": ""}
+                  for n, channel in enumerate(["110"] * 3 + ["WhatsApp"] * 2 + ["Datang"])]
+    url = f"sqlite:///{tmp_path / 'channels.sqlite'}"
+    assert import_export(make_engine(url), base_export(tmp_path / "export", activities=[activity("R1")],
+                                                       complaints=complaints)).ok
+    at = new_app(url, monkeypatch)
+    at.session_state["window"] = (date(2024, 3, 1), date(2024, 3, 10))
+    at.switch_page("app_pages/pengaduan.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    chart = next(e for e in at.main if getattr(e, "type", None) == "plotly_chart" and "by_channel" in e.proto.id)
+    spec = json.loads(chart.proto.spec)
+    assert spec["layout"]["yaxis"]["type"] == "category"
+    assert spec["data"][0]["y"] == ["110", "WhatsApp", "Datang"]  # most complaints first, none dropped
