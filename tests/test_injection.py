@@ -314,7 +314,7 @@ def test_upload_page_rejects_downloads_are_inert(tmp_path, monkeypatch, offered)
                              "rows_updated": 0, "rows_unchanged": 0, "rows_rejected": 3,
                              "report_json": report.to_json()}])
     monkeypatch.setattr("streamlit.selectbox", lambda label, options, **kw: options[0])
-    import_view.history_table(history)
+    import_view.history_table(history, "Asia/Jakarta")
     for name in ("baris_ditolak.csv", "ditolak_impor_7.csv"):
         rows = read_csv_download(offered[name])
         assert not [cell for row in rows for cell in row if dangerous(cell)], name
