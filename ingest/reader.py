@@ -35,6 +35,8 @@ class Problem:
     record: dict | None = None
     # True for rows rejected only because their whole file was (listed in rejects, not printed).
     consequential: bool = False
+    code: str = ""  # machine-readable reason, e.g. "too_long" (texts: components/i18n.py "import.reason.<code>")
+    params: dict = field(default_factory=dict)  # the values the reason's text names, e.g. {"limit": 40}
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
