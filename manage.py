@@ -239,22 +239,14 @@ def cmd_export(args) -> int:
 
 
 def cmd_refresh_flags(args) -> int:
-    from ingest import derive
-    from ingest.importer import refresh_statistics
-    from ingest.upsert import bulk_insert
-    from queries import rollups
+    from ingest.importer import refresh_all_flags
     from queries.policy import load_policy
 
     url = resolve_url(args.db)
-    engine = make_engine(url)
-    create_schema(engine)  # tables added since the database was made (the rollups)
     policy = load_policy()
-    with engine.begin() as conn:
-        derive.refresh_flags(conn, policy, None)
-        derive.record_flag_policy(conn, policy)
-        rollups.rebuild(conn, policy, bulk_insert)
-    refresh_statistics(engine)
-    print(f"Flags recomputed with {policy.flag_values()} in {describe(url)}")
+    changed = refresh_all_flags(make_engine(url), policy, progress=ProgressPrinter())
+    print(f"Flags recomputed with {policy.flag_values()} in {describe(url)} "
+          f"({changed:,} report(s) had a stale duplicate or travel measure)")
     return 0
 
 

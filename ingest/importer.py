@@ -230,6 +230,30 @@ def _error_text(exc: BaseException) -> str:
     return f"{inner.__class__.__name__}: {lines[0] if lines else ''}"
 
 
+def refresh_all_flags(engine: Engine, policy: Policy, progress: Progress | None = None) -> int:
+    """Recompute every stored flag and its group measures, then the rollups (manage.py refresh-flags).
+
+    Under the import lock, so it neither races an import nor is undone by one; returns the number of
+    reports whose duplicate or travel measures were stale.
+    """
+    create_schema(engine)  # tables added since the database was made (the rollups)
+    with engine.begin() as conn:
+        take_import_lock(conn, progress)
+        if progress:
+            progress("flags", 0, 1)
+        changed = derive.refresh_group_measures(conn)
+        derive.refresh_flags(conn, policy, None)
+        derive.record_flag_policy(conn, policy)
+        if progress:
+            progress("flags", 1, 1)
+            progress("rollup", 0, 1)
+        rollups.rebuild(conn, policy, bulk_insert)
+        if progress:
+            progress("rollup", 1, 1)
+    refresh_statistics(engine)
+    return changed
+
+
 def refresh_statistics(engine: Engine) -> None:
     """Planner statistics (and on PostgreSQL the visibility map) brought up to date after a bulk write.
 
