@@ -34,10 +34,10 @@ from ingest.contract import (
 )
 from ingest.reader import Problem, RawTable
 from queries.schema import LEVEL_ORDER
-from queries.timeutil import is_known_zone, local_date, parse_date, parse_timestamp
+from queries.timeutil import as_utc, is_known_zone, local_date, parse_date
 
 MIN_NARRATIVE_CHARS = 20
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SHA256 = re.compile(f"[0-9a-fA-F]{{{SHA256_LENGTH}}}")
 DEFAULT_ZONE = "Asia/Jakarta"  # outages for "everywhere" given without offset: national HQ time
 
@@ -117,7 +117,7 @@ class RowCheck:
             self.fail(column, f"{len(value):,} characters; at most {limit:,} allowed", "too_long",
                       limit=limit, length=len(value))
             return None
-        if _UNSTORABLE.search(value):
+        if "\x00" in value or (not value.isascii() and _SURROGATE.search(value)):
             # Only GeoJSON's \u escapes can carry these; both databases refuse to store them.
             self.fail(column, "contains a NUL or unpaired surrogate character", "unstorable_character")
             return None
@@ -198,7 +198,7 @@ class RowCheck:
         latest = self.ctx.latest_instant
         # The written date is checked before converting to UTC: year 1 or 9999 would overflow there.
         if EARLIEST_DATE <= written.date() <= latest.date() + TIMESTAMP_LEAD:
-            instant = parse_timestamp(value, zone_name)
+            instant = as_utc(written, zone_name)
             if instant <= latest:
                 return instant
         limit = f"{latest:%Y-%m-%d %H:%M} UTC"
