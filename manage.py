@@ -377,7 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", default="bos_reader", help="the database role the dashboard connects as (group)")
     p.set_defaults(func=cmd_rls_sql)
 
-    p = with_db(sub.add_parser("refresh-flags", help="recompute stored flags after changing policy.toml"))
+    p = with_db(sub.add_parser("refresh-flags",
+                               help="recompute every stored flag (after changing policy.toml, or to repair them)"))
     p.set_defaults(func=cmd_refresh_flags)
     return parser
 

@@ -283,6 +283,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                            "Upload one .zip or one .xlsx on its own, or only .csv files."),
     "import.dry_run": ("Hasil pemeriksaan (belum ditulis)", "Check result (nothing written yet)"),
     "import.checking": ("Memeriksa…", "Checking…"),
+    "import.waiting": ("Menunggu impor lain selesai…", "Waiting for another import to finish…"),
     "import.rejected": ("{rows} baris ditolak ({problems} masalah). Perbaiki lalu unggah lagi, atau impor baris "
                         "yang benar saja.",
                         "{rows} rows rejected ({problems} problems). Fix and upload again, or import only the "

@@ -12,7 +12,7 @@ from components import data
 from components.i18n import TEXTS, fmt_int, t
 from components.safe import md
 from components.tables import download_button, show_table
-from ingest.importer import ImportReport, import_export
+from ingest.importer import WAITING, ImportReport, import_export
 from ingest.reader import ExportError, RawExport, read_files, read_workbook, read_zip
 from queries.accounts import User
 
@@ -82,6 +82,9 @@ def run_import(raw: RawExport, user: User, keep_valid: bool, dry_run: bool) -> I
     bar = st.progress(0.0, text=t("import.checking"))
 
     def progress(stage: str, done: int, total: int) -> None:
+        if stage == WAITING:
+            bar.progress(0.0, text=t("import.waiting"))
+            return
         bar.progress(min(done / total, 1.0) if total else 1.0, text=f"{stage}: {fmt_int(done)}/{fmt_int(total)}")
 
     report = import_export(data.engine(data.resolve_url()), raw, dry_run=dry_run, keep_valid=keep_valid,

@@ -164,6 +164,7 @@ def _check_and_write(engine: Engine, export: RawExport, report: ImportReport, im
 
 
 IMPORT_LOCK = 0x42_4F_53_49  # "BOSI": the advisory lock class of imports (PostgreSQL)
+WAITING = "waiting for another import"  # the progress stage while the lock is held elsewhere
 SQLITE_LOCK_WAIT_MS = 100  # first try; then "waiting for another import" and wait for as long as it takes
 
 
@@ -201,7 +202,7 @@ def take_import_lock(conn: Connection, progress: Progress | None = None) -> None
 
 def _waiting(progress: Progress | None) -> None:
     if progress:
-        progress("waiting for another import", 0, 1)
+        progress(WAITING, 0, 1)
 
 
 def _audit(conn: Connection, report: ImportReport, imported_by: str) -> None:

@@ -347,3 +347,18 @@ def test_reasons_read_in_the_chosen_language(monkeypatch):
     assert reason_text("from_a_newer_importer", {}, "english text") == "english text"
     monkeypatch.setattr(st, "session_state", {"lang": "en"})
     assert reason_text("too_long", {"limit": 40, "length": 62}, "x") == "62 characters; at most 40 allowed"
+
+
+def test_refresh_flags_command_repairs_a_stale_duplicate_photo(tmp_path, capsys):
+    import manage
+    from queries.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    engine = make_engine(url)
+    first, second = two_exports(tmp_path)
+    assert import_export(engine, first).ok and import_export(engine, second).ok
+    with engine.begin() as conn:
+        conn.execute(activities.update().where(activities.c.report_id == "LATER").values(flag_duplicate_photo=False))
+    assert manage.main(["refresh-flags", "--db", url]) == 0
+    assert "(1 report(s) had a stale duplicate or travel measure)" in capsys.readouterr().out
+    assert flags(engine)["LATER"] == {"duplicate_photo", "gps_missing"}
