@@ -165,7 +165,10 @@ def _check_and_write(engine: Engine, export: RawExport, report: ImportReport, im
 
 IMPORT_LOCK = 0x42_4F_53_49  # "BOSI": the advisory lock class of imports (PostgreSQL)
 WAITING = "waiting for another import"  # the progress stage while the lock is held elsewhere
-SQLITE_LOCK_WAIT_MS = 100  # first try; then "waiting for another import" and wait for as long as it takes
+# SQLite: try the write lock for 100 ms, then say "waiting for another import" and wait as long as it
+# takes; afterwards the connection's usual busy timeout (30 s, queries/db.py) again.
+SQLITE_TRY_LOCK = "PRAGMA busy_timeout = 100"
+SQLITE_USUAL_WAIT = "PRAGMA busy_timeout = 30000"
 
 
 def take_import_lock(conn: Connection, progress: Progress | None = None) -> None:
@@ -183,7 +186,7 @@ def take_import_lock(conn: Connection, progress: Progress | None = None) -> None
     else:
         # SQLite has one writer at a time: take the write lock now rather than at the first write.
         driver = conn.connection.driver_connection
-        conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_LOCK_WAIT_MS}")
+        conn.exec_driver_sql(SQLITE_TRY_LOCK)
         try:
             while True:
                 try:
@@ -193,9 +196,9 @@ def take_import_lock(conn: Connection, progress: Progress | None = None) -> None
                     if "locked" not in str(exc.orig) or driver.in_transaction:
                         raise
                     _waiting(progress)
-                    conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
+                    conn.exec_driver_sql(SQLITE_USUAL_WAIT)
         finally:
-            conn.exec_driver_sql("PRAGMA busy_timeout = 30000")
+            conn.exec_driver_sql(SQLITE_USUAL_WAIT)
     if progress:
         progress("import lock", 1, 1)
 

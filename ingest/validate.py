@@ -126,8 +126,8 @@ class RowCheck:
     def choice(self, column: str, options: tuple[str, ...], required: bool = True) -> str | None:
         value = self.text(column, required)
         if value is not None and value not in options:
-            self.fail(column, f"{shown(value)} is not one of {', '.join(options)}", "not_one_of",
-                      value=shown(value), options=", ".join(options))
+            self.fail(column, f"{excerpt(value)} is not one of {', '.join(options)}", "not_one_of",
+                      value=excerpt(value), options=", ".join(options))
             return None
         return value
 
@@ -138,11 +138,11 @@ class RowCheck:
         try:
             number = float(value)
         except ValueError:
-            self.fail(column, f"{shown(value)} is not a number", "not_a_number", value=shown(value))
+            self.fail(column, f"{excerpt(value)} is not a number", "not_a_number", value=excerpt(value))
             return None
         if not number.is_integer() or not 0 <= number <= maximum:
-            self.fail(column, f"{shown(value)} is not a whole number from 0 to {maximum:,}", "not_whole_number",
-                      value=shown(value), min=0, max=maximum)
+            self.fail(column, f"{excerpt(value)} is not a whole number from 0 to {maximum:,}", "not_whole_number",
+                      value=excerpt(value), min=0, max=maximum)
             return None
         return int(number)
 
@@ -153,11 +153,11 @@ class RowCheck:
         try:
             number = float(value)
         except ValueError:
-            self.fail(column, f"{shown(value)} is not a number", "not_a_number", value=shown(value))
+            self.fail(column, f"{excerpt(value)} is not a number", "not_a_number", value=excerpt(value))
             return None
         if not -limit <= number <= limit:
-            self.fail(column, f"{shown(value, quote=False)} is out of range [-{limit:g}, {limit:g}]", "out_of_range",
-                      value=shown(value), min=-limit, max=limit)
+            self.fail(column, f"{excerpt(value, quote=False)} is out of range [-{limit:g}, {limit:g}]", "out_of_range",
+                      value=excerpt(value), min=-limit, max=limit)
             return None
         return number
 
@@ -165,8 +165,8 @@ class RowCheck:
         """Empty, or a SHA-256 hash written as 64 hexadecimal characters."""
         value = self.text(column)
         if value is not None and not _SHA256.fullmatch(value):
-            self.fail(column, f"{shown(value)} is not a SHA-256 hash ({SHA256_LENGTH} hexadecimal characters)",
-                      "not_sha256", value=shown(value), length=SHA256_LENGTH)
+            self.fail(column, f"{excerpt(value)} is not a SHA-256 hash ({SHA256_LENGTH} hexadecimal characters)",
+                      "not_sha256", value=excerpt(value), length=SHA256_LENGTH)
             return None
         return value
 
@@ -177,11 +177,11 @@ class RowCheck:
         try:
             parsed = parse_date(value)
         except ValueError:
-            self.fail(column, f"{shown(value)} is not a date (YYYY-MM-DD)", "not_a_date", value=shown(value))
+            self.fail(column, f"{excerpt(value)} is not a date (YYYY-MM-DD)", "not_a_date", value=excerpt(value))
             return None
         if not EARLIEST_DATE <= parsed <= LATEST_DATE:
-            self.fail(column, f"{shown(value)} is outside the dates allowed, {EARLIEST_DATE} to {LATEST_DATE}",
-                      "date_out_of_range", value=shown(value), min=str(EARLIEST_DATE), max=str(LATEST_DATE))
+            self.fail(column, f"{excerpt(value)} is outside the dates allowed, {EARLIEST_DATE} to {LATEST_DATE}",
+                      "date_out_of_range", value=excerpt(value), min=str(EARLIEST_DATE), max=str(LATEST_DATE))
             return None
         return parsed
 
@@ -193,7 +193,7 @@ class RowCheck:
         try:
             written = datetime.fromisoformat(value)
         except ValueError:
-            self.fail(column, f"{shown(value)} is not an ISO 8601 timestamp", "not_a_timestamp", value=shown(value))
+            self.fail(column, f"{excerpt(value)} is not an ISO 8601 timestamp", "not_a_timestamp", value=excerpt(value))
             return None
         latest = self.ctx.latest_instant
         # The written date is checked before converting to UTC: year 1 or 9999 would overflow there.
@@ -202,9 +202,9 @@ class RowCheck:
             if instant <= latest:
                 return instant
         limit = f"{latest:%Y-%m-%d %H:%M} UTC"
-        self.fail(column, f"{shown(value)} is outside the times allowed, {EARLIEST_DATE} to {limit} "
+        self.fail(column, f"{excerpt(value)} is outside the times allowed, {EARLIEST_DATE} to {limit} "
                           "(one day after the import)", "timestamp_out_of_range",
-                  value=shown(value), min=str(EARLIEST_DATE), max=limit)
+                  value=excerpt(value), min=str(EARLIEST_DATE), max=limit)
         return None
 
     def village(self, ctx: Context) -> tuple[str | None, str]:
@@ -216,7 +216,7 @@ class RowCheck:
 
     def known(self, column: str, code: str | None, codes, what: str) -> bool:
         if code is not None and code not in codes:
-            self.fail(column, f"unknown {what} {shown(code)}", f"unknown_{what}", value=shown(code))
+            self.fail(column, f"unknown {what} {excerpt(code)}", f"unknown_{what}", value=excerpt(code))
             return False
         return code is not None
 
@@ -226,7 +226,7 @@ class RowCheck:
                       end=end_column, start=start_column)
 
 
-def shown(value: str, quote: bool = True, limit: int = 60) -> str:
+def excerpt(value: str, quote: bool = True, limit: int = 60) -> str:
     """A value as quoted in a message: cut short, so a 20,000-character cell does not fill the screen."""
     cut = value if len(value) <= limit else value[:limit] + "…"
     return repr(cut) if quote else cut
@@ -324,8 +324,8 @@ def check_villages(table: RawTable, ctx: Context, problems: list[Problem]) -> li
         households = check.whole_number("households")
         zone_name = check.text("timezone")
         if zone_name is not None and not is_known_zone(zone_name):
-            check.fail("timezone", f"unknown time zone {shown(zone_name)} (expected e.g. Asia/Jakarta)",
-                       "unknown_timezone", value=shown(zone_name))
+            check.fail("timezone", f"unknown time zone {excerpt(zone_name)} (expected e.g. Asia/Jakarta)",
+                       "unknown_timezone", value=excerpt(zone_name))
         district, regency, province = check.text("district"), check.text("regency"), check.text("province")
         lat = check.coordinate("lat", MAX_LATITUDE, required=from_csv)
         lng = check.coordinate("lng", MAX_LONGITUDE, required=from_csv)
@@ -374,7 +374,7 @@ def _village_geometry(check: RowCheck, geometry) -> tuple[str, object] | None:
         return None
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
-        check.fail("geometry", f"{kind} is not a Polygon or MultiPolygon", "not_polygon", kind=shown(str(kind)))
+        check.fail("geometry", f"{kind} is not a Polygon or MultiPolygon", "not_polygon", kind=excerpt(str(kind)))
         return None
     try:
         shp = shape(geometry)
