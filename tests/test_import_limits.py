@@ -362,3 +362,15 @@ def test_refresh_flags_command_repairs_a_stale_duplicate_photo(tmp_path, capsys)
     assert manage.main(["refresh-flags", "--db", url]) == 0
     assert "(1 report(s) had a stale duplicate or travel measure)" in capsys.readouterr().out
     assert flags(engine)["LATER"] == {"duplicate_photo", "gps_missing"}
+
+
+@pytest.mark.parametrize("value", ["Desa\x00Nul", "Desa \ud800"], ids=["nul", "lone-surrogate"])
+def test_characters_no_database_stores_are_refused_before_the_write(engine, tmp_path, value):
+    """GeoJSON escapes (\\u0000, \\ud800) can carry them; PostgreSQL and SQLite would fail on the write."""
+    files, name, line = one_row("villages", "district", value)
+    export = base_export(tmp_path / "export", **files)
+    dry = import_export(engine, export, dry_run=True)
+    real = import_export(engine, export)
+    assert problems(dry) == problems(real) == [
+        (f"{name}:{line}: district: contains a NUL or unpaired surrogate character", "unstorable_character", {})]
+    assert all(count == 0 for count in row_counts(engine).values())
