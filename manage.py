@@ -240,22 +240,14 @@ def cmd_export(args) -> int:
 
 
 def cmd_refresh_flags(args) -> int:
-    from ingest import derive
-    from ingest.importer import refresh_statistics
-    from ingest.upsert import bulk_insert
-    from queries import rollups
+    from ingest.importer import refresh_all_flags
     from queries.policy import load_policy
 
     url = resolve_url(args.db)
-    engine = make_engine(url)
-    create_schema(engine)  # tables added since the database was made (the rollups)
     policy = load_policy()
-    with engine.begin() as conn:
-        derive.refresh_flags(conn, policy, None)
-        derive.record_flag_policy(conn, policy)
-        rollups.rebuild(conn, policy, bulk_insert)
-    refresh_statistics(engine)
-    print(f"Flags recomputed with {policy.flag_values()} in {describe(url)}")
+    changed = refresh_all_flags(make_engine(url), policy, progress=ProgressPrinter())
+    print(f"Flags recomputed with {policy.flag_values()} in {describe(url)} "
+          f"({changed:,} report(s) had a stale duplicate or travel measure)")
     return 0
 
 
@@ -386,7 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", default="bos_reader", help="the database role the dashboard connects as (group)")
     p.set_defaults(func=cmd_rls_sql)
 
-    p = with_db(sub.add_parser("refresh-flags", help="recompute stored flags after changing policy.toml"))
+    p = with_db(sub.add_parser("refresh-flags",
+                               help="recompute every stored flag (after changing policy.toml, or to repair them)"))
     p.set_defaults(func=cmd_refresh_flags)
     return parser
 

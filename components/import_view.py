@@ -9,12 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.i18n import fmt_int, fmt_local_moment, t
+from components.i18n import TEXTS, fmt_int, fmt_local_moment, t
 from components.safe import md
 from components.tables import download_button, show_table
-from ingest.importer import ImportReport, import_export
+from ingest.importer import WAITING, ImportReport, import_export
 from ingest.reader import ExportError, Problem, RawExport, read_files, read_workbook, read_zip
-from queries.accounts import User, record
+from queries.accounts import User
 
 MAX_UPLOAD_MB = 200  # same as server.maxUploadSize in .streamlit/config.toml
 
@@ -41,9 +41,22 @@ def counts_table(report: ImportReport) -> pd.DataFrame:
                           t("import.col.rejected"): c.rejected} for name, c in report.files.items()])
 
 
+def reason_text(code: str, params: dict, english: str) -> str:
+    """A rejection reason in the chosen language; the importer's English text for a code without one."""
+    if not code or f"import.reason.{code}" not in TEXTS:
+        return english
+    shown = {name: fmt_int(value) if isinstance(value, int) else f"{value:g}" if isinstance(value, float) else value
+             for name, value in params.items()}
+    try:
+        return t(f"import.reason.{code}", **shown)
+    except (KeyError, IndexError):  # parameters of another version of the importer (stored history)
+        return english
+
+
 def problems_table(problems) -> pd.DataFrame:
     return pd.DataFrame([{t("import.col.file"): p.file, t("import.col.line"): "" if p.line is None else str(p.line),
-                          t("import.col.column"): p.column, t("import.col.reason"): p.reason,
+                          t("import.col.column"): p.column,
+                          t("import.col.reason"): reason_text(p.code, p.params, p.reason),
                           t("import.col.record"): json.dumps(p.record, ensure_ascii=False) if p.record else ""}
                          for p in problems],
                         columns=[t(f"import.col.{c}") for c in ("file", "line", "column", "reason", "record")])
@@ -65,20 +78,19 @@ def show_report(report: ImportReport, key: str) -> None:
 
 
 def run_import(raw: RawExport, user: User, keep_valid: bool, dry_run: bool) -> ImportReport:
-    """Import (or dry-run) the upload with a progress bar; the import is recorded in the audit log."""
+    """Import (or dry-run) the upload with a progress bar (the importer records it in the audit log)."""
     bar = st.progress(0.0, text=t("import.checking"))
 
     def progress(stage: str, done: int, total: int) -> None:
+        if stage == WAITING:
+            bar.progress(0.0, text=t("import.waiting"))
+            return
         bar.progress(min(done / total, 1.0) if total else 1.0, text=f"{stage}: {fmt_int(done)}/{fmt_int(total)}")
 
     report = import_export(data.engine(data.resolve_url()), raw, dry_run=dry_run, keep_valid=keep_valid,
                            imported_by=user.username, progress=progress)
     bar.empty()
     if not dry_run:
-        totals = report.totals()
-        data.write(record, user.username, "import",
-                   f"{raw.source}: {totals.new} new, {totals.updated} updated, {totals.rejected} rejected"
-                   + ("" if report.written else " (nothing written)"))
         st.cache_data.clear()  # every page shows the new data at once
     return report
 

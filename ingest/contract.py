@@ -3,11 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from queries.schema import ACTIVITY_TYPES, UNIT_LEVELS  # noqa: F401  (part of the contract)
+from queries.schema import (  # noqa: F401  (the value sets are part of the contract)
+    ACTIVITY_TYPES,
+    CHANNEL,
+    CODE,
+    HOUSEHOLD_ID,
+    NAME,
+    RANK,
+    SHA256_HEX,
+    UNIT_LEVELS,
+    ZONE_NAME,
+)
 
 PARENT_LEVEL = {"polda": None, "polres": "polda", "polsek": "polres"}
 PERSONS_PER_HOUSEHOLD = 3.7
+
+# Value limits (DESIGN.md section 3), the same on SQLite and PostgreSQL. Lengths are the stored
+# columns' own (queries/schema.py), so a value that passes validation always fits.
+LONG_TEXT = 20_000  # narrative, note (stored as unbounded text; the contract bounds them)
+MAX_LENGTH: dict[str, int] = {
+    **dict.fromkeys(("code", "parent_code", "nrp", "village_code", "unit_code", "report_id", "complaint_id",
+                     "incident_id"), CODE),
+    "household_id": HOUSEHOLD_ID,
+    **dict.fromkeys(("name", "village", "category", "district", "regency", "province"), NAME),
+    "rank": RANK,
+    "channel": CHANNEL,
+    "timezone": ZONE_NAME,
+    "narrative": LONG_TEXT,
+    "note": LONG_TEXT,
+}
+SHA256_LENGTH = SHA256_HEX  # photo_sha256: empty or exactly this many hexadecimal characters
+MAX_WHOLE_NUMBER = 10_000_000  # population, households
+EARLIEST_DATE = date(2000, 1, 1)  # dates and timestamps alike
+LATEST_DATE = date(2100, 12, 31)  # dates only: planned leave and assignments may lie ahead
+TIMESTAMP_LEAD = timedelta(days=1)  # timestamps: at most this long after the import
+MAX_LATITUDE = 90.0
+MAX_LONGITUDE = 180.0
 
 
 @dataclass(frozen=True)

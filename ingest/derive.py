@@ -70,6 +70,44 @@ def group_measures(conn: Connection, incoming: list[dict], previous: dict[tuple,
     old_rows = list(previous.values())
     photos = {r["photo_sha256"] for r in incoming + old_rows if r["photo_sha256"]}
     officers = {r["nrp"] for r in incoming + old_rows}
+    stored_changes = _group_changes(conn, incoming, photos, officers)
+    for record in incoming:
+        record.setdefault("flag_duplicate_photo", False)
+        record.setdefault("flag_duplicate_narrative", False)
+        record.setdefault("travel_km", None)
+        record.setdefault("travel_seconds", None)
+    return stored_changes
+
+
+def refresh_group_measures(conn: Connection, officers_per_pass: int = 200) -> int:
+    """Recompute the group measures of every stored activity (refresh-flags); return the rows changed.
+
+    A pass at a time, so memory stays bounded: narratives and travel a few hundred officers at once
+    (which also clears the photo flag of reports without a photo), then every photo that more than
+    one report shares or that a stale flag names.
+    """
+    changed: set[str] = set()
+    nrps = conn.execute(select(activities.c.nrp).distinct().order_by(activities.c.nrp)).scalars().all()
+    for start in range(0, len(nrps), officers_per_pass):
+        changes = _group_changes(conn, [], set(), set(nrps[start:start + officers_per_pass]))
+        write_activity_changes(conn, changes)
+        changed |= set(changes)
+    shared = select(activities.c.photo_sha256).where(activities.c.photo_sha256.is_not(None)).group_by(
+        activities.c.photo_sha256).having(func.count() > 1)
+    flagged = select(activities.c.photo_sha256).where(activities.c.flag_duplicate_photo.is_(True))
+    photos = conn.execute(shared.union(flagged)).scalars().all()
+    for chunk in chunks(sorted(photo for photo in photos if photo is not None)):
+        changes = _group_changes(conn, [], set(chunk), set())
+        write_activity_changes(conn, changes)
+        changed |= set(changes)
+    return len(changed)
+
+
+def _group_changes(conn: Connection, incoming: list[dict], photos: set[str], officers: set[str]) -> dict[str, dict]:
+    """Group measures over the stored rows of these photos and officers plus the incoming rows.
+
+    Sets them on the incoming records; returns the changes needed on stored rows, by report_id.
+    """
     stored = _load_group_rows(conn, photos, officers)
     incoming_ids = {r["report_id"] for r in incoming}
     rows = {rid: row for rid, row in stored.items() if rid not in incoming_ids}
@@ -92,11 +130,6 @@ def group_measures(conn: Connection, incoming: list[dict], previous: dict[tuple,
             delta = {col: value for col, value in values.items() if old[col] != value}
             if delta:
                 stored_changes[rid] = delta
-    for record in incoming:
-        record.setdefault("flag_duplicate_photo", False)
-        record.setdefault("flag_duplicate_narrative", False)
-        record.setdefault("travel_km", None)
-        record.setdefault("travel_seconds", None)
     return stored_changes
 
 

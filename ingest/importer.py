@@ -14,14 +14,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ingest import derive
-from ingest.contract import FILES, FILES_BY_NAME
+from ingest.contract import FILES, FILES_BY_NAME, TIMESTAMP_LEAD
 from ingest.reader import ExportError, Problem, RawExport, read_export
 from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
 from queries import rollups
+from queries.accounts import record
 from queries.policy import Policy, load_policy
 from queries.schema import create_schema, import_batches, metadata, officers, units, villages
 from queries.spreadsheet import neutralise
@@ -100,29 +102,36 @@ def import_export(
     policy: Policy | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import an export; with problems, write nothing unless keep_valid (then write the valid rows)."""
+    """Import an export; with problems, write nothing unless keep_valid (then write the valid rows).
+
+    Every import (not a dry run) is recorded in the audit log, also one that wrote nothing or failed.
+    """
     started = time.perf_counter()
     report = ImportReport(source=str(getattr(source, "source", source)), dry_run=dry_run, keep_valid=keep_valid)
+    imported_by = imported_by or getpass.getuser()
+    create_schema(engine)
     try:
         export = source if isinstance(source, RawExport) else read_export(source)
     except ExportError as exc:
         report.fatal = str(exc)
-        return report
-    report.warnings = list(export.warnings)
-    policy = policy or load_policy()
-    create_schema(engine)
-    with engine.connect() as conn, conn.begin() as transaction:
-        # An export read here is ours to free as it is checked (a 5 M-row export is gigabytes of strings).
-        records = _check_all(conn, export, report, progress, free=not isinstance(source, RawExport))
-        if report.problems and not keep_valid:
-            transaction.rollback()
-        else:
-            diffs = _plan(conn, records, report)
-            if dry_run:
-                transaction.rollback()
-            else:
-                _apply(conn, export, diffs, report, imported_by or getpass.getuser(), policy, progress)
-                report.written = True
+    else:
+        report.warnings = list(export.warnings)
+        try:
+            # An export read here is ours to free as it is checked (a 5 M-row export is gigabytes of strings).
+            _check_and_write(engine, export, report, imported_by, policy or load_policy(), progress,
+                             free=not isinstance(source, RawExport))
+        except Exception as exc:
+            report.written, report.batch_id = False, None
+            if not dry_run:
+                _audit_failure(engine, report, imported_by, exc)
+            if not isinstance(exc, (SQLAlchemyError, OSError)):
+                raise  # a bug, not a refusal by the database or the disk: keep its traceback
+            report.fatal = f"the import failed and nothing was written ({_error_text(exc)})"
+            report.seconds = time.perf_counter() - started
+            return report
+    if not dry_run and not report.written:
+        with engine.begin() as conn:
+            _audit(conn, report, imported_by)
     if report.written:
         refresh_statistics(engine)
     report.seconds = time.perf_counter() - started
@@ -131,6 +140,121 @@ def import_export(
             conn.execute(import_batches.update().where(import_batches.c.id == report.batch_id)
                          .values(report_json=report.to_json()))
     return report
+
+
+def _check_and_write(engine: Engine, export: RawExport, report: ImportReport, imported_by: str, policy: Policy,
+                     progress: Progress | None, free: bool) -> None:
+    """Check every row and plan the writes; unless a dry run (or rows were rejected), write, all in one transaction."""
+    with engine.connect() as conn, conn.begin() as transaction:
+        if not report.dry_run:
+            # Checked and planned under the lock too, so a second import sees the first's rows.
+            take_import_lock(conn, progress)
+        records = _check_all(conn, export, report, progress, free=free)
+        if report.problems and not report.keep_valid:
+            transaction.rollback()
+            return
+        diffs = _plan(conn, records, report)
+        if report.dry_run:
+            transaction.rollback()
+            return
+        _apply(conn, export, diffs, report, imported_by, policy, progress)
+        report.written = True
+        _audit(conn, report, imported_by)  # committed with the import, or not at all
+
+
+IMPORT_LOCK = 0x42_4F_53_49  # "BOSI": the advisory lock class of imports (PostgreSQL)
+WAITING = "waiting for another import"  # the progress stage while the lock is held elsewhere
+# SQLite: try the write lock for 100 ms, then say "waiting for another import" and wait as long as it
+# takes; afterwards the connection's usual busy timeout (30 s, queries/db.py) again.
+SQLITE_TRY_LOCK = "PRAGMA busy_timeout = 100"
+SQLITE_USUAL_WAIT = "PRAGMA busy_timeout = 30000"
+
+
+def take_import_lock(conn: Connection, progress: Progress | None = None) -> None:
+    """Hold the database's import lock until the transaction ends; say so if another import has it.
+
+    Imports (and refresh-flags) change the group flags of rows other imports bring, so two at
+    once must give what the same two give in sequence: the second waits, then sees the first's rows.
+    """
+    if conn.dialect.name == "postgresql":
+        # Keyed by schema as well: one server may hold several databases' schemas.
+        key = (IMPORT_LOCK, func.hashtext(func.current_schema()))
+        if not conn.execute(select(func.pg_try_advisory_xact_lock(*key))).scalar_one():
+            _waiting(progress)
+            conn.execute(select(func.pg_advisory_xact_lock(*key)))
+    else:
+        # SQLite has one writer at a time: take the write lock now rather than at the first write.
+        driver = conn.connection.driver_connection
+        conn.exec_driver_sql(SQLITE_TRY_LOCK)
+        try:
+            while True:
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                    break
+                except OperationalError as exc:
+                    if "locked" not in str(exc.orig) or driver.in_transaction:
+                        raise
+                    _waiting(progress)
+                    conn.exec_driver_sql(SQLITE_USUAL_WAIT)
+        finally:
+            conn.exec_driver_sql(SQLITE_USUAL_WAIT)
+    if progress:
+        progress("import lock", 1, 1)
+
+
+def _waiting(progress: Progress | None) -> None:
+    if progress:
+        progress(WAITING, 0, 1)
+
+
+def _audit(conn: Connection, report: ImportReport, imported_by: str) -> None:
+    """Record an import in the audit log with its counts ('nothing written' when it was refused)."""
+    if report.fatal:
+        record(conn, imported_by, "import", f"{report.source}: {report.fatal} (nothing written)")
+        return
+    totals = report.totals()
+    detail = f"{report.source}: {totals.new} new, {totals.updated} updated, {totals.rejected} rejected"
+    record(conn, imported_by, "import", detail + ("" if report.written else " (nothing written)"))
+
+
+def _audit_failure(engine: Engine, report: ImportReport, imported_by: str, exc: Exception) -> None:
+    """Record a crashed import in the audit log, in a transaction of its own after the rollback."""
+    try:
+        with engine.begin() as conn:
+            record(conn, imported_by, "import_failed", f"{report.source}: {_error_text(exc)}")
+    except Exception as audit_exc:  # the disk that refused the import may refuse this too; say so, keep going
+        report.warnings.append(f"the failed import could not be recorded in the audit log ({_error_text(audit_exc)})")
+
+
+def _error_text(exc: BaseException) -> str:
+    """Class and first line of an error (the driver's own, without SQLAlchemy's statement and parameters)."""
+    inner = getattr(exc, "orig", None) or exc
+    lines = str(inner).strip().splitlines()
+    return f"{inner.__class__.__name__}: {lines[0] if lines else ''}"
+
+
+def refresh_all_flags(engine: Engine, policy: Policy, progress: Progress | None = None) -> int:
+    """Recompute every stored flag and its group measures, then the rollups (manage.py refresh-flags).
+
+    Under the import lock, so it neither races an import nor is undone by one; returns the number of
+    reports whose duplicate or travel measures were stale.
+    """
+    create_schema(engine)  # tables added since the database was made (the rollups)
+    with engine.begin() as conn:
+        take_import_lock(conn, progress)
+        if progress:
+            progress("flags", 0, 1)
+        changed = derive.refresh_group_measures(conn)
+        derive.refresh_flags(conn, policy, None)
+        derive.record_flag_policy(conn, policy)
+        if progress:
+            progress("flags", 1, 1)
+            progress("rollup", 0, 1)
+        rollups.rebuild(conn, policy, bulk_insert)
+        if progress:
+            progress("rollup", 1, 1)
+    refresh_statistics(engine)
+    return changed
 
 
 def refresh_statistics(engine: Engine) -> None:
@@ -150,7 +274,7 @@ def refresh_statistics(engine: Engine) -> None:
 
 def load_context(conn: Connection) -> Context:
     """The codes already in the database that export rows may refer to."""
-    ctx = Context()
+    ctx = Context(latest_instant=_utc_now() + TIMESTAMP_LEAD)
     for code, level, parent in conn.execute(select(units.c.code, units.c.level, units.c.parent_code)):
         ctx.units[code] = UnitRef(level, parent)
     for code, unit_code, zone in conn.execute(select(villages.c.code, villages.c.unit_code, villages.c.timezone)):
@@ -172,7 +296,7 @@ def _check_all(conn: Connection, export: RawExport, report: ImportReport, progre
         # No header means the reader already said why; a header without required columns is said here.
         if not table.header or missing_columns(table, problems):
             reason = "not loaded: the file itself was rejected (see its first problem)"
-            problems.extend(Problem(table.label, line, "-", reason, row, consequential=True)
+            problems.extend(Problem(table.label, line, "-", reason, row, consequential=True, code="file_rejected")
                             for line, row in zip(table.lines, table.rows))
         else:
             kwargs = {"progress": progress} if spec.table == "activities" else {}

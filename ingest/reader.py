@@ -53,6 +53,8 @@ class Problem:
     # True for rows rejected only because of another problem (their file's, or an unreadable row before
     # them): listed in the rejects file, not printed one by one.
     consequential: bool = False
+    code: str = ""  # machine-readable reason, e.g. "too_long" (texts: components/i18n.py "import.reason.<code>")
+    params: dict = field(default_factory=dict)  # the values the reason's text names, e.g. {"limit": 40}
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"

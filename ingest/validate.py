@@ -11,24 +11,34 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import shapely
 from shapely.geometry import shape
 
 from ingest.contract import (
     ACTIVITY_TYPES,
+    EARLIEST_DATE,
     FILES_BY_NAME,
+    LATEST_DATE,
+    MAX_LATITUDE,
+    MAX_LENGTH,
+    MAX_LONGITUDE,
+    MAX_WHOLE_NUMBER,
     PARENT_LEVEL,
+    SHA256_LENGTH,
+    TIMESTAMP_LEAD,
     UNIT_LEVELS,
     households_from_population,
     timezone_for_village_code,
 )
 from ingest.reader import Problem, RawTable
 from queries.schema import LEVEL_ORDER
-from queries.timeutil import is_known_zone, local_date, parse_date, parse_timestamp
+from queries.timeutil import as_utc, is_known_zone, local_date, parse_date
 
 MIN_NARRATIVE_CHARS = 20
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SHA256 = re.compile(f"[0-9a-fA-F]{{{SHA256_LENGTH}}}")
 DEFAULT_ZONE = "Asia/Jakarta"  # outages for "everywhere" given without offset: national HQ time
 
 
@@ -51,6 +61,8 @@ class Context:
     units: dict[str, UnitRef] = field(default_factory=dict)
     villages: dict[str, VillageRef] = field(default_factory=dict)
     officers: dict[str, str] = field(default_factory=dict)  # nrp -> unit code
+    # The latest instant a timestamp may name (naive UTC): one day after the import.
+    latest_instant: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None) + TIMESTAMP_LEAD)
 
     def unit_timezone(self, unit_code: str | None) -> str:
         """Most common time zone of the villages below a unit (DEFAULT_ZONE when none)."""
@@ -80,43 +92,57 @@ class Context:
 class RowCheck:
     """Parses the fields of one raw row, recording a Problem for each bad value."""
 
-    def __init__(self, table: RawTable, index: int, problems: list[Problem]):
+    def __init__(self, table: RawTable, index: int, ctx: Context, problems: list[Problem]):
         self.table = table
         self.row = table.rows[index]
         self.line = table.lines[index]
+        self.ctx = ctx
         self.problems = problems
         self.failed = False
 
-    def fail(self, column: str, reason: str) -> None:
+    def fail(self, column: str, reason: str, code: str = "", **params) -> None:
+        """Reject the row: `reason` in English, `code` and `params` for the translated text."""
         self.failed = True
-        self.problems.append(Problem(self.table.label, self.line, column, reason, self.row))
+        self.problems.append(Problem(self.table.label, self.line, column, reason, self.row, code=code, params=params))
 
     def text(self, column: str, required: bool = False) -> str | None:
+        """The value as text, within the contract's length limit for the column; None when empty or bad."""
         value = self.row.get(column, "")
         if value == "":
             if required:
-                self.fail(column, "required value missing")
+                self.fail(column, "required value missing", "required")
+            return None
+        limit = MAX_LENGTH.get(column)
+        if limit is not None and len(value) > limit:
+            self.fail(column, f"{len(value):,} characters; at most {limit:,} allowed", "too_long",
+                      limit=limit, length=len(value))
+            return None
+        if "\x00" in value or (not value.isascii() and _SURROGATE.search(value)):
+            # Only GeoJSON's \u escapes can carry these; both databases refuse to store them.
+            self.fail(column, "contains a NUL or unpaired surrogate character", "unstorable_character")
             return None
         return value
 
     def choice(self, column: str, options: tuple[str, ...], required: bool = True) -> str | None:
         value = self.text(column, required)
         if value is not None and value not in options:
-            self.fail(column, f"{value!r} is not one of {', '.join(options)}")
+            self.fail(column, f"{excerpt(value)} is not one of {', '.join(options)}", "not_one_of",
+                      value=excerpt(value), options=", ".join(options))
             return None
         return value
 
-    def whole_number(self, column: str) -> int | None:
+    def whole_number(self, column: str, maximum: int = MAX_WHOLE_NUMBER) -> int | None:
         value = self.text(column)
         if value is None:
             return None
         try:
             number = float(value)
         except ValueError:
-            self.fail(column, f"{value!r} is not a number")
+            self.fail(column, f"{excerpt(value)} is not a number", "not_a_number", value=excerpt(value))
             return None
-        if not number.is_integer() or number < 0:
-            self.fail(column, f"{value!r} is not a whole number >= 0")
+        if not number.is_integer() or not 0 <= number <= maximum:
+            self.fail(column, f"{excerpt(value)} is not a whole number from 0 to {maximum:,}", "not_whole_number",
+                      value=excerpt(value), min=0, max=maximum)
             return None
         return int(number)
 
@@ -127,32 +153,59 @@ class RowCheck:
         try:
             number = float(value)
         except ValueError:
-            self.fail(column, f"{value!r} is not a number")
+            self.fail(column, f"{excerpt(value)} is not a number", "not_a_number", value=excerpt(value))
             return None
         if not -limit <= number <= limit:
-            self.fail(column, f"{value} is out of range [-{limit:g}, {limit:g}]")
+            self.fail(column, f"{excerpt(value, quote=False)} is out of range [-{limit:g}, {limit:g}]", "out_of_range",
+                      value=excerpt(value), min=-limit, max=limit)
             return None
         return number
+
+    def sha256(self, column: str) -> str | None:
+        """Empty, or a SHA-256 hash written as 64 hexadecimal characters."""
+        value = self.text(column)
+        if value is not None and not _SHA256.fullmatch(value):
+            self.fail(column, f"{excerpt(value)} is not a SHA-256 hash ({SHA256_LENGTH} hexadecimal characters)",
+                      "not_sha256", value=excerpt(value), length=SHA256_LENGTH)
+            return None
+        return value
 
     def date(self, column: str, required: bool = False) -> date | None:
         value = self.text(column, required)
         if value is None:
             return None
         try:
-            return parse_date(value)
+            parsed = parse_date(value)
         except ValueError:
-            self.fail(column, f"{value!r} is not a date (YYYY-MM-DD)")
+            self.fail(column, f"{excerpt(value)} is not a date (YYYY-MM-DD)", "not_a_date", value=excerpt(value))
             return None
+        if not EARLIEST_DATE <= parsed <= LATEST_DATE:
+            self.fail(column, f"{excerpt(value)} is outside the dates allowed, {EARLIEST_DATE} to {LATEST_DATE}",
+                      "date_out_of_range", value=excerpt(value), min=str(EARLIEST_DATE), max=str(LATEST_DATE))
+            return None
+        return parsed
 
     def timestamp(self, column: str, zone_name: str, required: bool = False) -> datetime | None:
+        """An instant from 2000-01-01 to one day after the import, as naive UTC."""
         value = self.text(column, required)
         if value is None:
             return None
         try:
-            return parse_timestamp(value, zone_name)
+            written = datetime.fromisoformat(value)
         except ValueError:
-            self.fail(column, f"{value!r} is not an ISO 8601 timestamp")
+            self.fail(column, f"{excerpt(value)} is not an ISO 8601 timestamp", "not_a_timestamp", value=excerpt(value))
             return None
+        latest = self.ctx.latest_instant
+        # The written date is checked before converting to UTC: year 1 or 9999 would overflow there.
+        if EARLIEST_DATE <= written.date() <= latest.date() + TIMESTAMP_LEAD:
+            instant = as_utc(written, zone_name)
+            if instant <= latest:
+                return instant
+        limit = f"{latest:%Y-%m-%d %H:%M} UTC"
+        self.fail(column, f"{excerpt(value)} is outside the times allowed, {EARLIEST_DATE} to {limit} "
+                          "(one day after the import)", "timestamp_out_of_range",
+                  value=excerpt(value), min=str(EARLIEST_DATE), max=limit)
+        return None
 
     def village(self, ctx: Context) -> tuple[str | None, str]:
         """The row's village code (checked) and its time zone; UTC when unknown, so times still parse."""
@@ -163,19 +216,26 @@ class RowCheck:
 
     def known(self, column: str, code: str | None, codes, what: str) -> bool:
         if code is not None and code not in codes:
-            self.fail(column, f"unknown {what} {code!r}")
+            self.fail(column, f"unknown {what} {excerpt(code)}", f"unknown_{what}", value=excerpt(code))
             return False
         return code is not None
 
     def ordered(self, start, end, end_column: str, start_column: str) -> None:
         if start is not None and end is not None and end < start:
-            self.fail(end_column, f"{end_column} is before {start_column}")
+            self.fail(end_column, f"{end_column} is before {start_column}", "end_before_start",
+                      end=end_column, start=start_column)
 
 
-def row_checks(table: RawTable, problems: list[Problem]):
+def excerpt(value: str, quote: bool = True, limit: int = 60) -> str:
+    """A value as quoted in a message: cut short, so a 20,000-character cell does not fill the screen."""
+    cut = value if len(value) <= limit else value[:limit] + "…"
+    return repr(cut) if quote else cut
+
+
+def row_checks(table: RawTable, ctx: Context, problems: list[Problem]):
     """A RowCheck for each row of the table, in file order."""
     for index in range(len(table.rows)):
-        yield RowCheck(table, index, problems)
+        yield RowCheck(table, index, ctx, problems)
 
 
 class KeyTracker:
@@ -188,7 +248,8 @@ class KeyTracker:
         if check.failed or any(part is None for part in key[:1]):
             return
         if key in self.first_line:
-            check.fail(column, f"duplicate key {_key_text(key)} (first at line {self.first_line[key]})")
+            check.fail(column, f"duplicate key {_key_text(key)} (first at line {self.first_line[key]})",
+                       "duplicate_key", key=_key_text(key), line=self.first_line[key])
         else:
             self.first_line[key] = check.line
 
@@ -203,7 +264,7 @@ def missing_columns(table: RawTable, problems: list[Problem]) -> bool:
     missing = [col for col in spec.required if col not in table.header]
     header_line = 1 if not table.name.endswith(".geojson") else None
     for col in missing:
-        problems.append(Problem(table.label, header_line, col, "required column missing"))
+        problems.append(Problem(table.label, header_line, col, "required column missing", code="missing_column"))
     return bool(missing)
 
 
@@ -211,17 +272,18 @@ def check_units(table: RawTable, ctx: Context, problems: list[Problem]) -> list[
     """Units: a Polda -> Polres -> Polsek tree; parents may come later in the file or from the database."""
     parsed: list[tuple[RowCheck, dict]] = []
     keys = KeyTracker()
-    for check in row_checks(table, problems):
+    for check in row_checks(table, ctx, problems):
         record = {
             "code": check.text("code", True),
             "name": check.text("name", True),
             "level": check.choice("level", UNIT_LEVELS),
             "parent_code": check.text("parent_code"),
         }
-        if record["level"] == "polda" and record["parent_code"] is not None:
-            check.fail("parent_code", "a polda has no parent unit; leave it empty")
-        elif record["level"] in ("polres", "polsek") and record["parent_code"] is None:
-            check.fail("parent_code", f"required for a {record['level']}")
+        has_parent = check.row.get("parent_code", "") != ""
+        if record["level"] == "polda" and has_parent:
+            check.fail("parent_code", "a polda has no parent unit; leave it empty", "polda_has_parent")
+        elif record["level"] in ("polres", "polsek") and not has_parent:
+            check.fail("parent_code", f"required for a {record['level']}", "parent_required", level=record["level"])
         keys.check(check, (record["code"],), "code")
         parsed.append((check, record))
     # Parents first, so a child sees whether its parent row was valid.
@@ -233,11 +295,13 @@ def check_units(table: RawTable, ctx: Context, problems: list[Problem]) -> list[
         if parent is not None:
             ref = ctx.units.get(parent)
             if ref is None:
-                check.fail("parent_code", f"unknown unit {parent!r}")
+                check.fail("parent_code", f"unknown unit {parent!r}", "unknown_unit", value=repr(parent))
                 continue
             if ref.level != PARENT_LEVEL[record["level"]]:
                 check.fail("parent_code", f"{parent!r} is a {ref.level}; a {record['level']} belongs to a "
-                                          f"{PARENT_LEVEL[record['level']]}")
+                                          f"{PARENT_LEVEL[record['level']]}", "parent_wrong_level",
+                           value=repr(parent), parent_level=ref.level, level=record["level"],
+                           expected=PARENT_LEVEL[record["level"]])
                 continue
         ctx.units[record["code"]] = UnitRef(record["level"], parent)
         valid.append(record)
@@ -249,19 +313,22 @@ def check_villages(table: RawTable, ctx: Context, problems: list[Problem]) -> li
     from_csv = table.geometries is None
     keys = KeyTracker()
     valid = []
-    for index, check in enumerate(row_checks(table, problems)):
+    for index, check in enumerate(row_checks(table, ctx, problems)):
         code = check.text("village_code", True)
         name = check.text("village", True)
         unit_code = check.text("unit_code", True)
         if check.known("unit_code", unit_code, ctx.units, "unit") and ctx.units[unit_code].level != "polsek":
-            check.fail("unit_code", f"{unit_code!r} is a {ctx.units[unit_code].level}; a village belongs to a polsek")
+            check.fail("unit_code", f"{unit_code!r} is a {ctx.units[unit_code].level}; a village belongs to a polsek",
+                       "not_a_polsek", value=repr(unit_code), level=ctx.units[unit_code].level)
         population = check.whole_number("population")
         households = check.whole_number("households")
         zone_name = check.text("timezone")
         if zone_name is not None and not is_known_zone(zone_name):
-            check.fail("timezone", f"unknown time zone {zone_name!r} (expected e.g. Asia/Jakarta)")
-        lat = check.coordinate("lat", 90, required=from_csv)
-        lng = check.coordinate("lng", 180, required=from_csv)
+            check.fail("timezone", f"unknown time zone {excerpt(zone_name)} (expected e.g. Asia/Jakarta)",
+                       "unknown_timezone", value=excerpt(zone_name))
+        district, regency, province = check.text("district"), check.text("regency"), check.text("province")
+        lat = check.coordinate("lat", MAX_LATITUDE, required=from_csv)
+        lng = check.coordinate("lng", MAX_LONGITUDE, required=from_csv)
         geometry = None if from_csv else _village_geometry(check, table.geometries[index])
         keys.check(check, (code,), "village_code")
         if check.failed:
@@ -271,9 +338,9 @@ def check_villages(table: RawTable, ctx: Context, problems: list[Problem]) -> li
             "code": code,
             "name": name,
             "unit_code": unit_code,
-            "district": check.text("district"),
-            "regency": check.text("regency"),
-            "province": check.text("province"),
+            "district": district,
+            "regency": regency,
+            "province": province,
             "population": population,
             "households": households_from_population(population) if estimated else households,
             "households_estimated": estimated,
@@ -307,19 +374,19 @@ def _village_geometry(check: RowCheck, geometry) -> tuple[str, object] | None:
         return None
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         kind = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
-        check.fail("geometry", f"{kind} is not a Polygon or MultiPolygon")
+        check.fail("geometry", f"{kind} is not a Polygon or MultiPolygon", "not_polygon", kind=excerpt(str(kind)))
         return None
     try:
         shp = shape(geometry)
     except Exception as exc:  # shapely raises several types for malformed coordinates
-        check.fail("geometry", f"malformed coordinates ({exc})")
+        check.fail("geometry", f"malformed coordinates ({exc})", "malformed_geometry", error=str(exc))
         return None
     if shp.is_empty:
-        check.fail("geometry", "empty polygon")
+        check.fail("geometry", "empty polygon", "empty_polygon")
         return None
     min_lng, min_lat, max_lng, max_lat = shp.bounds
     if not (-180 <= min_lng <= max_lng <= 180 and -90 <= min_lat <= max_lat <= 90):
-        check.fail("geometry", "coordinates are not WGS84 longitude/latitude")
+        check.fail("geometry", "coordinates are not WGS84 longitude/latitude", "not_wgs84")
         return None
     compact = {"type": geometry["type"], "coordinates": geometry["coordinates"]}
     return json.dumps(compact, separators=(",", ":")), shp
@@ -329,12 +396,14 @@ def check_officers(table: RawTable, ctx: Context, problems: list[Problem]) -> li
     """Officers belong to a Polsek and may have an active period."""
     keys = KeyTracker()
     valid = []
-    for check in row_checks(table, problems):
+    for check in row_checks(table, ctx, problems):
         nrp = check.text("nrp", True)
         name = check.text("name", True)
         unit_code = check.text("unit_code", True)
         if check.known("unit_code", unit_code, ctx.units, "unit") and ctx.units[unit_code].level != "polsek":
-            check.fail("unit_code", f"{unit_code!r} is a {ctx.units[unit_code].level}; an officer belongs to a polsek")
+            check.fail("unit_code", f"{unit_code!r} is a {ctx.units[unit_code].level}; an officer belongs to a polsek",
+                       "not_a_polsek", value=repr(unit_code), level=ctx.units[unit_code].level)
+        rank = check.text("rank")
         active_from = check.date("active_from")
         active_to = check.date("active_to")
         check.ordered(active_from, active_to, "active_to", "active_from")
@@ -342,7 +411,7 @@ def check_officers(table: RawTable, ctx: Context, problems: list[Problem]) -> li
         if check.failed:
             continue
         ctx.officers[nrp] = unit_code
-        valid.append({"nrp": nrp, "name": name, "rank": check.text("rank"), "unit_code": unit_code,
+        valid.append({"nrp": nrp, "name": name, "rank": rank, "unit_code": unit_code,
                       "active_from": active_from, "active_to": active_to})
     return valid
 
@@ -351,7 +420,7 @@ def check_assignments(table: RawTable, ctx: Context, problems: list[Problem]) ->
     """Which officer covers which village from when to when."""
     keys = KeyTracker()
     valid = []
-    for check in row_checks(table, problems):
+    for check in row_checks(table, ctx, problems):
         nrp = check.text("nrp", True)
         village_code = check.text("village_code", True)
         check.known("nrp", nrp, ctx.officers, "officer")
@@ -369,7 +438,7 @@ def check_leave(table: RawTable, ctx: Context, problems: list[Problem]) -> list[
     """Leave periods, whole days inclusive."""
     keys = KeyTracker()
     valid = []
-    for check in row_checks(table, problems):
+    for check in row_checks(table, ctx, problems):
         nrp = check.text("nrp", True)
         check.known("nrp", nrp, ctx.officers, "officer")
         start = check.date("start_date", True)
@@ -386,7 +455,7 @@ def check_outages(table: RawTable, ctx: Context, problems: list[Problem]) -> lis
     keys = KeyTracker()
     valid = []
     zones: dict[str | None, str] = {}
-    for check in row_checks(table, problems):
+    for check in row_checks(table, ctx, problems):
         unit_code = check.text("unit_code")
         if unit_code is not None and not check.known("unit_code", unit_code, ctx.units, "unit"):
             continue
@@ -395,9 +464,10 @@ def check_outages(table: RawTable, ctx: Context, problems: list[Problem]) -> lis
         start = check.timestamp("start_at", zones[unit_code], True)
         end = check.timestamp("end_at", zones[unit_code], True)
         check.ordered(start, end, "end_at", "start_at")
+        note = check.text("note")
         keys.check(check, (start, unit_code), "start_at")
         if not check.failed:
-            valid.append({"unit_code": unit_code, "start_at": start, "end_at": end, "note": check.text("note")})
+            valid.append({"unit_code": unit_code, "start_at": start, "end_at": end, "note": note})
     return valid
 
 
@@ -409,7 +479,7 @@ def check_activities(table: RawTable, ctx: Context, problems: list[Problem], pro
     for index in range(total):
         if progress and index % 20000 == 0:
             progress(f"check {table.name}", index, total)
-        check = RowCheck(table, index, problems)
+        check = RowCheck(table, index, ctx, problems)
         report_id = check.text("report_id", True)
         nrp = check.text("nrp", True)
         check.known("nrp", nrp, ctx.officers, "officer")
@@ -417,13 +487,14 @@ def check_activities(table: RawTable, ctx: Context, problems: list[Problem], pro
         activity_type = check.choice("activity_type", ACTIVITY_TYPES)
         activity_at = check.timestamp("activity_at", zone_name, True)
         submitted_at = check.timestamp("submitted_at", zone_name, True)
-        lat = check.coordinate("lat", 90)
-        lng = check.coordinate("lng", 180)
+        lat = check.coordinate("lat", MAX_LATITUDE)
+        lng = check.coordinate("lng", MAX_LONGITUDE)
         household_id = check.text("household_id", activity_type == "dds")
+        narrative = check.text("narrative")
+        photo = check.sha256("photo_sha256")
         keys.check(check, (report_id,), "report_id")
         if check.failed:
             continue
-        narrative = check.text("narrative")
         valid.append({
             "report_id": report_id,
             "nrp": nrp,
@@ -436,7 +507,7 @@ def check_activities(table: RawTable, ctx: Context, problems: list[Problem], pro
             "lng": lng,
             "household_id": household_id,
             "narrative": narrative,
-            "photo_sha256": check.text("photo_sha256"),
+            "photo_sha256": photo,
             "delay_seconds": (submitted_at - activity_at).total_seconds(),
             "narrative_key": narrative_key(narrative),
         })
@@ -449,7 +520,7 @@ def check_complaints(table: RawTable, ctx: Context, problems: list[Problem]) -> 
     """Public complaints and when they were answered and resolved."""
     keys = KeyTracker()
     valid = []
-    for check in row_checks(table, problems):
+    for check in row_checks(table, ctx, problems):
         complaint_id = check.text("complaint_id", True)
         village_code, zone_name = check.village(ctx)
         category = check.text("category", True)
@@ -461,6 +532,7 @@ def check_complaints(table: RawTable, ctx: Context, problems: list[Problem]) -> 
         nrp = check.text("nrp")
         if nrp is not None:
             check.known("nrp", nrp, ctx.officers, "officer")
+        channel = check.text("channel")
         keys.check(check, (complaint_id,), "complaint_id")
         if check.failed:
             continue
@@ -468,7 +540,7 @@ def check_complaints(table: RawTable, ctx: Context, problems: list[Problem]) -> 
             "complaint_id": complaint_id,
             "village_code": village_code,
             "category": category,
-            "channel": check.text("channel"),
+            "channel": channel,
             "created_at": created,
             "first_response_at": responded,
             "resolved_at": resolved,
@@ -482,7 +554,7 @@ def check_crimes(table: RawTable, ctx: Context, problems: list[Problem]) -> list
     """Recorded crime incidents."""
     keys = KeyTracker()
     valid = []
-    for check in row_checks(table, problems):
+    for check in row_checks(table, ctx, problems):
         incident_id = check.text("incident_id", True)
         village_code, zone_name = check.village(ctx)
         category = check.text("category", True)

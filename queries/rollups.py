@@ -23,6 +23,7 @@ from queries.scope import Scope, officers_in
 META_KEY = "officer_days_rollup"
 HOURS_KEY = "submission_hours"
 CHUNK = 500  # officers per pass: bounded memory whatever the size of the country
+CELLS = 250_000  # officer-days per pass at most: bounded memory whatever the span of the data
 SUMS = ("expected_days", "reported_days", "on_time_days", "reports", "late_reports", "dds_visits",
         "flagged_reports")
 
@@ -42,9 +43,10 @@ def rebuild(conn: Connection, policy: Policy, write_rows) -> int:
         rebuild_submission_hours(conn)
         return 0
     nrps = conn.execute(select(officers.c.nrp).order_by(officers.c.nrp)).scalars().all()
+    per_pass = max(1, min(CHUNK, CELLS // ((last - first).days + 1)))
     stored = 0
-    for start in range(0, len(nrps), CHUNK):
-        days = officer_days(conn, Scope(None, first, last, policy), nrps=nrps[start:start + CHUNK])
+    for start in range(0, len(nrps), per_pass):
+        days = officer_days(conn, Scope(None, first, last, policy), nrps=nrps[start:start + per_pass])
         days = days[days["expected"] | (days["reports"] > 0)]
         columns = ["nrp", "date", "expected", "reports", "on_time_reports", "late_reports", "dds_visits",
                    "flagged_reports"]

@@ -45,7 +45,15 @@ ACTIVITY_TYPES = (
 UNIT_LEVELS = ("polda", "polres", "polsek")
 LEVEL_ORDER = {level: rank for rank, level in enumerate(UNIT_LEVELS)}
 
-CODE = 40  # length of unit, village, officer and report codes
+# Lengths of the stored text columns, the one definition of them: the import contract's value
+# limits (ingest/contract.py) are read from these, so validation and storage cannot drift apart.
+CODE = 40  # unit, village, officer, report, complaint and incident codes
+HOUSEHOLD_ID = 80
+SHA256_HEX = 64
+NAME = 200  # names, categories, district, regency, province
+RANK = 60
+CHANNEL = 100
+ZONE_NAME = 40  # IANA time zone names
 
 
 def code_column(length: int = CODE) -> String:
@@ -80,11 +88,11 @@ units = Table(
     "units",
     metadata,
     Column("code", code_column(), primary_key=True),
-    Column("name", String(200), nullable=False),
+    Column("name", String(NAME), nullable=False),
     Column("level", String(10), nullable=False),
     Column("parent_code", code_column(), ForeignKey("units.code")),
     # Most common time zone of the unit's villages; derived after each import.
-    Column("timezone", String(40), nullable=False, server_default="Asia/Jakarta"),
+    Column("timezone", String(ZONE_NAME), nullable=False, server_default="Asia/Jakarta"),
     Column("batch_id", Integer, ForeignKey("import_batches.id")),
     Index("ix_units_parent", "parent_code"),
     Index("ix_units_level", "level"),
@@ -105,16 +113,16 @@ villages = Table(
     "villages",
     metadata,
     Column("code", code_column(), primary_key=True),
-    Column("name", String(200), nullable=False),
+    Column("name", String(NAME), nullable=False),
     Column("unit_code", code_column(), ForeignKey("units.code"), nullable=False),
-    Column("district", String(200)),
-    Column("regency", String(200)),
-    Column("province", String(200)),
+    Column("district", String(NAME)),
+    Column("regency", String(NAME)),
+    Column("province", String(NAME)),
     Column("population", Integer),
     Column("households", Integer),
     # True when households was derived from population / 3.7 at import.
     Column("households_estimated", Boolean, nullable=False, server_default=false()),
-    Column("timezone", String(40), nullable=False),
+    Column("timezone", String(ZONE_NAME), nullable=False),
     Column("lat", Float),
     Column("lng", Float),
     Column("geometry", Text),  # GeoJSON geometry, WGS84; NULL when the export had none
@@ -130,8 +138,8 @@ officers = Table(
     "officers",
     metadata,
     Column("nrp", code_column(), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("rank", String(60)),
+    Column("name", String(NAME), nullable=False),
+    Column("rank", String(RANK)),
     Column("unit_code", code_column(), ForeignKey("units.code"), nullable=False),
     Column("active_from", Date),
     Column("active_to", Date),
@@ -184,13 +192,13 @@ activities = Table(
     Column("local_date", Date, nullable=False),  # activity_at in the village's time zone
     Column("lat", Float),
     Column("lng", Float),
-    Column("household_id", code_column(80)),
+    Column("household_id", code_column(HOUSEHOLD_ID)),
     Column("narrative", Text),
-    Column("photo_sha256", code_column(64)),
+    Column("photo_sha256", code_column(SHA256_HEX)),
     # Derived measures behind the flags.
     Column("delay_seconds", Float, nullable=False),  # submitted_at - activity_at
     Column("gps_distance_m", Float),  # to the village polygon; NULL without GPS or polygon
-    Column("narrative_key", code_column(64)),  # hash of the normalised narrative if >= 20 chars
+    Column("narrative_key", code_column(SHA256_HEX)),  # hash of the normalised narrative if >= 20 chars
     Column("travel_km", Float),  # great-circle distance from the officer's previous GPS report
     Column("travel_seconds", Float),  # time elapsed since that report
     # The seven flags of DESIGN.md section 4, under the policy recorded in meta.
@@ -249,8 +257,8 @@ complaints = Table(
     metadata,
     Column("complaint_id", code_column(), primary_key=True),
     Column("village_code", code_column(), ForeignKey("villages.code"), nullable=False),
-    Column("category", String(200), nullable=False),
-    Column("channel", String(100)),
+    Column("category", String(NAME), nullable=False),
+    Column("channel", String(CHANNEL)),
     Column("created_at", DateTime, nullable=False),
     Column("first_response_at", DateTime),
     Column("resolved_at", DateTime),
@@ -266,7 +274,7 @@ crimes = Table(
     metadata,
     Column("incident_id", code_column(), primary_key=True),
     Column("village_code", code_column(), ForeignKey("villages.code"), nullable=False),
-    Column("category", String(200), nullable=False),
+    Column("category", String(NAME), nullable=False),
     Column("occurred_at", DateTime, nullable=False),
     Column("local_date", Date, nullable=False),
     Column("batch_id", Integer, ForeignKey("import_batches.id")),

@@ -26,7 +26,11 @@ def is_known_zone(name: str) -> bool:
 
 def parse_timestamp(text: str, local_zone: str) -> datetime:
     """ISO 8601 text as a naive UTC datetime; text without offset is local time in `local_zone`."""
-    value = datetime.fromisoformat(text)
+    return as_utc(datetime.fromisoformat(text), local_zone)
+
+
+def as_utc(value: datetime, local_zone: str) -> datetime:
+    """A parsed timestamp as a naive UTC datetime; one without offset is local time in `local_zone`."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone(local_zone))
     return value.astimezone(UTC).replace(tzinfo=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 
@@ -63,6 +64,11 @@ def inside(village: int, dx: float = 0.005, dy: float = 0.005) -> tuple[float, f
                4: WITA_ORIGIN}
     lng, lat = corners[village]
     return round(lat + dy, 6), round(lng + dx, 6)
+
+
+def photo(name: str) -> str:
+    """A photo_sha256 value: the SHA-256 of `name`, as 64 hexadecimal characters."""
+    return hashlib.sha256(name.encode()).hexdigest()
 
 
 def activity(report_id: str, nrp: str = "80010001", village_code: str = "35.21.01.2001",

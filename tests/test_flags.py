@@ -6,7 +6,7 @@ import math
 
 from sqlalchemy import select
 
-from builders import activity, base_export, inside, write_csv, write_export
+from builders import activity, base_export, inside, photo, write_csv, write_export
 from ingest.importer import import_export
 from ingest.validate import normalise_narrative
 from queries.flags import FLAG_NAMES, flag_expressions
@@ -89,30 +89,30 @@ def test_village_without_polygon_is_never_gps_outside(engine, tmp_path):
 
 def test_duplicate_photo_earlier_means_submitted_first_then_report_id(engine, tmp_path):
     load(engine, tmp_path, [
-        activity("R2", submitted_at="2024-03-05T10:00:00+07:00", photo_sha256="abc"),
+        activity("R2", submitted_at="2024-03-05T10:00:00+07:00", photo_sha256=photo("abc")),
         activity("R9", nrp="80010002", village_code="35.21.02.2003", latlng=inside(3),
-                 submitted_at="2024-03-05T09:30:00+07:00", photo_sha256="abc"),  # other officer, sent earlier
-        activity("R3", submitted_at="2024-03-05T10:00:00+07:00", photo_sha256="abc"),  # ties R2; R2 < R3
+                 submitted_at="2024-03-05T09:30:00+07:00", photo_sha256=photo("abc")),  # other officer, sent earlier
+        activity("R3", submitted_at="2024-03-05T10:00:00+07:00", photo_sha256=photo("abc")),  # ties R2; R2 < R3
         activity("R4", photo_sha256=""),
-        activity("R5", photo_sha256="other"),
+        activity("R5", photo_sha256=photo("other")),
     ])
     assert {rid for rid, raised in flags(engine).items() if "duplicate_photo" in raised} == {"R2", "R3"}
 
 
 def test_duplicate_photo_arriving_in_a_later_import(engine, tmp_path):
-    load(engine, tmp_path, [activity("FIRST", submitted_at="2024-03-05T10:00:00+07:00", photo_sha256="xyz")])
+    load(engine, tmp_path, [activity("FIRST", submitted_at="2024-03-05T10:00:00+07:00", photo_sha256=photo("xyz"))])
     assert flags(engine)["FIRST"] == set()
     # A later import brings one sent after FIRST and one sent before it.
     report = import_export(engine, write_export(tmp_path / "later", activities=[
-        activity("AFTER", submitted_at="2024-03-05T11:00:00+07:00", photo_sha256="xyz"),
-        activity("BEFORE", submitted_at="2024-03-05T09:45:00+07:00", photo_sha256="xyz"),
+        activity("AFTER", submitted_at="2024-03-05T11:00:00+07:00", photo_sha256=photo("xyz")),
+        activity("BEFORE", submitted_at="2024-03-05T09:45:00+07:00", photo_sha256=photo("xyz")),
     ]))
     assert report.ok
     stored = flags(engine)
     assert (stored["BEFORE"], stored["FIRST"], stored["AFTER"]) == (set(), {"duplicate_photo"}, {"duplicate_photo"})
     # Correcting BEFORE's photo makes FIRST the earliest again.
     import_export(engine, write_export(tmp_path / "fix", activities=[
-        activity("BEFORE", submitted_at="2024-03-05T09:45:00+07:00", photo_sha256="new")]))
+        activity("BEFORE", submitted_at="2024-03-05T09:45:00+07:00", photo_sha256=photo("new"))]))
     stored = flags(engine)
     assert (stored["BEFORE"], stored["FIRST"], stored["AFTER"]) == (set(), set(), {"duplicate_photo"})
 

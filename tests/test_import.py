@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from builders import activity, base_export, base_villages, write_csv, write_export
+from builders import activity, base_export, base_villages, photo, write_csv, write_export
 from ingest.importer import import_export
 from queries.schema import (
     activities,
@@ -232,8 +232,8 @@ def test_keep_valid_cascades_rejected_parents(engine, tmp_path):
 
 def test_reimport_changes_nothing(engine, tmp_path):
     export = base_export(tmp_path / "export", activities=[
-        activity("R1", photo_sha256="p1", narrative="Sambang warga RT 01, situasi aman terkendali"),
-        activity("R2", photo_sha256="p1", narrative="Sambang warga RT 02, situasi aman terkendali"),
+        activity("R1", photo_sha256=photo("p1"), narrative="Sambang warga RT 01, situasi aman terkendali"),
+        activity("R2", photo_sha256=photo("p1"), narrative="Sambang warga RT 02, situasi aman terkendali"),
     ])
     first = import_export(engine, export)
     assert first.ok

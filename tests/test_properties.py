@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builders import base_units, base_villages, inside, write_export
+from builders import base_units, base_villages, inside, photo, write_export
 from conftest import fresh_postgres_engine
 from ingest.importer import import_export
 from queries.db import make_engine
@@ -54,7 +54,7 @@ def exports(draw):
             "submitted_at": (at + delay).isoformat(), "lat": lat, "lng": lng,
             "household_id": f"H{draw(st.integers(0, 5))}" if kind == "dds" else "",
             "narrative": draw(st.sampled_from(NARRATIVES)),
-            "photo_sha256": draw(st.sampled_from(["", "", "p1", "p2"])),
+            "photo_sha256": draw(st.sampled_from(["", "", photo("p1"), photo("p2")])),
         })
     assignments = [{"nrp": nrp, "village_code": VILLAGE_CODES[v], "start_date": str(date(2024, 3, 1) +
                     timedelta(days=draw(st.integers(0, 10)))), "end_date": ""}

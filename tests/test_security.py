@@ -230,7 +230,7 @@ def test_import_page_refuses_bad_uploads(tmp_path, monkeypatch, case):
     uploader = at.file_uploader(key="import_files")
     if case == "wrong_columns":
         uploader.upload("activities.csv", b"report,officer,when\n1,2,3\n", "text/csv")
-        expected = "activities.csv,1,report_id,required column missing"
+        expected = "activities.csv,1,report_id,kolom wajib tidak ada"  # the reason in the page's language
     elif case == "binary_csv":
         uploader.upload("units.csv", b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe", "text/csv")
         expected = "not UTF-8 text"
