@@ -318,6 +318,6 @@ def test_upload_page_rejects_downloads_are_inert(tmp_path, monkeypatch, offered)
     for name in ("baris_ditolak.csv", "ditolak_impor_7.csv"):
         rows = read_csv_download(offered[name])
         assert not [cell for row in rows for cell in row if dangerous(cell)], name
-        assert "'-95 is out of range [-90, 90]" in [row[3] for row in rows], name
+        assert "'-95' di luar rentang -90 sampai 90" in [row[3] for row in rows], name  # in the page's language
         records = [json.loads(row[4]) for row in rows[1:] if row[4]]
         assert LINK in [record.get("narrative") for record in records], name
