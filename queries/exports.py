@@ -20,8 +20,8 @@ from queries.spreadsheet import neutralise
 
 KINDS = ("compliance", "coverage", "quality", "complaints", "effectiveness")
 LEVELS = ("polsek", "polres", "polda")
-COVERAGE_EXPORT = ["village_code", "unit_code", "households_visited", "coverage", "dds_visits", "last_dds_date", "blind_spot",
-                   "households"]
+COVERAGE_EXPORT = ["village_code", "unit_code", "households_visited", "coverage", "dds_visits", "last_dds_date",
+                   "blind_spot", "households"]
 QUALITY_EXPORT = ["report_id", "nrp", "village_code", "flags"]
 
 

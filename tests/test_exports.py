@@ -16,7 +16,8 @@ from queries.exports import KINDS, export_frame, to_csv
 from queries.scope import Scope
 
 HEADERS = {
-    "compliance": "nrp,unit_code,expected_days,reported_days,on_time_days,reporting_rate,reporting_rate_on_time,reports,"
+    "compliance": "nrp,unit_code,expected_days,reported_days,on_time_days,reporting_rate,reporting_rate_on_time,"
+                  "reports,"
                   "late_reports,dds_visits,dds_target,dds_attainment,flagged_reports,quality_rate",
     "coverage": "village_code,unit_code,households_visited,coverage,dds_visits,last_dds_date,blind_spot,households",
     "quality": "report_id,nrp,village_code,flags",
@@ -53,9 +54,9 @@ def test_export_cells_follow_the_csv_conventions(world_url, capsys):
     _, out, _ = run_export(capsys, "coverage", "--start", "2024-03-04", "--end", "2024-03-17", "--db", world_url)
     rows = {row["village_code"]: row for row in csv.DictReader(io.StringIO(out))}
     # Rates as fractions, dates as YYYY-MM-DD, booleans as true/false, undefined as an empty cell.
-    assert rows["35.21.01.2001"] == {"village_code": "35.21.01.2001", "unit_code": "PS-A", "households_visited": "3", "coverage": "0.03",
-                                     "dds_visits": "4", "last_dds_date": "2024-03-11", "blind_spot": "false",
-                                     "households": "100"}
+    assert rows["35.21.01.2001"] == {"village_code": "35.21.01.2001", "unit_code": "PS-A", "households_visited": "3",
+                                     "coverage": "0.03", "dds_visits": "4", "last_dds_date": "2024-03-11",
+                                     "blind_spot": "false", "households": "100"}
     assert rows["35.21.02.2005"]["coverage"] == "" and rows["35.21.02.2005"]["households"] == ""
     _, out, _ = run_export(capsys, "quality", "--start", "2024-03-04", "--end", "2024-03-17", "--unit", "PS-A",
                            "--db", world_url)

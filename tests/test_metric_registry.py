@@ -1,4 +1,4 @@
-"""The metric registry (queries/metrics.py): formulas read once, and every metric shown in every view that lists them."""
+"""The metric registry (queries/metrics.py): formulas read once; every metric shown in every view listing them."""
 
 from __future__ import annotations
 
