@@ -1,4 +1,4 @@
-"""Policy values of DESIGN.md section 4: defaults, the settings file, and per-call overrides."""
+"""Policy values of docs/metrics-reference.md: defaults, the settings file, and per-call overrides."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from test_officers import plotly_array, plotly_spec
 from components.i18n import TEXTS
 from queries.briefing import KPIS, RANKED_KPIS
 from queries.comparison import MEASURES
-from queries.db import make_engine
+from queries.db import PROJECT_DIR, make_engine
 from queries.effectiveness import scope_measures
 from queries.metrics import METRICS, rankable, value, with_metrics
 from queries.scope import Scope
@@ -86,3 +86,10 @@ def test_comparison_page_draws_every_measure(sample_sqlite_url, monkeypatch):
         for line in lines:
             y = plotly_array(line["y"]).astype("float64")
             assert np.isfinite(y).any(), measure  # a line of numbers, not an empty chart
+
+
+def test_the_developer_reference_lists_the_registry_as_it_is():
+    text = (PROJECT_DIR / "docs" / "metrics-reference.md").read_text(encoding="utf-8")
+    listed = {line.split("|")[1].strip(" `"): line.split("|")[2].strip(" `")
+              for line in text.splitlines() if line.startswith("| `")}
+    assert listed == {name: metric.expression for name, metric in METRICS.items()}
