@@ -45,7 +45,9 @@ def ranking_table(rankings: pd.DataFrame, key: str) -> None:
     shown = rankings[columns].copy()
     for column in RATE_COLUMNS & set(columns):
         shown[column] = shown[column] * 100
-    config = {column: percent_column(t(f"rank.col.{column}")) for column in RATE_COLUMNS & set(columns)}
+    # Each metric's column says, on hovering its header, what the number is.
+    config = {column: percent_column(t(METRICS[column].label_key), t(METRICS[column].definition_key))
+              for column in RATE_COLUMNS & set(columns)}
     config.update({column: st.column_config.NumberColumn(t(f"rank.col.{column}"),
                                                          format="%.2f" if column in ("crime_rate_per_10k",
                                                                                      "crime_change_z") else "%d")

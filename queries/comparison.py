@@ -14,7 +14,8 @@ from queries.timeseries import timeseries
 
 # The measures a comparison offers, in this order; their formulas and "sedikit data" limits are in the registry.
 MEASURES = ["reporting_rate", "reporting_rate_on_time", "dds_attainment", "coverage", "dds_per_1k_households",
-            "quality_rate", "response_sla_rate", "complaints_per_10k", "crime_rate_per_10k", "adoption_rate"]
+            "quality_rate", "response_sla_rate", "complaints_per_10k", "crime_rate_per_10k", "adoption_rate",
+            "dds_target_share"]
 
 
 def compare_units(conn: Connection, scope: Scope, level: str, codes: list[str]) -> pd.DataFrame:

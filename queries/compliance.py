@@ -18,7 +18,7 @@ from sqlalchemy import Connection, case, func, or_, select
 from queries import rollups
 from queries.db import frame_of
 from queries.flags import any_flag_expression, flag_expressions
-from queries.metrics import OFFICER_MEASURES, with_metrics
+from queries.metrics import DAY_MEASURES, OFFICER_MEASURES, sums, with_metrics
 from queries.schema import activities, assignments, leaves, officers, outages, unit_tree, units
 from queries.scope import Scope, officers_in
 from queries.timeutil import local_day_bounds_utc
@@ -122,15 +122,7 @@ def officer_compliance(conn: Connection, scope: Scope, days: pd.DataFrame | None
     days = officer_days(conn, scope) if days is None else days
     if days.empty:
         return pd.DataFrame(columns=COMPLIANCE_COLUMNS)
-    totals = days.groupby("nrp", sort=True).agg(
-        expected_days=("expected", "sum"),
-        reported_days=("reported", "sum"),
-        on_time_days=("on_time", "sum"),
-        reports=("reports", "sum"),
-        late_reports=("late_reports", "sum"),
-        dds_visits=("dds_visits", "sum"),
-        flagged_reports=("flagged_reports", "sum"),
-    ).reset_index()
+    totals = days.groupby("nrp", sort=True).agg(**sums(DAY_MEASURES)).reset_index()
     return with_compliance_rates(totals, scope)
 
 

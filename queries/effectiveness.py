@@ -17,7 +17,7 @@ from queries.complaints import scope_complaints
 from queries.compliance import officer_compliance, scope_officers
 from queries.coverage import capped_visited, village_coverage
 from queries.db import frame_of
-from queries.metrics import METRICS, with_metrics
+from queries.metrics import DAY_MEASURES, METRICS, OFFICER_MEASURES, sums, with_metrics
 from queries.schema import crimes, units, villages
 from queries.scope import Scope, polsek_parents, units_at_level, villages_in, within
 
@@ -89,12 +89,10 @@ def unit_counts(conn: Connection, scope: Scope, level: str, coverage: pd.DataFra
     officers["counted"] = officers["expected_days"] > 0
     officers["adopted"] = officers["counted"] & (officers["reports"] > 0)
     officers["at_target"] = officers["counted"] & (officers["dds_visits"] >= officers["dds_target"])
-    by_officer = officers.groupby("unit_code").agg(
-        officers=("nrp", "count"), expected_days=("expected_days", "sum"), reported_days=("reported_days", "sum"),
-        on_time_days=("on_time_days", "sum"), reports=("reports", "sum"), late_reports=("late_reports", "sum"),
-        flagged_reports=("flagged_reports", "sum"), officer_dds_visits=("dds_visits", "sum"),
-        dds_target=("dds_target", "sum"), counted=("counted", "sum"), adopted=("adopted", "sum"),
-        at_target=("at_target", "sum"))
+    # The officers' sums; their own DDS visits are kept apart from the DDS visits in the unit's villages.
+    summed = {measure: measure for measure in DAY_MEASURES if measure != "dds_visits"} | OFFICER_MEASURES | {
+        column: column for column in ("dds_target", "counted", "adopted", "at_target")}
+    by_officer = officers.groupby("unit_code").agg(officers=("nrp", "count"), **sums(summed))
 
     complaints = scope_complaints(conn, scope)
     complaints["unit_code"] = complaints["polsek_code"].map(unit_of)

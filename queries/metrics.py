@@ -85,8 +85,12 @@ METRICS = {metric.name: metric for metric in (
     Metric("crime_rate_per_10k", "crimes / population * 10_000", "per10k", higher_is_better=False, min_cases=10,
            cases="crimes"),
     Metric("adoption_rate", "adopted / counted", "rate", min_cases=5),
-    Metric("dds_target_share", "at_target / counted", "rate"),
+    Metric("dds_target_share", "at_target / counted", "rate", min_cases=5),
 )}
+# The measures of the officer-day grain (queries/compliance.officer_days): measure -> the day column it sums.
+DAY_MEASURES = {"expected_days": "expected", "reported_days": "reported", "on_time_days": "on_time",
+                "reports": "reports", "late_reports": "late_reports", "dds_visits": "dds_visits",
+                "flagged_reports": "flagged_reports"}
 # The officer grain names the officer's own DDS visits plainly; units keep both kinds of DDS visits apart.
 OFFICER_MEASURES = {"officer_dds_visits": "dds_visits"}
 
@@ -96,6 +100,11 @@ def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     numerator = numerator.astype("float64")
     denominator = denominator.astype("float64")
     return (numerator / denominator.where(denominator != 0)).astype("float64")
+
+
+def sums(measures: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """Named aggregations for DataFrame.groupby(...).agg: each measure the sum of its column."""
+    return {measure: (column, "sum") for measure, column in measures.items()}
 
 
 def value(frame: pd.DataFrame, name: str, measures: Mapping[str, str] | None = None) -> pd.Series:

@@ -12,7 +12,7 @@ from queries.complaints import scope_complaints
 from queries.compliance import officer_days
 from queries.coverage import scope_villages
 from queries.db import frame_of
-from queries.metrics import OFFICER_MEASURES, with_metrics
+from queries.metrics import DAY_MEASURES, OFFICER_MEASURES, sums, with_metrics
 from queries.schema import activities, crimes
 from queries.scope import Scope, villages_in
 
@@ -22,9 +22,9 @@ SERIES_COLUMNS = ["period", "expected_days", "reported_days", "on_time_days", "r
                   "households_visited", "coverage", "complaints", "response_sla_rate", "crimes",
                   # the other counts of the registry's metrics, so a chart computes any metric from the period's sums
                   "dds_target", "dds_attainment", "quality_rate", "capped_visited", "households", "within_sla",
-                  "counted", "adopted", "adoption_rate"]
+                  "counted", "adopted", "adoption_rate", "at_target", "dds_target_share"]
 SERIES_METRICS = ["reporting_rate", "reporting_rate_on_time", "dds_attainment", "quality_rate", "coverage",
-                  "response_sla_rate", "adoption_rate"]
+                  "response_sla_rate", "adoption_rate", "dds_target_share"]
 
 
 def period_start(dates: pd.Series, freq: Frequency) -> pd.Series:
@@ -51,15 +51,13 @@ def timeseries(conn: Connection, scope: Scope, freq: Frequency = "week") -> pd.D
     """One row per period of the window: compliance, reports, coverage, complaints and crimes."""
     days = officer_days(conn, scope)
     days["period"] = period_start(days["date"], freq)
-    series = days.groupby("period").agg(
-        expected_days=("expected", "sum"), reported_days=("reported", "sum"), on_time_days=("on_time", "sum"),
-        reports=("reports", "sum"), late_reports=("late_reports", "sum"), dds_visits=("dds_visits", "sum"),
-        flagged_reports=("flagged_reports", "sum"))
-    # Adoption per period: officers with expected days in the period, and those of them with a report in it.
-    officers = days.groupby(["period", "nrp"]).agg(expected=("expected", "sum"), reports=("reports", "sum"))
-    officers["counted"] = officers["expected"] > 0
+    # Per period, as per window: officers with expected days, those of them with a report, those at the DDS target.
+    officers = days.groupby(["period", "nrp"]).agg(**sums(DAY_MEASURES))
+    officers["counted"] = officers["expected_days"] > 0
     officers["adopted"] = officers["counted"] & (officers["reports"] > 0)
-    series = series.join(officers.groupby("period")[["counted", "adopted"]].sum())
+    officers["at_target"] = officers["counted"] & (
+        officers["dds_visits"] >= officers["expected_days"] * scope.policy.dds_target_per_day)
+    series = officers.groupby("period").sum()
 
     period = sql_period(conn, activities.c.local_date, freq).label("period")
     visited = frame_of(conn.execute(
@@ -90,7 +88,8 @@ def timeseries(conn: Connection, scope: Scope, freq: Frequency = "week") -> pd.D
              .merge(response.reset_index(), on="period", how="left")
              .merge(crime_counts, on="period", how="left"))
     counts = ["expected_days", "reported_days", "on_time_days", "reports", "late_reports", "dds_visits",
-              "flagged_reports", "households_visited", "complaints", "within_sla", "crimes", "counted", "adopted"]
+              "flagged_reports", "households_visited", "complaints", "within_sla", "crimes", "counted", "adopted",
+              "at_target"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     frame["dds_target"] = frame["expected_days"] * scope.policy.dds_target_per_day
     frame["capped_visited"] = frame["capped"].fillna(0)

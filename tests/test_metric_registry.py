@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from metric_world import END, O5, START
+from test_briefing import open_app
 from test_evaluators import WINDOW, open_page
 from test_officers import plotly_array, plotly_spec
 
@@ -93,3 +94,23 @@ def test_the_developer_reference_lists_the_registry_as_it_is():
     listed = {line.split("|")[1].strip(" `"): line.split("|")[2].strip(" `")
               for line in text.splitlines() if line.startswith("| `")}
     assert listed == {name: metric.expression for name, metric in METRICS.items()}
+
+
+def test_overview_cards_rankings_and_briefing_show_each_metric_they_list(sample_sqlite_url, monkeypatch):
+    """KPI cards, the subordinate ranking and the briefing pack: each metric they list, with its label and a value."""
+    from components.briefing import briefing_html
+    from components.rankings import UNIT_COLUMNS
+
+    at = open_app(sample_sqlite_url, monkeypatch)
+    cards = {metric.label: metric.value for metric in at.metric}
+    assert len(cards) == len(KPIS) and all(value not in ("", "–") for value in cards.values())
+    listed = [column for column in UNIT_COLUMNS if column in METRICS]
+    assert {"reporting_rate", "coverage", "crime_rate_per_10k", "adoption_rate"} <= set(listed)
+    table = at.dataframe(key="ranking_PR-35.21").value
+    for metric in listed:
+        assert table[metric].notna().any(), metric
+    pack = briefing_html(Scope("PR-35.21", *WINDOW))
+    for metric in listed:
+        assert TEXTS[METRICS[metric].label_key][0] in pack, metric
+    for kpi in RANKED_KPIS:
+        assert TEXTS[f"kpi.{kpi.key}"][0].split("{")[0] in pack, kpi.key
