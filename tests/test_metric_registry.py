@@ -29,6 +29,8 @@ def test_every_metric_reads_its_formula_and_has_both_texts():
         for key in (metric.label_key, metric.definition_key):
             indonesian, english = TEXTS[key]
             assert indonesian and english, key
+    # The comparison names the count each measure is judged on.
+    assert all(f"cmp.denominator.{METRICS[name].case_column}" in TEXTS for name in MEASURES)
 
 
 def test_a_metric_is_the_ratio_of_the_rows_own_sums():
