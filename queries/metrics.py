@@ -34,6 +34,9 @@ class Metric:
     cases: str | None = None  # the count that min_cases applies to (default: the denominator)
     lights: tuple[float, float] | None = None  # traffic light of the compliance list: (amber from, green from)
 
+    def __post_init__(self) -> None:
+        _ = self.parts  # an expression that cannot be read fails when the registry is loaded, not on a page
+
     @property
     def parts(self) -> re.Match:
         match = EXPRESSION.match(self.expression)
@@ -114,6 +117,7 @@ def value(frame: pd.DataFrame, name: str, measures: Mapping[str, str] | None = N
     share = ratio(frame[column(metric.numerator, metric.numerator)],
                   frame[column(metric.denominator, metric.denominator)])
     return (1 - share if metric.complement else share) * metric.scale
+
 
 def with_metrics(frame: pd.DataFrame, names, measures: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The frame with a column for each named metric its counts allow (the others are left out)."""

@@ -18,7 +18,7 @@ from queries.briefing import KPIS, RANKED_KPIS
 from queries.comparison import MEASURES
 from queries.db import PROJECT_DIR, make_engine
 from queries.effectiveness import scope_measures
-from queries.metrics import METRICS, rankable, value, with_metrics
+from queries.metrics import METRICS, Metric, rankable, value, with_metrics
 from queries.scope import Scope
 from queries.timeseries import timeseries
 
@@ -29,6 +29,8 @@ def test_every_metric_reads_its_formula_and_has_both_texts():
         for key in (metric.label_key, metric.definition_key):
             indonesian, english = TEXTS[key]
             assert indonesian and english, key
+    with pytest.raises(ValueError, match="cannot read 'a \\+ b'"):  # a formula the registry cannot read fails at once
+        Metric("broken", "a + b", "rate")
     # The comparison names the count each measure is judged on.
     assert all(f"cmp.denominator.{METRICS[name].case_column}" in TEXTS for name in MEASURES)
 
