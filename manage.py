@@ -339,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="where to write the JSON report")
     p.set_defaults(func=cmd_bench)
 
-    p = with_db(sub.add_parser("export", help="metrics as CSV (DESIGN.md section 4 column names)"))
+    p = with_db(sub.add_parser("export", help="metrics as CSV (column names of docs/metrics-reference.md)"))
     p.add_argument("kind", choices=["compliance", "coverage", "quality", "complaints", "effectiveness"])
     p.add_argument("--start", required=True, metavar="YYYY-MM-DD", help="first day of the window")
     p.add_argument("--end", required=True, metavar="YYYY-MM-DD", help="last day of the window (inclusive)")

@@ -48,7 +48,7 @@ downloads(ranked, "peringkat")
 
 st.subheader(t("cmp.trends"))
 trends = data.unit_trends(scope, tuple(chosen))
-chart(small_multiples(trends, units, measure, scope.policy.dds_target_per_day, scope.start, scope.end), key="multiples",
+chart(small_multiples(trends, units, measure, scope.start, scope.end), key="multiples",
       alt=t("cmp.trends"))
 
 st.subheader(t("cmp.map", measure=t(f"rank.col.{measure}"), level=t(f"sidebar.{level}")))

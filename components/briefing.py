@@ -16,8 +16,9 @@ from components.filters import unit_name
 from components.i18n import fmt_date, fmt_int, fmt_local_moment, language, t
 from components.kpis import kpi_change, kpi_value
 from components.maps import coverage_svg, legend_entries
-from components.rankings import OFFICER_COLUMNS, RATE_COLUMNS, UNIT_COLUMNS
+from components.rankings import OFFICER_COLUMNS, UNIT_COLUMNS
 from queries.briefing import best_and_worst
+from queries.metrics import METRICS
 from queries.scope import Scope
 
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -97,11 +98,16 @@ def _ranking(rankings: pd.DataFrame) -> dict | None:
     rows = []
     for record in rankings[columns].to_dict("records"):
         rows.append([record["name"]] + [str(record[c]) if c == "nrp"  # an identifier, not a count: no 92.041.273
-                                        else kpi_value("rate", record[c]) if c in RATE_COLUMNS
-                                        else kpi_value("per10k" if c in ("crime_rate_per_10k", "crime_change_z")
-                                                       else "count", record[c]) for c in columns[1:]])
+                                        else kpi_value(column_kind(c), record[c]) for c in columns[1:]])
     return {"headers": [t("rank.col.officer" if officers else "rank.col.name")]
             + [t(f"rank.col.{c}") for c in columns[1:]], "rows": rows}
+
+
+def column_kind(column: str) -> str:
+    """How a ranking column is printed: a metric as the registry says, the crime z with decimals, else a count."""
+    if column in METRICS:
+        return METRICS[column].kind
+    return "per10k" if column == "crime_change_z" else "count"
 
 
 def _cell(value) -> str:

@@ -15,9 +15,10 @@ from components.i18n import fmt_int, fmt_num, fmt_pct, t
 from components.maps import BORDER_LINE, CompactDeck, LegendEntry, bounds_of, show_map, view_for
 from components.safe import label
 from components.tables import download_button
-from queries.comparison import MEASURES, rankable
+from queries.comparison import MEASURES
+from queries.metrics import METRICS, OFFICER_MEASURES, rankable
+from queries.metrics import value as metric_value
 
-PER_CAPITA = {"crime_rate_per_10k", "complaints_per_10k", "dds_per_1k_households"}
 DENOMINATORS = ["officers", "expected_days", "villages", "households", "population", "reports", "complaints", "crimes"]
 SEQUENTIAL = [(255, 255, 204), (161, 218, 180), (65, 182, 196), (44, 127, 184), (37, 52, 148)]
 STEPS = len(SEQUENTIAL)
@@ -27,7 +28,7 @@ MAP_SIZE = (700, 420)
 
 
 def value_text(measure: str, value) -> str:
-    return fmt_num(value, 2) if measure in PER_CAPITA else fmt_pct(value)
+    return fmt_pct(value) if METRICS[measure].kind == "rate" else fmt_num(value, 2)
 
 
 def side_by_side(units: pd.DataFrame) -> pd.DataFrame:
@@ -35,7 +36,7 @@ def side_by_side(units: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for measure in MEASURES:
         ok = rankable(units, measure)
-        row = {t("cmp.measure"): t(f"rank.col.{measure}")}
+        row = {t("cmp.measure"): t(METRICS[measure].label_key)}
         for unit, value, enough in zip(units["name"], units[measure], ok):
             row[unit] = value_text(measure, value) + ("" if enough or pd.isna(value) else f" ({t('cmp.few')})")
         rows.append(row)
@@ -46,48 +47,39 @@ def side_by_side(units: pd.DataFrame) -> pd.DataFrame:
 
 
 def ranking_table(ranked: pd.DataFrame, measure: str) -> pd.DataFrame:
-    denominator, minimum, _ = MEASURES[measure]
+    denominator, minimum = METRICS[measure].case_column, METRICS[measure].min_cases
     return pd.DataFrame({
         t("cmp.rank"): [fmt_int(r) if pd.notna(r) else t("cmp.not_ranked") for r in ranked["rank"]],
         t("rank.col.name"): ranked["name"],
-        t(f"rank.col.{measure}"): [value_text(measure, v) for v in ranked[measure]],
+        t(METRICS[measure].label_key): [value_text(measure, v) for v in ranked[measure]],
         t(f"cmp.denominator.{denominator}"): [fmt_int(v) for v in ranked[denominator]],
         t("cmp.note"): ["" if ok else t("cmp.few_cases", minimum=fmt_int(minimum)) for ok in ranked["rankable"]],
     })
 
 
-def weekly_measure(trend: pd.DataFrame, measure: str, unit: pd.Series, target_per_day: float) -> pd.Series:
-    """The measure per week, from the week's own sums (never an average of daily ratios)."""
-    population = float(unit["population"]) if pd.notna(unit["population"]) else np.nan
-    households = float(unit["households"]) if pd.notna(unit["households"]) else np.nan
-    weekly = {
-        "reporting_rate": trend["reported_days"] / trend["expected_days"].where(trend["expected_days"] > 0),
-        "reporting_rate_on_time": trend["on_time_days"] / trend["expected_days"].where(trend["expected_days"] > 0),
-        "dds_attainment": trend["dds_visits"] / (target_per_day * trend["expected_days"]).where(
-            trend["expected_days"] > 0),
-        "coverage": trend["coverage"],
-        "dds_per_1k_households": trend["dds_visits"] / households * 1000,
-        "quality_rate": 1 - trend["flagged_reports"] / trend["reports"].where(trend["reports"] > 0),
-        "response_sla_rate": trend["response_sla_rate"],
-        "complaints_per_10k": trend["complaints"] / population * 10_000,
-        "crime_rate_per_10k": trend["crimes"] / population * 10_000,
-    }
-    return weekly.get(measure, pd.Series(np.nan, index=trend.index))
+def weekly_measure(trend: pd.DataFrame, measure: str, unit: pd.Series) -> pd.Series:
+    """The measure per week, from the week's own sums (never an average of daily ratios).
+
+    A week's people and households are the unit's: they do not change from one week to the next.
+    """
+    sizes = {column: float(unit[column]) if pd.notna(unit[column]) else np.nan
+             for column in ("population", "households")}
+    return metric_value(trend.assign(**sizes), measure, OFFICER_MEASURES)
 
 
-def small_multiples(trends: pd.DataFrame, units: pd.DataFrame, measure: str, target_per_day: float,
-                    start: date, end: date) -> go.Figure:
+def small_multiples(trends: pd.DataFrame, units: pd.DataFrame, measure: str, start: date, end: date) -> go.Figure:
     """One small chart per unit, same axis, the measure week by week; weeks only partly in the window dotted."""
     figure = make_subplots(rows=1, cols=len(units), shared_yaxes=True,
                            subplot_titles=[label(name) for name in units["name"]])
     for index, unit in enumerate(units.itertuples(index=False), start=1):
         rows = trends[trends["unit_code"] == unit.unit_code]
-        values = weekly_measure(rows, measure, pd.Series(unit._asdict()), target_per_day)
-        scale = 1 if measure in PER_CAPITA else 100
+        values = weekly_measure(rows, measure, pd.Series(unit._asdict()))
+        scale = 100 if METRICS[measure].kind == "rate" else 1
         figure.add_scatter(x=rows["period"], y=values * scale, mode="lines+markers", showlegend=False,
                            name=label(unit.name), line={"color": "#1d4e89"}, row=1, col=index)
     figure.update_layout(height=260, margin={"l": 0, "r": 0, "t": 30, "b": 0})
-    figure.update_yaxes(title_text=t(f"rank.col.{measure}") + ("" if measure in PER_CAPITA else " (%)"), col=1)
+    figure.update_yaxes(title_text=t(METRICS[measure].label_key) + (" (%)" if METRICS[measure].kind == "rate" else ""),
+                        col=1)
     mark_partial(figure, {period: period for period in trends.get("period", [])}, start, end, "week")
     return figure
 
@@ -138,7 +130,7 @@ def choropleth_legend(measure: str, low, high, few: bool) -> list[LegendEntry]:
 
 
 def choropleth(all_units: pd.DataFrame, shapes: dict, measure: str, chosen: list[str]) -> None:
-    show_map(*choropleth_deck(all_units, shapes, measure, chosen), t(f"rank.col.{measure}"), MAP_SIZE[1])
+    show_map(*choropleth_deck(all_units, shapes, measure, chosen), t(METRICS[measure].label_key), MAP_SIZE[1])
 
 
 def downloads(table: pd.DataFrame, key: str) -> None:

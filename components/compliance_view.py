@@ -10,9 +10,11 @@ import streamlit as st
 from components.i18n import fmt_date, fmt_num, fmt_pct, t
 from components.safe import label
 from components.tables import download_button, excel_button, percent_column, show_table
-from queries.policy import LIGHTS, SILENT_AMBER_DAYS, SILENT_DAYS
+from queries.metrics import METRICS, lights
+from queries.policy import SILENT_AMBER_DAYS, SILENT_DAYS
 
-# LIGHTS: measure -> (amber from, green from); days since the last report run the other way.
+# The metrics' lights (amber from, green from) are in the registry; days since the last report run the other way.
+LIGHTS = lights()
 SILENT_AMBER, SILENT_RED = SILENT_AMBER_DAYS, SILENT_DAYS
 GREEN, AMBER, RED = "#d9f0d3", "#fee8c8", "#fcbba1"
 # Blue / orange / dark red differ in lightness too, so they stay apart for colour-blind readers.
@@ -45,7 +47,8 @@ def needs_attention(frame: pd.DataFrame) -> pd.Series:
 
 def compliance_table(frame: pd.DataFrame) -> None:
     """The officers with coloured cells (the numbers are always shown too) and CSV/Excel downloads."""
-    headers = {column: t(f"compliance.col.{column}") for column in LIST_COLUMNS}
+    headers = {column: t(METRICS[column].label_key if column in METRICS else f"compliance.col.{column}")
+               for column in LIST_COLUMNS}
     shown = frame[LIST_COLUMNS].copy()
     for column in LIGHTS:
         shown[column] = shown[column] * 100

@@ -9,7 +9,8 @@ from ingest.contract import PERSONS_PER_HOUSEHOLD
 from ingest.validate import MIN_NARRATIVE_CHARS
 from queries.db import PROJECT_DIR
 from queries.flags import TIME_INCONSISTENT_SECONDS, TRAVEL_ZERO_TIME_KM
-from queries.policy import LIGHTS, SILENT_AMBER_DAYS, SILENT_DAYS
+from queries.metrics import METRICS, lights
+from queries.policy import SILENT_AMBER_DAYS, SILENT_DAYS
 
 DOCUMENTS = {"id": "definisi-metrik.md", "en": "metric-definitions.md"}
 TECHNICAL = "<!-- technical -->"  # the documents' part after this line is for admins only
@@ -19,8 +20,8 @@ COMMENT = re.compile(r"<!--.*?-->\s*", re.DOTALL)
 def light_rows() -> list[list[str]]:
     """Per traffic light of the compliance list: its name and when it is green, amber or red."""
     rows = []
-    for measure, (amber, green) in LIGHTS.items():
-        rows.append([t(f"compliance.col.{measure}"), t("definitions.light.from", value=fmt_pct(green, 0)),
+    for measure, (amber, green) in lights().items():
+        rows.append([t(METRICS[measure].label_key), t("definitions.light.from", value=fmt_pct(green, 0)),
                      t("definitions.light.between", low=fmt_pct(amber, 0), high=fmt_pct(green, 0)),
                      t("definitions.light.below", value=fmt_pct(amber, 0))])
     rows.append([t("compliance.col.days_since_report"), t("definitions.light.days_green", days=SILENT_AMBER_DAYS),

@@ -15,6 +15,7 @@ from components.i18n import fmt_date, fmt_int, fmt_num, t
 from components.safe import label
 from components.tables import percent_column, show_table, table_with_download
 from queries.effectiveness import comparison_window
+from queries.metrics import METRICS
 from queries.policy import BOS_V2_LAUNCH as BOS_LAUNCH
 from queries.policy import REAL_CHANGE_Z as REAL_CHANGE
 from queries.scope import Scope
@@ -149,7 +150,7 @@ def goals_table(units: pd.DataFrame) -> None:
     columns = ["dds_target_share", "reporting_rate", "response_sla_rate", "coverage"]
     ordered = units.sort_values(["reporting_rate", "name"], na_position="last")  # worst first
     shown = ordered.assign(**{c: ordered[c] * 100 for c in columns})
-    headers = {"name": t("rank.col.name"), **{c: t(f"eff.goal.{c}") for c in columns},
+    headers = {"name": t("rank.col.name"), **{c: t(METRICS[c].label_key) for c in columns},
                "counted": t("eff.officers"), "complaints": t("complaints.count")}
     table_with_download(shown, headers, "capaian_tujuan.csv", key="goals",
                         column_config={c: percent_column(headers[c]) for c in columns})

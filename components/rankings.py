@@ -9,14 +9,14 @@ from components.filters import drill_to
 from components.i18n import t
 from components.kpis import kpi_value
 from components.tables import download_button, percent_column, show_table
+from queries.metrics import METRICS
 
 UNIT_COLUMNS = ["name", "reporting_rate", "reporting_rate_on_time", "coverage", "dds_attainment",
                 "response_sla_rate", "open_backlog", "crimes", "crime_rate_per_10k", "crime_change_z",
                 "adoption_rate", "officers", "villages"]
 OFFICER_COLUMNS = ["name", "nrp", "reporting_rate", "reporting_rate_on_time", "dds_attainment",
                    "quality_rate", "expected_days", "reports"]
-RATE_COLUMNS = {"reporting_rate", "reporting_rate_on_time", "coverage", "dds_attainment", "response_sla_rate",
-                "adoption_rate", "quality_rate"}
+RATE_COLUMNS = {name for name, metric in METRICS.items() if metric.kind == "rate"}  # shown as percentages
 
 
 def best_worst_table(summary: pd.DataFrame) -> None:
@@ -45,7 +45,9 @@ def ranking_table(rankings: pd.DataFrame, key: str) -> None:
     shown = rankings[columns].copy()
     for column in RATE_COLUMNS & set(columns):
         shown[column] = shown[column] * 100
-    config = {column: percent_column(t(f"rank.col.{column}")) for column in RATE_COLUMNS & set(columns)}
+    # Each metric's column says, on hovering its header, what the number is.
+    config = {column: percent_column(t(METRICS[column].label_key), t(METRICS[column].definition_key))
+              for column in RATE_COLUMNS & set(columns)}
     config.update({column: st.column_config.NumberColumn(t(f"rank.col.{column}"),
                                                          format="%.2f" if column in ("crime_rate_per_10k",
                                                                                      "crime_change_z") else "%d")

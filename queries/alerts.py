@@ -14,6 +14,7 @@ from queries.complaints import scope_complaints
 from queries.coverage import last_activity_date, village_coverage
 from queries.db import frame_of
 from queries.effectiveness import poisson_change_z
+from queries.metrics import METRICS
 from queries.policy import REAL_CHANGE_Z, SILENT_DAYS
 from queries.schema import activities, assignments, leaves, officers, submission_hours, units, villages
 from queries.scope import Scope, officers_in, villages_in, within
@@ -112,13 +113,7 @@ def flag_spikes(now: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["change_z"] > SPIKE_Z].sort_values("change_z", ascending=False)
 
 
-# The counts behind each rate KPI; dds_attainment may pass 1 (more visits than the target), the others may not.
-RATE_PARTS = {"reporting_rate": ("reported_days", "expected_days"),
-              "reporting_rate_on_time": ("on_time_days", "expected_days"),
-              "coverage": ("capped_visited", "households"),
-              "dds_attainment": ("officer_dds_visits", "dds_target"),
-              "response_sla_rate": ("within_sla", "complaints"),
-              "adoption_rate": ("adopted", "counted")}
+# dds_attainment may pass 1 (more visits than the target), the other rate KPIs may not.
 UNBOUNDED_RATES = {"dds_attainment"}
 
 
@@ -164,7 +159,7 @@ def worsened(now: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
         if kpi.kind == "count":
             z = poisson_change_z(current, before)
         else:
-            x, n = RATE_PARTS[kpi.column]
+            x, n = METRICS[kpi.column].numerator, METRICS[kpi.column].denominator
             z = rate_change_z(now[x], now[n], earlier[x], earlier[n], bounded=kpi.column not in UNBOUNDED_RATES)
         worse = -z if kpi.higher_is_better else z
         keep = worse > 0

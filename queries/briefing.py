@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from queries.effectiveness import COUNT_COLUMNS, with_rates
+from queries.metrics import METRICS
 from queries.schema import units
 from queries.scope import Scope
 
@@ -29,19 +30,25 @@ class Kpi:
     higher_is_better: bool
 
 
+
+
+def metric_kpi(key: str, name: str) -> Kpi:
+    """A KPI that shows a metric of the registry, with its kind and direction."""
+    return Kpi(key, name, METRICS[name].kind, METRICS[name].higher_is_better)
+
+
 KPIS = (
-    Kpi("reporting_rate", "reporting_rate", "rate", True),
-    Kpi("on_time_rate", "reporting_rate_on_time", "rate", True),
-    Kpi("coverage", "coverage", "rate", True),
-    Kpi("dds_attainment", "dds_attainment", "rate", True),
-    Kpi("sla_rate", "response_sla_rate", "rate", True),
+    metric_kpi("reporting_rate", "reporting_rate"),
+    metric_kpi("on_time_rate", "reporting_rate_on_time"),
+    metric_kpi("coverage", "coverage"),
+    metric_kpi("dds_attainment", "dds_attainment"),
+    metric_kpi("sla_rate", "response_sla_rate"),
     Kpi("open_backlog", "open_backlog", "count", False),
     Kpi("crimes", "crimes", "count", False),
-    Kpi("adoption_rate", "adoption_rate", "rate", True),
+    metric_kpi("adoption_rate", "adoption_rate"),
 )
 # Units of different sizes are compared on crime per 10,000 residents, not on raw counts.
-RANKED_KPIS = tuple(Kpi("crime_rate", "crime_rate_per_10k", "per10k", False) if kpi.key == "crimes" else kpi
-                    for kpi in KPIS)
+RANKED_KPIS = tuple(metric_kpi("crime_rate", "crime_rate_per_10k") if kpi.key == "crimes" else kpi for kpi in KPIS)
 
 
 def scope_level(conn: Connection, scope: Scope) -> str | None:

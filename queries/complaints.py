@@ -1,4 +1,4 @@
-"""Complaint response per unit (DESIGN.md section 4, "Per unit": complaints and backlog)."""
+"""Complaint response per unit (docs/metrics-reference.md, "Per unit": complaints and backlog)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reporting compliance per officer (DESIGN.md section 4, "Per officer").
+"""Reporting compliance per officer (docs/metrics-reference.md, "Per officer"; formulas in queries/metrics.py).
 
 The heart is `officer_days`: one row per officer of the scope and date of the window,
 saying whether the day was expected (active, assigned, a reporting weekday, not on leave,
@@ -18,6 +18,7 @@ from sqlalchemy import Connection, case, func, or_, select
 from queries import rollups
 from queries.db import frame_of
 from queries.flags import any_flag_expression, flag_expressions
+from queries.metrics import DAY_MEASURES, OFFICER_MEASURES, sums, with_metrics
 from queries.schema import activities, assignments, leaves, officers, outages, unit_tree, units
 from queries.scope import Scope, officers_in
 from queries.timeutil import local_day_bounds_utc
@@ -115,42 +116,25 @@ def officer_days(conn: Connection, scope: Scope, nrps: list[str] | None = None) 
 
 
 def officer_compliance(conn: Connection, scope: Scope, days: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The compliance export: one row per officer of the scope, columns as in DESIGN.md section 4."""
+    """The compliance export: one row per officer of the scope, columns as in docs/metrics-reference.md."""
     if days is None and rollups.covers(conn, scope):
         return with_compliance_rates(rollups.officer_totals(conn, scope), scope)
     days = officer_days(conn, scope) if days is None else days
     if days.empty:
         return pd.DataFrame(columns=COMPLIANCE_COLUMNS)
-    totals = days.groupby("nrp", sort=True).agg(
-        expected_days=("expected", "sum"),
-        reported_days=("reported", "sum"),
-        on_time_days=("on_time", "sum"),
-        reports=("reports", "sum"),
-        late_reports=("late_reports", "sum"),
-        dds_visits=("dds_visits", "sum"),
-        flagged_reports=("flagged_reports", "sum"),
-    ).reset_index()
+    totals = days.groupby("nrp", sort=True).agg(**sums(DAY_MEASURES)).reset_index()
     return with_compliance_rates(totals, scope)
 
 
+OFFICER_METRICS = ["reporting_rate", "reporting_rate_on_time", "dds_attainment", "quality_rate"]
+
+
 def with_compliance_rates(totals: pd.DataFrame, scope: Scope) -> pd.DataFrame:
-    """The rates of DESIGN.md section 4 from an officer's summed days."""
+    """The officer's rates (queries/metrics.py) from its summed days."""
     if totals.empty:
         return pd.DataFrame(columns=COMPLIANCE_COLUMNS)
-    totals = totals.copy()
-    totals["reporting_rate"] = ratio(totals["reported_days"], totals["expected_days"])
-    totals["reporting_rate_on_time"] = ratio(totals["on_time_days"], totals["expected_days"])
-    totals["dds_target"] = totals["expected_days"] * scope.policy.dds_target_per_day
-    totals["dds_attainment"] = ratio(totals["dds_visits"], totals["dds_target"])
-    totals["quality_rate"] = 1 - ratio(totals["flagged_reports"], totals["reports"])
-    return totals[COMPLIANCE_COLUMNS]
-
-
-def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator as floats, NaN (not defined) where the denominator is 0 or missing."""
-    numerator = numerator.astype("float64")
-    denominator = denominator.astype("float64")
-    return (numerator / denominator.where(denominator != 0)).astype("float64")
+    totals = totals.assign(dds_target=totals["expected_days"] * scope.policy.dds_target_per_day)
+    return with_metrics(totals, OFFICER_METRICS, OFFICER_MEASURES)[COMPLIANCE_COLUMNS]
 
 
 def _cover(scope: Scope, shape, rows, starts, ends) -> np.ndarray:

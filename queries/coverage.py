@@ -1,4 +1,4 @@
-"""Door-to-door (DDS) coverage per village and per unit (DESIGN.md section 4, "Per village")."""
+"""Door-to-door (DDS) coverage per village and per unit (docs/metrics-reference.md, "Per village")."""
 
 from __future__ import annotations
 

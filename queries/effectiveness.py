@@ -1,4 +1,4 @@
-"""Per-unit measures (DESIGN.md section 4, "Per unit"): counts summed per unit, then rates from the sums.
+"""Per-unit measures (docs/metrics-reference.md, "Per unit"): counts summed per unit, then the registry's rates.
 
 Every rate of a unit is a ratio of sums over its villages, officers or complaints, never an
 average of its children's rates, so a parent's counts are exactly the sum of its children's.
@@ -14,9 +14,10 @@ import pandas as pd
 from sqlalchemy import Connection, String, cast, func, select
 
 from queries.complaints import scope_complaints
-from queries.compliance import officer_compliance, ratio, scope_officers
+from queries.compliance import officer_compliance, scope_officers
 from queries.coverage import capped_visited, village_coverage
 from queries.db import frame_of
+from queries.metrics import DAY_MEASURES, METRICS, OFFICER_MEASURES, sums, with_metrics
 from queries.schema import crimes, units, villages
 from queries.scope import Scope, polsek_parents, units_at_level, villages_in, within
 
@@ -88,12 +89,10 @@ def unit_counts(conn: Connection, scope: Scope, level: str, coverage: pd.DataFra
     officers["counted"] = officers["expected_days"] > 0
     officers["adopted"] = officers["counted"] & (officers["reports"] > 0)
     officers["at_target"] = officers["counted"] & (officers["dds_visits"] >= officers["dds_target"])
-    by_officer = officers.groupby("unit_code").agg(
-        officers=("nrp", "count"), expected_days=("expected_days", "sum"), reported_days=("reported_days", "sum"),
-        on_time_days=("on_time_days", "sum"), reports=("reports", "sum"), late_reports=("late_reports", "sum"),
-        flagged_reports=("flagged_reports", "sum"), officer_dds_visits=("dds_visits", "sum"),
-        dds_target=("dds_target", "sum"), counted=("counted", "sum"), adopted=("adopted", "sum"),
-        at_target=("at_target", "sum"))
+    # The officers' sums; their own DDS visits are kept apart from the DDS visits in the unit's villages.
+    summed = {measure: measure for measure in DAY_MEASURES if measure != "dds_visits"} | OFFICER_MEASURES | {
+        column: column for column in ("dds_target", "counted", "adopted", "at_target")}
+    by_officer = officers.groupby("unit_code").agg(officers=("nrp", "count"), **sums(summed))
 
     complaints = scope_complaints(conn, scope)
     complaints["unit_code"] = complaints["polsek_code"].map(unit_of)
@@ -114,25 +113,12 @@ def unit_counts(conn: Connection, scope: Scope, level: str, coverage: pd.DataFra
 
 
 def with_rates(counts: pd.DataFrame) -> pd.DataFrame:
-    """Add every per-unit rate to a frame of unit counts (rank among the frame's rows)."""
-    frame = counts.copy()
-    population = frame["population"].astype("float64")
-    households = frame["households"].astype("float64")
-    frame["crime_rate_per_10k"] = ratio(frame["crimes"], population) * 10_000
+    """Add every registered metric, the crime ranks and the crime change to a frame of unit counts."""
+    frame = with_metrics(counts, METRICS)
     frame["crime_rank"] = frame["crimes"].rank(method="min", ascending=False).astype("Int64")
     # Units of different sizes are ranked fairly by the rate (1 = highest); no population, no rank.
     frame["crime_rate_rank"] = frame["crime_rate_per_10k"].rank(method="min", ascending=False).astype("Int64")
     frame["crime_change_z"] = poisson_change_z(frame["crimes"], frame["crimes_previous"])
-    frame["dds_per_1k_households"] = ratio(frame["dds_visits"], households) * 1000
-    frame["coverage"] = ratio(frame["capped_visited"], households)
-    frame["reporting_rate"] = ratio(frame["reported_days"], frame["expected_days"])
-    frame["reporting_rate_on_time"] = ratio(frame["on_time_days"], frame["expected_days"])
-    frame["dds_attainment"] = ratio(frame["officer_dds_visits"], frame["dds_target"])
-    frame["quality_rate"] = 1 - ratio(frame["flagged_reports"], frame["reports"])
-    frame["response_sla_rate"] = ratio(frame["within_sla"], frame["complaints"])
-    frame["adoption_rate"] = ratio(frame["adopted"], frame["counted"])
-    frame["dds_target_share"] = ratio(frame["at_target"], frame["counted"])
-    frame["complaints_per_10k"] = ratio(frame["complaints"], population) * 10_000
     return frame
 
 

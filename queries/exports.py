@@ -1,7 +1,8 @@
-"""The five CSV exports of `manage.py export`, with exactly the column names of DESIGN.md section 4.
+"""The five CSV exports of `manage.py export`, with exactly the column names of docs/metrics-reference.md.
 
-Rates are fractions; an empty cell means "not defined". Columns beyond the definitions
-(denominators) come last.
+Rates are fractions (formulas in queries/metrics.py); an empty cell means "not defined". The
+officer's or village's Polsek (unit_code) follows its key, so a file can be grouped by Polsek;
+columns beyond the definitions (denominators) come last.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from queries.complaints import complaint_response
-from queries.compliance import officer_compliance
+from queries.compliance import officer_compliance, scope_officers
 from queries.coverage import village_coverage
 from queries.effectiveness import unit_effectiveness
 from queries.quality import activity_flags
@@ -19,15 +20,18 @@ from queries.spreadsheet import neutralise
 
 KINDS = ("compliance", "coverage", "quality", "complaints", "effectiveness")
 LEVELS = ("polsek", "polres", "polda")
-COVERAGE_EXPORT = ["village_code", "households_visited", "coverage", "dds_visits", "last_dds_date", "blind_spot",
-                   "households"]
+COVERAGE_EXPORT = ["village_code", "unit_code", "households_visited", "coverage", "dds_visits", "last_dds_date",
+                   "blind_spot", "households"]
 QUALITY_EXPORT = ["report_id", "nrp", "village_code", "flags"]
 
 
 def export_frame(conn: Connection, kind: str, scope: Scope, level: str = "polsek") -> pd.DataFrame:
     """The rows of one export kind for the scope (per-unit kinds at `level`)."""
     if kind == "compliance":
-        return officer_compliance(conn, scope)
+        frame = officer_compliance(conn, scope)
+        polsek = scope_officers(conn, scope)[["nrp", "unit_code"]]
+        frame = frame.merge(polsek, on="nrp", how="left")
+        return frame[["nrp", "unit_code", *frame.columns[1:-1]]]
     if kind == "coverage":
         return village_coverage(conn, scope)[COVERAGE_EXPORT]
     if kind == "quality":

@@ -1,4 +1,4 @@
-"""The seven activity flags of DESIGN.md section 4 as SQL expressions, the one definition of them.
+"""The seven activity flags of docs/metrics-reference.md as SQL expressions, the one definition of them.
 
 The import stores each flag under the policy of the settings file; metric queries
 use these expressions with the caller's policy, so a changed threshold needs no re-import.

@@ -1,4 +1,4 @@
-"""Policy values of DESIGN.md section 4: defaults, the settings file, and per-call overrides."""
+"""Policy values of docs/metrics-reference.md: defaults, the settings file, and per-call overrides."""
 
 from __future__ import annotations
 
@@ -19,10 +19,7 @@ SILENT_DAYS = 7  # an officer without any report for this many days is called ou
 SILENT_AMBER_DAYS = 3  # ... and amber from this many days
 REAL_CHANGE_Z = 3.0  # a Poisson change z beyond ±this is a real change, not chance
 BOS_V2_LAUNCH = date(2021, 5, 5)  # the effectiveness page's default reference date
-LIGHT_RED_BELOW = 0.7  # every traffic light of the compliance list is red below this share
-# Traffic lights of the compliance list: measure -> (amber from, green from).
-LIGHTS = {"reporting_rate": (LIGHT_RED_BELOW, 0.9), "reporting_rate_on_time": (LIGHT_RED_BELOW, 0.9),
-          "dds_attainment": (LIGHT_RED_BELOW, 1.0), "quality_rate": (LIGHT_RED_BELOW, 0.9)}
+LIGHT_RED_BELOW = 0.7  # every traffic light of the compliance list (queries/metrics.py) is red below this share
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Data-quality flags per activity (DESIGN.md section 4, "Flags"), under the scope's policy."""
+"""Data-quality flags per activity (docs/metrics-reference.md, "Flags"), under the scope's policy."""
 
 from __future__ import annotations
 

@@ -201,7 +201,7 @@ activities = Table(
     Column("narrative_key", code_column(SHA256_HEX)),  # hash of the normalised narrative if >= 20 chars
     Column("travel_km", Float),  # great-circle distance from the officer's previous GPS report
     Column("travel_seconds", Float),  # time elapsed since that report
-    # The seven flags of DESIGN.md section 4, under the policy recorded in meta.
+    # The seven flags of docs/metrics-reference.md, under the policy recorded in meta.
     Column("flag_late", Boolean, nullable=False, server_default=false()),
     Column("flag_time_inconsistent", Boolean, nullable=False, server_default=false()),
     Column("flag_gps_missing", Boolean, nullable=False, server_default=false()),

@@ -9,16 +9,22 @@ import pandas as pd
 from sqlalchemy import Connection, Date, DateTime, cast, func, select
 
 from queries.complaints import scope_complaints
-from queries.compliance import officer_days, ratio
+from queries.compliance import officer_days
 from queries.coverage import scope_villages
 from queries.db import frame_of
+from queries.metrics import DAY_MEASURES, OFFICER_MEASURES, sums, with_metrics
 from queries.schema import activities, crimes
 from queries.scope import Scope, villages_in
 
 Frequency = Literal["day", "week", "month"]
 SERIES_COLUMNS = ["period", "expected_days", "reported_days", "on_time_days", "reporting_rate",
                   "reporting_rate_on_time", "reports", "late_reports", "dds_visits", "flagged_reports",
-                  "households_visited", "coverage", "complaints", "response_sla_rate", "crimes"]
+                  "households_visited", "coverage", "complaints", "response_sla_rate", "crimes",
+                  # the other counts of the registry's metrics, so a chart computes any metric from the period's sums
+                  "dds_target", "dds_attainment", "quality_rate", "capped_visited", "households", "within_sla",
+                  "counted", "adopted", "adoption_rate", "at_target", "dds_target_share"]
+SERIES_METRICS = ["reporting_rate", "reporting_rate_on_time", "dds_attainment", "quality_rate", "coverage",
+                  "response_sla_rate", "adoption_rate", "dds_target_share"]
 
 
 def period_start(dates: pd.Series, freq: Frequency) -> pd.Series:
@@ -45,10 +51,13 @@ def timeseries(conn: Connection, scope: Scope, freq: Frequency = "week") -> pd.D
     """One row per period of the window: compliance, reports, coverage, complaints and crimes."""
     days = officer_days(conn, scope)
     days["period"] = period_start(days["date"], freq)
-    series = days.groupby("period").agg(
-        expected_days=("expected", "sum"), reported_days=("reported", "sum"), on_time_days=("on_time", "sum"),
-        reports=("reports", "sum"), late_reports=("late_reports", "sum"), dds_visits=("dds_visits", "sum"),
-        flagged_reports=("flagged_reports", "sum"))
+    # Per period, as per window: officers with expected days, those of them with a report, those at the DDS target.
+    officers = days.groupby(["period", "nrp"]).agg(**sums(DAY_MEASURES))
+    officers["counted"] = officers["expected_days"] > 0
+    officers["adopted"] = officers["counted"] & (officers["reports"] > 0)
+    officers["at_target"] = officers["counted"] & (
+        officers["dds_visits"] >= officers["expected_days"] * scope.policy.dds_target_per_day)
+    series = officers.groupby("period").sum()
 
     period = sql_period(conn, activities.c.local_date, freq).label("period")
     visited = frame_of(conn.execute(
@@ -79,11 +88,11 @@ def timeseries(conn: Connection, scope: Scope, freq: Frequency = "week") -> pd.D
              .merge(response.reset_index(), on="period", how="left")
              .merge(crime_counts, on="period", how="left"))
     counts = ["expected_days", "reported_days", "on_time_days", "reports", "late_reports", "dds_visits",
-              "flagged_reports", "households_visited", "complaints", "within_sla", "crimes"]
+              "flagged_reports", "households_visited", "complaints", "within_sla", "crimes", "counted", "adopted",
+              "at_target"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
-    frame["reporting_rate"] = ratio(frame["reported_days"], frame["expected_days"])
-    frame["reporting_rate_on_time"] = ratio(frame["on_time_days"], frame["expected_days"])
-    known_households = villages.sum(min_count=1)
-    frame["coverage"] = frame["capped"].fillna(0) / known_households if known_households > 0 else float("nan")
-    frame["response_sla_rate"] = ratio(frame["within_sla"], frame["complaints"])
-    return frame[SERIES_COLUMNS]
+    frame["dds_target"] = frame["expected_days"] * scope.policy.dds_target_per_day
+    frame["capped_visited"] = frame["capped"].fillna(0)
+    # Coverage of a period: households visited in it over every known household of the scope.
+    frame["households"] = villages.sum(min_count=1)
+    return with_metrics(frame, SERIES_METRICS, OFFICER_MEASURES)[SERIES_COLUMNS]

@@ -184,7 +184,7 @@ def test_comparison_small_multiples_dot_each_units_partial_week():
                                                              "crimes")}})
     units = pd.DataFrame({"unit_code": ["A", "B"], "name": ["Polsek A", "Polsek B"], "population": [1000, 2000],
                           "households": [300, 500]})
-    figure = small_multiples(trends, units, "reporting_rate", 2, *WINDOW)
+    figure = small_multiples(trends, units, "reporting_rate", *WINDOW)
     for name, rates in (("Polsek A", [100.0, 50.0, 100.0, 100.0]), ("Polsek B", [50.0, 50.0, 50.0, 0.0])):
         solid, dotted = solid_and_dotted(figure, name)
         assert solid == rates[:3] + [None]

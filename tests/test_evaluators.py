@@ -11,9 +11,9 @@ from test_briefing import indonesian
 from test_officers import plotly_array, plotly_spec
 
 from conftest import PROJECT_DIR  # noqa: F401
-from queries.comparison import MEASURES
 from queries.complaints import complaint_response, scope_complaints
 from queries.effectiveness import unit_counts, unit_effectiveness, with_rates
+from queries.metrics import METRICS
 from queries.scope import Scope
 
 WINDOW = (date(2022, 4, 16), date(2022, 5, 15))
@@ -125,17 +125,17 @@ def test_comparison_of_units_of_very_different_sizes(sample_sqlite_url, sample_e
     labels = {"response_sla_rate": "SLA pengaduan", "crime_rate_per_10k": "Kejahatan /10rb", "adoption_rate": "Adopsi"}
     marks = []
     for measure, label in labels.items():
-        denominator, minimum, _ = MEASURES[measure]
+        cases, minimum = METRICS[measure].case_column, METRICS[measure].min_cases
         for code, name in pair.items():
             marked = "(sedikit data)" in table.loc[label, name]
-            assert marked == bool(units.loc[code, denominator] < minimum), (measure, name)
+            assert marked == bool(units.loc[code, cases] < minimum), (measure, name)
             marks.append(marked)
     assert any(marks)
     at.selectbox(key="cmp_measure").select("crime_rate_per_10k").run()
     ranking = at.dataframe[1].value.set_index("Satuan")
     for code, name in pair.items():
         ranked = ranking.loc[name, "Peringkat"] != "–"
-        assert ranked == bool(units.loc[code, "crimes"] >= MEASURES["crime_rate_per_10k"][1])
+        assert ranked == bool(units.loc[code, "crimes"] >= METRICS["crime_rate_per_10k"].min_cases)
 
 
 def test_partly_covered_months_are_named_under_the_crime_trend(monkeypatch):

@@ -16,9 +16,10 @@ from queries.exports import KINDS, export_frame, to_csv
 from queries.scope import Scope
 
 HEADERS = {
-    "compliance": "nrp,expected_days,reported_days,on_time_days,reporting_rate,reporting_rate_on_time,reports,"
+    "compliance": "nrp,unit_code,expected_days,reported_days,on_time_days,reporting_rate,reporting_rate_on_time,"
+                  "reports,"
                   "late_reports,dds_visits,dds_target,dds_attainment,flagged_reports,quality_rate",
-    "coverage": "village_code,households_visited,coverage,dds_visits,last_dds_date,blind_spot,households",
+    "coverage": "village_code,unit_code,households_visited,coverage,dds_visits,last_dds_date,blind_spot,households",
     "quality": "report_id,nrp,village_code,flags",
     "complaints": "unit_code,first_response_median_h,first_response_p90_h,response_sla_rate,resolution_median_h,"
                   "open_backlog,backlog_old,complaints",
@@ -53,9 +54,9 @@ def test_export_cells_follow_the_csv_conventions(world_url, capsys):
     _, out, _ = run_export(capsys, "coverage", "--start", "2024-03-04", "--end", "2024-03-17", "--db", world_url)
     rows = {row["village_code"]: row for row in csv.DictReader(io.StringIO(out))}
     # Rates as fractions, dates as YYYY-MM-DD, booleans as true/false, undefined as an empty cell.
-    assert rows["35.21.01.2001"] == {"village_code": "35.21.01.2001", "households_visited": "3", "coverage": "0.03",
-                                     "dds_visits": "4", "last_dds_date": "2024-03-11", "blind_spot": "false",
-                                     "households": "100"}
+    assert rows["35.21.01.2001"] == {"village_code": "35.21.01.2001", "unit_code": "PS-A", "households_visited": "3",
+                                     "coverage": "0.03", "dds_visits": "4", "last_dds_date": "2024-03-11",
+                                     "blind_spot": "false", "households": "100"}
     assert rows["35.21.02.2005"]["coverage"] == "" and rows["35.21.02.2005"]["households"] == ""
     _, out, _ = run_export(capsys, "quality", "--start", "2024-03-04", "--end", "2024-03-17", "--unit", "PS-A",
                            "--db", world_url)
@@ -100,3 +101,15 @@ def test_sample_exports_agree_between_sqlite_and_postgresql(sample_engine, sampl
             with sample_engine.connect() as lite, sample_postgres_engine.connect() as pg:
                 assert to_csv(export_frame(lite, kind, scope, level)) == to_csv(export_frame(pg, kind, scope, level)), (
                     kind, level)
+
+
+def test_compliance_and_coverage_name_each_rows_polsek(world_url, capsys):
+    """Issue 16 item 5: the officer's and the village's Polsek follow the key, so a file can be grouped by Polsek."""
+    from metric_world import O1, O2, O3, V3, V5
+
+    _, out, _ = run_export(capsys, "compliance", "--start", "2024-03-04", "--end", "2024-03-17", "--db", world_url)
+    polsek = {row["nrp"]: row["unit_code"] for row in csv.DictReader(io.StringIO(out))}
+    assert (polsek[O1], polsek[O2], polsek[O3]) == ("PS-A", "PS-B", "PS-C")
+    _, out, _ = run_export(capsys, "coverage", "--start", "2024-03-04", "--end", "2024-03-17", "--db", world_url)
+    polsek = {row["village_code"]: row["unit_code"] for row in csv.DictReader(io.StringIO(out))}
+    assert (polsek[V3], polsek[V5]) == ("PS-B", "PS-B")

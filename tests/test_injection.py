@@ -166,14 +166,15 @@ def test_every_export_kind_is_inert_and_keeps_its_numbers(hostile_url, capsys):
 
     coverage = {row["village_code"]: row for row in runs[("coverage", "polsek")]}
     assert coverage == {
-        "'-35.01": {"village_code": "'-35.01", "households_visited": "2", "coverage": "0.02", "dds_visits": "2",
-                    "last_dds_date": "2024-03-06", "blind_spot": "false", "households": "100"},
-        "'=35.02": {"village_code": "'=35.02", "households_visited": "0", "coverage": "0.0", "dds_visits": "0",
-                    "last_dds_date": "", "blind_spot": "true", "households": "50"}}
+        "'-35.01": {"village_code": "'-35.01", "unit_code": "'-PS", "households_visited": "2", "coverage": "0.02",
+                    "dds_visits": "2", "last_dds_date": "2024-03-06", "blind_spot": "false", "households": "100"},
+        "'=35.02": {"village_code": "'=35.02", "unit_code": "'@PS", "households_visited": "0", "coverage": "0.0",
+                    "dds_visits": "0", "last_dds_date": "", "blind_spot": "true", "households": "50"}}
     quality = {row["report_id"]: (row["nrp"], row["village_code"], row["flags"]) for row in runs[("quality", "polsek")]}
     assert quality == {"'=R1": ("'-8001", "'-35.01", ""), "'+R2": ("'-8001", "'-35.01", "late"),
                        "'@R3": ("'@8002", "'=35.02", "gps_missing")}
     compliance = {row["nrp"]: row for row in runs[("compliance", "polsek")]}
+    assert compliance["'-8001"]["unit_code"] == "'-PS"  # the officer's Polsek, quoted like every other code
     # 12 reporting days (Mon-Sat) in the window; -8001 reported on Tue 5 and Wed 6, the Wednesday report late.
     assert {key: compliance["'-8001"][key] for key in ("expected_days", "reported_days", "on_time_days",
                                                         "late_reports", "dds_target", "quality_rate")} == {

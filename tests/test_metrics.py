@@ -1,4 +1,4 @@
-"""Every metric of DESIGN.md section 4 on the hand-checked world of metric_world.py, on both databases."""
+"""Every metric of docs/metrics-reference.md on the hand-checked world of metric_world.py, on both databases."""
 
 from __future__ import annotations
 
