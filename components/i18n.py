@@ -3,33 +3,36 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
+import re
 import string
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
+from babel import Locale
+from babel.dates import DateTimePattern
+from babel.dates import parse_pattern as parse_date_pattern
+from babel.numbers import NumberPattern
+from babel.numbers import parse_pattern as parse_number_pattern
 
 from queries.alerts import DIP_LOOKBACK_WEEKS, DIP_SHARE
 from queries.policy import BOS_V2_LAUNCH, LIGHT_RED_BELOW, REAL_CHANGE_Z, SILENT_DAYS, Policy
 from queries.scope import settings_policy
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
-WEEKDAYS = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
+MISSING = "–"  # what an undefined number or date reads as
+# "5 Mei 2021" / "5 May 2021": day first in both languages (CLDR en's own long date is American, "May 5, 2021").
+DATE_PATTERN = "d MMMM y"
+# The digits part of a CLDR number pattern ("#,##0.###" in "#,##0.###", "#,##0" in "#,##0%").
+PATTERN_DIGITS = re.compile(r"[#,0]*0(?:\.[0#]*)?")
 # Placeholders any text may use without its caller passing them: the values of the policy in force and the
 # fixed thresholds, so no text can go on quoting a value after it has changed.
 QUOTED = frozenset(f.name for f in dataclasses.fields(Policy)) | {
     "silent_days", "real_change_z", "bos_v2_launch", "light_red_below", "dip_share", "dip_lookback_weeks"}
-MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-           "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
-}
 
 # key: (Indonesian, English)
 TEXTS: dict[str, tuple[str, str]] = {
@@ -774,42 +777,108 @@ def quoted_values() -> dict[str, str]:
 
 def t(key: str, **values) -> str:
     """The text for `key` in the current language, with {placeholders} filled (policy values from the policy)."""
-    indonesian, english = TEXTS[key]
-    text = english if language() == "en" else indonesian
+    text = TEXTS[key][1 if language() == "en" else 0]
+    if isinstance(text, dict):
+        raise TypeError(f"text {key!r} has plural forms: ask for it with t_plural(key, n)")
+    return filled(text, values)
+
+
+def t_plural(key: str, n, **values) -> str:
+    """The text for `key` that agrees with the count n: "1 report", "2 reports" (CLDR's plural rule of the language).
+
+    A text with plural forms holds a dict of CLDR categories ("one", "other", …) instead of a string; Indonesian
+    has only "other", so its texts stay plain strings.
+    """
+    text = TEXTS[key][1 if language() == "en" else 0]
+    if isinstance(text, dict):
+        count = as_decimal(n)
+        category = babel_locale(language()).plural_form(abs(count)) if count is not None else "other"
+        text = text.get(category, text["other"])
+    return filled(text, values)
+
+
+def filled(text: str, values: dict) -> str:
+    """The text with its {placeholders} filled, the quoted policy values among them."""
     if placeholders(text) & QUOTED:
         values = quoted_values() | values
     return text.format(**values) if values else text
 
 
+@lru_cache(maxsize=len(LANGUAGES))
+def babel_locale(lang: str) -> Locale:
+    """The CLDR locale of a language; parsed once, as Babel would otherwise look it up on every number."""
+    return Locale.parse(lang)
+
+
+@lru_cache(maxsize=64)
+def number_pattern(lang: str, kind: str, decimals: int, fixed: bool = True) -> NumberPattern:
+    """The language's CLDR number pattern of `kind` ("decimal" or "percent") with exactly `decimals` decimals
+    (or, if not `fixed`, up to `decimals`, without trailing zeros); parsed once."""
+    cldr = getattr(babel_locale(lang), f"{kind}_formats")[None].pattern  # "#,##0.###", "#,##0%"
+    fraction = "." + ("0" if fixed else "#") * decimals if decimals > 0 else ""
+    return parse_number_pattern(PATTERN_DIGITS.sub(lambda digits: digits[0].split(".")[0] + fraction, cldr))
+
+
+@lru_cache(maxsize=16)
+def date_pattern(lang: str, kind: str) -> DateTimePattern:
+    """The language's pattern for a "date", a "moment" (date and 24-hour time) or a "month"; parsed once."""
+    skeletons = babel_locale(lang).datetime_skeletons
+    pattern = {"date": DATE_PATTERN, "moment": f"{DATE_PATTERN} {skeletons['Hm'].pattern}",  # 08.39 / 08:39
+               "month": skeletons["yMMMM"].pattern}[kind]  # "Mei 2022"
+    return parse_date_pattern(pattern)
+
+
+def local_date(value, kind: str) -> str:
+    """A date or time through the current language's pattern of `kind`."""
+    lang = language()
+    return date_pattern(lang, kind).apply(value, babel_locale(lang))
+
+
+def as_decimal(value) -> Decimal | None:
+    """The value as an exact decimal (a float as it prints), or None when it is no finite number (None, NaN, ∞)."""
+    if value is None or isinstance(value, str) or pd.isna(value):
+        return None
+    number = Decimal(int(value)) if isinstance(value, numbers.Integral) else Decimal(str(float(value)))
+    return number if number.is_finite() else None
+
+
+def formatted(value, kind: str, decimals: int, fixed: bool = True) -> str:
+    """A number through the current language's CLDR pattern; "–" when undefined; never "-0,0"."""
+    number = as_decimal(value)
+    if number is None:
+        return MISSING
+    lang = language()
+    pattern = number_pattern(lang, kind, decimals, fixed)
+    # A negative that rounds to zero would read "-0,0": rounding half to even, ±0.05 at one decimal is zero.
+    if number.is_signed() and abs(number).scaleb(pattern.scale) <= Decimal(5).scaleb(-decimals - 1):
+        number = abs(number)
+    return pattern.apply(number, babel_locale(lang))
+
+
 def fmt_int(value) -> str:
-    """A whole number with Indonesian (1.234) or English (1,234) grouping; "–" when undefined."""
-    if pd.isna(value):
-        return "–"
-    text = f"{int(value):,}"
-    return text.replace(",", ".") if language() == "id" else text
+    """A whole number with Indonesian (1.234) or English (1,234) grouping, rounded; "–" when undefined."""
+    return formatted(value, "decimal", 0)
 
 
 def fmt_num(value, decimals: int = 1) -> str:
     """A number with Indonesian (1.234,5) or English (1,234.5) separators; "–" when undefined."""
-    if pd.isna(value):
-        return "–"
-    text = f"{float(value):,.{decimals}f}"
-    if language() == "id":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    return formatted(value, "decimal", decimals)
 
 
 def fmt_amount(value) -> str:
     """A threshold as people write it: 24, 1,5 (English 1.5), without trailing zeros."""
-    value = float(value)
-    if value.is_integer():
-        return fmt_int(value)
-    return fmt_num(value, 2).rstrip("0")
+    return formatted(value, "decimal", 2, fixed=False)
+
+
+def number_separators() -> str:
+    """The current language's decimal and grouping symbols, in plotly's `separators` order: ",." or ".,"."""
+    symbols = babel_locale(language()).number_symbols["latn"]
+    return symbols["decimal"] + symbols["group"]
 
 
 def fmt_weekdays(days) -> str:
     """Monday=0 weekdays as words: runs of three or more as "Senin–Sabtu", others listed ("Senin, Rabu")."""
-    names, parts, run = WEEKDAYS[language()], [], []
+    names, parts, run = babel_locale(language()).days["format"]["wide"], [], []
     for day in sorted(days):
         if run and day != run[-1] + 1:
             parts.append(run)
@@ -822,25 +891,26 @@ def fmt_weekdays(days) -> str:
 
 def fmt_pct(value, decimals: int = 1, sign: bool = True) -> str:
     """A fraction as a percentage: 0.835 -> "83,5%" ("83.5%" in English); "–" when undefined."""
-    if pd.isna(value):
-        return "–"
-    return fmt_num(float(value) * 100, decimals) + ("%" if sign else "")
+    if sign:
+        return formatted(value, "percent", decimals)
+    number = as_decimal(value)  # scaled by a shift of the decimal point: 0.835 is 83.5, not 83.49999999999999
+    return formatted(number.scaleb(2) if number is not None else None, "decimal", decimals)
 
 
 def fmt_date(value: date) -> str:
-    """A date as "5 Mei 2021" / "5 May 2021"."""
-    return f"{value.day} {MONTHS[language()][value.month - 1]} {value.year}"
+    """A date as "5 Mei 2021" / "5 May 2021"; "–" when undefined."""
+    return MISSING if value is None or pd.isna(value) else local_date(value, "date")
 
 
 def fmt_moment(value: datetime) -> str:
     """A date and time as "18 April 2022 08.39" (Indonesian writes a dot between hours and minutes)."""
-    return f"{fmt_date(value)} {value:%H.%M}" if language() == "id" else f"{fmt_date(value)} {value:%H:%M}"
+    return MISSING if value is None or pd.isna(value) else local_date(value, "moment")
 
 
 def fmt_local_moment(utc_value, zone_name: str) -> str:
     """A stored (naive UTC) time in local time with its zone's name: "18 April 2022 15.39 WIB"; "–" when undefined."""
     if utc_value is None or pd.isna(utc_value):
-        return "–"
+        return MISSING
     stamp = pd.Timestamp(utc_value)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     local = stamp.to_pydatetime().astimezone(ZoneInfo(zone_name))
@@ -848,5 +918,5 @@ def fmt_local_moment(utc_value, zone_name: str) -> str:
 
 
 def fmt_month(value: date) -> str:
-    """A month as "November 2021"."""
-    return f"{MONTHS[language()][value.month - 1]} {value.year}"
+    """A month as "November 2021"; "–" when undefined."""
+    return MISSING if value is None or pd.isna(value) else local_date(value, "month")
