@@ -10,7 +10,7 @@ import pydeck as pdk
 import streamlit as st
 
 from components.charts import mark_partial
-from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_num, t
+from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_num, t, t_plural
 from components.maps import BORDER_LINE, CompactDeck, LegendEntry, show_map, view_for
 from components.tables import table_with_download
 from queries.flags import FLAG_NAMES
@@ -53,7 +53,7 @@ def flagged_list(frame: pd.DataFrame) -> None:
         when=[f"{fmt_date(d)} {a:%H.%M}" for d, a in zip(shown["local_date"], shown["local_time"])],
         reasons=[", ".join(t(f"flag.{f}") for f in flags.split(";")) for flags in shown["flags"]],
         kind=[t(f"activity.{k}") for k in shown["activity_type"]])
-    st.caption(t("quality.showing", shown=fmt_int(len(shown)), total=fmt_int(len(frame))))
+    st.caption(t_plural("quality.showing", len(frame), shown=fmt_int(len(shown)), total=fmt_int(len(frame))))
     table_with_download(shown, {"when": t("score.col.when"), "officer": t("alert.col.officer"),
                                 "nrp": t("alert.col.nrp"), "village": t("alert.col.village"),
                                 "kind": t("score.col.type"), "reasons": t("score.col.reasons"),
