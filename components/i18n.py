@@ -863,10 +863,10 @@ def number_pattern(lang: str, kind: str, decimals: int, fixed: bool = True) -> N
 
 @lru_cache(maxsize=16)
 def date_pattern(lang: str, kind: str) -> DateTimePattern:
-    """The language's pattern for a "date", a "moment" (date and 24-hour time) or a "month"; parsed once."""
+    """The language's pattern for a "date", a "moment" (date and 24-hour time), a "time" or a "month"; parsed once."""
     skeletons = babel_locale(lang).datetime_skeletons
     pattern = {"date": DATE_PATTERN, "moment": f"{DATE_PATTERN} {skeletons['Hm'].pattern}",  # 08.39 / 08:39
-               "month": skeletons["yMMMM"].pattern}[kind]  # "Mei 2022"
+               "time": skeletons["Hm"].pattern, "month": skeletons["yMMMM"].pattern}[kind]  # "Mei 2022"
     return parse_date_pattern(pattern)
 
 
@@ -947,6 +947,11 @@ def fmt_date(value: date) -> str:
 def fmt_moment(value: datetime) -> str:
     """A date and time as "18 April 2022 08.39" (Indonesian writes a dot between hours and minutes)."""
     return MISSING if value is None or pd.isna(value) else local_date(value, "moment")
+
+
+def fmt_time(value: datetime) -> str:
+    """A time of day as "08.39" ("08:39" in English); "–" when undefined."""
+    return MISSING if value is None or pd.isna(value) else local_date(value, "time")
 
 
 def fmt_local_moment(utc_value, zone_name: str) -> str:

@@ -11,7 +11,18 @@ import streamlit as st
 from components import data
 from components.briefing import TEMPLATES
 from components.charts import mark_partial, round_dual_axes
-from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_month, fmt_pct, language, t, t_count, t_plural
+from components.i18n import (
+    fmt_date,
+    fmt_int,
+    fmt_local_moment,
+    fmt_month,
+    fmt_pct,
+    fmt_time,
+    language,
+    t,
+    t_count,
+    t_plural,
+)
 from components.safe import md
 from queries.officers import most_in_need
 from queries.scope import Scope
@@ -146,7 +157,7 @@ def flagged_table(reports: pd.DataFrame) -> pd.DataFrame:
     """The officer's flagged reports: why, when, where, and the text itself."""
     flagged = reports[reports["flags"] != ""] if len(reports) else reports
     return pd.DataFrame({
-        t("score.col.when"): [f"{fmt_date(d)} {a:%H.%M}" for d, a in zip(flagged.get("local_date", []),
+        t("score.col.when"): [f"{fmt_date(d)} {fmt_time(a)}" for d, a in zip(flagged.get("local_date", []),
                                                                           flagged.get("local_time", []))],
         t("score.col.type"): [t(f"activity.{k}") for k in flagged.get("activity_type", [])],
         t("score.col.village"): list(flagged.get("village", [])),

@@ -22,6 +22,7 @@ from components.i18n import (
     fmt_month,
     fmt_num,
     fmt_pct,
+    fmt_time,
     fmt_weekdays,
     number_separators,
     t,
@@ -133,13 +134,14 @@ def test_dates_months_and_moments(lang):
     assert fmt_moment(datetime(2022, 1, 1, 0, 5)) == ("1 Januari 2022 00.05" if indonesian else "1 January 2022 00:05")
     assert fmt_moment(datetime(2022, 4, 18, 20, 39)) == ("18 April 2022 20.39" if indonesian
                                                          else "18 April 2022 20:39")  # 24-hour, not "8:39 PM"
+    assert fmt_time(datetime(2022, 4, 18, 8, 39)) == ("08.39" if indonesian else "08:39")  # always "08.39" before
     # Stored naive UTC, shown in the zone's time: WIB is UTC+7, WIT UTC+9.
     assert fmt_local_moment(datetime(2022, 5, 16, 17, 30), "Asia/Jakarta") == (
         "17 Mei 2022 00.30 WIB" if indonesian else "17 May 2022 00:30 WIB")
     assert fmt_local_moment(datetime(2022, 5, 16, 17, 30, tzinfo=UTC), "Asia/Jayapura") == (
         "17 Mei 2022 02.30 WIT" if indonesian else "17 May 2022 02:30 WIT")
     for undefined in (None, pd.NaT, float("nan")):  # fmt_date(None) raised AttributeError before
-        assert fmt_date(undefined) == fmt_month(undefined) == fmt_moment(undefined) == "–"
+        assert fmt_date(undefined) == fmt_month(undefined) == fmt_moment(undefined) == fmt_time(undefined) == "–"
         assert fmt_local_moment(undefined, "Asia/Jakarta") == "–"
 
 
