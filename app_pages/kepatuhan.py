@@ -13,7 +13,7 @@ from components.compliance_view import (
     needs_attention,
 )
 from components.filters import scope_label
-from components.i18n import fmt_int, t
+from components.i18n import fmt_int, t, t_plural
 
 scope = st.session_state["scope"]
 st.title(t("compliance.title"))
@@ -36,8 +36,8 @@ if polsek:
     shown = shown[shown["polsek_name"].isin(polsek)]
 if only_red:
     shown = shown[needs_attention(shown)]
-st.caption(t("compliance.showing", shown=fmt_int(len(shown)), total=fmt_int(len(officers))) + " · "
-           + t("compliance.lights"))
+st.caption(t_plural("compliance.showing", len(officers), shown=fmt_int(len(shown)), total=fmt_int(len(officers)))
+           + " · " + t("compliance.lights"))
 compliance_table(shown)
 
 st.header(t("calendar.title"))

@@ -5,7 +5,7 @@ import streamlit as st
 from components import data
 from components.charts import chart
 from components.filters import display_zone, scope_label
-from components.i18n import fmt_int, t
+from components.i18n import fmt_int, t, t_plural
 from components.quality_view import (
     by_unit_table,
     clusters_table,
@@ -27,7 +27,7 @@ reports = int(views["trend"]["reports"].sum())
 if reports == 0:
     st.info(t("empty.window", scope=scope_label(scope)))
     st.stop()
-st.caption(t("quality.summary", flagged=fmt_int(len(flagged)), reports=fmt_int(reports)))
+st.caption(t_plural("quality.summary", reports, flagged=fmt_int(len(flagged)), reports=fmt_int(reports)))
 
 tabs = st.tabs([t("quality.tab.overview"), t("quality.tab.flagged"), t("quality.tab.copies"), t("quality.tab.gps"),
                 t("quality.tab.outages")])

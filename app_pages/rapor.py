@@ -5,7 +5,7 @@ import streamlit as st
 from components import data
 from components.charts import chart, text_equivalent
 from components.filters import scope_label
-from components.i18n import fmt_int, t
+from components.i18n import fmt_int, t, t_count
 from components.maps import coverage_deck, legend_entries, show_map, village_table
 from components.safe import md
 from components.scorecard import (
@@ -67,8 +67,10 @@ st.subheader(t("score.peers"))
 show_table(peer_table(card["peers"]))
 if note := polres_hidden_note(card):
     st.caption(md(note))
-st.caption(t("score.numbers", reports=fmt_int(numbers["reports"]), dds=fmt_int(numbers["dds_visits"]),
-             expected=fmt_int(numbers["expected_days"]), reported=fmt_int(numbers["reported_days"])))
+st.caption(t("score.numbers", reports=t_count("score.count.reports", numbers["reports"]),
+             dds=t_count("score.count.dds_visits", numbers["dds_visits"]),
+             expected=t_count("score.count.expected_days", numbers["expected_days"]),
+             reported=fmt_int(numbers["reported_days"])))
 
 left, right = st.columns(2)
 with left:

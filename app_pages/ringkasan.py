@@ -6,7 +6,7 @@ from components import data
 from components.alerts import alert_sections
 from components.briefing import briefing_html
 from components.filters import scope_label, unit_name
-from components.i18n import fmt_date, fmt_int, language, t
+from components.i18n import fmt_date, fmt_int, language, t, t_count
 from components.kpis import kpi_cards, worsened_table
 from components.rankings import best_worst_table, ranking_table
 from components.tables import record_download
@@ -24,8 +24,10 @@ if counts["officers"] == 0 and counts["villages"] == 0:
     st.stop()
 if counts["activities"] == 0:
     st.info(t("empty.window", scope=scope_label(scope)))
-st.caption(t("overview.counts", officers=fmt_int(counts["officers"]), villages=fmt_int(counts["villages"]),
-             activities=fmt_int(counts["activities"]), complaints=fmt_int(counts["complaints"])))
+st.caption(t("overview.counts", officers=fmt_int(counts["officers"]),
+             villages=t_count("overview.count.villages", counts["villages"]),
+             activities=t_count("overview.count.activities", counts["activities"]),
+             complaints=t_count("overview.count.complaints", counts["complaints"])))
 
 kpi_cards(data.kpi_comparison(scope))
 st.download_button(t("briefing.button"), briefing_html(scope).encode("utf-8"), icon=":material/print:",

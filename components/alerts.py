@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.i18n import fmt_date, fmt_int, t
+from components.i18n import fmt_date, t, t_count
 from components.tables import table_with_download
 
 # kind -> (columns shown, in order)
@@ -42,7 +42,7 @@ def alert_sections(alerts: dict[str, pd.DataFrame]) -> None:
     for kind, frame in alerts.items():
         count = len(frame)
         icon = ":material/warning:" if count else ":material/check_circle:"
-        with st.expander(t(f"alert.{kind}", count=fmt_int(count)), expanded=False, icon=icon):
+        with st.expander(t_count(f"alert.{kind}", count), expanded=False, icon=icon):
             st.caption(t(f"alert.{kind}.help"))
             if count == 0:
                 st.success(t("alert.none"))

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from components import data
 from components.alerts import displayable
 from components.filters import unit_name
-from components.i18n import fmt_date, fmt_int, fmt_local_moment, language, t
+from components.i18n import fmt_date, fmt_int, fmt_local_moment, language, t, t_count, t_plural
 from components.kpis import kpi_change, kpi_value
 from components.maps import coverage_svg, legend_entries
 from components.rankings import OFFICER_COLUMNS, UNIT_COLUMNS
@@ -38,7 +38,8 @@ def briefing_html(scope: Scope, now: datetime | None = None) -> str:
         "lang": language(),
         "title": t("briefing.title"),
         "scope": unit_name(scope.unit_code),
-        "window": t("briefing.window", start=fmt_date(scope.start), end=fmt_date(scope.end), days=fmt_int(scope.days)),
+        "window": t_plural("briefing.window", scope.days, start=fmt_date(scope.start), end=fmt_date(scope.end),
+                           days=fmt_int(scope.days)),
         "page_counter": Markup(page_counter_css()),
         "compared": t("overview.compared", start=fmt_date(previous.start), end=fmt_date(previous.end)),
         "generated": t("briefing.generated", when=fmt_local_moment(now, data.unit_timezone(scope.unit_code))),
@@ -74,7 +75,7 @@ def _alert(kind: str, frame: pd.DataFrame) -> dict:
     shown = displayable(kind, frame) if len(frame) else frame
     rows = [[_cell(value) for value in row] for row in shown.head(ALERT_ROWS).itertuples(index=False)]
     more = len(frame) - ALERT_ROWS
-    return {"title": t(f"alert.{kind}", count=fmt_int(len(frame))),
+    return {"title": t_count(f"alert.{kind}", len(frame)),
             "headers": [t(f"alert.col.{c}") for c in shown.columns] if len(frame) else [],
             "rows": rows, "more": t("briefing.more", count=fmt_int(more)) if more > 0 else None}
 

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from components.i18n import fmt_date, fmt_month, language, t
+from components.i18n import fmt_date, fmt_month, number_separators, t
 from components.tables import show_table
 
 MAX_DATE_TICKS = 8
@@ -50,7 +50,7 @@ def text_equivalent():
 
 def format_axes(figure: go.Figure) -> go.Figure:
     """Numbers and dates on the axes as the chosen language writes them: 4.000 · 0,5 · Mei 2022."""
-    figure.update_layout(separators=",." if language() == "id" else ".,")
+    figure.update_layout(separators=number_separators())
     categorical_axes(figure)
     group_thousands(figure)
     localise_date_ticks(figure)

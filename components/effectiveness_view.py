@@ -11,7 +11,7 @@ import streamlit as st
 
 from components.charts import mark_partial
 from components.filters import scope_label
-from components.i18n import fmt_date, fmt_int, fmt_num, t
+from components.i18n import fmt_date, fmt_int, fmt_num, t, t_plural
 from components.safe import label
 from components.tables import percent_column, show_table, table_with_download
 from queries.effectiveness import comparison_window
@@ -45,7 +45,7 @@ def window_controls(scope: Scope, first: date, last: date) -> Scope | None:
                                       format="DD/MM/YYYY", help=t("eff.reference_help"))
     lengths = sorted(set(LENGTHS) | {st.session_state["eff_length"]})
     length = columns[1].selectbox(t("eff.length"), lengths, key="eff_length",
-                                  format_func=lambda days: t("eff.days", days=fmt_int(days)))
+                                  format_func=lambda days: t_plural("eff.days", days, days=fmt_int(days)))
     # replace(), not a new Scope: the user's boundary and name masking must carry over.
     asked = dataclasses.replace(scope, start=reference, end=reference + timedelta(days=length - 1))
     after = comparison_window(asked, first, last)
@@ -57,7 +57,8 @@ def window_controls(scope: Scope, first: date, last: date) -> Scope | None:
                          a1=fmt_date(after.start), a2=fmt_date(after.end)))
     if after.days < asked.days:
         st.warning(t("eff.clipped", first=fmt_date(first), last=fmt_date(last),
-                     days=t("eff.days", days=fmt_int(after.days)), asked=t("eff.days", days=fmt_int(asked.days))))
+                     days=t_plural("eff.days", after.days, days=fmt_int(after.days)),
+                     asked=t_plural("eff.days", asked.days, days=fmt_int(asked.days))))
     return after
 
 

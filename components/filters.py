@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.i18n import LANGUAGES, fmt_date, fmt_local_moment, t
+from components.i18n import LANGUAGES, fmt_date, fmt_int, fmt_local_moment, t, t_plural
 from components.safe import md
 from queries.accounts import User
 from queries.scope import Scope
@@ -162,8 +162,8 @@ def unit_name(unit_code: str | None) -> str:
 def scope_label(scope: Scope, markdown: bool = True) -> str:
     """"Polres Ngawi · 16 April 2022 – 15 Mei 2022 (30 hari)" (escaped for markdown unless told otherwise)."""
     name = unit_name(scope.unit_code)
-    return t("scope.caption", scope=md(name) if markdown else name, start=fmt_date(scope.start),
-             end=fmt_date(scope.end), days=scope.days)
+    return t_plural("scope.caption", scope.days, scope=md(name) if markdown else name, start=fmt_date(scope.start),
+                    end=fmt_date(scope.end), days=fmt_int(scope.days))
 
 
 def display_zone(scope: Scope | None) -> str:

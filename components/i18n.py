@@ -3,36 +3,40 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
+import re
 import string
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
+from babel import Locale
+from babel.dates import DateTimePattern
+from babel.dates import parse_pattern as parse_date_pattern
+from babel.numbers import NumberPattern
+from babel.numbers import parse_pattern as parse_number_pattern
 
 from queries.alerts import DIP_LOOKBACK_WEEKS, DIP_SHARE
 from queries.policy import BOS_V2_LAUNCH, LIGHT_RED_BELOW, REAL_CHANGE_Z, SILENT_DAYS, Policy
 from queries.scope import settings_policy
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
-WEEKDAYS = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
+MISSING = "–"  # what an undefined number or date reads as
+# "5 Mei 2021" / "5 May 2021": day first in both languages (CLDR en's own long date is American, "May 5, 2021").
+DATE_PATTERN = "d MMMM y"
+# The digits part of a CLDR number pattern ("#,##0.###" in "#,##0.###", "#,##0" in "#,##0%").
+PATTERN_DIGITS = re.compile(r"[#,0]*0(?:\.[0#]*)?")
 # Placeholders any text may use without its caller passing them: the values of the policy in force and the
 # fixed thresholds, so no text can go on quoting a value after it has changed.
 QUOTED = frozenset(f.name for f in dataclasses.fields(Policy)) | {
     "silent_days", "real_change_z", "bos_v2_launch", "light_red_below", "dip_share", "dip_lookback_weeks"}
-MONTHS = {
-    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-           "November", "Desember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
-}
 
-# key: (Indonesian, English)
-TEXTS: dict[str, tuple[str, str]] = {
+# key: (Indonesian, English). A text quoting a count holds its plural forms as a dict of CLDR categories
+# ({"one": …, "other": …}), read with t_plural; Indonesian has no plural forms.
+TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "app.name": ("Dasbor Binmas", "Binmas Dashboard"),
     "app.subtitle": ("Bhabinkamtibmas · BOS V2", "Bhabinkamtibmas · BOS V2"),
     "nav.overview": ("Ringkasan", "Overview"),
@@ -83,15 +87,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "empty.window": ("Tidak ada kegiatan di {scope} pada periode ini.", "No activities in {scope} in this period."),
     "scope.national": ("Nasional", "National"),
-    "scope.caption": ("{scope} · {start} – {end} ({days} hari)", "{scope} · {start} – {end} ({days} days)"),
+    "scope.caption": ("{scope} · {start} – {end} ({days} hari)",
+                      {"one": "{scope} · {start} – {end} ({days} day)",
+                       "other": "{scope} · {start} – {end} ({days} days)"}),
     "overview.title": ("Ringkasan", "Overview"),
     "overview.compared": ("dibandingkan dengan {start} – {end}", "compared with {start} – {end}"),
-    "overview.counts": (
-        "{officers} Bhabinkamtibmas · {villages} desa/kelurahan · {activities} laporan kegiatan · "
-        "{complaints} pengaduan dalam periode",
-        "{officers} Bhabinkamtibmas · {villages} villages · {activities} activity reports · "
-        "{complaints} complaints in the period",
-    ),
+    "overview.counts": ("{officers} Bhabinkamtibmas · {villages} · {activities} · {complaints} dalam periode",
+                        "{officers} Bhabinkamtibmas · {villages} · {activities} · {complaints} in the period"),
+    "overview.count.villages": ("{count} desa/kelurahan", {"one": "{count} village", "other": "{count} villages"}),
+    "overview.count.activities": ("{count} laporan kegiatan", {"one": "{count} activity report",
+                                                               "other": "{count} activity reports"}),
+    "overview.count.complaints": ("{count} pengaduan", {"one": "{count} complaint", "other": "{count} complaints"}),
     "overview.worsened": ("Apa yang memburuk", "What got worse"),
     "overview.worsened_help": (
         "Tiap satuan bawahan dan ukuran yang lebih buruk daripada periode sebelumnya, yang paling jelas memburuk "
@@ -215,7 +221,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                                "tanda laporan formalitas, salin-tempel atau GPS bermasalah.",
                                "Flagged reports rose clearly against the previous period (Poisson z > {real_change_z}): a sign "
                                "of formality reports, copy-paste or GPS problems."),
-    "alert.submission_dips": ("Dugaan gangguan server: {count} hari", "Suspected server outages: {count} days"),
+    "alert.submission_dips": ("Dugaan gangguan server: {count} hari", {"one": "Suspected server outages: {count} day",
+                                                                       "other": "Suspected server outages: {count} days"}),
     "alert.submission_dips.help": ("Hari dengan laporan terkirim kurang dari {dip_share} biasanya (median hari "
                                    "yang sama dalam {dip_lookback_weeks} minggu sebelumnya), penurunan terdalam "
                                    "lebih dulu.",
@@ -256,7 +263,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "briefing.alerts": ("Perlu tindakan minggu ini", "Needs action this week"),
     "briefing.rankings": ("Peringkat", "Ranking"),
     "briefing.map": ("Peta cakupan DDS", "DDS coverage map"),
-    "briefing.window": ("{start} – {end} ({days} hari)", "{start} – {end} ({days} days)"),
+    "briefing.window": ("{start} – {end} ({days} hari)", {"one": "{start} – {end} ({days} day)",
+                                                          "other": "{start} – {end} ({days} days)"}),
     "briefing.page": ("Halaman {page} dari {pages}", "Page {page} of {pages}"),
     "briefing.previous": ("sebelumnya {value}", "previously {value}"),
     "briefing.more": ("… dan {count} lainnya (lihat dasbor)", "… and {count} more (see the dashboard)"),
@@ -355,10 +363,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "import.dry_run": ("Hasil pemeriksaan (belum ditulis)", "Check result (nothing written yet)"),
     "import.checking": ("Memeriksa…", "Checking…"),
     "import.waiting": ("Menunggu impor lain selesai…", "Waiting for another import to finish…"),
-    "import.rejected": ("{rows} baris ditolak ({problems} masalah). Perbaiki lalu unggah lagi, atau impor baris "
-                        "yang benar saja.",
-                        "{rows} rows rejected ({problems} problems). Fix and upload again, or import only the "
-                        "valid rows."),
+    "import.rejected": ("{rows} ditolak ({problems}). Perbaiki lalu unggah lagi, atau impor baris yang benar saja.",
+                        "{rows} rejected ({problems}). Fix and upload again, or import only the valid rows."),
+    "import.count.rows": ("{count} baris", {"one": "{count} row", "other": "{count} rows"}),
+    "import.count.problems": ("{count} masalah", {"one": "{count} problem", "other": "{count} problems"}),
     "import.keep_valid": ("Impor baris yang benar saja (baris yang ditolak tetap bisa diunduh dari riwayat)",
                           "Import only the valid rows (the rejected rows stay downloadable from the history)"),
     "import.confirm": ("Impor sekarang", "Import now"),
@@ -503,7 +511,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                            "The 'after' window starts on this date; 'before' is the equally long window just before "
                            "it. Default: {bos_v2_launch}, the BOS V2 launch."),
     "eff.length": ("Panjang periode", "Window length"),
-    "eff.days": ("{days} hari", "{days} days"),
+    "eff.days": ("{days} hari", {"one": "{days} day", "other": "{days} days"}),
     "eff.use_sidebar": ("Pakai periode di sidebar", "Use the sidebar period"),
     "eff.use_sidebar_help": ("Bandingkan periode di sidebar dengan periode sama panjang sebelumnya.",
                              "Compare the sidebar period with the equally long period before it."),
@@ -614,7 +622,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "compliance.all_polsek": ("Semua Polsek", "All Polsek"),
     "compliance.only_red": ("Hanya yang perlu perhatian", "Only those needing attention"),
     "compliance.only_red_help": ("Petugas dengan sedikitnya satu nilai merah.", "Officers with at least one red value."),
-    "compliance.showing": ("{shown} dari {total} Bhabinkamtibmas", "{shown} of {total} officers"),
+    "compliance.showing": ("{shown} dari {total} Bhabinkamtibmas", {"one": "{shown} of {total} officer",
+                                                                     "other": "{shown} of {total} officers"}),
     "compliance.lights": ("Hijau: baik · kuning: perlu perhatian · merah dan ⚠: di bawah {light_red_below} atau tanpa "
                           "laporan {silent_days} hari",
                           "Green: good · amber: watch · red and ⚠: below {light_red_below} or silent for "
@@ -661,7 +670,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "score.pick": ("Pilih Bhabinkamtibmas", "Pick an officer"),
     "score.pick_placeholder": ("— pilih —", "— choose —"),
     "score.pick_option": ("{name} · {nrp} · {polsek} — melapor {rate} dari {days} hari wajib, mutu {quality}",
-                          "{name} · {nrp} · {polsek} — reported {rate} of {days} expected days, quality {quality}"),
+                          {"one": "{name} · {nrp} · {polsek} — reported {rate} of {days} expected day, "
+                                  "quality {quality}",
+                           "other": "{name} · {nrp} · {polsek} — reported {rate} of {days} expected days, "
+                                    "quality {quality}"}),
     "score.order_note": ("Urutan: yang paling perlu pembinaan lebih dulu — tingkat pelaporan terendah di antara "
                          "Bhabinkamtibmas dengan sedikitnya {days} hari wajib lapor dalam periode, lalu mutu laporan "
                          "terendah; yang kurang hari wajibnya menyusul.",
@@ -686,8 +698,12 @@ TEXTS: dict[str, tuple[str, str]] = {
                             "No comparison with {polres}: this account sees only {polsek}; the medians and ranks "
                             "above are over the officers of the same Polsek."),
     "score.percentile": ("persentil {pct} dari {peers}", "percentile {pct} of {peers}"),
-    "score.numbers": ("{reports} laporan · {dds} kunjungan DDS · melapor {reported} dari {expected} hari wajib",
-                      "{reports} reports · {dds} DDS visits · reported on {reported} of {expected} expected days"),
+    "score.numbers": ("{reports} · {dds} · melapor {reported} dari {expected}",
+                      "{reports} · {dds} · reported on {reported} of {expected}"),
+    "score.count.reports": ("{count} laporan", {"one": "{count} report", "other": "{count} reports"}),
+    "score.count.dds_visits": ("{count} kunjungan DDS", {"one": "{count} DDS visit", "other": "{count} DDS visits"}),
+    "score.count.expected_days": ("{count} hari wajib", {"one": "{count} expected day",
+                                                         "other": "{count} expected days"}),
     "score.villages": ("Desa binaan", "Villages covered"),
     "score.no_villages": ("Petugas ini tidak memegang desa dalam periode.", "This officer covered no village in the period."),
     "score.mix": ("Jenis kegiatan (tujuh kegiatan wajib)", "Activity mix (seven mandatory activities)"),
@@ -696,7 +712,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "score.trend": ("Perkembangan 6 bulan terakhir", "Last six months"),
     "score.flagged_share": ("% laporan bertanda", "% flagged reports"),
     "score.flagged": ("Laporan bertanda", "Flagged reports"),
-    "score.flagged_total": ("{count} laporan", "{count} reports"),
+    "score.flagged_total": ("{count} laporan", {"one": "{count} report", "other": "{count} reports"}),
     "score.no_flags": ("Tidak ada laporan bertanda dalam periode.", "No flagged report in the period."),
     "score.col.when": ("Waktu", "When"),
     "score.col.type": ("Kegiatan", "Activity"),
@@ -706,31 +722,49 @@ TEXTS: dict[str, tuple[str, str]] = {
     "score.col.report": ("No. laporan", "Report id"),
     "gap.none": ("Tidak ada kekurangan yang menonjol dalam periode ini.", "No notable gap in this period."),
     "gap.unvisited": ("{count} desa belum dikunjungi (DDS) {blind_spot_days} hari terakhir: {villages}.",
-                      "{count} villages without a DDS visit in the last {blind_spot_days} days: {villages}."),
+                      {"one": "{count} village without a DDS visit in the last {blind_spot_days} days: {villages}.",
+                       "other": "{count} villages without a DDS visit in the last {blind_spot_days} days: "
+                                "{villages}."}),
     "gap.missing_days": ("{count} dari {expected} hari wajib lapor tanpa laporan.",
-                         "{count} of {expected} expected days without a report."),
+                         {"one": "{count} of {expected} expected day without a report.",
+                          "other": "{count} of {expected} expected days without a report."}),
     "gap.late": ("{count} laporan terlambat lebih dari {late_after_hours} jam.",
-                 "{count} reports sent more than {late_after_hours} hours late."),
-    "gap.dds_target": ("Kunjungan DDS {visits} dari target {target}.", "{visits} DDS visits against a target of {target}."),
+                 {"one": "{count} report sent more than {late_after_hours} hours late.",
+                  "other": "{count} reports sent more than {late_after_hours} hours late."}),
+    "gap.dds_target": ("Kunjungan DDS {visits} dari target {target}.",
+                       {"one": "{visits} DDS visit against a target of {target}.",
+                        "other": "{visits} DDS visits against a target of {target}."}),
     "gap.same_households": ("{visits} kunjungan DDS hanya ke {households} rumah tangga: kunjungan berulang ke rumah "
                             "yang sama, bukan menjangkau warga baru.",
-                            "{visits} DDS visits went to only {households} households: the same homes again, "
-                            "not new residents."),
+                            {"one": "{visits} DDS visits went to only {households} household: the same home again, "
+                                    "not new residents.",
+                             "other": "{visits} DDS visits went to only {households} households: the same homes "
+                                      "again, not new residents."}),
     "gap.duplicate_narrative": ("{count} dari {reports} laporan memakai uraian yang sama (salin-tempel).",
-                                "{count} of {reports} reports repeat the same text (copy-paste)."),
+                                {"one": "{count} of {reports} reports repeats the same text (copy-paste).",
+                                 "other": "{count} of {reports} reports repeat the same text (copy-paste)."}),
     "gap.duplicate_photo": ("{count} laporan memakai foto yang sudah pernah dikirim.",
-                            "{count} reports reuse a photo sent before."),
+                            {"one": "{count} report reuses a photo sent before.",
+                             "other": "{count} reports reuse a photo sent before."}),
     "gap.gps_outside": ("{count} laporan dikirim dari luar desa yang dilaporkan (lebih dari {gps_tolerance_m} m).",
-                        "{count} reports were sent from outside the reported village (over {gps_tolerance_m} m)."),
-    "gap.gps_missing": ("{count} laporan tanpa titik GPS.", "{count} reports without a GPS point."),
+                        {"one": "{count} report was sent from outside the reported village (over {gps_tolerance_m} m).",
+                         "other": "{count} reports were sent from outside the reported village (over "
+                                  "{gps_tolerance_m} m)."}),
+    "gap.gps_missing": ("{count} laporan tanpa titik GPS.", {"one": "{count} report without a GPS point.",
+                                                             "other": "{count} reports without a GPS point."}),
     "gap.impossible_travel": ("{count} laporan dengan perpindahan tempat yang mustahil (lebih dari {max_travel_kmh} km/jam).",
-                              "{count} reports with an impossible move (faster than {max_travel_kmh} km/h)."),
+                              {"one": "{count} report with an impossible move (faster than {max_travel_kmh} km/h).",
+                               "other": "{count} reports with an impossible move (faster than {max_travel_kmh} "
+                                        "km/h)."}),
     "gap.time_inconsistent": ("{count} laporan dikirim sebelum kegiatannya terjadi (jam HP salah?).",
-                              "{count} reports were sent before the activity took place (wrong phone clock?)."),
+                              {"one": "{count} report was sent before the activity took place (wrong phone clock?).",
+                               "other": "{count} reports were sent before the activity took place (wrong phone "
+                                        "clock?)."}),
     "gap.activities": ("Belum ada laporan kegiatan: {activities}.", "No report yet of: {activities}."),
     "quality.title": ("Kualitas Data", "Data Quality"),
     "quality.summary": ("{flagged} dari {reports} laporan dalam periode bertanda.",
-                        "{flagged} of {reports} reports in the period are flagged."),
+                        {"one": "{flagged} of {reports} report in the period is flagged.",
+                         "other": "{flagged} of {reports} reports in the period are flagged."}),
     "quality.tab.overview": ("Ringkasan tanda", "Flags overview"),
     "quality.tab.flagged": ("Laporan bertanda", "Flagged reports"),
     "quality.tab.copies": ("Salinan & foto ulang", "Copies & reused photos"),
@@ -740,7 +774,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "quality.week": ("Minggu mulai", "Week starting"),
     "quality.filter_flags": ("Jenis tanda", "Flag types"),
     "quality.filter_officer": ("Bhabinkamtibmas (nama atau NRP)", "Officer (name or NRP)"),
-    "quality.showing": ("{shown} dari {total} laporan bertanda", "{shown} of {total} flagged reports"),
+    "quality.showing": ("{shown} dari {total} laporan bertanda", {"one": "{shown} of {total} flagged report",
+                                                                  "other": "{shown} of {total} flagged reports"}),
     "quality.no_flags": ("Tidak ada laporan bertanda dalam periode ini.", "No flagged report in this period."),
     "quality.narratives": ("Uraian yang sama persis", "Identical narratives"),
     "quality.narratives_help": ("Laporan dengan uraian sama (huruf besar/kecil, angka dan tanda baca diabaikan), "
@@ -819,42 +854,118 @@ def quoted_values() -> dict[str, str]:
 
 def t(key: str, **values) -> str:
     """The text for `key` in the current language, with {placeholders} filled (policy values from the policy)."""
-    indonesian, english = TEXTS[key]
-    text = english if language() == "en" else indonesian
+    texts = TEXTS[key]
+    if isinstance(texts[0], dict) or isinstance(texts[1], dict):  # in either language: fail in Indonesian too
+        raise TypeError(f"text {key!r} has plural forms: ask for it with t_plural(key, n)")
+    return filled(texts[1 if language() == "en" else 0], values)
+
+
+def t_plural(key: str, n, **values) -> str:
+    """The text for `key` that agrees with the count n: "1 report", "2 reports" (CLDR's plural rule of the language).
+
+    A text with plural forms holds a dict of CLDR categories ("one", "other", …) instead of a string; Indonesian
+    has only "other", so its texts stay plain strings.
+    """
+    text = TEXTS[key][1 if language() == "en" else 0]
+    if isinstance(text, dict):
+        count = as_decimal(n)
+        category = babel_locale(language()).plural_form(abs(count)) if count is not None else "other"
+        text = text.get(category, text["other"])
+    return filled(text, values)
+
+
+def t_count(key: str, n) -> str:
+    """A count with its noun, agreeing with it: "1 report", "2 reports" (the text's {count} is n, formatted)."""
+    return t_plural(key, n, count=fmt_int(n))
+
+
+def wordings(key: str) -> list[str]:
+    """Every wording of a text: both languages, each plural form."""
+    return [form for text in TEXTS[key] for form in (text.values() if isinstance(text, dict) else [text])]
+
+
+def filled(text: str, values: dict) -> str:
+    """The text with its {placeholders} filled, the quoted policy values among them."""
     if placeholders(text) & QUOTED:
         values = quoted_values() | values
     return text.format(**values) if values else text
 
 
+@lru_cache(maxsize=len(LANGUAGES))
+def babel_locale(lang: str) -> Locale:
+    """The CLDR locale of a language; parsed once, as Babel would otherwise look it up on every number."""
+    return Locale.parse(lang)
+
+
+@lru_cache(maxsize=64)
+def number_pattern(lang: str, kind: str, decimals: int, fixed: bool = True) -> NumberPattern:
+    """The language's CLDR number pattern of `kind` ("decimal" or "percent") with exactly `decimals` decimals
+    (or, if not `fixed`, up to `decimals`, without trailing zeros); parsed once."""
+    cldr = getattr(babel_locale(lang), f"{kind}_formats")[None].pattern  # "#,##0.###", "#,##0%"
+    fraction = "." + ("0" if fixed else "#") * decimals if decimals > 0 else ""
+    return parse_number_pattern(PATTERN_DIGITS.sub(lambda digits: digits[0].split(".")[0] + fraction, cldr))
+
+
+@lru_cache(maxsize=16)
+def date_pattern(lang: str, kind: str) -> DateTimePattern:
+    """The language's pattern for a "date", a "moment" (date and 24-hour time), a "time" or a "month"; parsed once."""
+    skeletons = babel_locale(lang).datetime_skeletons
+    pattern = {"date": DATE_PATTERN, "moment": f"{DATE_PATTERN} {skeletons['Hm'].pattern}",  # 08.39 / 08:39
+               "time": skeletons["Hm"].pattern, "month": skeletons["yMMMM"].pattern}[kind]  # "Mei 2022"
+    return parse_date_pattern(pattern)
+
+
+def local_date(value, kind: str) -> str:
+    """A date or time through the current language's pattern of `kind`."""
+    lang = language()
+    return date_pattern(lang, kind).apply(value, babel_locale(lang))
+
+
+def as_decimal(value) -> Decimal | None:
+    """The value as an exact decimal (a float as it prints), or None when it is no finite number (None, NaN, ∞)."""
+    if value is None or isinstance(value, str) or pd.isna(value):
+        return None
+    number = Decimal(int(value)) if isinstance(value, numbers.Integral) else Decimal(str(float(value)))
+    return number if number.is_finite() else None
+
+
+def formatted(value, kind: str, decimals: int, fixed: bool = True) -> str:
+    """A number through the current language's CLDR pattern; "–" when undefined; never "-0,0"."""
+    number = as_decimal(value)
+    if number is None:
+        return MISSING
+    lang = language()
+    pattern = number_pattern(lang, kind, decimals, fixed)
+    # A negative that rounds to zero would read "-0,0": rounding half to even, ±0.05 at one decimal is zero.
+    if number.is_signed() and abs(number).scaleb(pattern.scale) <= Decimal(5).scaleb(-decimals - 1):
+        number = abs(number)
+    return pattern.apply(number, babel_locale(lang))
+
+
 def fmt_int(value) -> str:
-    """A whole number with Indonesian (1.234) or English (1,234) grouping; "–" when undefined."""
-    if pd.isna(value):
-        return "–"
-    text = f"{int(value):,}"
-    return text.replace(",", ".") if language() == "id" else text
+    """A whole number with Indonesian (1.234) or English (1,234) grouping, rounded; "–" when undefined."""
+    return formatted(value, "decimal", 0)
 
 
 def fmt_num(value, decimals: int = 1) -> str:
     """A number with Indonesian (1.234,5) or English (1,234.5) separators; "–" when undefined."""
-    if pd.isna(value):
-        return "–"
-    text = f"{float(value):,.{decimals}f}"
-    if language() == "id":
-        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
-    return text
+    return formatted(value, "decimal", decimals)
 
 
 def fmt_amount(value) -> str:
     """A threshold as people write it: 24, 1,5 (English 1.5), without trailing zeros."""
-    value = float(value)
-    if value.is_integer():
-        return fmt_int(value)
-    return fmt_num(value, 2).rstrip("0")
+    return formatted(value, "decimal", 2, fixed=False)
+
+
+def number_separators() -> str:
+    """The current language's decimal and grouping symbols, in plotly's `separators` order: ",." or ".,"."""
+    symbols = babel_locale(language()).number_symbols["latn"]
+    return symbols["decimal"] + symbols["group"]
 
 
 def fmt_weekdays(days) -> str:
     """Monday=0 weekdays as words: runs of three or more as "Senin–Sabtu", others listed ("Senin, Rabu")."""
-    names, parts, run = WEEKDAYS[language()], [], []
+    names, parts, run = babel_locale(language()).days["format"]["wide"], [], []
     for day in sorted(days):
         if run and day != run[-1] + 1:
             parts.append(run)
@@ -867,25 +978,31 @@ def fmt_weekdays(days) -> str:
 
 def fmt_pct(value, decimals: int = 1, sign: bool = True) -> str:
     """A fraction as a percentage: 0.835 -> "83,5%" ("83.5%" in English); "–" when undefined."""
-    if pd.isna(value):
-        return "–"
-    return fmt_num(float(value) * 100, decimals) + ("%" if sign else "")
+    if sign:
+        return formatted(value, "percent", decimals)
+    number = as_decimal(value)  # scaled by a shift of the decimal point: 0.835 is 83.5, not 83.49999999999999
+    return formatted(number.scaleb(2) if number is not None else None, "decimal", decimals)
 
 
 def fmt_date(value: date) -> str:
-    """A date as "5 Mei 2021" / "5 May 2021"."""
-    return f"{value.day} {MONTHS[language()][value.month - 1]} {value.year}"
+    """A date as "5 Mei 2021" / "5 May 2021"; "–" when undefined."""
+    return MISSING if value is None or pd.isna(value) else local_date(value, "date")
 
 
 def fmt_moment(value: datetime) -> str:
     """A date and time as "18 April 2022 08.39" (Indonesian writes a dot between hours and minutes)."""
-    return f"{fmt_date(value)} {value:%H.%M}" if language() == "id" else f"{fmt_date(value)} {value:%H:%M}"
+    return MISSING if value is None or pd.isna(value) else local_date(value, "moment")
+
+
+def fmt_time(value: datetime) -> str:
+    """A time of day as "08.39" ("08:39" in English); "–" when undefined."""
+    return MISSING if value is None or pd.isna(value) else local_date(value, "time")
 
 
 def fmt_local_moment(utc_value, zone_name: str) -> str:
     """A stored (naive UTC) time in local time with its zone's name: "18 April 2022 15.39 WIB"; "–" when undefined."""
     if utc_value is None or pd.isna(utc_value):
-        return "–"
+        return MISSING
     stamp = pd.Timestamp(utc_value)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     local = stamp.to_pydatetime().astimezone(ZoneInfo(zone_name))
@@ -893,5 +1010,5 @@ def fmt_local_moment(utc_value, zone_name: str) -> str:
 
 
 def fmt_month(value: date) -> str:
-    """A month as "November 2021"."""
-    return f"{MONTHS[language()][value.month - 1]} {value.year}"
+    """A month as "November 2021"; "–" when undefined."""
+    return MISSING if value is None or pd.isna(value) else local_date(value, "month")

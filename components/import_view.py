@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.i18n import TEXTS, fmt_int, fmt_local_moment, t
+from components.i18n import TEXTS, fmt_int, fmt_local_moment, t, t_count
 from components.safe import md
 from components.tables import download_button, show_table
 from ingest.importer import WAITING, ImportReport, import_export
@@ -71,7 +71,8 @@ def show_report(report: ImportReport, key: str) -> None:
         st.warning(md(warning))
     show_table(counts_table(report))
     if report.problems:
-        st.error(t("import.rejected", rows=fmt_int(report.rejected_rows), problems=fmt_int(len(report.problems))))
+        st.error(t("import.rejected", rows=t_count("import.count.rows", report.rejected_rows),
+                   problems=t_count("import.count.problems", len(report.problems))))
         problems = problems_table(report.problems)
         show_table(problems.head(1000))
         download_button(problems, "baris_ditolak.csv", f"rejects_{key}")

@@ -10,7 +10,7 @@ import pydeck as pdk
 import streamlit as st
 
 from components.charts import mark_partial
-from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_num, t
+from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_num, fmt_time, t, t_plural
 from components.maps import BORDER_LINE, CompactDeck, LegendEntry, show_map, view_for
 from components.tables import table_with_download
 from queries.flags import FLAG_NAMES
@@ -50,10 +50,10 @@ def flagged_list(frame: pd.DataFrame) -> None:
         shown = shown[shown["officer"].str.lower().str.contains(officer_text, regex=False)
                       | shown["nrp"].str.contains(officer_text, regex=False)]
     shown = shown.assign(
-        when=[f"{fmt_date(d)} {a:%H.%M}" for d, a in zip(shown["local_date"], shown["local_time"])],
+        when=[f"{fmt_date(d)} {fmt_time(a)}" for d, a in zip(shown["local_date"], shown["local_time"])],
         reasons=[", ".join(t(f"flag.{f}") for f in flags.split(";")) for flags in shown["flags"]],
         kind=[t(f"activity.{k}") for k in shown["activity_type"]])
-    st.caption(t("quality.showing", shown=fmt_int(len(shown)), total=fmt_int(len(frame))))
+    st.caption(t_plural("quality.showing", len(frame), shown=fmt_int(len(shown)), total=fmt_int(len(frame))))
     table_with_download(shown, {"when": t("score.col.when"), "officer": t("alert.col.officer"),
                                 "nrp": t("alert.col.nrp"), "village": t("alert.col.village"),
                                 "kind": t("score.col.type"), "reasons": t("score.col.reasons"),
@@ -94,7 +94,7 @@ def gps_map(points: pd.DataFrame, villages: pd.DataFrame, bounds) -> None:
 
 
 def gps_table(points: pd.DataFrame) -> None:
-    when = [f"{fmt_date(d)} {a:%H.%M}" for d, a in zip(points["local_date"], points["local_time"])]
+    when = [f"{fmt_date(d)} {fmt_time(a)}" for d, a in zip(points["local_date"], points["local_time"])]
     shown = points.assign(when=when, distance_km=(points["gps_distance_m"] / 1000).round(2))
     table_with_download(shown, {"when": t("score.col.when"), "officer": t("alert.col.officer"),
                                 "village": t("alert.col.village"), "distance_km": t("quality.distance_km"),
@@ -107,8 +107,8 @@ def travel_table(pairs: pd.DataFrame) -> None:
         st.success(t("quality.no_travel"))
         return
     shown = pairs.assign(
-        when=[f"{fmt_date(d)} {a:%H.%M}" for d, a in zip(pairs["local_date"], pairs["local_time"])],
-        before=[f"{a:%d/%m %H.%M}" if pd.notna(a) else "–" for a in pairs["previous_at"]],
+        when=[f"{fmt_date(d)} {fmt_time(a)}" for d, a in zip(pairs["local_date"], pairs["local_time"])],
+        before=[f"{a:%d/%m} {fmt_time(a)}" if pd.notna(a) else "–" for a in pairs["previous_at"]],
         km=pairs["travel_km"].round(1), minutes=(pairs["travel_seconds"] / 60).round(0))
     table_with_download(shown, {"officer": t("alert.col.officer"), "when": t("score.col.when"),
                                 "village": t("alert.col.village"), "before": t("quality.previous_time"),

@@ -11,7 +11,18 @@ import streamlit as st
 from components import data
 from components.briefing import TEMPLATES
 from components.charts import mark_partial, round_dual_axes
-from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_month, fmt_pct, language, t
+from components.i18n import (
+    fmt_date,
+    fmt_int,
+    fmt_local_moment,
+    fmt_month,
+    fmt_pct,
+    fmt_time,
+    language,
+    t,
+    t_count,
+    t_plural,
+)
 from components.safe import md
 from queries.officers import most_in_need
 from queries.scope import Scope
@@ -24,23 +35,25 @@ def gap_sentences(facts: dict) -> list[str]:
     """Concrete gaps, largest first, in the current language ("3 desa belum dikunjungi 30 hari terakhir: …")."""
     gaps = []
     if facts["unvisited_villages"]:
-        gaps.append(t("gap.unvisited", count=fmt_int(len(facts["unvisited_villages"])),
-                      villages=", ".join(facts["unvisited_villages"])))
+        gaps.append(t_plural("gap.unvisited", len(facts["unvisited_villages"]),
+                             count=fmt_int(len(facts["unvisited_villages"])),
+                             villages=", ".join(facts["unvisited_villages"])))
     if facts["missing_days"] > 0:
-        gaps.append(t("gap.missing_days", count=fmt_int(facts["missing_days"]),
-                      expected=fmt_int(facts["expected_days"])))
+        gaps.append(t_plural("gap.missing_days", facts["expected_days"], count=fmt_int(facts["missing_days"]),
+                             expected=fmt_int(facts["expected_days"])))
     if facts["late_reports"] > 0:
-        gaps.append(t("gap.late", count=fmt_int(facts["late_reports"])))
+        gaps.append(t_plural("gap.late", facts["late_reports"], count=fmt_int(facts["late_reports"])))
     if facts["dds_target"] and facts["dds_visits"] < facts["dds_target"]:
-        gaps.append(t("gap.dds_target", visits=fmt_int(facts["dds_visits"]), target=fmt_int(facts["dds_target"])))
+        gaps.append(t_plural("gap.dds_target", facts["dds_visits"], visits=fmt_int(facts["dds_visits"]),
+                             target=fmt_int(facts["dds_target"])))
     if facts["dds_visits"] >= 10 and facts["dds_households"] * 3 <= facts["dds_visits"]:
-        gaps.append(t("gap.same_households", visits=fmt_int(facts["dds_visits"]),
-                      households=fmt_int(facts["dds_households"])))
+        gaps.append(t_plural("gap.same_households", facts["dds_households"], visits=fmt_int(facts["dds_visits"]),
+                             households=fmt_int(facts["dds_households"])))
     for flag in ("duplicate_narrative", "duplicate_photo", "gps_outside", "gps_missing", "impossible_travel",
                  "time_inconsistent"):
         count = facts["flag_counts"][flag]
         if count >= FLAG_GAP_MIN:
-            gaps.append(t(f"gap.{flag}", count=fmt_int(count), reports=fmt_int(facts["reports"])))
+            gaps.append(t_plural(f"gap.{flag}", count, count=fmt_int(count), reports=fmt_int(facts["reports"])))
     if facts["missing_activities"]:
         gaps.append(t("gap.activities", activities=", ".join(t(f"activity.{k}") for k in facts["missing_activities"])))
     return gaps
@@ -61,9 +74,9 @@ def picker_options(ranked: pd.DataFrame, matches: pd.DataFrame | None, chosen: s
         shown = ranked.head(PICKER_LIMIT)
         if chosen is not None and chosen not in set(shown["nrp"]):
             shown = pd.concat([shown, ranked[ranked["nrp"] == chosen]])
-    return {row["nrp"]: t("score.pick_option", name=row["name"], nrp=row["nrp"], polsek=row["polsek"],
-                          rate=fmt_pct(row["reporting_rate"]), days=fmt_int(row["expected_days"]),
-                          quality=fmt_pct(row["quality_rate"]))
+    return {row["nrp"]: t_plural("score.pick_option", row["expected_days"], name=row["name"], nrp=row["nrp"],
+                                 polsek=row["polsek"], rate=fmt_pct(row["reporting_rate"]),
+                                 days=fmt_int(row["expected_days"]), quality=fmt_pct(row["quality_rate"]))
             for row in shown.to_dict("records")}
 
 
@@ -144,7 +157,7 @@ def flagged_table(reports: pd.DataFrame) -> pd.DataFrame:
     """The officer's flagged reports: why, when, where, and the text itself."""
     flagged = reports[reports["flags"] != ""] if len(reports) else reports
     return pd.DataFrame({
-        t("score.col.when"): [f"{fmt_date(d)} {a:%H.%M}" for d, a in zip(flagged.get("local_date", []),
+        t("score.col.when"): [f"{fmt_date(d)} {fmt_time(a)}" for d, a in zip(flagged.get("local_date", []),
                                                                           flagged.get("local_time", []))],
         t("score.col.type"): [t(f"activity.{k}") for k in flagged.get("activity_type", [])],
         t("score.col.village"): list(flagged.get("village", [])),
@@ -164,8 +177,8 @@ def scorecard_html(card: dict, scope: Scope, now: datetime | None = None) -> str
         lang=language(), title=t("score.title"), name=identity["name"],
         subtitle=" · ".join(part for part in (identity["rank"], f"NRP {identity['nrp']}", identity["polsek"],
                                               identity["polres"]) if part),
-        window=t("scope.caption", scope=identity["polsek"], start=fmt_date(scope.start), end=fmt_date(scope.end),
-                 days=scope.days),
+        window=t_plural("scope.caption", scope.days, scope=identity["polsek"], start=fmt_date(scope.start),
+                        end=fmt_date(scope.end), days=fmt_int(scope.days)),
         generated=t("briefing.generated", when=fmt_local_moment(now, data.unit_timezone(identity["polsek_code"]))),
         numbers=[(t("rank.col.reporting_rate"), fmt_pct(numbers["reporting_rate"])),
                  (t("rank.col.reporting_rate_on_time"), fmt_pct(numbers["reporting_rate_on_time"])),
@@ -178,7 +191,7 @@ def scorecard_html(card: dict, scope: Scope, now: datetime | None = None) -> str
         mix=[(t(f"activity.{k}"), fmt_int(n), bool(m and n == 0)) for k, n, m in
              card["mix"][["activity_type", "reports", "mandatory"]].itertuples(index=False)],
         mix_title=t("score.mix"), flagged=flagged.head(FLAGGED_ROWS_PRINTED), flagged_title=t("score.flagged"),
-        flagged_total=t("score.flagged_total", count=fmt_int(len(flagged))),
+        flagged_total=t_count("score.flagged_total", len(flagged)),
         villages=[(row.name, fmt_pct(row.coverage) if pd.notna(row.coverage) else t("map.unknown"),
                    fmt_date(row.last_dds_date) if row.last_dds_date else t("map.never"))
                   for row in card["villages"].itertuples(index=False)],

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from test_app import new_app
 
-from components.i18n import TEXTS, fmt_amount, fmt_weekdays
+from components.i18n import TEXTS, fmt_amount, fmt_weekdays, wordings
 from queries.scope import Scope, settings_policy
 
 # Every value changed from the defaults (24 h, 200 m, 80 km/h, 30 days, 24 h, 7 days, 2 DDS, 4 h, Mon–Sat).
@@ -160,8 +160,8 @@ def test_the_admin_finds_the_technical_names_folded_away(sample_sqlite_url, monk
 def test_no_text_writes_a_policy_value_or_threshold_itself():
     """A number with a unit in a text is a copy that outlives a change of the policy: texts use {placeholders}."""
     formulas = {"eff.z_explained"}  # "2 × (√after − √before)" is the formula, not a threshold
-    quoted = {key: found for key, pair in TEXTS.items() if key not in formulas
-              for found in [QUOTED_NUMBER.findall(" ".join(pair))] if found}
+    quoted = {key: found for key in TEXTS if key not in formulas
+              for found in [QUOTED_NUMBER.findall(" ".join(wordings(key)))] if found}
     assert quoted == {}
 
 

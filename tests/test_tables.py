@@ -28,6 +28,13 @@ def test_printf_percent_formats_keep_their_decimals(lang):
     assert display_format(pd.Series([1500.0]), "%d")(1500.0) == {"id": "1.500", "en": "1,500"}[lang]
 
 
+def test_negative_cells_keep_their_sign_unless_they_round_to_zero(lang):
+    percent = display_format(pd.Series([-12.5]), "%.1f%%")
+    assert percent(-12.5) == {"id": "-12,5%", "en": "-12.5%"}[lang]
+    assert percent(-0.04) == {"id": "0,0%", "en": "0.0%"}[lang]  # "-0,0%" before: a change of nothing
+    assert display_format(pd.Series([-1234.567, 0.5]))(-1234.567) == {"id": "-1.234,57", "en": "-1,234.57"}[lang]
+
+
 def test_whole_floats_read_as_counts_and_others_with_two_decimals(lang):
     # A count column turns float when one value is missing (households of a village without a count).
     assert display_format(pd.Series([2400.0, None]))(2400.0) == {"id": "2.400", "en": "2,400"}[lang]
