@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components import data
-from components.i18n import TEXTS, fmt_int, fmt_local_moment, t, t_count
+from components.i18n import TEXTS, fmt_amount, fmt_int, fmt_local_moment, t, t_count
 from components.safe import md
 from components.tables import download_button, show_table
 from ingest.importer import WAITING, ImportReport, import_export
@@ -45,8 +45,8 @@ def reason_text(code: str, params: dict, english: str) -> str:
     """A rejection reason in the chosen language; the importer's English text for a code without one."""
     if not code or f"import.reason.{code}" not in TEXTS:
         return english
-    shown = {name: fmt_int(value) if isinstance(value, int) else f"{value:g}" if isinstance(value, float) else value
-             for name, value in params.items()}
+    shown = {name: fmt_int(value) if isinstance(value, int) else fmt_amount(value) if isinstance(value, float)
+             else value for name, value in params.items()}  # limits written the language's way: -90 · 0,5
     try:
         return t(f"import.reason.{code}", **shown)
     except (KeyError, IndexError):  # parameters of another version of the importer (stored history)
