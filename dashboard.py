@@ -62,9 +62,9 @@ try:
     names = list(PAGES) if user is None else ROLE_PAGES.get(user.role, ["definisi"])
     pages = [st.Page(f"app_pages/{name}.py", title=t(PAGES[name][0]), icon=PAGES[name][1],
                      url_path="" if index == 0 else name, default=index == 0) for index, name in enumerate(names)]
-    # The first page is served at "/"; its own name in a link (/ringkasan?unit=…) leads there too.
-    alias = st.Page(lambda: st.switch_page(pages[0], query_params=st.query_params.to_dict()),
-                    title=pages[0].title, url_path=names[0], visibility="hidden")
+    # The first page is served at "/"; a link by its own name (/ringkasan?unit=…) opens it too.
+    alias = st.Page(f"app_pages/{names[0]}.py", title=pages[0].title, icon=pages[0].icon, url_path=names[0],
+                    visibility="hidden")
     page = st.navigation(pages + [alias], position="hidden" if user is None else "sidebar")
     auth.write_cookie()
     if user is None:
