@@ -43,24 +43,37 @@ ROLE_PAGES = {
     "trainer": ["ringkasan", "kepatuhan", "rapor", "kualitas", "definisi"],
 }
 
+
+def database_unreachable() -> None:
+    """The first database access of a run failed: a wrong URL or a server that is down, said in words."""
+    st.title(t("app.name"))
+    st.error(t("error.database"))
+    st.stop()
+
+
+try:
+    user = auth.current_user()  # before the language picker: a reload's session brings back its language
+except SQLAlchemyError:
+    database_unreachable()
 filters.language_picker()
 # Before sign-in every page is known but hidden and none runs: a link to /rapor?officer=… keeps its page
 # through the sign-in form instead of falling back to the overview.
 try:
-    user = auth.current_user()
     names = list(PAGES) if user is None else ROLE_PAGES.get(user.role, ["definisi"])
-    page = st.navigation([st.Page(f"app_pages/{name}.py", title=t(PAGES[name][0]), icon=PAGES[name][1],
-                                  url_path=name, default=index == 0) for index, name in enumerate(names)],
-                         position="hidden" if user is None else "sidebar")
+    pages = [st.Page(f"app_pages/{name}.py", title=t(PAGES[name][0]), icon=PAGES[name][1],
+                     url_path="" if index == 0 else name, default=index == 0) for index, name in enumerate(names)]
+    # The first page is served at "/"; a link by its own name (/ringkasan?unit=…) opens it too.
+    alias = st.Page(f"app_pages/{names[0]}.py", title=pages[0].title, icon=pages[0].icon, url_path=names[0],
+                    visibility="hidden")
+    page = st.navigation(pages + [alias], position="hidden" if user is None else "sidebar")
+    auth.write_cookie()
     if user is None:
         st.set_page_config(page_title=f"{t('auth.sign_in')} · {t('app.name')}")  # no page ran to name the tab
         auth.sign_in_page()
         st.stop()
+    auth.remember_language()
 except SQLAlchemyError:
-    # The first database access of a run: a wrong URL or a server that is down ends here, not in a traceback.
-    st.title(t("app.name"))
-    st.error(t("error.database"))
-    st.stop()
+    database_unreachable()
 st.session_state["user"] = user
 st.set_page_config(page_title=f"{page.title} · {t('app.name')}")  # tabs of several pages tell themselves apart
 

@@ -6,7 +6,7 @@
     python manage.py bench --db URL [--scale polres|polda|national] [--data DIR] [--json FILE]
     python manage.py import PATH [--db URL] [--dry-run] [--keep-valid --rejects FILE]
     python manage.py export KIND --start YYYY-MM-DD --end YYYY-MM-DD [--unit CODE] [--level LEVEL] [--out FILE]
-    python manage.py user add|disable|enable|list|set-role|set-password ...
+    python manage.py user add|disable|enable|list|set-role|set-password|sign-out ...
     python manage.py refresh-flags [--db URL]
 
 Without --db the database is BOS_DATABASE_URL, else [connections.bos] url in
@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from queries.db import make_engine, resolve_url
-from queries.schema import activities, create_schema, import_batches
+from queries.schema import activities, create_schema
 
 
 class ProgressPrinter:
@@ -179,6 +179,7 @@ def cmd_bench(args) -> int:
 
 def cmd_load_sample(args) -> int:
     from ingest.importer import import_export
+    from queries import accounts
     from sample_data.generator import generate
 
     url = resolve_url(args.db)
@@ -186,8 +187,7 @@ def cmd_load_sample(args) -> int:
     create_schema(engine)
     with engine.connect() as conn:
         has_data = conn.execute(select(func.count()).select_from(activities)).scalar_one() > 0
-        real_imports = conn.execute(select(func.count()).select_from(import_batches)
-                                    .where(import_batches.c.imported_by != "sample")).scalar_one()
+        real_imports = accounts.real_imports(conn)
     if has_data and args.if_missing:
         print(f"Sample data already in {describe(url)}; nothing to do.", file=sys.stderr)
         return 0
@@ -203,6 +203,9 @@ def cmd_load_sample(args) -> int:
         print("  " + ", ".join(f"{name}: {n:,}" for name, n in counts.items()), file=sys.stderr)
         print(f"Importing into {describe(url)} ...", file=sys.stderr)
         report = import_export(engine, out, imported_by="sample", progress=ProgressPrinter())
+    if report.written:
+        with engine.begin() as conn:  # the one mark of the sample (demo mode), which no other import sets
+            accounts.mark_sample_import(conn, report.batch_id)
     print_report(report)
     if not report.ok:
         return 1
@@ -283,7 +286,9 @@ def cmd_user(args) -> int:
                 print(f"{args.username} is now {args.role}{' of ' + args.unit if args.unit else ''}")
             elif args.action == "set-password":
                 accounts.set_password(conn, args.username, read_password(args))
-                print(f"password of {args.username} changed")
+                print(f"password of {args.username} changed; signed out everywhere")
+            elif args.action == "sign-out":
+                print(f"{args.username}: {accounts.revoke_sessions(conn, args.username)} session(s) ended")
             else:
                 print(accounts.list_users(conn).to_string(index=False))
     except accounts.AccountError as exc:
@@ -369,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     password = actions.add_parser("set-password", help="set a new password")
     password.add_argument("username")
     password.add_argument("--password-stdin", action="store_true")
+    actions.add_parser("sign-out", help="end every session of an account (a lost phone)").add_argument("username")
     actions.add_parser("list", help="list the accounts")
     for action in actions.choices.values():
         action.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")

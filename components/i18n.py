@@ -338,9 +338,8 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "auth.sign_out": ("Keluar", "Sign out"),
     "auth.signed_in": ("Masuk sebagai {name} ({role})", "Signed in as {name} ({role})"),
     "auth.invalid": ("Nama pengguna atau kata sandi salah.", "Wrong user name or password."),
-    "auth.locked": ("Terlalu banyak percobaan gagal; akun dikunci {minutes} menit.",
-                    "Too many failed attempts; the account is locked for {minutes} minutes."),
-    "auth.disabled": ("Akun ini dinonaktifkan. Hubungi admin.", "This account is disabled. Contact the admin."),
+    "auth.throttled": ("Terlalu banyak percobaan gagal dari perangkat ini. Coba lagi dalam {seconds} detik.",
+                       "Too many failed attempts from this device. Try again in {seconds} seconds."),
     "auth.not_registered": ("{email} belum terdaftar di dasbor ini. Minta admin membuatkan akun.",
                             "{email} is not registered for this dashboard. Ask the admin for an account."),
     "auth.no_accounts": ("Belum ada akun. Admin pertama dibuat dari server: `python manage.py user add admin --role "

@@ -1,14 +1,21 @@
-"""Accounts, roles and the audit log: who may see which part of the hierarchy, and what they did.
+"""Accounts, roles, sessions and the audit log: who may see which part of the hierarchy, and what they did.
 
-Passwords are hashed with argon2id (argon2-cffi); nothing else about a password is stored.
-After LOCK_AFTER failed attempts an account is locked for LOCK_MINUTES.
+Passwords are hashed with argon2id (argon2-cffi); nothing else about a password is stored. Every failed
+sign-in answers the same way after one argon2 verification, and failures slow down further attempts of
+the same (user name, source) and of the same source, never the account's owner elsewhere (OWASP
+Authentication and Credential Stuffing cheat sheets): no lock-out a stranger can impose.
+A signed-in browser holds a random session token; only its SHA-256 is stored, with an expiry.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import pandas as pd
 from argon2 import PasswordHasher
@@ -16,13 +23,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, func, select
 
 from queries.db import frame_of
-from queries.schema import audit_log, units, users
+from queries.schema import audit_log, import_batches, meta, sign_in_failures, units, user_sessions, users
 
 ROLES = ("national", "polda", "polres", "polsek", "trainer", "admin")
 DEMO_ROLE = "demo"  # the sample data's built-in user; never stored, never assignable
 UNIT_ROLES = {"polda": "polda", "polres": "polres", "polsek": "polsek"}  # role -> level its home unit must have
-LOCK_AFTER = 5
-LOCK_MINUTES = 15
+# Progressive delays: after FREE_FAILURES failures of one (user name, source) the next attempt waits
+# 2, 4, 8, ... seconds, at most MAX_DELAY; a source failing on many names gets SOURCE_FREE_FAILURES.
+FREE_FAILURES = 3
+SOURCE_FREE_FAILURES = 20
+MAX_DELAY = timedelta(minutes=15)
+FORGET_FAILURES_AFTER = timedelta(hours=24)  # a counter idle this long starts again from zero
+SESSION_HOURS = 10  # a sign-in lasts a working day across reloads and opened links, then the form again
 MIN_PASSWORD = 10
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 
@@ -99,15 +111,19 @@ def _update(conn: Connection, username: str, **values) -> None:
 
 
 def set_role(conn: Connection, username: str, role: str, home_unit: str | None = None) -> None:
+    """A new role or home unit; the account's sessions end, so its next page is drawn for what it may now see."""
     _update(conn, username, role=role, home_unit=_check_role(conn, role, home_unit))
+    revoke_sessions(conn, username)
 
 
 def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None:
-    _update(conn, username, disabled=disabled, failed_attempts=0, locked_until=None)
+    _update(conn, username, disabled=disabled)
+    revoke_sessions(conn, username)
 
 
 def set_password(conn: Connection, username: str, password: str) -> None:
-    _update(conn, username, password_hash=_check_password(password), failed_attempts=0, locked_until=None)
+    _update(conn, username, password_hash=_check_password(password))
+    revoke_sessions(conn, username)
 
 
 def list_users(conn: Connection) -> pd.DataFrame:
@@ -130,29 +146,64 @@ def user_by_email(conn: Connection, email: str) -> User | None:
     return User(row.username, row.display_name, row.role, row.home_unit) if row else None
 
 
-def authenticate(conn: Connection, username: str, password: str) -> tuple[User | None, str]:
-    """Check a password sign-in; returns (user, "ok") or (None, "invalid" | "locked" | "disabled")."""
-    row = conn.execute(select(users).where(users.c.username == username.strip().lower())).first()
-    now = _now()
-    if row is None or row.password_hash is None:
+class SignIn(NamedTuple):
+    """The answer to a sign-in: the user on "ok"; on "invalid" or "throttled" nothing about the account."""
+
+    user: User | None
+    outcome: str  # "ok" | "invalid" | "throttled"
+    retry_seconds: int = 0  # "throttled": how long until the next attempt is checked
+
+
+def authenticate(conn: Connection, username: str, password: str, source: str = "",
+                 now: datetime | None = None) -> SignIn:
+    """Check a password sign-in from a source (the client's address).
+
+    Unknown, wrong, disabled and password-less accounts get the same answer after exactly one argon2
+    verification (against a dummy hash where there is no real one), so neither the message nor the
+    time tells whether an account exists. Throttled attempts are answered alike, whatever the name.
+    """
+    now = now or _now()
+    name = username.strip().lower()
+    keys = (_failure_key("account", name, source), _failure_key("source", source))
+    waits = [until for until in conn.execute(select(sign_in_failures.c.retry_after)
+                                              .where(sign_in_failures.c.key.in_(keys))).scalars()
+             if until is not None and until > now]
+    row = conn.execute(select(users).where(users.c.username == name)).first()
+    if waits:
         _verify(_DUMMY_HASH, password)
-        record(conn, username[:80], "sign_in_failed", "unknown user or no password")
-        return None, "invalid"
-    if row.disabled:
-        record(conn, row.username, "sign_in_failed", "account disabled")
-        return None, "disabled"
-    if row.locked_until is not None and row.locked_until > now:
-        record(conn, row.username, "sign_in_failed", "account locked")
-        return None, "locked"
-    if not _verify(row.password_hash, password):
-        failures = row.failed_attempts + 1
-        locked = now + timedelta(minutes=LOCK_MINUTES) if failures >= LOCK_AFTER else None
-        _update(conn, row.username, failed_attempts=0 if locked else failures, locked_until=locked)
-        record(conn, row.username, "sign_in_failed", "wrong password" + (", account locked" if locked else ""))
-        return None, "locked" if locked else "invalid"
-    _update(conn, row.username, failed_attempts=0, locked_until=None, last_sign_in=now)
+        record(conn, name[:80], "sign_in_failed", "throttled")
+        return SignIn(None, "throttled", max(1, int((max(waits) - now).total_seconds() + 0.999)))
+    usable = row is not None and row.password_hash is not None
+    correct = _verify(row.password_hash if usable else _DUMMY_HASH, password) and usable
+    if not correct or row.disabled:
+        _count_failure(conn, keys[0], FREE_FAILURES, now)
+        _count_failure(conn, keys[1], SOURCE_FREE_FAILURES, now)
+        reason = ("unknown user or no password" if not usable else "account disabled" if row.disabled
+                  else "wrong password")
+        record(conn, name[:80], "sign_in_failed", reason)
+        return SignIn(None, "invalid")
+    conn.execute(sign_in_failures.delete().where((sign_in_failures.c.key == keys[0])
+                                                 | (sign_in_failures.c.last_failure < now - FORGET_FAILURES_AFTER)))
+    _update(conn, row.username, last_sign_in=now)
     record(conn, row.username, "sign_in", "password")
-    return User(row.username, row.display_name, row.role, row.home_unit), "ok"
+    return SignIn(User(row.username, row.display_name, row.role, row.home_unit), "ok")
+
+
+def _failure_key(*parts: str) -> str:
+    """What a failure counter counts, hashed: a fixed-length key, and no typed-in name stored in the clear."""
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+
+def _count_failure(conn: Connection, key: str, free: int, now: datetime) -> None:
+    """One more failure for the key; beyond `free` failures the next attempt waits twice as long as the last."""
+    row = conn.execute(select(sign_in_failures).where(sign_in_failures.c.key == key)).first()
+    failures = 1 if row is None or now - row.last_failure > FORGET_FAILURES_AFTER else row.failures + 1
+    delay = min(timedelta(seconds=2 ** (failures - free)), MAX_DELAY) if failures > free else None
+    values = {"failures": failures, "last_failure": now, "retry_after": now + delay if delay else None}
+    if row is None:
+        conn.execute(sign_in_failures.insert().values(key=key, **values))
+    else:
+        conn.execute(sign_in_failures.update().where(sign_in_failures.c.key == key).values(**values))
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -160,6 +211,70 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(conn: Connection, username: str, language: str | None = None, now: datetime | None = None) -> str:
+    """A new session for a signed-in user: returns the token for the browser's cookie (stored only hashed)."""
+    now = now or _now()
+    conn.execute(user_sessions.delete().where(user_sessions.c.expires_at <= now))  # expired ones, anyone's
+    token = secrets.token_urlsafe(32)
+    conn.execute(user_sessions.insert().values(token_sha256=_token_hash(token), username=username, created_at=now,
+                                               expires_at=now + timedelta(hours=SESSION_HOURS), language=language))
+    return token
+
+
+def session_user(conn: Connection, token: str, now: datetime | None = None) -> tuple[User, str | None] | None:
+    """The user and language of a live session (None when unknown, expired, signed out or the account disabled)."""
+    row = conn.execute(
+        select(users, user_sessions.c.language).join(user_sessions, user_sessions.c.username == users.c.username)
+        .where(user_sessions.c.token_sha256 == _token_hash(token), user_sessions.c.expires_at > (now or _now()),
+               users.c.disabled.is_(False))).first()
+    return (User(row.username, row.display_name, row.role, row.home_unit), row.language) if row else None
+
+
+def set_session_language(conn: Connection, token: str, language: str) -> None:
+    conn.execute(user_sessions.update().where(user_sessions.c.token_sha256 == _token_hash(token))
+                 .values(language=language))
+
+
+def close_session(conn: Connection, token: str) -> None:
+    """Sign-out: the token is worthless from now on, in every tab and after every reload."""
+    conn.execute(user_sessions.delete().where(user_sessions.c.token_sha256 == _token_hash(token)))
+
+
+def revoke_sessions(conn: Connection, username: str) -> int:
+    """End every session of an account (disabled, new role, new password); returns how many there were."""
+    return conn.execute(user_sessions.delete().where(user_sessions.c.username == username)).rowcount
+
+
+SAMPLE_BATCHES = "sample_batches"  # meta key: ids of the imports that load-sample made
+
+
+def mark_sample_import(conn: Connection, batch_id: int) -> None:
+    """Record an import as the generated sample; only the load-sample code path calls this."""
+    ids = sorted(set(sample_imports(conn)) | {batch_id})
+    conn.execute(meta.delete().where(meta.c.key == SAMPLE_BATCHES))
+    conn.execute(meta.insert().values(key=SAMPLE_BATCHES, value=json.dumps(ids)))
+
+
+def sample_imports(conn: Connection) -> list[int]:
+    value = conn.execute(select(meta.c.value).where(meta.c.key == SAMPLE_BATCHES)).scalar()
+    return json.loads(value) if value else []
+
+
+def real_imports(conn: Connection) -> int:
+    """Imports that were not the generated sample, whoever ran them and whatever the file was called."""
+    return conn.execute(select(func.count()).select_from(import_batches)
+                        .where(import_batches.c.id.not_in(sample_imports(conn)))).scalar_one()
+
+
+def only_sample_data(conn: Connection) -> bool:
+    """The database holds the generated sample and nothing else: no other import, no account (demo mode)."""
+    return real_imports(conn) == 0 and not has_accounts(conn)
 
 
 def record(conn: Connection, username: str | None, action: str, detail: str = "") -> None:

@@ -36,8 +36,9 @@ def rls_statements(role: str = "bos_reader") -> list[str]:
         f"SELECT unit_code FROM unit_tree WHERE ancestor_code = NULLIF(current_setting('{SETTING}', true), '') "
         f"UNION ALL SELECT code FROM units WHERE COALESCE(current_setting('{SETTING}', true), '') = '' $$",
         f"GRANT SELECT ON {', '.join(READ_ONLY)} TO {role}",
-        # Signing in updates the failure counter; the audit log only grows.
+        # Signing in counts failures and opens, reads and ends sessions; the audit log only grows.
         f"GRANT SELECT, UPDATE ON users TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON sign_in_failures, user_sessions TO {role}",
         f"GRANT INSERT ON audit_log TO {role}",
         f"GRANT USAGE ON SEQUENCE audit_log_id_seq TO {role}",
     ]

@@ -292,11 +292,35 @@ users = Table(
     Column("home_unit", code_column(), ForeignKey("units.code")),
     Column("password_hash", Text),  # argon2id; NULL for accounts that only sign in through the provider
     Column("disabled", Boolean, nullable=False, server_default=false()),
-    Column("failed_attempts", Integer, nullable=False, server_default="0"),
-    Column("locked_until", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("last_sign_in", DateTime),
     Index("ix_users_email", "email"),
+)
+
+# Signed-in browsers: a random token in a cookie, stored here only as its SHA-256, so a reload or an
+# opened link finds its user again until expires_at; deleting the row (sign-out, an account disabled
+# or given another role) ends the session everywhere at once.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("username", String(80), ForeignKey("users.username"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("language", String(8)),  # the language chosen in the sidebar, kept across reloads
+    Index("ix_user_sessions_username", "username"),
+)
+
+# Failed sign-ins per (user name, source) and per source, for progressive delays instead of a lock-out
+# (OWASP Authentication cheat sheet): key is the SHA-256 of what is counted, so a stranger's guesses
+# slow down only the stranger, never the account's owner signing in from elsewhere.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failure", DateTime, nullable=False),
+    Column("retry_after", DateTime),  # no attempt of this key is checked before then
 )
 
 # Who did what and when: sign-ins (and failures), imports, downloads of personal data.

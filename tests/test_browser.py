@@ -392,3 +392,41 @@ def test_the_filters_can_be_reached_and_used_with_the_keyboard(page):
     page.keyboard.press("Enter")
     settle(page)
     expect_scope(page, "Polsek Karangjati ·")
+
+
+def test_a_sign_in_lasts_across_reloads_and_opened_links_until_sign_out(page):
+    sign_in(page, f"?unit={NGAWI}&start=2022-03-01&end=2022-03-31")
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    settle(page)
+    expect(main_heading(page)).to_have_text("Overview")
+    page.wait_for_function("() => document.cookie.includes('bos_session=')")
+    page.reload()  # the session cookie signs in again: same view, same language, no form
+    expect(main_heading(page)).to_have_text("Overview")
+    expect_scope(page, "Polres Ngawi · 1 March 2022 – 31 March 2022 (31 days)")
+    assert page.get_by_label("User name").count() == 0 and page.get_by_label("Nama pengguna").count() == 0
+    # A link from a briefing, opened in a new tab of the same browser: its view at once.
+    link = page.context.new_page()
+    link.goto(f"{page.base}/kepatuhan?unit=PS-35.21.07&start=2022-03-01&end=2022-03-31")
+    expect(main_heading(link)).to_have_text("Reporting Compliance")
+    expect_scope(link, "Polsek Karangjati · 1 March 2022 – 31 March 2022 (31 days)")
+    # The overview's own name in a link opens the overview, with the link's scope.
+    link.goto(f"{page.base}/ringkasan?unit=PS-35.21.07&start=2022-03-01&end=2022-03-31")
+    expect(main_heading(link)).to_have_text("Overview")
+    expect_scope(link, "Polsek Karangjati · 1 March 2022 – 31 March 2022 (31 days)")
+    settle(link)
+    assert link.get_by_text("Page not found").count() == 0 and "unit=PS-35.21.07" in link.url
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out").click()
+    page.get_by_label("User name").wait_for()
+    page.reload()  # signed out for good: the form again (in Indonesian, the default for nobody)
+    page.get_by_label("Nama pengguna").wait_for()
+    settle(page)
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+    link.reload()
+    link.get_by_label("Nama pengguna").wait_for()
+
+
+def test_the_overview_by_name_opens_after_the_sign_in_form(page):
+    sign_in(page, f"ringkasan?unit={NGAWI}")
+    expect(main_heading(page)).to_have_text("Ringkasan")
+    expect_scope(page, "Polres Ngawi ·")
+    assert page.get_by_text("Page not found").count() == 0
