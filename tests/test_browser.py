@@ -430,3 +430,27 @@ def test_the_overview_by_name_opens_after_the_sign_in_form(page):
     expect(main_heading(page)).to_have_text("Ringkasan")
     expect_scope(page, "Polres Ngawi ·")
     assert page.get_by_text("Page not found").count() == 0
+
+
+
+# page -> its i18n navigation key (dashboard.py's PAGES), for finding its English title
+NAV_KEYS = {"peta": "nav.map", "kepatuhan": "nav.compliance", "rapor": "nav.scorecard", "kualitas": "nav.quality",
+            "pengaduan": "nav.complaints", "efektivitas": "nav.effectiveness", "perbandingan": "nav.comparison",
+            "definisi": "nav.definitions", "impor": "nav.import", "audit": "nav.audit"}
+
+
+@pytest.mark.parametrize("name", list(NAV_KEYS))
+def test_every_page_draws_in_english_too(page, name):
+    from components.i18n import TEXTS
+
+    sign_in(page, f"?unit={NGAWI}")
+    page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+    settle(page)
+    english = TEXTS[NAV_KEYS[name]][1]
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=english).first.click()
+    page.wait_for_url(f"**/{name}*")
+    settle(page)
+    expect(main_heading(page)).to_have_text(re.compile("^" + re.escape(english)))
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    assert screenshot(page, f"{name}_en").stat().st_size > 10_000
