@@ -27,7 +27,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from queries.db import make_engine, resolve_url
+from queries.policy import load_policy
 from queries.schema import activities, create_schema
+from queries.settings import SettingsError, settings
 
 
 class ProgressPrinter:
@@ -215,7 +217,6 @@ def cmd_load_sample(args) -> int:
 
 def cmd_export(args) -> int:
     from queries.exports import export_frame, to_csv
-    from queries.policy import load_policy
     from queries.schema import units
     from queries.scope import Scope
 
@@ -244,7 +245,6 @@ def cmd_export(args) -> int:
 
 def cmd_refresh_flags(args) -> int:
     from ingest.importer import refresh_all_flags
-    from queries.policy import load_policy
 
     url = resolve_url(args.db)
     policy = load_policy()
@@ -392,6 +392,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        settings(), load_policy()  # a bad variable or policy file stops here, named, before any command starts
+    except SettingsError as exc:  # PolicyError included
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return args.func(args)
 
 

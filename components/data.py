@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
-import os
 import secrets
 from datetime import date
 
@@ -33,8 +32,8 @@ from queries.db import make_engine, resolve_read_url, resolve_url
 from queries.people import Identity
 from queries.schema import UNIT_LEVELS, create_schema
 from queries.scope import Scope
+from queries.settings import settings
 
-RLS = os.environ.get("BOS_RLS", "").lower() in ("1", "true", "on")
 CACHE_TTL = "10m"  # an import shows up within ten minutes at most
 CACHE_ENTRIES = 64
 
@@ -58,7 +57,7 @@ def run(query, *args):
     """
     scope = next((arg for arg in args if isinstance(arg, Scope)), None)
     with engine(resolve_read_url()).connect() as conn:
-        if RLS and conn.dialect.name == "postgresql":
+        if settings().rls and conn.dialect.name == "postgresql":
             # Row-Level Security (queries/rls.py) reads the home unit from this transaction setting.
             conn.execute(text("SELECT set_config(:name, :unit, true)"),
                          {"name": rls.SETTING, "unit": (scope.boundary if scope else None) or ""})
