@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -153,3 +156,13 @@ def test_the_dashboard_shows_the_bad_key_instead_of_any_page(tmp_path, monkeypat
     assert [error.value.replace("\\", "") for error in at.error] == [
         f"Pengaturan tidak dapat dipakai: {path}: [policy] late_after_hours: -1 is impossible; it must be at "
         "least 0. Perbaiki, lalu mulai ulang dasbor."]
+
+
+def test_the_upload_limit_is_the_one_set_in_the_streamlit_config(tmp_path):
+    """Streamlit's default is 200 MB too, so another value shows that the page reads the config."""
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "config.toml").write_text("[server]\nmaxUploadSize = 7\n", encoding="utf-8")
+    script = "from components.import_view import MAX_UPLOAD_MB; print(MAX_UPLOAD_MB)"
+    shown = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                           env={"PYTHONPATH": str(PROJECT_DIR), "HOME": str(tmp_path)})
+    assert shown.stdout.strip().splitlines()[-1] == "7", shown.stderr
