@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -79,6 +80,8 @@ def check_number(name: str, value, kind: type, least: float, least_allowed: bool
     wanted = "a whole number" if kind is int else "a number"
     if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
         raise PolicyError(f"{name}: expected {wanted}, got {value!r}")
+    if not math.isfinite(value):  # TOML allows nan and inf; neither is a threshold
+        raise PolicyError(f"{name}: expected a finite number, got {value!r}")
     if value < least or value == least and not least_allowed:
         raise PolicyError(f"{name}: {value!r} is impossible; it must be {'at least' if least_allowed else 'above'} "
                           f"{least}")

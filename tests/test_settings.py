@@ -56,6 +56,8 @@ def test_a_missing_file_gives_the_defaults_and_a_partial_file_keeps_the_rest(tmp
     ("late_after_hours = '24'", "[policy] late_after_hours: expected a number, got '24'"),
     ("late_after_hours = true", "[policy] late_after_hours: expected a number, got True"),
     ("late_after_hours = -1", "[policy] late_after_hours: -1 is impossible; it must be at least 0"),
+    ("late_after_hours = nan", "[policy] late_after_hours: expected a finite number, got nan"),
+    ("max_travel_kmh = inf", "[policy] max_travel_kmh: expected a finite number, got inf"),
     ("max_travel_kmh = 0", "[policy] max_travel_kmh: 0 is impossible; it must be above 0"),
     ("blind_spot_days = 2.5", "[policy] blind_spot_days: expected a whole number, got 2.5"),
     ("blind_spot_days = 0", "[policy] blind_spot_days: 0 is impossible; it must be at least 1"),
