@@ -28,10 +28,10 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from queries.briefing import CHILD_LEVEL, partition_level
 from queries.effectiveness import comparison_window
+from queries.hierarchy import CHILD_LEVEL, LEVELS, partition_level
 from queries.policy import BOS_V2_LAUNCH as BOS_LAUNCH
-from queries.schema import UNIT_LEVELS, activities, complaints, crimes, officers, unit_tree, units, villages
+from queries.schema import activities, complaints, crimes, officers, unit_tree, units, villages
 from queries.scope import Scope, officers_in, villages_in
 
 WINDOW_DAYS = 30  # the dashboard's default window
@@ -162,7 +162,7 @@ def pick_scopes(engine: Engine, end: date) -> dict[str, Scope]:
     scopes = {"nasional": Scope(None, start, end)}
     with engine.connect() as conn:
         poldas = conn.execute(select(func.count()).select_from(units).where(units.c.level == "polda")).scalar_one()
-        for level in reversed(UNIT_LEVELS):
+        for level in reversed(LEVELS):
             query = (select(units.c.code).join(unit_tree, unit_tree.c.ancestor_code == units.c.code)
                      .join(officers, officers.c.unit_code == unit_tree.c.unit_code)
                      .where(units.c.level == level).group_by(units.c.code)

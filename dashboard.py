@@ -12,6 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from components import auth, filters
 from components.i18n import t
+from components.safe import md
+from queries.scope import settings_policy
+from queries.settings import SettingsError, settings
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 st.set_page_config(page_title="Dasbor Binmas", page_icon=str(ASSETS / "icon.svg"), layout="wide")
@@ -56,6 +59,12 @@ try:
 except SQLAlchemyError:
     database_unreachable()
 filters.language_picker()
+try:
+    settings(), settings_policy()  # a bad variable or policy file is named here, at start-up, not inside a page
+except SettingsError as exc:  # PolicyError included
+    st.title(t("app.name"))
+    st.error(t("error.settings", error=md(str(exc))))
+    st.stop()
 # Before sign-in every page is known but hidden and none runs: a link to /rapor?officer=… keeps its page
 # through the sign-in form instead of falling back to the overview.
 try:

@@ -26,8 +26,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from queries.accounts import ROLES
 from queries.db import make_engine, resolve_url
+from queries.exports import KINDS
+from queries.hierarchy import LEVELS
+from queries.policy import load_policy
 from queries.schema import activities, create_schema
+from queries.settings import SettingsError, settings
 
 
 class ProgressPrinter:
@@ -215,7 +220,6 @@ def cmd_load_sample(args) -> int:
 
 def cmd_export(args) -> int:
     from queries.exports import export_frame, to_csv
-    from queries.policy import load_policy
     from queries.schema import units
     from queries.scope import Scope
 
@@ -244,7 +248,6 @@ def cmd_export(args) -> int:
 
 def cmd_refresh_flags(args) -> int:
     from ingest.importer import refresh_all_flags
-    from queries.policy import load_policy
 
     url = resolve_url(args.db)
     policy = load_policy()
@@ -345,11 +348,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     p = with_db(sub.add_parser("export", help="metrics as CSV (column names of docs/metrics-reference.md)"))
-    p.add_argument("kind", choices=["compliance", "coverage", "quality", "complaints", "effectiveness"])
+    p.add_argument("kind", choices=KINDS)
     p.add_argument("--start", required=True, metavar="YYYY-MM-DD", help="first day of the window")
     p.add_argument("--end", required=True, metavar="YYYY-MM-DD", help="last day of the window (inclusive)")
     p.add_argument("--unit", metavar="CODE", help="a unit and everything below it (default: everything)")
-    p.add_argument("--level", choices=["polsek", "polres", "polda"], default="polsek",
+    p.add_argument("--level", choices=LEVELS, default="polsek",
                    help="unit level of the complaints and effectiveness rows (default polsek)")
     p.add_argument("--policy", metavar="FILE", help="policy settings file (default policy.toml)")
     p.add_argument("--out", metavar="FILE", help="write the CSV here instead of standard output")
@@ -359,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     actions = p.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="create an account")
     add.add_argument("username")
-    add.add_argument("--role", required=True, choices=["national", "polda", "polres", "polsek", "trainer", "admin"])
+    add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--unit", metavar="CODE", help="home unit (required except for national and admin)")
     add.add_argument("--name", help="display name")
     add.add_argument("--email", help="e-mail of the OpenID Connect identity")
@@ -369,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
         actions.add_parser(name, help=f"{name} an account").add_argument("username")
     role = actions.add_parser("set-role", help="change an account's role and home unit")
     role.add_argument("username")
-    role.add_argument("role", choices=["national", "polda", "polres", "polsek", "trainer", "admin"])
+    role.add_argument("role", choices=ROLES)
     role.add_argument("--unit", metavar="CODE")
     password = actions.add_parser("set-password", help="set a new password")
     password.add_argument("username")
@@ -392,6 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        settings(), load_policy()  # a bad variable or policy file stops here, named, before any command starts
+    except SettingsError as exc:  # PolicyError included
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return args.func(args)
 
 

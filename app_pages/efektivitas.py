@@ -17,8 +17,8 @@ from components.effectiveness_view import (
 )
 from components.filters import scope_label
 from components.i18n import t
-from queries.briefing import partition_level
 from queries.effectiveness import with_rates
+from queries.hierarchy import partition_level
 
 scope = st.session_state["scope"]
 st.title(t("eff.title"))

@@ -8,9 +8,9 @@ from components.comparison_view import choropleth, downloads, ranking_table, sid
 from components.filters import scope_label
 from components.i18n import t
 from components.tables import show_table
-from queries.briefing import CHILD_LEVEL
 from queries.comparison import MEASURES, ranking
 from queries.effectiveness import with_rates
+from queries.hierarchy import CHILD_LEVEL
 
 scope = st.session_state["scope"]
 st.title(t("cmp.title"))

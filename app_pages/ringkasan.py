@@ -10,7 +10,8 @@ from components.i18n import fmt_date, fmt_int, language, t, t_count
 from components.kpis import kpi_cards, worsened_table
 from components.rankings import best_worst_table, ranking_table
 from components.tables import record_download
-from queries.briefing import CHILD_LEVEL, best_and_worst
+from queries.briefing import best_and_worst
+from queries.hierarchy import CHILD_LEVEL
 
 scope = st.session_state["scope"]
 previous = scope.previous()

@@ -14,7 +14,6 @@ ends it at once, in every tab.
 
 from __future__ import annotations
 
-import os
 import re
 
 import streamlit as st
@@ -24,6 +23,7 @@ from components.i18n import LANGUAGES, t
 from queries import accounts
 from queries.accounts import DEMO_ROLE, User
 from queries.db import is_default_sqlite, resolve_url
+from queries.settings import settings
 
 DEMO_USER = User("demo", "Pengguna demo", DEMO_ROLE, None)
 SESSION_KEY = "auth_user"
@@ -42,7 +42,7 @@ def oidc_configured() -> bool:
 
 
 def demo_mode() -> bool:
-    return (os.environ.get("BOS_DEMO") == "1" and is_default_sqlite(resolve_url())
+    return (settings().demo and is_default_sqlite(resolve_url())
             and data.run(only_sample_data))
 
 
@@ -93,7 +93,7 @@ def request_source() -> str:
     BOS_CLIENT_IP_HEADER names the header a trusted reverse proxy sets (e.g. X-Forwarded-For); its last
     entry is the address the proxy saw, the earlier ones are whatever the client claimed.
     """
-    header = os.environ.get("BOS_CLIENT_IP_HEADER")
+    header = settings().client_ip_header
     forwarded = st.context.headers.get(header, "") if header else ""
     address = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else ""
     direct = st.context.ip_address

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
-import os
 import secrets
 from datetime import date
 
@@ -21,6 +20,7 @@ from queries import (
     coverage,
     effectiveness,
     geo,
+    hierarchy,
     officers,
     overview,
     people,
@@ -29,12 +29,13 @@ from queries import (
     scorecards,
 )
 from queries import alerts as queries_alerts
+from queries import scope as queries_scope
 from queries.db import make_engine, resolve_read_url, resolve_url
 from queries.people import Identity
-from queries.schema import UNIT_LEVELS, create_schema
+from queries.schema import create_schema
 from queries.scope import Scope
+from queries.settings import settings
 
-RLS = os.environ.get("BOS_RLS", "").lower() in ("1", "true", "on")
 CACHE_TTL = "10m"  # an import shows up within ten minutes at most
 CACHE_ENTRIES = 64
 
@@ -58,7 +59,7 @@ def run(query, *args):
     """
     scope = next((arg for arg in args if isinstance(arg, Scope)), None)
     with engine(resolve_read_url()).connect() as conn:
-        if RLS and conn.dialect.name == "postgresql":
+        if settings().rls and conn.dialect.name == "postgresql":
             # Row-Level Security (queries/rls.py) reads the home unit from this transaction setting.
             conn.execute(text("SELECT set_config(:name, :unit, true)"),
                          {"name": rls.SETTING, "unit": (scope.boundary if scope else None) or ""})
@@ -145,7 +146,7 @@ def scope_counts(scope: Scope) -> dict[str, int]:
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def scope_level(scope: Scope) -> str | None:
-    return run(briefing.scope_level, scope)
+    return run(queries_scope.scope_level, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -167,14 +168,14 @@ def officer_table(scope: Scope) -> pd.DataFrame:
 
 
 def kpi_comparison(scope: Scope) -> pd.DataFrame:
-    level = briefing.partition_level(scope_level(scope))
+    level = hierarchy.partition_level(scope_level(scope))
     return briefing.kpi_comparison(briefing.totals(unit_counts(scope, level)),
                                    briefing.totals(unit_counts(scope.previous(), level)))
 
 
 def child_rankings(scope: Scope) -> pd.DataFrame:
     """The scope's subordinate units with every measure (for a Polsek scope: its officers)."""
-    child = briefing.CHILD_LEVEL[scope_level(scope)]
+    child = hierarchy.CHILD_LEVEL[scope_level(scope)]
     if child is None:
         return briefing.rank(officer_table(scope), "officer")
     return briefing.rank(effectiveness.with_rates(unit_counts(scope, child)), child)
@@ -183,7 +184,7 @@ def child_rankings(scope: Scope) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def worsened(scope: Scope) -> pd.DataFrame:
     """The subordinate units' (for a Polsek: officers') KPIs that got worse against the previous window."""
-    child = briefing.CHILD_LEVEL[scope_level(scope)]
+    child = hierarchy.CHILD_LEVEL[scope_level(scope)]
     if child is None:
         now, before = (officer_table(window).rename(columns={"dds_visits": "officer_dds_visits"})
                        for window in (scope, scope.previous()))
@@ -195,7 +196,7 @@ def worsened(scope: Scope) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def alerts(scope: Scope) -> dict[str, pd.DataFrame]:
     """Every alert of the overview, in the order they are shown."""
-    child = briefing.CHILD_LEVEL[scope_level(scope)]
+    child = hierarchy.CHILD_LEVEL[scope_level(scope)]
     if child is None:
         now, before = officer_table(scope), officer_table(scope.previous())
     else:
@@ -277,7 +278,7 @@ def scorecard(scope: Scope, nrp: str) -> dict:
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def quality_views(scope: Scope) -> dict[str, pd.DataFrame]:
     """Every list of the data-quality page."""
-    child = briefing.partition_level(scope_level(scope))
+    child = hierarchy.partition_level(scope_level(scope))
     return {
         "trend": run(quality.flag_trend, scope, "week"),
         "by_unit": run(quality.flags_by_unit, scope, child),
@@ -303,7 +304,7 @@ def scope_complaints(scope: Scope) -> pd.DataFrame:
 def levels_below(scope: Scope) -> list[str]:
     """The unit levels strictly below the scope's unit, nearest first (none below a Polsek)."""
     own = scope_level(scope)
-    return list(UNIT_LEVELS[UNIT_LEVELS.index(own) + 1:] if own else UNIT_LEVELS)
+    return list(hierarchy.levels_below(own))
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)

@@ -15,11 +15,11 @@ from components import data
 from components.i18n import LANGUAGES, fmt_date, fmt_int, fmt_local_moment, t, t_plural
 from components.safe import md
 from queries.accounts import User
+from queries.hierarchy import LEVELS, chain
 from queries.scope import Scope
 
 ALL = ""  # picker value for "every unit at this level"
 DEFAULT_WINDOW_DAYS = 30
-LEVELS = ("polda", "polres", "polsek")
 
 
 def language_picker() -> None:
@@ -31,12 +31,7 @@ def language_picker() -> None:
 
 def unit_chain(units: pd.DataFrame, code: str | None) -> list[str]:
     """The codes from the Polda down to `code` (empty for everything)."""
-    parents = dict(zip(units["code"], units["parent_code"]))
-    chain = []
-    while code is not None and code in parents:
-        chain.insert(0, code)
-        code = parents[code]
-    return chain
+    return chain(dict(zip(units["code"], units["parent_code"])), code)
 
 
 def unit_picker(units: pd.DataFrame, root: str | None) -> str | None:

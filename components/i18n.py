@@ -331,6 +331,8 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "role.demo": ("Demo", "Demo"),
     "error.database": ("Basis data tidak dapat dihubungi. Periksa BOS_DATABASE_URL atau hubungi admin.",
                        "The database cannot be reached. Check BOS_DATABASE_URL or contact the admin."),
+    "error.settings": ("Pengaturan tidak dapat dipakai: {error}. Perbaiki, lalu mulai ulang dasbor.",
+                       "A setting cannot be used: {error}. Correct it, then restart the dashboard."),
     "auth.username": ("Nama pengguna", "User name"),
     "auth.password": ("Kata sandi", "Password"),
     "auth.sign_in": ("Masuk", "Sign in"),

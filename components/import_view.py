@@ -16,7 +16,7 @@ from ingest.importer import WAITING, ImportReport, import_export
 from ingest.reader import ExportError, Problem, RawExport, read_files, read_workbook, read_zip
 from queries.accounts import User
 
-MAX_UPLOAD_MB = 200  # same as server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_MB = st.get_option("server.maxUploadSize")  # set once, in .streamlit/config.toml (Streamlit enforces it too)
 
 
 def read_upload(files) -> RawExport:

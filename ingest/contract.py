@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from queries.hierarchy import LEVELS as UNIT_LEVELS  # noqa: F401  (the level value set is part of the contract)
+from queries.hierarchy import PARENT_LEVEL  # noqa: F401
 from queries.schema import (  # noqa: F401  (the value sets are part of the contract)
     ACTIVITY_TYPES,
     CHANNEL,
@@ -13,11 +15,9 @@ from queries.schema import (  # noqa: F401  (the value sets are part of the cont
     NAME,
     RANK,
     SHA256_HEX,
-    UNIT_LEVELS,
     ZONE_NAME,
 )
 
-PARENT_LEVEL = {"polda": None, "polres": "polda", "polsek": "polres"}
 PERSONS_PER_HOUSEHOLD = 3.7
 
 # Value limits (DESIGN.md section 3), the same on SQLite and PostgreSQL. Lengths are the stored

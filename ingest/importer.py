@@ -17,12 +17,11 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from ingest import derive
+from ingest import derive, rollups
 from ingest.contract import FILES, FILES_BY_NAME, TIMESTAMP_LEAD
 from ingest.reader import ExportError, Problem, RawExport, read_export
 from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
-from queries import rollups
 from queries.accounts import record
 from queries.policy import Policy, load_policy
 from queries.schema import create_schema, import_batches, metadata, officers, units, villages

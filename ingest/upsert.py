@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Table, and_, bindparam, func, select
 
 from queries import schema
-from queries.schema import LEVEL_ORDER
+from queries.hierarchy import LEVEL_ORDER
 
 CHUNK = 900  # bound parameters per IN list; below SQLite's historical limit of 999
 

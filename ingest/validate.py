@@ -33,7 +33,7 @@ from ingest.contract import (
     timezone_for_village_code,
 )
 from ingest.reader import Problem, RawTable
-from queries.schema import LEVEL_ORDER
+from queries.hierarchy import LEVEL_ORDER
 from queries.timeutil import as_utc, is_known_zone, local_date, parse_date
 
 MIN_NARRATIVE_CHARS = 20

@@ -11,10 +11,11 @@ from sqlalchemy import Connection, and_, func, or_, select
 from queries import rollups
 from queries.briefing import KPIS
 from queries.complaints import scope_complaints
-from queries.coverage import last_activity_date, village_coverage
+from queries.coverage import village_coverage
 from queries.db import frame_of
 from queries.effectiveness import poisson_change_z
 from queries.metrics import METRICS
+from queries.officers import last_report_dates, village_officers
 from queries.policy import REAL_CHANGE_Z, SILENT_DAYS
 from queries.schema import activities, assignments, leaves, officers, submission_hours, units, villages
 from queries.scope import Scope, officers_in, villages_in, within
@@ -23,20 +24,6 @@ DIP_SHARE = 0.25  # a day with under a quarter of its usual submissions looks li
 DIP_MIN_USUAL = 20  # ... but only where a usual day has enough submissions to tell
 DIP_LOOKBACK_WEEKS = 8
 SPIKE_Z = REAL_CHANGE_Z  # a rise in flagged reports is real by the same test as a change in crime
-
-
-def village_officers(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
-    """Officers assigned to each village of the scope on a day ("Name (NRP)")."""
-    query = (
-        select(assignments.c.village_code, officers.c.name, officers.c.nrp)
-        .join(officers, officers.c.nrp == assignments.c.nrp)
-        .where(assignments.c.village_code.in_(villages_in(scope)), assignments.c.start_date <= on_day,
-               or_(assignments.c.end_date.is_(None), assignments.c.end_date >= on_day))
-        .order_by(assignments.c.village_code, officers.c.name)
-    )
-    rows = frame_of(conn.execute(query).all(), columns=["village_code", "name", "nrp"])
-    rows["officer"] = rows["name"] + " (" + rows["nrp"] + ")"
-    return rows.groupby("village_code", as_index=False).agg(officers=("officer", "; ".join))
 
 
 def blind_spots(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -51,13 +38,6 @@ def blind_spots(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = 
                                         for day in frame["last_dds_date"]], dtype="Int64")
     frame = frame.sort_values(["days_since_dds", "village_code"], ascending=[False, True], na_position="first")
     return frame[["village_code", "name", "polsek", "officers", "households", "last_dds_date", "days_since_dds"]]
-
-
-def last_report_dates(conn: Connection, scope: Scope) -> dict:
-    """Each officer's last report date on or before the window's end (officers who never reported absent)."""
-    last_report = last_activity_date(scope.end, activities.c.nrp == officers.c.nrp)
-    rows = conn.execute(select(officers.c.nrp, last_report).where(officers.c.nrp.in_(officers_in(scope))))
-    return {nrp: day for nrp, day in rows if day is not None}
 
 
 def silent_officers(conn: Connection, scope: Scope, min_days: int = SILENT_DAYS) -> pd.DataFrame:

@@ -10,14 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Connection, select
 
 from queries.effectiveness import COUNT_COLUMNS, with_rates
 from queries.metrics import METRICS
-from queries.schema import units
-from queries.scope import Scope
-
-CHILD_LEVEL = {None: "polda", "polda": "polres", "polres": "polsek", "polsek": None}
 
 
 @dataclass(frozen=True)
@@ -49,18 +44,6 @@ KPIS = (
 )
 # Units of different sizes are compared on crime per 10,000 residents, not on raw counts.
 RANKED_KPIS = tuple(metric_kpi("crime_rate", "crime_rate_per_10k") if kpi.key == "crimes" else kpi for kpi in KPIS)
-
-
-def scope_level(conn: Connection, scope: Scope) -> str | None:
-    """The level of the scope's unit (None for the national scope)."""
-    if scope.unit_code is None:
-        return None
-    return conn.execute(select(units.c.level).where(units.c.code == scope.unit_code)).scalar_one()
-
-
-def partition_level(level: str | None) -> str:
-    """The level whose units together make up a scope of `level`: its children, or a Polsek itself."""
-    return CHILD_LEVEL[level] or "polsek"
 
 
 def totals(counts: pd.DataFrame) -> pd.Series:

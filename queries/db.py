@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+from queries.settings import PROJECT_DIR, settings
+
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "bos.sqlite"
-SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
 
 
 def default_url() -> str:
@@ -22,17 +20,8 @@ def default_url() -> str:
 
 def resolve_url(explicit: str | None = None) -> str:
     """The database URL: explicit, else BOS_DATABASE_URL, else secrets.toml, else embedded SQLite."""
-    if explicit:
-        return normalise_url(explicit)
-    if os.environ.get("BOS_DATABASE_URL"):
-        return normalise_url(os.environ["BOS_DATABASE_URL"])
-    if SECRETS_FILE.exists():
-        with SECRETS_FILE.open("rb") as fh:
-            secrets = tomllib.load(fh)
-        url = secrets.get("connections", {}).get("bos", {}).get("url")
-        if url:
-            return normalise_url(url)
-    return default_url()
+    url = explicit or settings().database_url
+    return normalise_url(url) if url else default_url()
 
 
 def resolve_read_url() -> str:
@@ -40,7 +29,7 @@ def resolve_read_url() -> str:
 
     Imports, sign-in counters and the audit log always write to the primary (resolve_url).
     """
-    replica = os.environ.get("BOS_READ_DATABASE_URL")
+    replica = settings().read_database_url
     return normalise_url(replica) if replica else resolve_url()
 
 

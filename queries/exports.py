@@ -19,7 +19,6 @@ from queries.scope import Scope
 from queries.spreadsheet import neutralise
 
 KINDS = ("compliance", "coverage", "quality", "complaints", "effectiveness")
-LEVELS = ("polsek", "polres", "polda")
 COVERAGE_EXPORT = ["village_code", "unit_code", "households_visited", "coverage", "dds_visits", "last_dds_date",
                    "blind_spot", "households"]
 QUALITY_EXPORT = ["report_id", "nrp", "village_code", "flags"]

@@ -7,8 +7,8 @@ import pandas as pd
 import shapely
 from sqlalchemy import Connection, func, select
 
-from queries.alerts import village_officers
 from queries.coverage import village_coverage
+from queries.officers import village_officers
 from queries.schema import units, villages
 from queries.scope import Scope, polsek_parents, villages_in, within
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, or_, select
 
-from queries.alerts import last_report_dates
 from queries.compliance import officer_days, officer_table, scope_officers
+from queries.coverage import last_activity_date
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
 from queries.schema import ACTIVITY_TYPES, activities, assignments, officers, units, villages
@@ -20,6 +20,27 @@ from queries.timeutil import local_times
 MANDATORY_ACTIVITIES = tuple(kind for kind in ACTIVITY_TYPES if kind != "lainnya")
 DAY_STATUSES = ("reported", "late", "missing", "leave", "outage", "off")
 SEARCH_LIMIT = 25
+
+
+def village_officers(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
+    """Officers assigned to each village of the scope on a day ("Name (NRP)")."""
+    query = (
+        select(assignments.c.village_code, officers.c.name, officers.c.nrp)
+        .join(officers, officers.c.nrp == assignments.c.nrp)
+        .where(assignments.c.village_code.in_(villages_in(scope)), assignments.c.start_date <= on_day,
+               or_(assignments.c.end_date.is_(None), assignments.c.end_date >= on_day))
+        .order_by(assignments.c.village_code, officers.c.name)
+    )
+    rows = frame_of(conn.execute(query).all(), columns=["village_code", "name", "nrp"])
+    rows["officer"] = rows["name"] + " (" + rows["nrp"] + ")"
+    return rows.groupby("village_code", as_index=False).agg(officers=("officer", "; ".join))
+
+
+def last_report_dates(conn: Connection, scope: Scope) -> dict:
+    """Each officer's last report date on or before the window's end (officers who never reported absent)."""
+    last_report = last_activity_date(scope.end, activities.c.nrp == officers.c.nrp)
+    rows = conn.execute(select(officers.c.nrp, last_report).where(officers.c.nrp.in_(officers_in(scope))))
+    return {nrp: day for nrp, day in rows if day is not None}
 
 
 def officer_search(conn: Connection, scope: Scope, text: str, limit: int = SEARCH_LIMIT) -> pd.DataFrame:

@@ -8,7 +8,8 @@ import pandas as pd
 from sqlalchemy import Connection, case, func, or_, select
 
 from queries.db import frame_of
-from queries.schema import LEVEL_ORDER, activities, complaints, crimes, import_batches, outages, unit_tree, units
+from queries.hierarchy import LEVEL_ORDER
+from queries.schema import activities, complaints, crimes, import_batches, outages, unit_tree, units
 from queries.scope import Scope, officers_in, subtree, units_below, villages_in
 
 

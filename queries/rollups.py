@@ -1,9 +1,11 @@
-"""The officer-day rollup: compliance sums for a Polda or the country without recomputing every day.
+"""Reading the stored rollups: officer-day compliance sums for a Polda or the country without
+recomputing every day, and reports per Polsek and hour.
 
-`officer_days` (queries/compliance.py) is the definition; `rebuild` stores its rows for
-every officer across the activities' date range, and `officer_totals` sums them in SQL.
-The rollup is used only when it gives the same numbers as the definition: the caller's
-policy is the one it was built with, and the window lies inside the range it covers.
+`officer_days` (queries/compliance.py) is the definition; ingest/rollups.py stores its rows for
+every officer across the activities' date range at each import, and `officer_totals` sums them in
+SQL. The rollup is used only when it gives the same numbers as the definition: the caller's policy
+is the one it was built with, and the window lies inside the range it covers. Building lives apart
+from reading so that compliance can read the rollup without this module importing compliance.
 """
 
 from __future__ import annotations
@@ -17,13 +19,11 @@ from sqlalchemy import Connection, and_, case, func, select
 
 from queries.db import frame_of
 from queries.policy import Policy
-from queries.schema import activities, meta, officer_day_facts, officers, submission_hours, villages
+from queries.schema import meta, officer_day_facts, officers
 from queries.scope import Scope, officers_in
 
 META_KEY = "officer_days_rollup"
 HOURS_KEY = "submission_hours"
-CHUNK = 500  # officers per pass: bounded memory whatever the size of the country
-CELLS = 250_000  # officer-days per pass at most: bounded memory whatever the span of the data
 SUMS = ("expected_days", "reported_days", "on_time_days", "reports", "late_reports", "dds_visits",
         "flagged_reports")
 
@@ -32,52 +32,11 @@ def policy_key(policy: Policy) -> str:
     return json.dumps(dataclasses.asdict(policy), sort_keys=True, default=list)
 
 
-def rebuild(conn: Connection, policy: Policy, write_rows) -> int:
-    """Recompute the whole rollup under `policy` (write_rows(conn, table, rows) inserts); return the rows stored."""
-    from queries.compliance import officer_days
-
-    conn.execute(officer_day_facts.delete())
-    conn.execute(meta.delete().where(meta.c.key == META_KEY))
-    first, last = conn.execute(select(func.min(activities.c.local_date), func.max(activities.c.local_date))).one()
-    if first is None:
-        rebuild_submission_hours(conn)
-        return 0
-    nrps = conn.execute(select(officers.c.nrp).order_by(officers.c.nrp)).scalars().all()
-    per_pass = max(1, min(CHUNK, CELLS // ((last - first).days + 1)))
-    stored = 0
-    for start in range(0, len(nrps), per_pass):
-        days = officer_days(conn, Scope(None, first, last, policy), nrps=nrps[start:start + per_pass])
-        days = days[days["expected"] | (days["reports"] > 0)]
-        columns = ["nrp", "date", "expected", "reports", "on_time_reports", "late_reports", "dds_visits",
-                   "flagged_reports"]
-        rows = days[columns].rename(columns={"date": "local_date"}).to_dict("records")
-        if rows:
-            write_rows(conn, officer_day_facts, rows)
-        stored += len(rows)
-    conn.execute(meta.insert().values(key=META_KEY, value=json.dumps(
-        {"policy": policy_key(policy), "start": first.isoformat(), "end": last.isoformat()})))
-    rebuild_submission_hours(conn)
-    return stored
-
-
 def hour_text(conn: Connection, column):
     """A timestamp's UTC hour as "YYYY-MM-DD HH" on either database."""
     if conn.dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM-DD HH24")
     return func.strftime("%Y-%m-%d %H", column)
-
-
-def rebuild_submission_hours(conn: Connection) -> None:
-    """Recompute reports per Polsek and UTC hour from the activities, in one statement."""
-    hour = hour_text(conn, activities.c.submitted_at)
-    conn.execute(submission_hours.delete())
-    conn.execute(meta.delete().where(meta.c.key == HOURS_KEY))
-    conn.execute(meta.insert().values(key=HOURS_KEY, value="built"))
-    conn.execute(submission_hours.insert().from_select(
-        ["unit_code", "hour", "reports"],
-        select(villages.c.unit_code, hour, func.count())
-        .join(villages, villages.c.code == activities.c.village_code)
-        .group_by(villages.c.unit_code, hour)))
 
 
 def has_submission_hours(conn: Connection) -> bool:

@@ -42,8 +42,6 @@ ACTIVITY_TYPES = (
     "siskamling",
     "lainnya",
 )
-UNIT_LEVELS = ("polda", "polres", "polsek")
-LEVEL_ORDER = {level: rank for rank, level in enumerate(UNIT_LEVELS)}
 
 # Lengths of the stored text columns, the one definition of them: the import contract's value
 # limits (ingest/contract.py) are read from these, so validation and storage cannot drift apart.

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Connection, Select, or_, select
 
 from queries.policy import Policy, load_policy
 from queries.schema import assignments, officers, unit_tree, units, villages
@@ -54,6 +54,13 @@ class Scope:
 def subtree(unit_code: str) -> Select:
     """Codes of a unit and every unit under it."""
     return select(unit_tree.c.unit_code).where(unit_tree.c.ancestor_code == unit_code)
+
+
+def scope_level(conn: Connection, scope: Scope) -> str | None:
+    """The level of the scope's unit (None for the national scope)."""
+    if scope.unit_code is None:
+        return None
+    return conn.execute(select(units.c.level).where(units.c.code == scope.unit_code)).scalar_one()
 
 
 def within(column, scope: Scope) -> list:

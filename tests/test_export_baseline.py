@@ -22,7 +22,8 @@ from metric_world import write_world  # noqa: E402
 import manage  # noqa: E402
 from ingest.importer import import_export  # noqa: E402
 from queries.db import make_engine  # noqa: E402
-from queries.exports import KINDS, LEVELS  # noqa: E402
+from queries.exports import KINDS  # noqa: E402
+from queries.hierarchy import LEVELS  # noqa: E402
 
 BASELINE = Path(__file__).parent / "fixtures" / "exports_before"
 # (name, unit, start, end): the whole hand world, and two weeks of one sample Polres (the sample's last weeks).

@@ -194,8 +194,8 @@ def test_timestamps_and_dates_far_out_never_expand_officer_days(engine, tmp_path
 
 
 def test_the_rollup_is_the_same_whatever_the_officer_days_per_pass(engine, tmp_path, monkeypatch):
+    from ingest import rollups
     from ingest.upsert import bulk_insert
-    from queries import rollups
 
     export = base_export(
         tmp_path / "export",
