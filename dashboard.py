@@ -10,8 +10,9 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from components import auth, filters
+from components import auth, data, filters
 from components.i18n import t
+from queries.migrations import SchemaNotCurrent
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 st.set_page_config(page_title="Dasbor Binmas", page_icon=str(ASSETS / "icon.svg"), layout="wide")
@@ -51,10 +52,20 @@ def database_unreachable() -> None:
     st.stop()
 
 
+def schema_not_current() -> None:
+    """The database is not at the newest migration: the dashboard issues no DDL, so the admin must upgrade it."""
+    st.title(t("app.name"))
+    st.error(t("error.schema"))
+    st.stop()
+
+
 try:
+    data.check_database()
     user = auth.current_user()  # before the language picker: a reload's session brings back its language
 except SQLAlchemyError:
     database_unreachable()
+except SchemaNotCurrent:
+    schema_not_current()
 filters.language_picker()
 # Before sign-in every page is known but hidden and none runs: a link to /rapor?officer=… keeps its page
 # through the sign-in form instead of falling back to the overview.

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from queries.db import make_engine, resolve_url
+from queries.migrations import SchemaNotCurrent, head_revision
 from queries.schema import activities, create_schema
 
 
@@ -55,9 +56,10 @@ def describe(url: str) -> str:
 
 
 def cmd_init_db(args) -> int:
+    """Create the tables, or upgrade them, by running the migrations up to the newest."""
     url = resolve_url(args.db)
     create_schema(make_engine(url))
-    print(f"Schema ready in {describe(url)}")
+    print(f"Schema ready in {describe(url)} (migration {head_revision()})")
     return 0
 
 
@@ -313,7 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", metavar="URL", help="database URL (default: BOS_DATABASE_URL, secrets, SQLite)")
         return p
 
-    with_db(sub.add_parser("init-db", help="create the tables")).set_defaults(func=cmd_init_db)
+    init_db = sub.add_parser("init-db", help="create or upgrade the tables (runs the migrations)")
+    with_db(init_db).set_defaults(func=cmd_init_db)
 
     p = with_db(sub.add_parser("load-sample", help="generate the sample BOS export and import it"))
     p.add_argument("--out", metavar="DIR", help="keep the generated export in DIR")
@@ -392,7 +395,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SchemaNotCurrent as exc:  # a database whose tables differ from the baseline: never stamped blindly
+        print(f"Cannot migrate: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
