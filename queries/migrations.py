@@ -55,18 +55,26 @@ def adopt_legacy(conn: Connection) -> None:
     """Stamp a database made by the old create-on-connect code as the baseline, once its tables match it.
 
     What that code would still have added on its next connect (tables and indexes new since the file was
-    made) is added first; any other difference refuses the stamp, naming it, and changes nothing.
+    made) is added first; any other difference refuses the stamp, naming it, before anything is changed.
+    The metadata is the baseline while 0001_baseline is head: a later revision that changes the schema must
+    compare with the baseline's tables instead (or adopt before it runs).
     """
-    if any(diff[0] in ("add_table", "add_index") for diff in _flat(schema_differences(conn))):
+    differences = _flat(schema_differences(conn))
+    _refuse_if_any([diff for diff in differences if diff[0] not in ("add_table", "add_index")])
+    if differences:
         metadata.create_all(conn)
         for table in metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
-    remaining = _flat(schema_differences(conn))
-    if remaining:
-        raise SchemaNotCurrent("the database's tables differ from the baseline schema, so it is not stamped: "
-                               + "; ".join(_describe(diff) for diff in remaining[:10]))
+        _refuse_if_any(_flat(schema_differences(conn)))
     command.stamp(alembic_config(conn), BASELINE)
+
+
+def _refuse_if_any(differences: list[tuple]) -> None:
+    """Raise SchemaNotCurrent naming the first differences, if there are any."""
+    if differences:
+        raise SchemaNotCurrent("the database's tables differ from the baseline schema, so it is not stamped: "
+                               + "; ".join(_describe(diff) for diff in differences[:10]))
 
 
 def require_head(engine: Engine) -> None:
