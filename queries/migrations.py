@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -14,6 +16,9 @@ from queries.schema import metadata
 
 MIGRATIONS_DIR = PROJECT_DIR / "migrations"
 BASELINE = "0001_baseline"  # the schema create_all made before migrations existed
+# Alembic's command API runs env.py through one module-global context, so two threads migrating at once
+# (two imports started together from the dashboard) break each other: one migration at a time per process.
+_MIGRATING = threading.Lock()
 
 
 class SchemaNotCurrent(Exception):
@@ -45,8 +50,11 @@ def schema_differences(conn: Connection) -> list:
 
 def upgrade(engine: Engine) -> None:
     """Bring the database to head; one made by create_all before migrations existed is adopted, never recreated."""
-    with engine.begin() as conn:
-        if current_revision(conn) is None and set(inspect(conn).get_table_names()) & set(metadata.tables):
+    with _MIGRATING, engine.begin() as conn:
+        found = current_revision(conn)
+        if found == head_revision():
+            return
+        if found is None and set(inspect(conn).get_table_names()) & set(metadata.tables):
             adopt_legacy(conn)
         command.upgrade(alembic_config(conn), "head")
 

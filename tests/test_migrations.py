@@ -166,3 +166,26 @@ def test_a_column_added_outside_the_migrations_shows_up_in_the_comparison(engine
 
         diffs = compare_metadata(MigrationContext.configure(conn), extra.metadata)
     assert ("add_column", None, "meta", extra.c.extra) in [d for d in diffs if d[0] == "add_column"]
+
+
+def test_two_threads_migrating_one_new_database_at_once_both_succeed(bare_engine):
+    import threading
+
+    barrier, outcomes = threading.Barrier(2), []
+
+    def migrate():
+        barrier.wait()
+        try:
+            create_schema(bare_engine)
+            outcomes.append("ok")
+        except Exception as exc:  # reported below as the failure it is
+            outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=migrate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes == ["ok", "ok"]
+    with bare_engine.connect() as conn:
+        assert current_revision(conn) == head_revision() and schema_differences(conn) == []
