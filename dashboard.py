@@ -10,9 +10,10 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from components import auth, filters
+from components import auth, data, filters
 from components.i18n import t
 from components.safe import md
+from queries.migrations import SchemaNotCurrent
 from queries.scope import settings_policy
 from queries.settings import SettingsError, settings
 
@@ -54,17 +55,27 @@ def database_unreachable() -> None:
     st.stop()
 
 
-try:
-    user = auth.current_user()  # before the language picker: a reload's session brings back its language
-except SQLAlchemyError:
-    database_unreachable()
-filters.language_picker()
+def schema_not_current() -> None:
+    """The database is not at the newest migration: the dashboard issues no DDL, so the admin must upgrade it."""
+    st.title(t("app.name"))
+    st.error(t("error.schema"))
+    st.stop()
+
+
 try:
     settings(), settings_policy()  # a bad variable or policy file is named here, at start-up, not inside a page
 except SettingsError as exc:  # PolicyError included
     st.title(t("app.name"))
     st.error(t("error.settings", error=md(str(exc))))
     st.stop()
+try:
+    data.check_database()
+    user = auth.current_user()  # before the language picker: a reload's session brings back its language
+except SQLAlchemyError:
+    database_unreachable()
+except SchemaNotCurrent:
+    schema_not_current()
+filters.language_picker()
 # Before sign-in every page is known but hidden and none runs: a link to /rapor?officer=… keeps its page
 # through the sign-in form instead of falling back to the overview.
 try:

@@ -30,6 +30,7 @@ from queries.accounts import ROLES
 from queries.db import make_engine, resolve_url
 from queries.exports import KINDS
 from queries.hierarchy import LEVELS
+from queries.migrations import SchemaNotCurrent, head_revision
 from queries.policy import load_policy
 from queries.schema import activities, create_schema
 from queries.settings import SettingsError, settings
@@ -60,9 +61,10 @@ def describe(url: str) -> str:
 
 
 def cmd_init_db(args) -> int:
+    """Create the tables, or upgrade them, by running the migrations up to the newest."""
     url = resolve_url(args.db)
     create_schema(make_engine(url))
-    print(f"Schema ready in {describe(url)}")
+    print(f"Schema ready in {describe(url)} (migration {head_revision()})")
     return 0
 
 
@@ -316,7 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", metavar="URL", help="database URL (default: BOS_DATABASE_URL, secrets, SQLite)")
         return p
 
-    with_db(sub.add_parser("init-db", help="create the tables")).set_defaults(func=cmd_init_db)
+    init_db = sub.add_parser("init-db", help="create or upgrade the tables (runs the migrations)")
+    with_db(init_db).set_defaults(func=cmd_init_db)
 
     p = with_db(sub.add_parser("load-sample", help="generate the sample BOS export and import it"))
     p.add_argument("--out", metavar="DIR", help="keep the generated export in DIR")
@@ -400,7 +403,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:  # PolicyError included
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SchemaNotCurrent as exc:  # a database whose tables differ from the baseline: never stamped blindly
+        print(f"Cannot migrate: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -31,8 +31,8 @@ from queries import (
 from queries import alerts as queries_alerts
 from queries import scope as queries_scope
 from queries.db import make_engine, resolve_read_url, resolve_url
+from queries.migrations import require_head
 from queries.people import Identity
-from queries.schema import create_schema
 from queries.scope import Scope
 from queries.settings import settings
 
@@ -42,10 +42,19 @@ CACHE_ENTRIES = 64
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def engine(url: str) -> Engine:
-    """One pooled engine per database URL and server process; tables added by an upgrade are created."""
+    """One pooled engine per database URL and server process, once the database is at the newest migration.
+
+    The dashboard issues no DDL: `manage.py init-db` (or an import) migrates. Until then this raises
+    SchemaNotCurrent on every run, and is not cached, so the page works as soon as the admin has upgraded.
+    """
     created = make_engine(url)
-    create_schema(created)  # only creates what is missing; a read-only role with every table issues no DDL
+    require_head(created)
     return created
+
+
+def check_database() -> None:
+    """Connect once before a page runs: SQLAlchemyError if unreachable, SchemaNotCurrent if not migrated."""
+    engine(resolve_read_url())
 
 
 def run(query, *args):

@@ -333,6 +333,10 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
                        "The database cannot be reached. Check BOS_DATABASE_URL or contact the admin."),
     "error.settings": ("Pengaturan tidak dapat dipakai: {error}. Perbaiki, lalu mulai ulang dasbor.",
                        "A setting cannot be used: {error}. Correct it, then restart the dashboard."),
+    "error.schema": ("Struktur basis data belum sesuai dengan versi dasbor ini. Admin: jalankan "
+                     "`python manage.py init-db` (membuat atau memperbarui tabel), lalu muat ulang halaman.",
+                     "The database's tables do not match this version of the dashboard. Admin: run "
+                     "`python manage.py init-db` (creates or upgrades the tables), then reload the page."),
     "auth.username": ("Nama pengguna", "User name"),
     "auth.password": ("Kata sandi", "Password"),
     "auth.sign_in": ("Masuk", "Sign in"),

@@ -238,7 +238,7 @@ def refresh_all_flags(engine: Engine, policy: Policy, progress: Progress | None 
     Under the import lock, so it neither races an import nor is undone by one; returns the number of
     reports whose duplicate or travel measures were stale.
     """
-    create_schema(engine)  # tables added since the database was made (the rollups)
+    create_schema(engine)  # up to the newest migration
     with engine.begin() as conn:
         take_import_lock(conn, progress)
         if progress:

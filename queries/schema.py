@@ -333,8 +333,8 @@ audit_log = Table(
     Index("ix_audit_log_at", "at"),
 )
 
-# Small key/value facts about the database itself (schema version, the policy
-# the stored flags were computed with).
+# Small key/value facts about the database itself (the policy the stored flags were computed with,
+# the sample's mark); the schema's version is Alembic's alembic_version table.
 meta = Table(
     "meta",
     metadata,
@@ -342,17 +342,9 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
-SCHEMA_VERSION = "1"
-
 
 def create_schema(engine: Engine) -> None:
-    """Create every table and index that does not exist yet."""
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        for table in metadata.sorted_tables:  # indexes added since the table was created
-            for index in table.indexes:
-                index.create(conn, checkfirst=True)
-    with engine.begin() as conn:
-        existing = conn.execute(meta.select().where(meta.c.key == "schema_version")).first()
-        if existing is None:
-            conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
+    """Bring the database to the newest migration (queries/migrations.py): for init-db, imports and tests."""
+    from queries.migrations import upgrade  # the migrations import this module's metadata
+
+    upgrade(engine)

@@ -158,7 +158,7 @@ def test_an_unreachable_database_gives_a_message_not_a_traceback(monkeypatch):
     assert "Basis data tidak dapat dihubungi" in at.error[0].value
 
 
-def test_an_older_database_gets_the_new_tables(tmp_path, monkeypatch):
+def test_an_older_database_upgraded_by_init_db_opens_with_the_new_tables(tmp_path, monkeypatch):
     from sqlalchemy import inspect
 
     from queries.schema import metadata
@@ -166,7 +166,7 @@ def test_an_older_database_gets_the_new_tables(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     old_tables = [table for name, table in metadata.tables.items() if name not in ("users", "audit_log")]
     metadata.create_all(make_engine(url), tables=old_tables)
-    at = new_app(url, monkeypatch)  # signs in: needs the users table
+    at = new_app(url, monkeypatch)  # runs create_schema as init-db does (the app itself adds no table)
     at.run()
     assert not at.exception
     assert {"users", "audit_log"} <= set(inspect(make_engine(url)).get_table_names())
