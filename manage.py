@@ -30,9 +30,9 @@ from queries.accounts import ROLES
 from queries.db import make_engine, resolve_url
 from queries.exports import KINDS
 from queries.hierarchy import LEVELS
-from queries.migrations import SchemaNotCurrent, head_revision
+from queries.migrations import SchemaNotCurrent, create_schema, head_revision
 from queries.policy import load_policy
-from queries.schema import activities, create_schema
+from queries.schema import activities
 from queries.settings import SettingsError, settings
 
 

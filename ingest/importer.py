@@ -23,8 +23,9 @@ from ingest.reader import ExportError, Problem, RawExport, read_export
 from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
 from queries.accounts import record
+from queries.migrations import create_schema
 from queries.policy import Policy, load_policy
-from queries.schema import create_schema, import_batches, metadata, officers, units, villages
+from queries.schema import import_batches, metadata, officers, units, villages
 from queries.spreadsheet import neutralise
 
 Progress = Callable[[str, int, int], None]

@@ -102,3 +102,8 @@ def _describe(diff: tuple) -> str:
     """One difference in words: its kind and the table / column / index it concerns."""
     names = [getattr(part, "name", part) for part in diff[1:] if isinstance(part, str) or hasattr(part, "name")]
     return f"{diff[0]} {' '.join(str(name) for name in names[:3])}".strip()
+
+
+def create_schema(engine: Engine) -> None:
+    """Bring the database to the newest migration: what init-db, imports, load-sample and the tests run."""
+    upgrade(engine)

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    Engine,
     Float,
     ForeignKey,
     Index,
@@ -341,10 +340,3 @@ meta = Table(
     Column("key", String(60), primary_key=True),
     Column("value", Text, nullable=False),
 )
-
-
-def create_schema(engine: Engine) -> None:
-    """Bring the database to the newest migration (queries/migrations.py): for init-db, imports and tests."""
-    from queries.migrations import upgrade  # the migrations import this module's metadata
-
-    upgrade(engine)

@@ -23,7 +23,7 @@ sys.path.insert(0, str(PROJECT_DIR))
 
 from queries import accounts  # noqa: E402
 from queries.db import make_engine  # noqa: E402
-from queries.schema import create_schema  # noqa: E402
+from queries.migrations import create_schema  # noqa: E402
 
 PG_URL = os.environ.get("BOS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 from conftest import PROJECT_DIR
 from queries import accounts
 from queries.db import make_engine
+from queries.migrations import create_schema
 from queries.overview import activity_date_range, last_import, scope_counts
-from queries.schema import create_schema
 from queries.scope import Scope
 
 PAGES = sorted(path.relative_to(PROJECT_DIR).as_posix() for path in (PROJECT_DIR / "app_pages").glob("*.py"))

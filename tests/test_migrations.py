@@ -13,8 +13,8 @@ from conftest import PROJECT_DIR, fresh_postgres_engine
 from ingest.importer import import_export
 from queries import accounts
 from queries.db import make_engine
-from queries.migrations import SchemaNotCurrent, current_revision, head_revision, schema_differences
-from queries.schema import create_schema, meta, metadata
+from queries.migrations import SchemaNotCurrent, create_schema, current_revision, head_revision, schema_differences
+from queries.schema import meta, metadata
 
 
 def legacy_create_schema(engine) -> None:

@@ -22,7 +22,7 @@ from conftest import fresh_postgres_engine
 from ingest.importer import import_export
 from queries.db import make_engine
 from queries.exports import KINDS, export_frame, to_csv
-from queries.schema import create_schema
+from queries.migrations import create_schema
 from queries.scope import Scope
 
 OFFICERS = {"80010001": ("PS-A", (1, 2)), "80010002": ("PS-B", (3,)), "80010003": ("PS-C", (4,))}

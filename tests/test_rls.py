@@ -11,8 +11,9 @@ from sqlalchemy import create_engine, func, select, text
 from conftest import PG_URL, fresh_postgres_engine
 from ingest.importer import import_export
 from queries.exports import export_frame
+from queries.migrations import create_schema
 from queries.rls import SETTING, rls_statements
-from queries.schema import activities, create_schema, officers, villages
+from queries.schema import activities, officers, villages
 from queries.scope import Scope
 
 

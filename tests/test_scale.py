@@ -153,7 +153,8 @@ def test_reads_go_to_the_replica_and_writes_to_the_primary(tmp_path, monkeypatch
 
     from components import data
     from queries.accounts import audit_events, record
-    from queries.schema import create_schema, units
+    from queries.migrations import create_schema
+    from queries.schema import units
 
     primary, replica = (f"sqlite:///{tmp_path / name}.sqlite" for name in ("primary", "replica"))
     for url in (primary, replica):
