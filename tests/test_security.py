@@ -20,10 +20,10 @@ from ingest.importer import import_export
 from queries import accounts
 from queries.db import make_engine
 from queries.exports import KINDS, export_frame
+from queries.migrations import create_schema
 from queries.schema import (
     activities,
     audit_log,
-    create_schema,
     import_batches,
     officers,
     units,
