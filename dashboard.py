@@ -63,7 +63,9 @@ def schema_not_current() -> None:
 
 
 try:
-    settings(), settings_policy()  # a bad variable or policy file is named here, at start-up, not inside a page
+    # A bad variable or policy file is named here, at start-up, not inside a page. Assigned, because Streamlit's
+    # magic draws a bare expression on the page.
+    _ = settings(), settings_policy()
 except SettingsError as exc:  # PolicyError included
     st.title(t("app.name"))
     st.error(t("error.settings", error=md(str(exc))))

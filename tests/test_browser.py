@@ -252,6 +252,7 @@ def test_every_page_draws_without_an_error(page, database_url, name):
     expect(page).to_have_title(f"{PAGES[name][0]} · Dasbor Binmas")
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+    assert page.locator('[data-testid="stHelp"]').count() == 0  # no object drawn by accident (st.help / magic)
     picture = PAGES[name][1]
     if picture:
         element = main.locator(f"{picture} >> visible=true").first
