@@ -245,16 +245,21 @@ def refresh_all_flags(engine: Engine, policy: Policy, progress: Progress | None 
         if progress:
             progress("flags", 0, 1)
         changed = derive.refresh_group_measures(conn)
-        derive.refresh_flags(conn, policy, None)
-        derive.record_flag_policy(conn, policy)
-        if progress:
-            progress("flags", 1, 1)
-            progress("rollup", 0, 1)
-        rollups.rebuild(conn, policy, bulk_insert)
-        if progress:
-            progress("rollup", 1, 1)
+        flags_and_rollup(conn, policy, None, progress)
     refresh_statistics(engine)
     return changed
+
+
+def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progress | None) -> None:
+    """Stored flags of the given reports (None: all) and the officer-day rollup brought up to date."""
+    derive.refresh_flags(conn, policy, reports)
+    derive.record_flag_policy(conn, policy)
+    if progress:
+        progress("flags", 1, 1)
+        progress("rollup", 0, 1)
+    rollups.rebuild(conn, policy, bulk_insert)
+    if progress:
+        progress("rollup", 1, 1)
 
 
 def refresh_statistics(engine: Engine) -> None:
@@ -359,14 +364,7 @@ def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
         progress("flags", 0, 1)
     # Stored flags follow the settings file; if it changed since the last import, refresh them all.
     same_policy = derive.stored_flag_policy(conn) == policy.flag_values()
-    derive.refresh_flags(conn, policy, touched if same_policy else None)
-    derive.record_flag_policy(conn, policy)
-    if progress:
-        progress("flags", 1, 1)
-        progress("rollup", 0, 1)
-    rollups.rebuild(conn, policy, bulk_insert)
-    if progress:
-        progress("rollup", 1, 1)
+    flags_and_rollup(conn, policy, touched if same_policy else None, progress)
     conn.execute(import_batches.update().where(import_batches.c.id == report.batch_id)
                  .values(finished_at=_utc_now()))
 
