@@ -94,8 +94,8 @@ class RowBudget:
         self.label = label
         self.limit = self.left = MAX_ARCHIVE_ROWS if limit is None else limit
 
-    def take(self) -> None:
-        self.left -= 1
+    def take(self, count: int = 1) -> None:
+        self.left -= count
         if self.left < 0:
             raise ExportError(f"{self.label}: more than {self.limit:,} rows; refused (import the unzipped "
                               "export from the command line instead)")
