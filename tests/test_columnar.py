@@ -292,3 +292,28 @@ def test_most_generated_clean_files_are_not_declined():
                 at=(datetime(2024, 1, 1) + timedelta(minutes=int(rng.integers(0, 500_000)))).isoformat(),
                 lat=f"{rng.uniform(-95, 95):.6f}") for _ in range(400)]
     assert assert_same(csv_bytes(rows), context(), 2000)
+
+
+@pytest.mark.parametrize("reread", [True, False])
+def test_equal_hashes_of_different_report_ids_are_told_apart(monkeypatch, reread):
+    # Every report_id hashes alike: only the exact comparison keeps R1..R5 apart and finds the real repeats.
+    monkeypatch.setattr(pd.util, "hash_array", lambda values, categorize=False: np.zeros(len(values), np.uint64))
+    rows = [row(report_id=f"R{i % 5}") for i in range(12)]
+    data = csv_bytes(rows)
+    got = fast(data, context(), 120, reread=reread)
+    assert list(got[0]["report_id"]) == ["R0", "R1", "R2", "R3", "R4"]
+    assert [(p.line, p.params["line"]) for p in got[1]] == [(7, 2), (8, 3), (9, 4), (10, 5), (11, 6), (12, 2),
+                                                            (13, 3)]
+    assert assert_same(data, context(), 120, reread=reread)
+
+
+def test_local_times_around_daylight_saving_changes():
+    # Every 20 minutes over Berlin's two changes of 2024 (ambiguous and missing hours included), and Jayapura.
+    starts = [datetime(2024, 3, 30, 22), datetime(2024, 10, 26, 22)]
+    rows = [row(report_id=f"R{k}{i}", village=village, at=(start + timedelta(minutes=20 * i)).isoformat(),
+                sent=(start + timedelta(minutes=20 * i + 7)).isoformat())
+            for k, start in enumerate(starts) for i in range(24)
+            for village in ("99.01.01.2006", "94.01.01.2005")]
+    for i, fields in enumerate(rows):
+        fields[0] = f"R{i}"
+    assert assert_same(csv_bytes(rows), context(), 1 << 20)
