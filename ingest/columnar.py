@@ -188,6 +188,22 @@ def _blocks(chunks: Iterable[bytes], batch_bytes: int) -> Iterator[tuple[int, by
         yield offset, data
 
 
+MAX_RUN = 4_000_000  # keys in one sorted run of _SeenKeys (48 MB)
+
+
+def _merged(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Two sorted runs of (hashes, lines) as one, without sorting again."""
+    at = np.searchsorted(first[0], second[0], side="right") + np.arange(len(second[0]))
+    from_second = np.zeros(len(first[0]) + len(second[0]), dtype=bool)
+    from_second[at] = True
+    merged = []
+    for a, b in zip(first, second):
+        out = np.empty(len(from_second), dtype=a.dtype)
+        out[at], out[~from_second] = b, a
+        merged.append(out)
+    return tuple(merged)
+
+
 class _SeenKeys:
     """The report_ids registered so far (KeyTracker's dict), as sorted runs of 64-bit hashes and first lines."""
 
@@ -214,11 +230,10 @@ class _SeenKeys:
             raise Declined("more than 4,294,967,295 lines")
         order = np.argsort(hashes, kind="stable")
         self.runs.append((hashes[order], lines[order].astype(np.uint32)))
-        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
-            (k2, l2), (k1, l1) = self.runs.pop(), self.runs.pop()
-            keys, lines_ = np.concatenate([k1, k2]), np.concatenate([l1, l2])
-            order = np.argsort(keys, kind="stable")
-            self.runs.append((keys[order], lines_[order]))
+        # Runs past MAX_RUN keys stay as they are: a merge needs the two runs twice over in memory.
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= min(2 * len(self.runs[-1][0]), MAX_RUN):
+            later, earlier = self.runs.pop(), self.runs.pop()
+            self.runs.append(_merged(earlier, later))
         if self.reread is None:
             self.kept.append((lines.astype(np.int64), ids))
         else:
