@@ -85,6 +85,7 @@ class ActivityBatch:
     records: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     rows_read: int = 0  # rows read (valid or rejected; blank lines not counted), as RawTable's len
+    header: list[str] = field(default_factory=list)  # the file's columns, for the unknown-column warnings
 
 
 def activity_batches_from_file(path: str | Path, label: str, ctx: Context, rows: RowBudget | None = None, *,
@@ -151,7 +152,7 @@ def activity_batches_from_table(table: RawTable, ctx: Context, *, batch_rows: in
     for index in range(count):
         part = slice(index * batch_rows, (index + 1) * batch_rows)
         yield ActivityBatch(records_frame(records[part], lines[part]), problems if index == 0 else [],
-                            len(table) if index == 0 else 0)
+                            len(table) if index == 0 else 0, table.header)
 
 
 def records_frame(records: list[dict], lines: list) -> pd.DataFrame:
@@ -316,7 +317,7 @@ class _BatchChecker:
             slow_frame = records_frame([rechecked[i] for i in slow], lines[suspects[slow]].tolist())
             records = pd.concat([records, slow_frame], ignore_index=True)
             records = records.sort_values("line", kind="stable", ignore_index=True)
-        return ActivityBatch(records, problems, taken)
+        return ActivityBatch(records, problems, taken, self.header)
 
     def _parse(self, body: bytes, first_line: int) -> tuple[pa.Table, np.ndarray]:
         """The block's rows (all values text) and the line of each; Declined unless every line is plain CSV."""

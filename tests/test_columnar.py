@@ -159,6 +159,7 @@ def test_accepts_crlf_bom_quotes_blank_lines_and_other_columns():
     assert list(records["report_id"]) == ["R1", "R2"]
     assert records.loc[0, "narrative"] == '"Aman", kata warga.'
     assert np.isnan(records.loc[1, "lat"]) and records.loc[1, "household_id"] is None
+    assert next(activity_batches([data], LABEL, context())).header == HEADER + ["extra"]  # for the warning
 
 
 def test_blank_rows_are_skipped_and_not_counted():
