@@ -353,8 +353,11 @@ class SampleGenerator:
     def build_activities(self) -> list[dict]:
         return [row for rows in self.iter_activities() for row in rows]
 
-    def iter_activities(self):
-        """Each officer's reports, one list per officer (so large exports can be streamed)."""
+    def iter_activities(self, days: list[date] | None = None):
+        """Each officer's reports, one list per officer (so large exports can be streamed).
+
+        days: the dates to report on (default every day from start to end).
+        """
         villages = {v.code: v for v in self.villages}
         self.village_codes = sorted(villages)
         outages = self._outages_utc()
@@ -363,11 +366,8 @@ class SampleGenerator:
             by_officer.setdefault(a["nrp"], []).append(a)
         photo_pools = {unit: [self._hash(f"pool-{unit}-{i}") for i in range(4)]
                        for unit in sorted({o.unit_code for o in self.officers})}
-        day = self.start
-        days = []
-        while day <= self.end:
-            days.append(day)
-            day += timedelta(days=1)
+        days = days if days is not None else [self.start + timedelta(days=n)
+                                              for n in range((self.end - self.start).days + 1)]
         r = self.r
         for officer in self.officers:
             rows: list[dict] = []
