@@ -1,0 +1,246 @@
+"""`manage.py bench-import`: the import's throughput, peak memory and phases, each import in a process of its own.
+
+Scenarios (issue 17):
+
+- bulk: an export imported into an empty database (a first load of a Polda or the whole country);
+- daily: one day's activities.csv imported into a database already loaded (`generate --daily`);
+- year: generate the largest national export the disk holds (up to a year), import it, and project
+  sizes and times to 50 M activities from what was measured.
+
+The import runs in a fresh process, so its peak memory is its own (VmHWM, as `benchmark.peak_memory_mb`
+explains), not the benchmark's nor that of a generator that ran before it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import sqlite3
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from benchmark import peak_memory_mb
+from queries.schema import activities, metadata
+
+YEAR_TARGET = 50_000_000  # activities of a national year (issue 17)
+# Measured on the recorded runs (docs/bench): national 31 days = 4,140,492 activities, CSV 364 bytes and
+# PostgreSQL 1,118 bytes (activities with indexes) per activity. The estimate only picks --days auto;
+# the run measures the real figures.
+ACTIVITIES_PER_DAY = {"polres": 290, "polda": 13_400, "national": 133_600}
+ESTIMATED_BYTES_PER_ACTIVITY = 1_600  # CSV + database + a margin for the other tables, WAL and VACUUM
+DISK_RESERVE_BYTES = 10 * 2**30  # left free for everyone else on the disk
+
+# Progress stages of the import (ingest.importer) and the phase the time after a finished stage belongs to.
+AFTER_STAGE = {"lock": "check", "check": "plan", "write": "derive", "rollup": "statistics"}
+
+
+def phase_of(stage: str) -> str:
+    """The coarse phase of an import progress stage ("check activities.csv" -> "check")."""
+    if stage.startswith("check "):
+        return "check"
+    if stage.startswith("write "):
+        return "write"
+    if stage in ("import lock", "waiting for another import"):
+        return "lock"
+    return stage  # flags, rollup, or a stage a newer importer adds: a phase of its own
+
+
+class StageClock:
+    """A progress callback that adds up the seconds spent in each phase, from the stages the import reports.
+
+    The time before the first stage is reading the files; after a stage finishes, its time goes to
+    the phase that follows it in the importer (AFTER_STAGE) until the next stage is reported.
+    """
+
+    def __init__(self) -> None:
+        self.current = "read"
+        self.since = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        phase = phase_of(stage)
+        self._switch(phase)
+        if done >= total:
+            self._switch(AFTER_STAGE.get(phase, phase))
+
+    def _switch(self, phase: str) -> None:
+        now = time.perf_counter()
+        if phase != self.current:
+            self.seconds[self.current] = self.seconds.get(self.current, 0.0) + now - self.since
+            self.current, self.since = phase, now
+
+    def finish(self) -> dict[str, float]:
+        """Seconds per phase, the current one closed now."""
+        self._switch("")
+        return {phase: round(seconds, 3) for phase, seconds in self.seconds.items() if phase}
+
+
+def in_own_process(function, *args):
+    """Call function(*args) in a fresh interpreter (spawn: nothing inherited) and return its result."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(function, *args).result()
+
+
+def import_in_child(url: str, path: str, echo: bool) -> dict:
+    """Run in the child: import the export at path, return what happened, the phases and this process's peak."""
+    from ingest.importer import import_export
+    from queries.db import make_engine
+
+    clock = StageClock()
+    progress = clock
+    if echo:
+        from manage import ProgressPrinter
+
+        printer = ProgressPrinter()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            clock(stage, done, total)
+            printer(stage, done, total)
+
+    started = time.perf_counter()
+    report = import_export(make_engine(url), path, imported_by="bench", progress=progress)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "ok": report.ok, "written": report.written, "fatal": report.fatal,
+            "problems_total": len(report.problems), "problems": [str(p) for p in report.problems[:5]],
+            "files": {name: asdict(counts) for name, counts in report.files.items()},
+            "phases": dict(getattr(report, "phases", None) or {}), "stages": clock.finish(),
+            "peak_rss_mb": peak_memory_mb()}
+
+
+def generate_in_child(scale: str, out: str, days: int | None) -> dict:
+    """Run in the child: write a scale export, return the rows per file, the seconds and the peak memory."""
+    from sample_data.scale import generate_scale
+
+    started = time.perf_counter()
+    counts = generate_scale(scale, out, days=days)
+    return {"counts": counts, "seconds": time.perf_counter() - started, "peak_rss_mb": peak_memory_mb()}
+
+
+def activity_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(activities)).scalar_one()
+
+
+def stored_bytes(engine: Engine) -> int:
+    """Bytes the database takes: every table of the schema with its indexes (PostgreSQL), or the file (SQLite)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            return sum(conn.execute(select(func.pg_total_relation_size(table.name))).scalar_one()
+                       for table in metadata.sorted_tables)
+    path = Path(engine.url.database or "")
+    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.is_file())
+
+
+def database_version(engine: Engine) -> str:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            return "PostgreSQL " + conn.exec_driver_sql("SHOW server_version").scalar_one().split()[0]
+    return f"SQLite {sqlite3.sqlite_version}"
+
+
+def files_bytes(directory: Path) -> dict[str, int]:
+    """Size of each file of an export directory."""
+    return {p.name: p.stat().st_size for p in sorted(Path(directory).iterdir()) if p.is_file()}
+
+
+def machine_state() -> dict:
+    """What else the machine was doing: the load average and the memory available (a shared machine varies)."""
+    state = {"load_average": [round(x, 2) for x in os.getloadavg()]}
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        fields = dict(line.split(":", 1) for line in meminfo.read_text().splitlines())
+        state["memory_available_mb"] = int(fields["MemAvailable"].split()[0]) // 1024
+    return state
+
+
+def measure_import(engine: Engine, url: str, path: Path, echo: bool = False) -> dict:
+    """Import the export at path in a process of its own; its throughput, peak memory, phases and growth."""
+    before, bytes_before = activity_count(engine), stored_bytes(engine)
+    state = machine_state()
+    started = time.perf_counter()
+    try:
+        child = in_own_process(import_in_child, url, str(path), echo)
+    except BrokenProcessPool:  # killed (out of memory?) before it could answer
+        return {"ok": False, "fatal": "the import process died (killed, out of memory?)",
+                "process_seconds": time.perf_counter() - started, "machine_before": state}
+    wall = time.perf_counter() - started
+    rows = child["files"].get("activities.csv", {}).get("read", 0)
+    after, bytes_after = activity_count(engine), stored_bytes(engine)
+    return {
+        **{key: child[key] for key in ("ok", "written", "fatal", "problems_total", "problems", "files")},
+        "activities": rows,
+        "seconds": child["seconds"],
+        "process_seconds": wall,  # with the child's start-up (imports) and the hand-over
+        "activities_per_s": rows / child["seconds"] if child["seconds"] else 0.0,
+        "peak_rss_mb": child["peak_rss_mb"],
+        # The importer's own phases when it reports them (ImportReport.phases), else the progress stages.
+        "phases": child["phases"] or child["stages"],
+        "phases_source": "import" if child["phases"] else "progress",
+        "stages": child["stages"],
+        "activities_before": before,
+        "activities_after": after,
+        "database_bytes_before": bytes_before,
+        "database_bytes_after": bytes_after,
+        "machine_before": state,
+        "machine_after": machine_state(),
+    }
+
+
+def days_that_fit(free_bytes: int, activities_per_day: int, bytes_per_activity: int = ESTIMATED_BYTES_PER_ACTIVITY,
+                  reserve_bytes: int = DISK_RESERVE_BYTES, most: int = 365) -> int:
+    """The most days of reports whose export and database fit in the free disk, keeping the reserve."""
+    usable = free_bytes - reserve_bytes
+    return max(0, min(most, usable // (activities_per_day * bytes_per_activity)))
+
+
+def projection(measured: int, target: int, generation_s: float, import_s: float, csv_bytes: int,
+               database_bytes: int) -> dict:
+    """Sizes and times at `target` activities, scaled linearly from `measured` (bytes and seconds per row)."""
+    factor = target / measured
+    return {"activities": target, "factor": factor, "csv_gb": csv_bytes * factor / 1e9,
+            "database_gb": database_bytes * factor / 1e9, "generation_hours": generation_s * factor / 3600,
+            "import_hours": import_s * factor / 3600,
+            "note": "linear in rows: bytes and seconds per activity as measured"}
+
+
+def bench_year(engine: Engine, url: str, scale: str, days: int, out: Path, echo: bool = False) -> dict:
+    """Generate `days` days of the scale in a process of its own, import them, and project to a national year."""
+    generated = in_own_process(generate_in_child, scale, str(out), days)
+    rows = generated["counts"]["activities.csv"]
+    sizes = files_bytes(out)
+    result = measure_import(engine, url, out, echo)
+    grown = result.get("database_bytes_after", 0) - result.get("database_bytes_before", 0)
+    result["generation"] = {
+        "days": days, "rows": generated["counts"], "seconds": generated["seconds"],
+        "activities_per_s": rows / generated["seconds"], "peak_rss_mb": generated["peak_rss_mb"],
+        "csv_bytes": sum(sizes.values()), "files_bytes": sizes,
+        "csv_bytes_per_activity": sizes.get("activities.csv", 0) / rows if rows else 0.0,
+    }
+    result["database_bytes_per_activity"] = grown / rows if rows else 0.0
+    if result.get("ok") and rows:
+        result["projection"] = projection(rows, YEAR_TARGET, generated["seconds"], result["seconds"],
+                                          sum(sizes.values()), grown)
+    return result
+
+
+def free_disk_bytes(path: Path) -> int:
+    """Free bytes on the disk holding path (or its nearest existing parent)."""
+    path = Path(path).resolve()
+    while not path.exists():
+        path = path.parent
+    return shutil.disk_usage(path).free
+
+
+def markdown_row(report: dict) -> str:
+    """One row of the README's import table: scenario, database, activities, seconds, activities/s, peak, phases."""
+    phases = ", ".join(f"{name} {seconds:.0f} s" if seconds >= 10 else f"{name} {seconds:.1f} s"
+                       for name, seconds in report.get("phases", {}).items())
+    return (f"| {report['label']} | {report['database_version']} | {report.get('activities', 0):,} "
+            f"| {report.get('seconds', 0):,.1f} | {report.get('activities_per_s', 0):,.0f} "
+            f"| {report.get('peak_rss_mb', 0):,.0f} MB | {phases} |")
