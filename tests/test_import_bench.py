@@ -167,3 +167,19 @@ def test_stored_bytes_grow_with_rows(engine):
         conn.execute(insert(units), [{"code": f"PD-{n:02d}", "name": "x" * 200, "level": "polda"}
                                      for n in range(2000)])
     assert bench.stored_bytes(engine) > before > 0
+
+
+def test_officers_and_villages_do_not_depend_on_the_days():
+    """The daily file imports into an export of any length: the same NRPs, villages and units."""
+    from dataclasses import replace
+
+    from sample_data.scale import PATTERNS, Scale, ScaleGenerator
+
+    def people(days: int):
+        generator = ScaleGenerator(replace(Scale(PATTERNS, 2, 2, 5, 0.55, 1.9), days=days))
+        generator.prepare()
+        return ({o.nrp for o in generator.officers}, {v.code for v in generator.villages},
+                [u["code"] for u in generator.units])
+
+    short, year = people(31), people(365)
+    assert short == year and len(short[0]) > 600
