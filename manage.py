@@ -125,6 +125,9 @@ def print_report(report) -> None:
     print(verdict, file=sys.stderr)
 
 
+BENCH_DIR = Path(tempfile.gettempdir()) / "bos-bench"  # where bench and bench-import generate missing exports
+
+
 NEXT_DAY = "next"  # generate --daily without a date: the day after the exports' last
 
 
@@ -171,7 +174,7 @@ def cmd_bench(args) -> int:
         from ingest.importer import import_export
         from sample_data.scale import generate_scale
 
-        data_dir = Path(args.data or Path(tempfile.gettempdir()) / "bos-bench" / args.scale)
+        data_dir = Path(args.data or BENCH_DIR / args.scale)
         if not (data_dir / "activities.csv").exists():
             print(f"Generating the {args.scale} export in {data_dir} ...", file=sys.stderr)
             generate_scale(args.scale, data_dir)
@@ -206,7 +209,6 @@ def cmd_bench_import(args) -> int:
     """Time one import scenario (bulk, daily or year) in a process of its own; print a table row, write JSON."""
     import benchmark
     import benchmark_import as bench
-    from sample_data.scale import generate_daily, generate_scale
 
     url = resolve_url(args.db)
     engine = make_engine(url)
@@ -219,45 +221,14 @@ def cmd_bench_import(args) -> int:
               file=sys.stderr)
         return 1
     scale = args.scale or ("national" if args.scenario == "year" else None)
-    default_dir = Path(tempfile.gettempdir()) / "bos-bench"
     report = {"database": describe(url), "dialect": engine.dialect.name, "machine": benchmark.machine(),
               "database_version": bench.database_version(engine), "scenario": args.scenario, "scale": scale}
-    if args.scenario == "year":
-        days = args.days
-        if days == "auto":
-            out = Path(args.data or default_dir / f"{scale}-year")
-            days = bench.days_that_fit(bench.free_disk_bytes(out), bench.ACTIVITIES_PER_DAY[scale])
-            if days < 1:
-                print(f"Not even one day of the {scale} scale fits on the disk of {out}.", file=sys.stderr)
-                return 1
-        days = int(days)
-        out = Path(args.data or default_dir / f"{scale}-year")
-        if (out / "activities.csv").exists():
-            print(f"{out} already holds an export; give an empty --data folder.", file=sys.stderr)
-            return 1
-        print(f"Generating {days} days of the {scale} scale in {out}, then importing it ...", file=sys.stderr)
-        result = bench.bench_year(engine, url, scale, days, out, echo=not args.quiet)
-        label = f"year {scale} ({days} days)"
-    else:
-        days = None if args.days == "auto" else int(args.days)
-        if args.scenario == "daily":
-            source = Path(args.daily or default_dir / f"{scale}-daily") if (args.daily or scale) else None
-            make = lambda: generate_daily(scale, source, days=days)  # noqa: E731
-        else:
-            source = Path(args.data or default_dir / scale) if (args.data or scale) else None
-            make = lambda: generate_scale(scale, source, days=days)  # noqa: E731
-        if source is None:
-            print("Give the export (--data DIR, or --daily DIR) or a --scale to generate.", file=sys.stderr)
-            return 2
-        if not (source / "activities.csv").exists():
-            if not scale:
-                print(f"{source} holds no activities.csv; give --scale to generate it there.", file=sys.stderr)
-                return 1
-            print(f"Generating the {scale} {args.scenario} export in {source} ...", file=sys.stderr)
-            make()
-        result = bench.measure_import(engine, url, source, echo=not args.quiet)
-        result["export_bytes"] = bench.files_bytes(source)
-        label = f"{args.scenario} {scale or source.name}"
+    try:
+        run = bench_year if args.scenario == "year" else bench_export_file
+        result, label = run(args, engine, url, scale)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     report.update(result, label=label)
     report["storage_mb"] = benchmark.storage_mb(engine)
     if not result.get("ok"):
@@ -267,6 +238,46 @@ def cmd_bench_import(args) -> int:
     benchmark.write_report(out, report)
     print(f"Report written to {out}", file=sys.stderr)
     return 0 if result.get("ok") else 1
+
+
+def bench_year(args, engine, url: str, scale: str) -> tuple[dict, str]:
+    """The year scenario: generate --days (or the most the disk holds) of the scale, import, project."""
+    import benchmark_import as bench
+    from sample_data.scale import scale_of
+
+    out = Path(args.data or BENCH_DIR / f"{scale}-year")
+    if (out / "activities.csv").exists():
+        raise ValueError(f"{out} already holds an export; give an empty --data folder")
+    days = args.days
+    if days == "auto":
+        days = bench.days_that_fit(bench.free_disk_bytes(out), bench.ACTIVITIES_PER_DAY[scale])
+        if days < 1:
+            raise ValueError(f"not even one day of the {scale} scale fits on the disk of {out}")
+    days = scale_of(scale, int(days)).days
+    print(f"Generating {days} days of the {scale} scale in {out}, then importing it ...", file=sys.stderr)
+    return bench.bench_year(engine, url, scale, days, out, echo=not args.quiet), f"year {scale} ({days} days)"
+
+
+def bench_export_file(args, engine, url: str, scale: str | None) -> tuple[dict, str]:
+    """The bulk or daily scenario: import the export (or daily file), generating it first where missing."""
+    import benchmark_import as bench
+    from sample_data.scale import generate_daily, generate_scale, scale_of
+
+    days = None if args.days == "auto" else scale_of(scale or "polres", int(args.days)).days
+    daily = args.scenario == "daily"
+    given = args.daily if daily else args.data
+    if not (given or scale):
+        raise ValueError("give the export (--data DIR, or --daily DIR) or a --scale to generate")
+    suffix = (f"-{days}d" if days else "") + ("-daily" if daily else "")
+    source = Path(given) if given else BENCH_DIR / f"{scale}{suffix}"
+    if not (source / "activities.csv").exists():
+        if not scale:
+            raise ValueError(f"{source} holds no activities.csv; give --scale to generate it there")
+        print(f"Generating the {scale} {args.scenario} export in {source} ...", file=sys.stderr)
+        (generate_daily if daily else generate_scale)(scale, source, days=days)
+    result = bench.measure_import(engine, url, source, echo=not args.quiet)
+    result["export_bytes"] = bench.files_bytes(source)
+    return result, f"{args.scenario} {scale or source.name}"
 
 
 def cmd_load_sample(args) -> int:

@@ -342,7 +342,8 @@ class SampleGenerator:
     def _leave_periods(self) -> list[tuple[date, date]]:
         periods = []
         for _ in range(self.rng.choice([0, 1, 1, 2, 2, 3])):
-            start = self.start + timedelta(days=int(self.rng.integers(0, (self.end - self.start).days)))
+            # A one-day period still draws (max 1): the same draws for any longer one.
+            start = self.start + timedelta(days=int(self.rng.integers(0, max(1, (self.end - self.start).days))))
             length = int(self.rng.choice([2, 3, 5, 6, 10, 12, 30], p=[0.2, 0.2, 0.2, 0.15, 0.12, 0.1, 0.03]))
             end = start + timedelta(days=length - 1)
             if all(end < s or start > e for s, e in periods):  # leave periods never overlap

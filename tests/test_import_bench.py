@@ -183,3 +183,15 @@ def test_officers_and_villages_do_not_depend_on_the_days():
 
     short, year = people(31), people(365)
     assert short == year and len(short[0]) > 600
+
+
+def test_bench_import_generates_a_missing_export(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'gen.sqlite'}"
+    assert manage.main(["bench-import", "--db", url, "--scenario", "bulk", "--scale", "polres", "--days", "999",
+                        "--data", str(tmp_path / "gen")]) == 2
+    assert "days must be between 1 and 376" in capsys.readouterr().err
+    assert manage.main(["bench-import", "--db", url, "--scenario", "bulk", "--scale", "polres", "--days", "1",
+                        "--data", str(tmp_path / "gen"), "--quiet", "--json", str(tmp_path / "gen.json")]) == 0
+    report = json.loads((tmp_path / "gen.json").read_text(encoding="utf-8"))
+    assert report["activities"] == len(rows_of(tmp_path / "gen" / "activities.csv")) > 0
+    assert report["label"] == "bulk polres" and report["scale"] == "polres"
