@@ -36,6 +36,22 @@ ACTIVITIES_PER_DAY = {"polres": 290, "polda": 13_400, "national": 133_600}
 ESTIMATED_BYTES_PER_ACTIVITY = 1_600  # CSV + database + a margin for the other tables, WAL and VACUUM
 DISK_RESERVE_BYTES = 10 * 2**30  # left free for everyone else on the disk
 
+class BenchRefused(Exception):
+    """The scenario cannot run as asked (a wrong option, a full disk); said to the user, no traceback."""
+
+
+def days_option(value: str) -> int | None:
+    """--days as given: None for "auto", else a length the generator can write."""
+    from sample_data.scale import checked_days
+
+    if value == "auto":
+        return None
+    try:
+        return checked_days(int(value))
+    except ValueError as exc:
+        raise BenchRefused(f"--days {value}: {exc}") from None
+
+
 # Progress stages of the import (ingest.importer) and the phase the time after a finished stage belongs to.
 AFTER_STAGE = {"lock": "check", "check": "plan", "write": "derive", "rollup": "statistics"}
 

@@ -226,7 +226,7 @@ def cmd_bench_import(args) -> int:
     try:
         run = bench_year if args.scenario == "year" else bench_export_file
         result, label = run(args, engine, url, scale)
-    except ValueError as exc:
+    except bench.BenchRefused as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     report.update(result, label=label)
@@ -243,17 +243,15 @@ def cmd_bench_import(args) -> int:
 def bench_year(args, engine, url: str, scale: str) -> tuple[dict, str]:
     """The year scenario: generate --days (or the most the disk holds) of the scale, import, project."""
     import benchmark_import as bench
-    from sample_data.scale import scale_of
 
     out = Path(args.data or BENCH_DIR / f"{scale}-year")
     if (out / "activities.csv").exists():
-        raise ValueError(f"{out} already holds an export; give an empty --data folder")
-    days = args.days
-    if days == "auto":
+        raise bench.BenchRefused(f"{out} already holds an export; give an empty --data folder")
+    days = bench.days_option(args.days)
+    if days is None:
         days = bench.days_that_fit(bench.free_disk_bytes(out), bench.ACTIVITIES_PER_DAY[scale])
         if days < 1:
-            raise ValueError(f"not even one day of the {scale} scale fits on the disk of {out}")
-    days = scale_of(scale, int(days)).days
+            raise bench.BenchRefused(f"not even one day of the {scale} scale fits on the disk of {out}")
     print(f"Generating {days} days of the {scale} scale in {out}, then importing it ...", file=sys.stderr)
     return bench.bench_year(engine, url, scale, days, out, echo=not args.quiet), f"year {scale} ({days} days)"
 
@@ -261,18 +259,18 @@ def bench_year(args, engine, url: str, scale: str) -> tuple[dict, str]:
 def bench_export_file(args, engine, url: str, scale: str | None) -> tuple[dict, str]:
     """The bulk or daily scenario: import the export (or daily file), generating it first where missing."""
     import benchmark_import as bench
-    from sample_data.scale import generate_daily, generate_scale, scale_of
+    from sample_data.scale import generate_daily, generate_scale
 
-    days = None if args.days == "auto" else scale_of(scale or "polres", int(args.days)).days
+    days = bench.days_option(args.days)
     daily = args.scenario == "daily"
     given = args.daily if daily else args.data
     if not (given or scale):
-        raise ValueError("give the export (--data DIR, or --daily DIR) or a --scale to generate")
+        raise bench.BenchRefused("give the export (--data DIR, or --daily DIR) or a --scale to generate")
     suffix = (f"-{days}d" if days else "") + ("-daily" if daily else "")
     source = Path(given) if given else BENCH_DIR / f"{scale}{suffix}"
     if not (source / "activities.csv").exists():
         if not scale:
-            raise ValueError(f"{source} holds no activities.csv; give --scale to generate it there")
+            raise bench.BenchRefused(f"{source} holds no activities.csv; give --scale to generate it there")
         print(f"Generating the {scale} {args.scenario} export in {source} ...", file=sys.stderr)
         (generate_daily if daily else generate_scale)(scale, source, days=days)
     result = bench.measure_import(engine, url, source, echo=not args.quiet)

@@ -201,11 +201,16 @@ class ScaleGenerator(SampleGenerator):
         return len(self.villages)
 
 
+def checked_days(days: int) -> int:
+    """A length of the reporting period that the generator can write (ValueError otherwise)."""
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"days must be between 1 and {MAX_DAYS}")
+    return days
+
+
 def scale_of(name: str, days: int | None = None) -> Scale:
     """The named scale, over `days` days ending on the sample's last day if given."""
-    if days is not None and not 1 <= days <= MAX_DAYS:
-        raise ValueError(f"days must be between 1 and {MAX_DAYS}")
-    return SCALES[name] if days is None else replace(SCALES[name], days=days)
+    return SCALES[name] if days is None else replace(SCALES[name], days=checked_days(days))
 
 
 def generate_scale(name: str, out_dir: str | Path, seed: int = SEED, days: int | None = None) -> dict[str, int]:

@@ -195,3 +195,10 @@ def test_bench_import_generates_a_missing_export(tmp_path, capsys):
     report = json.loads((tmp_path / "gen.json").read_text(encoding="utf-8"))
     assert report["activities"] == len(rows_of(tmp_path / "gen" / "activities.csv")) > 0
     assert report["label"] == "bulk polres" and report["scale"] == "polres"
+
+
+def test_daily_file_is_deterministic(week, tmp_path):
+    _, daily = week
+    assert manage.main(["generate", "--scale", "polres", "--days", "7", "--daily", "2022-05-16",
+                        "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "activities.csv").read_bytes() == (daily / "activities.csv").read_bytes()
