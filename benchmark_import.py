@@ -29,12 +29,14 @@ from benchmark import peak_memory_mb
 from queries.schema import activities, metadata
 
 YEAR_TARGET = 50_000_000  # activities of a national year (issue 17)
-# Measured on the recorded runs (docs/bench): national 31 days = 4,140,492 activities, CSV 364 bytes and
-# PostgreSQL 1,118 bytes (activities with indexes) per activity. The estimate only picks --days auto;
-# the run measures the real figures.
-ACTIVITIES_PER_DAY = {"polres": 290, "polda": 13_400, "national": 133_600}
-ESTIMATED_BYTES_PER_ACTIVITY = 1_600  # CSV + database + a margin for the other tables, WAL and VACUUM
+# Estimates that only pick --days auto (the run measures the real figures). Per day: polres and polda
+# are their year exports / 376 days; national is a generated Monday after a national year (16 May 2022),
+# as an upper bound (Sundays are quiet). Bytes: the Polda CSV takes 364 per activity, the national 31 days
+# on PostgreSQL 1,223 (every table with its indexes); the rest is a margin for WAL and index builds.
+ACTIVITIES_PER_DAY = {"polres": 290, "polda": 13_400, "national": 194_700}
+ESTIMATED_BYTES_PER_ACTIVITY = 1_800
 DISK_RESERVE_BYTES = 10 * 2**30  # left free for everyone else on the disk
+
 
 class BenchRefused(Exception):
     """The scenario cannot run as asked (a wrong option, a full disk); said to the user, no traceback."""
@@ -42,7 +44,7 @@ class BenchRefused(Exception):
 
 def days_option(value: str) -> int | None:
     """--days as given: None for "auto", else a length the generator can write."""
-    from sample_data.scale import checked_days
+    from sample_data.scale import checked_days  # not at the top: the import's child process needs no shapely
 
     if value == "auto":
         return None
