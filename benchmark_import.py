@@ -23,7 +23,9 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, cast, column, func, literal, select, table
+from sqlalchemy.dialects.postgresql import REGCLASS
+from sqlalchemy.exc import OperationalError
 
 from benchmark import peak_memory_mb
 from queries.schema import activities, metadata
@@ -36,6 +38,13 @@ YEAR_TARGET = 50_000_000  # activities of a national year (issue 17)
 ACTIVITIES_PER_DAY = {"polres": 290, "polda": 13_400, "national": 194_700}
 ESTIMATED_BYTES_PER_ACTIVITY = 1_800
 DISK_RESERVE_BYTES = 10 * 2**30  # left free for everyone else on the disk
+# What does not grow with the days of reports, so a projection adds it once: the reference files and
+# tables, the accounts, and crimes (generated from a fixed date whatever the length).
+FIXED_FILES = frozenset({"units.csv", "villages.geojson", "villages.csv", "officers.csv", "assignments.csv",
+                         "leave.csv", "outages.csv", "crimes.csv"})
+FIXED_TABLES = frozenset({"units", "unit_tree", "villages", "officers", "assignments", "leaves", "outages", "crimes",
+                          "import_batches", "meta", "users", "user_sessions", "sign_in_failures", "audit_log",
+                          "alembic_version", "sqlite_stat1"})
 
 
 class BenchRefused(Exception):
@@ -145,14 +154,45 @@ def activity_count(engine: Engine) -> int:
         return conn.execute(select(func.count()).select_from(activities)).scalar_one()
 
 
-def stored_bytes(engine: Engine) -> int:
-    """Bytes the database takes: every table of the schema with its indexes (PostgreSQL), or the file (SQLite)."""
+def table_bytes(engine: Engine) -> dict[str, int]:
+    """Bytes of each table with its indexes (and partitions); {} where SQLite cannot say (no dbstat)."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            return sum(conn.execute(select(func.pg_total_relation_size(table.name))).scalar_one()
-                       for table in metadata.sorted_tables)
+            return {table.name: conn.execute(_partition_tree_bytes(table.name)).scalar_one()
+                    for table in metadata.sorted_tables}
+    pages = table("dbstat", column("name"), column("pgsize"))  # every page of every table and index
+    objects = table("sqlite_master", column("name"), column("tbl_name"))  # index -> its table
+    query = (select(objects.c.tbl_name, func.sum(pages.c.pgsize))
+             .join_from(pages, objects, pages.c.name == objects.c.name).group_by(objects.c.tbl_name))
+    try:
+        with engine.connect() as conn:
+            return {name: int(size) for name, size in conn.execute(query)}
+    except OperationalError:  # SQLite built without the dbstat table
+        return {}
+
+
+def _partition_tree_bytes(name: str):
+    """Bytes of a table with its indexes and, if partitioned, every partition (the parent alone holds none)."""
+    relation = cast(literal(name), REGCLASS)
+    tree = func.pg_partition_tree(relation).table_valued("relid")  # empty for a table that is not partitioned
+    partitions = (select(func.coalesce(func.sum(func.pg_total_relation_size(tree.c.relid)), 0))
+                  .where(tree.c.relid != relation).scalar_subquery())
+    return select(func.pg_total_relation_size(relation) + partitions)
+
+
+def stored_bytes(engine: Engine) -> int:
+    """Bytes the database takes: every table of the schema (PostgreSQL), or the file (SQLite)."""
+    if engine.dialect.name == "postgresql":
+        return sum(table_bytes(engine).values())
     path = Path(engine.url.database or "")
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.is_file())
+
+
+def growth(before: dict[str, int], after: dict[str, int], fixed: frozenset[str]) -> tuple[int, int]:
+    """Bytes added, split into (what grows with the days of reports, what does not)."""
+    added = {name: size - before.get(name, 0) for name, size in after.items()}
+    return (sum(size for name, size in added.items() if name not in fixed),
+            sum(size for name, size in added.items() if name in fixed))
 
 
 def database_version(engine: Engine) -> str:
@@ -217,14 +257,17 @@ def days_that_fit(free_bytes: int, activities_per_day: int, bytes_per_activity: 
     return max(0, min(most, usable // (activities_per_day * bytes_per_activity)))
 
 
-def projection(measured: int, target: int, generation_s: float, import_s: float, csv_bytes: int,
-               database_bytes: int) -> dict:
-    """Sizes and times at `target` activities, scaled linearly from `measured` (bytes and seconds per row)."""
+def projection(measured: int, target: int, generation_s: float, import_s: float, csv: tuple[int, int],
+               database: tuple[int, int]) -> dict:
+    """Sizes and times at `target` activities: seconds and the growing bytes scaled by rows, fixed bytes added once.
+
+    csv and database: (bytes that grow with the days, bytes that do not), as measured.
+    """
     factor = target / measured
-    return {"activities": target, "factor": factor, "csv_gb": csv_bytes * factor / 1e9,
-            "database_gb": database_bytes * factor / 1e9, "generation_hours": generation_s * factor / 3600,
-            "import_hours": import_s * factor / 3600,
-            "note": "linear in rows: bytes and seconds per activity as measured"}
+    return {"activities": target, "factor": factor,
+            "csv_gb": (csv[0] * factor + csv[1]) / 1e9, "database_gb": (database[0] * factor + database[1]) / 1e9,
+            "generation_hours": generation_s * factor / 3600, "import_hours": import_s * factor / 3600,
+            "note": "seconds and the bytes of reports scale with the rows; reference data is added once"}
 
 
 def bench_year(engine: Engine, url: str, scale: str, days: int, out: Path, echo: bool = False) -> dict:
@@ -232,18 +275,23 @@ def bench_year(engine: Engine, url: str, scale: str, days: int, out: Path, echo:
     generated = in_own_process(generate_in_child, scale, str(out), days)
     rows = generated["counts"]["activities.csv"]
     sizes = files_bytes(out)
+    tables_before = table_bytes(engine)
     result = measure_import(engine, url, out, echo)
-    grown = result.get("database_bytes_after", 0) - result.get("database_bytes_before", 0)
+    csv = growth({}, sizes, FIXED_FILES)
+    # SQLite without dbstat: the file's growth, all of it counted as growing (an upper bound).
+    database = growth(tables_before, table_bytes(engine), FIXED_TABLES) if tables_before else (
+        result.get("database_bytes_after", 0) - result.get("database_bytes_before", 0), 0)
     result["generation"] = {
         "days": days, "rows": generated["counts"], "seconds": generated["seconds"],
         "activities_per_s": rows / generated["seconds"], "peak_rss_mb": generated["peak_rss_mb"],
         "csv_bytes": sum(sizes.values()), "files_bytes": sizes,
         "csv_bytes_per_activity": sizes.get("activities.csv", 0) / rows if rows else 0.0,
+        "csv_growing_bytes_per_activity": csv[0] / rows if rows else 0.0,
     }
-    result["database_bytes_per_activity"] = grown / rows if rows else 0.0
+    result["database_growing_bytes"], result["database_fixed_bytes"] = database
+    result["database_bytes_per_activity"] = database[0] / rows if rows else 0.0
     if result.get("ok") and rows:
-        result["projection"] = projection(rows, YEAR_TARGET, generated["seconds"], result["seconds"],
-                                          sum(sizes.values()), grown)
+        result["projection"] = projection(rows, YEAR_TARGET, generated["seconds"], result["seconds"], csv, database)
     return result
 
 
@@ -262,3 +310,18 @@ def markdown_row(report: dict) -> str:
     return (f"| {report['label']} | {report['database_version']} | {report.get('activities', 0):,} "
             f"| {report.get('seconds', 0):,.1f} | {report.get('activities_per_s', 0):,.0f} "
             f"| {report.get('peak_rss_mb', 0):,.0f} MB | {phases} |")
+
+
+def projection_table(report: dict) -> str:
+    """The README's year table: what the year scenario measured and its projection to 50 M activities."""
+    gen, proj, rows = report["generation"], report["projection"], report["activities"]
+    return "\n".join([
+        f"| | measured ({gen['days']} days) | projected to {proj['activities'] / 1e6:,.0f} M |",
+        "|---|---:|---:|",
+        f"| activities | {rows:,} | {proj['activities']:,} |",
+        f"| generation (activities/s; hours) | {gen['activities_per_s']:,.0f} | {proj['generation_hours']:,.1f} |",
+        f"| CSV (bytes per activity; GB) | {gen['csv_bytes_per_activity']:,.0f} | {proj['csv_gb']:,.1f} |",
+        f"| database (bytes per activity; GB) | {report['database_bytes_per_activity']:,.0f} "
+        f"| {proj['database_gb']:,.1f} |",
+        f"| import (activities/s; hours) | {report['activities_per_s']:,.0f} | {proj['import_hours']:,.1f} |",
+    ])

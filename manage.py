@@ -234,6 +234,8 @@ def cmd_bench_import(args) -> int:
     if not result.get("ok"):
         print(f"The import did not load cleanly: {result.get('fatal') or result.get('problems')}", file=sys.stderr)
     print(bench.markdown_row(report))
+    if "projection" in report:
+        print(bench.projection_table(report))
     out = Path(args.json or f"docs/bench/import-{args.scenario}-{scale or 'data'}-{engine.dialect.name}.json")
     benchmark.write_report(out, report)
     print(f"Report written to {out}", file=sys.stderr)

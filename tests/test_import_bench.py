@@ -119,7 +119,7 @@ def test_bench_import_bulk_then_daily(week, tmp_path, capsys):
     assert days[0] == (DAILY_DAY, added) and days[1][0] == END
 
 
-def test_bench_import_year_generates_imports_and_projects(tmp_path):
+def test_bench_import_year_generates_imports_and_projects(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'year.sqlite'}"
     out = tmp_path / "year"
     assert manage.main(["bench-import", "--db", url, "--scenario", "year", "--scale", "polres", "--days", "2",
@@ -130,12 +130,19 @@ def test_bench_import_year_generates_imports_and_projects(tmp_path):
     assert generation["days"] == 2 and generation["rows"]["activities.csv"] == rows == report["activities"]
     assert generation["csv_bytes_per_activity"] == (out / "activities.csv").stat().st_size / rows
     assert generation["activities_per_s"] > 0 and generation["peak_rss_mb"] > 0
-    grown = report["database_bytes_after"] - report["database_bytes_before"]
-    assert report["database_bytes_per_activity"] == grown / rows > 0
+    growing, fixed = report["database_growing_bytes"], report["database_fixed_bytes"]
+    assert report["database_bytes_per_activity"] == growing / rows > 0 and fixed > 0
     projection = report["projection"]
     assert projection["activities"] == 50_000_000
-    assert projection["csv_gb"] == pytest.approx(generation["csv_bytes"] * 50_000_000 / rows / 1e9)
+    # Reports grow with the rows, the reference files once: units, villages, officers, ... and crimes.
+    files = generation["files_bytes"]
+    grows = files["activities.csv"] + files["complaints.csv"]
+    assert projection["csv_gb"] == pytest.approx((grows * 50_000_000 / rows + sum(files.values()) - grows) / 1e9)
+    assert projection["database_gb"] == pytest.approx((growing * 50_000_000 / rows + fixed) / 1e9)
     assert projection["import_hours"] == pytest.approx(report["seconds"] * 50_000_000 / rows / 3600)
+    out = capsys.readouterr().out
+    assert "| year polres (2 days) | SQLite" in out
+    assert f"| activities | {rows:,} | 50,000,000 |" in out
 
 
 def test_stage_clock_splits_the_import_into_phases(monkeypatch):
@@ -162,11 +169,14 @@ def test_days_that_fit_keeps_the_reserve():
 
 
 def test_stored_bytes_grow_with_rows(engine):
-    before = bench.stored_bytes(engine)
+    before, tables = bench.stored_bytes(engine), bench.table_bytes(engine)
     with engine.begin() as conn:
         conn.execute(insert(units), [{"code": f"PD-{n:02d}", "name": "x" * 200, "level": "polda"}
                                      for n in range(2000)])
+    after = bench.table_bytes(engine)
     assert bench.stored_bytes(engine) > before > 0
+    assert after["units"] > 2000 * 200 > tables["units"]
+    assert bench.growth(tables, after, frozenset({"units"})) == (0, after["units"] - tables["units"])
 
 
 def test_officers_and_villages_do_not_depend_on_the_days():
