@@ -2,8 +2,9 @@
 
     python manage.py init-db [--db URL]
     python manage.py load-sample [--db URL] [--out DIR] [--if-missing]
-    python manage.py generate --scale polres|polda|national --out DIR
+    python manage.py generate --scale polres|polda|national --out DIR [--days N] [--daily [YYYY-MM-DD]]
     python manage.py bench --db URL [--scale polres|polda|national] [--data DIR] [--json FILE]
+    python manage.py bench-import --db URL --scenario bulk|daily|year [--scale S] [--data DIR] [--daily DIR]
     python manage.py import PATH [--db URL] [--dry-run] [--keep-valid --rejects FILE]
     python manage.py export KIND --start YYYY-MM-DD --end YYYY-MM-DD [--unit CODE] [--level LEVEL] [--out FILE]
     python manage.py user add|disable|enable|list|set-role|set-password|sign-out ...
@@ -124,16 +125,36 @@ def print_report(report) -> None:
     print(verdict, file=sys.stderr)
 
 
+BENCH_DIR = Path(tempfile.gettempdir()) / "bos-bench"  # where bench and bench-import generate missing exports
+
+
+NEXT_DAY = "next"  # generate --daily without a date: the day after the exports' last
+
+
 def cmd_generate(args) -> int:
-    from sample_data.scale import SCALES, generate_scale
+    from sample_data.scale import generate_daily, generate_scale, scale_of
 
     started = time.perf_counter()
-    scale = SCALES[args.scale]
-    print(f"Generating a {args.scale} export ({scale.copies} copies of {len(scale.patterns)} district(s), "
-          f"{scale.days} days) in {args.out} ...", file=sys.stderr)
-    counts = generate_scale(args.scale, args.out)
+    try:
+        scale = scale_of(args.scale, args.days)
+        if args.daily:
+            day = None if args.daily == NEXT_DAY else date.fromisoformat(args.daily)
+            print(f"Generating the {args.scale} reports of {day or 'the day after the export'} "
+                  f"(activities.csv only) in {args.out} ...", file=sys.stderr)
+            counts = generate_daily(args.scale, args.out, day, days=args.days)
+        else:
+            print(f"Generating a {args.scale} export ({scale.copies} copies of {len(scale.patterns)} district(s), "
+                  f"{scale.days} days) in {args.out} ...", file=sys.stderr)
+            counts = generate_scale(args.scale, args.out, days=args.days)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - started
     print(", ".join(f"{name}: {n:,}" for name, n in counts.items()))
-    print(f"Generated in {time.perf_counter() - started:.0f}s.", file=sys.stderr)
+    size = (Path(args.out) / "activities.csv").stat().st_size
+    rows = counts["activities.csv"]
+    print(f"Generated in {seconds:.0f}s: {rows / seconds:,.0f} activities/s, activities.csv {size / 2**20:,.0f} MB "
+          f"({size / max(rows, 1):,.0f} bytes per activity).", file=sys.stderr)
     return 0
 
 
@@ -153,7 +174,7 @@ def cmd_bench(args) -> int:
         from ingest.importer import import_export
         from sample_data.scale import generate_scale
 
-        data_dir = Path(args.data or Path(tempfile.gettempdir()) / "bos-bench" / args.scale)
+        data_dir = Path(args.data or BENCH_DIR / args.scale)
         if not (data_dir / "activities.csv").exists():
             print(f"Generating the {args.scale} export in {data_dir} ...", file=sys.stderr)
             generate_scale(args.scale, data_dir)
@@ -182,6 +203,81 @@ def cmd_bench(args) -> int:
     benchmark.write_report(out, report)
     print(f"Report written to {out}", file=sys.stderr)
     return 0
+
+
+def cmd_bench_import(args) -> int:
+    """Time one import scenario (bulk, daily or year) in a process of its own; print a table row, write JSON."""
+    import benchmark
+    import benchmark_import as bench
+
+    url = resolve_url(args.db)
+    engine = make_engine(url)
+    create_schema(engine)
+    loaded = bench.activity_count(engine)
+    if (args.scenario == "daily") != (loaded > 0):
+        need = "a database already loaded (import an export first)" if args.scenario == "daily" else \
+            "an empty database"
+        print(f"The {args.scenario} scenario needs {need}; {describe(url)} holds {loaded:,} activities.",
+              file=sys.stderr)
+        return 1
+    scale = args.scale or ("national" if args.scenario == "year" else None)
+    report = {"database": describe(url), "dialect": engine.dialect.name, "machine": benchmark.machine(),
+              "database_version": bench.database_version(engine), "scenario": args.scenario, "scale": scale}
+    try:
+        run = bench_year if args.scenario == "year" else bench_export_file
+        result, label = run(args, engine, url, scale)
+    except bench.BenchRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report.update(result, label=label)
+    report["storage_mb"] = benchmark.storage_mb(engine)
+    if not result.get("ok"):
+        print(f"The import did not load cleanly: {result.get('fatal') or result.get('problems')}", file=sys.stderr)
+    print(bench.markdown_row(report))
+    if "projection" in report:
+        print(bench.projection_table(report))
+    out = Path(args.json or f"docs/bench/import-{args.scenario}-{scale or 'data'}-{engine.dialect.name}.json")
+    benchmark.write_report(out, report)
+    print(f"Report written to {out}", file=sys.stderr)
+    return 0 if result.get("ok") else 1
+
+
+def bench_year(args, engine, url: str, scale: str) -> tuple[dict, str]:
+    """The year scenario: generate --days (or the most the disk holds) of the scale, import, project."""
+    import benchmark_import as bench
+
+    out = Path(args.data or BENCH_DIR / f"{scale}-year")
+    if (out / "activities.csv").exists():
+        raise bench.BenchRefused(f"{out} already holds an export; give an empty --data folder")
+    days = bench.days_option(args.days)
+    if days is None:
+        days = bench.days_that_fit(bench.free_disk_bytes(out), bench.ACTIVITIES_PER_DAY[scale])
+        if days < 1:
+            raise bench.BenchRefused(f"not even one day of the {scale} scale fits on the disk of {out}")
+    print(f"Generating {days} days of the {scale} scale in {out}, then importing it ...", file=sys.stderr)
+    return bench.bench_year(engine, url, scale, days, out, echo=not args.quiet), f"year {scale} ({days} days)"
+
+
+def bench_export_file(args, engine, url: str, scale: str | None) -> tuple[dict, str]:
+    """The bulk or daily scenario: import the export (or daily file), generating it first where missing."""
+    import benchmark_import as bench
+    from sample_data.scale import generate_daily, generate_scale
+
+    days = bench.days_option(args.days)
+    daily = args.scenario == "daily"
+    given = args.daily if daily else args.data
+    if not (given or scale):
+        raise bench.BenchRefused("give the export (--data DIR, or --daily DIR) or a --scale to generate")
+    suffix = (f"-{days}d" if days else "") + ("-daily" if daily else "")
+    source = Path(given) if given else BENCH_DIR / f"{scale}{suffix}"
+    if not (source / "activities.csv").exists():
+        if not scale:
+            raise bench.BenchRefused(f"{source} holds no activities.csv; give --scale to generate it there")
+        print(f"Generating the {scale} {args.scenario} export in {source} ...", file=sys.stderr)
+        (generate_daily if daily else generate_scale)(scale, source, days=days)
+    result = bench.measure_import(engine, url, source, echo=not args.quiet)
+    result["export_bytes"] = bench.files_bytes(source)
+    return result, f"{args.scenario} {scale or source.name}"
 
 
 def cmd_load_sample(args) -> int:
@@ -337,7 +433,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="write a synthetic export of a Polres, a Polda or the whole country")
     p.add_argument("--scale", required=True, choices=["polres", "polda", "national"])
     p.add_argument("--out", required=True, metavar="DIR", help="directory for the export's files")
+    p.add_argument("--days", type=int, metavar="N",
+                   help="days of reports, ending on 2022-05-15 (default: the scale's; national 31, up to 376)")
+    p.add_argument("--daily", nargs="?", const=NEXT_DAY, metavar="YYYY-MM-DD",
+                   help="only activities.csv: every officer's reports of one day after the export's last "
+                        "(default the day after), to import into a database holding the export (give its --days)")
     p.set_defaults(func=cmd_generate)
+
+    p = with_db(sub.add_parser("bench-import", help="time one import (bulk, daily or year) in a process of its "
+                                                    "own: activities/s, peak memory, phases"))
+    p.add_argument("--scenario", required=True, choices=["bulk", "daily", "year"],
+                   help="bulk: the export at --data into an empty database; daily: the day's file at --daily "
+                        "into a loaded one; year: generate --days of --scale (default national), import, project")
+    p.add_argument("--scale", choices=["polres", "polda", "national"],
+                   help="generate the export (or the daily file) of this scale where it is missing")
+    p.add_argument("--data", metavar="DIR", help="the export (bulk), or where to generate it (year)")
+    p.add_argument("--daily", metavar="DIR", help="the daily file's folder (daily)")
+    p.add_argument("--days", default="auto", metavar="N|auto",
+                   help="year: days to generate (default auto: the most, up to 365, that fit on the disk); "
+                        "bulk and daily: days of the export generated where missing (default the scale's)")
+    p.add_argument("--json", metavar="FILE", help="where to write the JSON report (default docs/bench/import-*.json)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines from the import")
+    p.set_defaults(func=cmd_bench_import)
 
     p = with_db(sub.add_parser("bench", help="time every page, export and the import against the naive way"))
     p.add_argument("--scale", choices=["polres", "polda", "national"],

@@ -342,7 +342,8 @@ class SampleGenerator:
     def _leave_periods(self) -> list[tuple[date, date]]:
         periods = []
         for _ in range(self.rng.choice([0, 1, 1, 2, 2, 3])):
-            start = self.start + timedelta(days=int(self.rng.integers(0, (self.end - self.start).days)))
+            # A one-day period still draws (max 1): the same draws for any longer one.
+            start = self.start + timedelta(days=int(self.rng.integers(0, max(1, (self.end - self.start).days))))
             length = int(self.rng.choice([2, 3, 5, 6, 10, 12, 30], p=[0.2, 0.2, 0.2, 0.15, 0.12, 0.1, 0.03]))
             end = start + timedelta(days=length - 1)
             if all(end < s or start > e for s, e in periods):  # leave periods never overlap
@@ -353,8 +354,11 @@ class SampleGenerator:
     def build_activities(self) -> list[dict]:
         return [row for rows in self.iter_activities() for row in rows]
 
-    def iter_activities(self):
-        """Each officer's reports, one list per officer (so large exports can be streamed)."""
+    def iter_activities(self, days: list[date] | None = None):
+        """Each officer's reports, one list per officer (so large exports can be streamed).
+
+        days: the dates to report on (default every day from start to end).
+        """
         villages = {v.code: v for v in self.villages}
         self.village_codes = sorted(villages)
         outages = self._outages_utc()
@@ -363,11 +367,8 @@ class SampleGenerator:
             by_officer.setdefault(a["nrp"], []).append(a)
         photo_pools = {unit: [self._hash(f"pool-{unit}-{i}") for i in range(4)]
                        for unit in sorted({o.unit_code for o in self.officers})}
-        day = self.start
-        days = []
-        while day <= self.end:
-            days.append(day)
-            day += timedelta(days=1)
+        days = days if days is not None else [self.start + timedelta(days=n)
+                                              for n in range((self.end - self.start).days + 1)]
         r = self.r
         for officer in self.officers:
             rows: list[dict] = []

@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping, shape
 
-from sample_data.generator import END, OUTAGES, SEED, SampleGenerator, Village, _write_csv
+from sample_data.generator import END, OUTAGES, SEED, START, SampleGenerator, Village, _write_csv
 
 PATTERNS = ("32.74", "35.21", "63.08")  # Kota Cirebon, Ngawi, Hulu Sungai Utara
 
@@ -43,6 +43,9 @@ SCALES = {
     # ≈ 42,000 officers, 80,150 villages; 31 days on this machine (the README projects a year).
     "national": Scale(PATTERNS, 175, 34, 31, 1.0, 1.9),
 }
+
+MAX_DAYS = (END - START).days + 1  # from the BOS V2 launch to the sample's last day (376)
+DAILY_DAY = END + timedelta(days=1)  # the first day after every scale export: a Monday
 
 # Grid cells over Indonesia's land and sea (lng 95-141, lat -10-5), one per copied district.
 GRID_ORIGIN = (95.0, -10.0)
@@ -120,13 +123,17 @@ class ScaleGenerator(SampleGenerator):
         officer.unit_code = unit_code
         return officer
 
-    def write(self, out_dir: Path) -> dict[str, int]:
-        out_dir.mkdir(parents=True, exist_ok=True)
+    def prepare(self) -> None:
+        """Units, villages, outages and officers: the same for any number of days, so a daily file fits."""
         self.build_units_and_villages()
         hsu = next((u["code"] for u in self.units if u["level"] == "polres" and "Hulu Sungai" in u["name"]), None)
         self.outages = tuple(o for o in OUTAGES if o[3] is None) + tuple(
             o[:3] + (hsu,) + o[4:] for o in OUTAGES if o[3] is not None and hsu)
         self.build_officers()
+
+    def write(self, out_dir: Path) -> dict[str, int]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.prepare()
         counts = {"activities.csv": self._stream_activities(out_dir / "activities.csv")}
         files = {
             **self.reference_files(),
@@ -139,11 +146,24 @@ class ScaleGenerator(SampleGenerator):
         counts["villages.geojson"] = self._write_copied_villages(out_dir / "villages.geojson")
         return counts
 
-    def _stream_activities(self, path: Path) -> int:
+    def write_daily(self, out_dir: Path, day: date) -> dict[str, int]:
+        """Only activities.csv, with every officer's reports of one day after the export's last.
+
+        The officers' NRPs and villages are those of the export at any --days, so the file imports into
+        any of them; with the export's own --days, who is active, assigned or on leave matches too.
+        Report ids carry the date, so none collides with the export's.
+        """
+        if day <= END:
+            raise ValueError(f"the daily file's day must come after the export's last day ({END})")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.prepare()
+        return {"activities.csv": self._stream_activities(out_dir / "activities.csv", [day])}
+
+    def _stream_activities(self, path: Path, days: list[date] | None = None) -> int:
         written = 0
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = None
-            for rows in self.iter_activities():
+            for rows in self.iter_activities(days):
                 if not rows:
                     continue
                 if writer is None:
@@ -181,9 +201,30 @@ class ScaleGenerator(SampleGenerator):
         return len(self.villages)
 
 
-def generate_scale(name: str, out_dir: str | Path, seed: int = SEED) -> dict[str, int]:
+def checked_days(days: int) -> int:
+    """A length of the reporting period that the generator can write (ValueError otherwise)."""
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"days must be between 1 and {MAX_DAYS}")
+    return days
+
+
+def scale_of(name: str, days: int | None = None) -> Scale:
+    """The named scale, over `days` days ending on the sample's last day if given."""
+    return SCALES[name] if days is None else replace(SCALES[name], days=checked_days(days))
+
+
+def generate_scale(name: str, out_dir: str | Path, seed: int = SEED, days: int | None = None) -> dict[str, int]:
     """Write an export of the named scale (see SCALES) to out_dir; return the rows per file."""
-    return ScaleGenerator(SCALES[name], seed).write(Path(out_dir))
+    return ScaleGenerator(scale_of(name, days), seed).write(Path(out_dir))
+
+
+def generate_daily(name: str, out_dir: str | Path, day: date | None = None, seed: int = SEED,
+                   days: int | None = None) -> dict[str, int]:
+    """Write the named scale's reports of one day (default: the day after the exports end) to out_dir.
+
+    days: that of the export the file follows (officers' transfers and leave are drawn over it).
+    """
+    return ScaleGenerator(scale_of(name, days), seed).write_daily(Path(out_dir), day or DAILY_DAY)
 
 
 def first_activity_day(name: str) -> date:
