@@ -126,7 +126,8 @@ def refresh_outlines(conn: Connection, changed: Iterable[str] | None = None, old
 def _polsek_of(conn: Connection, codes: set[str]) -> dict[str, str]:
     found = {}
     for chunk in chunks(sorted(codes)):
-        found.update(conn.execute(select(villages.c.code, villages.c.unit_code).where(villages.c.code.in_(chunk))))
+        rows = conn.execute(select(villages.c.code, villages.c.unit_code).where(villages.c.code.in_(chunk)))
+        found.update(rows.all())
     return found
 
 
