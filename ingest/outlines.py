@@ -50,10 +50,11 @@ class Extent:
 
 @dataclass
 class Tree:
-    """The unit tree: each unit's level, its ancestors (itself excluded) and the Polsek under it."""
+    """The unit tree: each unit's level, its ancestors and descendants (itself excluded) and the Polsek under it."""
 
     levels: dict[str, str]
     ancestors: dict[str, set[str]]
+    descendants: dict[str, set[str]]
     polseks: dict[str, set[str]]
 
     def scopes_of(self, polsek: str) -> set[str]:
@@ -62,23 +63,23 @@ class Tree:
 
     def units_below(self, scope: str) -> set[str]:
         """Units strictly below a scope, whose outlines its map draws."""
-        if scope == ROOT_SCOPE:
-            return set(self.levels)
-        return {unit for unit, above in self.ancestors.items() if scope in above}
+        return set(self.levels) if scope == ROOT_SCOPE else self.descendants[scope]
 
 
 def load_tree(conn: Connection) -> Tree:
     levels = dict(conn.execute(select(units.c.code, units.c.level)).all())
     ancestors: dict[str, set[str]] = {code: set() for code in levels}
+    descendants: dict[str, set[str]] = {code: set() for code in levels}
     polseks: dict[str, set[str]] = {code: set() for code in levels}
     for ancestor, unit, depth in conn.execute(select(unit_tree.c.ancestor_code, unit_tree.c.unit_code,
                                                      unit_tree.c.depth)):
         if depth > 0:
             ancestors[unit].add(ancestor)
+            descendants[ancestor].add(unit)
         if levels.get(unit) == "polsek":
             polseks[ancestor].add(unit)
     polseks[ROOT_SCOPE] = {code for code, level in levels.items() if level == "polsek"}
-    return Tree(levels, ancestors, polseks)
+    return Tree(levels, ancestors, descendants, polseks)
 
 
 def scope_extents(conn: Connection, tree: Tree) -> dict[str, Extent]:
