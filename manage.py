@@ -9,6 +9,7 @@
     python manage.py export KIND --start YYYY-MM-DD --end YYYY-MM-DD [--unit CODE] [--level LEVEL] [--out FILE]
     python manage.py user add|disable|enable|list|set-role|set-password|sign-out ...
     python manage.py refresh-flags [--db URL]
+    python manage.py refresh-outlines [--db URL]
 
 Without --db the database is BOS_DATABASE_URL, else [connections.bos] url in
 .streamlit/secrets.toml, else the embedded SQLite file data/bos.sqlite.
@@ -64,8 +65,14 @@ def describe(url: str) -> str:
 def cmd_init_db(args) -> int:
     """Create the tables, or upgrade them, by running the migrations up to the newest."""
     url = resolve_url(args.db)
-    create_schema(make_engine(url))
+    engine = make_engine(url)
+    create_schema(engine)
     print(f"Schema ready in {describe(url)} (migration {head_revision()})")
+    from ingest.importer import refresh_all_outlines
+
+    drawn = refresh_all_outlines(engine, only_if_missing=True)
+    if drawn:
+        print(f"Map outlines stored for {drawn:,} scope(s)")
     return 0
 
 
@@ -355,6 +362,16 @@ def cmd_refresh_flags(args) -> int:
     return 0
 
 
+def cmd_refresh_outlines(args) -> int:
+    from ingest.importer import refresh_all_outlines
+
+    url = resolve_url(args.db)
+    started = time.perf_counter()
+    drawn = refresh_all_outlines(make_engine(url))
+    print(f"Map outlines redrawn for {drawn:,} scope(s) in {describe(url)} ({time.perf_counter() - started:.1f}s)")
+    return 0
+
+
 def read_password(args) -> str | None:
     """The new password: one line on standard input (--password-stdin) or typed twice at a prompt."""
     if getattr(args, "no_password", False):
@@ -510,6 +527,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("refresh-flags",
                                help="recompute every stored flag (after changing policy.toml, or to repair them)"))
     p.set_defaults(func=cmd_refresh_flags)
+
+    p = with_db(sub.add_parser("refresh-outlines",
+                               help="redraw the stored map outlines of every scope (the import keeps them current)"))
+    p.set_defaults(func=cmd_refresh_outlines)
     return parser
 
 

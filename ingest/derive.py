@@ -286,8 +286,8 @@ def record_flag_policy(conn: Connection, policy: Policy) -> None:
         conn.execute(meta.insert().values(key="flags_policy", value=value))
 
 
-def refresh_unit_tree(conn: Connection) -> None:
-    """Rebuild the ancestor closure and the units' time zones when they changed."""
+def refresh_unit_tree(conn: Connection) -> bool:
+    """Rebuild the ancestor closure and the units' time zones when they changed; True if the closure did."""
     parents = dict(conn.execute(select(units.c.code, units.c.parent_code)).all())
     closure = set()
     for code in parents:
@@ -296,7 +296,8 @@ def refresh_unit_tree(conn: Connection) -> None:
             closure.add((ancestor, code, depth))
             ancestor, depth = parents.get(ancestor), depth + 1
     stored = set(conn.execute(select(unit_tree.c.ancestor_code, unit_tree.c.unit_code, unit_tree.c.depth)).all())
-    if stored != closure:
+    tree_changed = stored != closure
+    if tree_changed:
         conn.execute(unit_tree.delete())
         conn.execute(unit_tree.insert(), [{"ancestor_code": a, "unit_code": u, "depth": d} for a, u, d in closure])
 
@@ -316,3 +317,4 @@ def refresh_unit_tree(conn: Connection) -> None:
             params.append({"k": code, "v": wanted})
     if params:
         conn.execute(units.update().where(units.c.code == bindparam("k")).values(timezone=bindparam("v")), params)
+    return tree_changed

@@ -19,13 +19,14 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ingest import derive, rollups
 from ingest.contract import FILES, FILES_BY_NAME, TIMESTAMP_LEAD
+from ingest.outlines import OUTLINE_COLUMNS, refresh_outlines
 from ingest.reader import ExportError, Problem, RawExport, read_export
 from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
 from queries.accounts import record
 from queries.migrations import create_schema
 from queries.policy import Policy, load_policy
-from queries.schema import import_batches, metadata, officers, units, villages
+from queries.schema import import_batches, metadata, officers, outline_scopes, units, villages
 from queries.spreadsheet import neutralise
 
 Progress = Callable[[str, int, int], None]
@@ -250,6 +251,22 @@ def refresh_all_flags(engine: Engine, policy: Policy, progress: Progress | None 
     return changed
 
 
+def refresh_all_outlines(engine: Engine, only_if_missing: bool = False) -> int:
+    """Redraw every stored outline (manage.py refresh-outlines); return the number of scopes stored.
+
+    With only_if_missing (init-db), only a database with villages but no stored outline yet is drawn:
+    one upgraded from before the outline tables existed.
+    """
+    create_schema(engine)
+    with engine.begin() as conn:
+        if only_if_missing and (conn.execute(select(outline_scopes.c.scope_code).limit(1)).first() is not None
+                                or conn.execute(select(villages.c.code).limit(1)).first() is None):
+            return 0
+        take_import_lock(conn)
+        refresh_outlines(conn)
+        return conn.execute(select(func.count()).select_from(outline_scopes)).scalar_one()
+
+
 def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progress | None) -> None:
     """Stored flags of the given reports (None: all) and the officer-day rollup brought up to date."""
     derive.refresh_flags(conn, policy, reports)
@@ -351,15 +368,27 @@ def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
         diff = diffs["activities"]
         derive.write_activity_changes(conn, diff.stored_changes)
         touched |= {r["report_id"] for r in diff.new + diff.changed} | set(diff.stored_changes)
+    outlined, left = set(), set()  # villages whose outline, extent or Polsek changed; the Polsek they left
     if "villages" in diffs:
         diff = diffs["villages"]
         moved = set()
+        outlined = {record["code"] for record in diff.new}
         for record in diff.changed:
             old = diff.previous[key_of(record, "villages")]
             if old["timezone"] != record["timezone"] or old["geometry"] != record["geometry"]:
                 moved.add(record["code"])
+            if any(old[column] != record[column] for column in OUTLINE_COLUMNS):
+                outlined.add(record["code"])
+                left.add(old["unit_code"])
         touched |= derive.refresh_villages(conn, moved)
-    derive.refresh_unit_tree(conn)
+    tree_changed = derive.refresh_unit_tree(conn)
+    if tree_changed or outlined:
+        if progress:
+            progress("outlines", 0, 1)
+        # Units moved in the tree: any scope may hold other villages now, so every one is redrawn.
+        refresh_outlines(conn, *(() if tree_changed else (outlined, left)))
+        if progress:
+            progress("outlines", 1, 1)
     if progress:
         progress("flags", 0, 1)
     # Stored flags follow the settings file; if it changed since the last import, refresh them all.

@@ -1,15 +1,23 @@
-"""Village shapes for maps: simplified to the scale of the scope, so a whole Polda stays light."""
+"""Village shapes for maps: simplified to the scale of the scope, so a whole Polda stays light.
+
+The import stores them per scope (ingest/outlines.py: tables outline_scopes and outlines); these functions
+read the stored rows, and compute from the polygons only for a scope without them (an officer's villages,
+a database not refreshed since the tables were added).
+"""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Row, func, select
 
 from queries.coverage import village_coverage
+from queries.hierarchy import levels_below
 from queries.officers import village_officers
-from queries.schema import units, villages
+from queries.schema import outline_scopes, outlines, unit_tree, units, villages
 from queries.scope import Scope, polsek_parents, villages_in, within
 
 DETAIL = 1500  # the scope's extent divided by this is the simplification tolerance (about a pixel)
@@ -17,10 +25,54 @@ DECIMALS = 5  # coordinates rounded to about a metre
 # Above this many villages (a Polda has about 5,000) a village map would send tens of megabytes;
 # the map asks for a smaller scope instead and no outline is computed.
 MAX_MAP_VILLAGES = 6000
+ROOT_SCOPE = ""  # outline_scopes' code for the whole database (no unit chosen)
+POLYGON, MULTIPOLYGON = 3, 6  # shapely.get_type_id
+COORDINATES = '"coordinates":'  # where GEOS's GeoJSON of a geometry has its coordinates
+
+
+def tolerance_for(bounds: tuple[float, float, float, float]) -> float:
+    """The simplification tolerance of a map of these bounds: about a pixel of its longer side."""
+    return max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / DETAIL
+
+
+def stored_scope(conn: Connection, scope: Scope) -> Row | None:
+    """The scope's row of outline_scopes, or None when its outlines are not stored (then they are computed)."""
+    code = outline_scope_code(conn, scope)
+    if code is None:
+        return None
+    return conn.execute(select(outline_scopes).where(outline_scopes.c.scope_code == code)).first()
+
+
+def outline_scope_code(conn: Connection, scope: Scope) -> str | None:
+    """The stored scope that draws the same villages: the deeper of unit and boundary (None for an officer)."""
+    if scope.nrp is not None:
+        return None
+    codes = {code for code in (scope.unit_code, scope.boundary) if code is not None}
+    if len(codes) < 2:
+        return codes.pop() if codes else ROOT_SCOPE
+    # The unit inside the boundary (or the boundary inside the unit); disjoint ones draw nothing stored.
+    return conn.execute(select(unit_tree.c.unit_code).where(unit_tree.c.ancestor_code.in_(codes),
+                                                            unit_tree.c.unit_code.in_(codes),
+                                                            unit_tree.c.depth > 0)).scalar()
+
+
+def stored_rings(conn: Connection, scope_code: str, kind: str) -> dict[str, list]:
+    """The stored outlines of one kind ("village" or a unit level) for a scope, parsed for pydeck."""
+    rows = conn.execute(select(outlines.c.code, outlines.c.rings)
+                        .where(outlines.c.scope_code == scope_code, outlines.c.kind == kind))
+    return {code: json.loads(rings) for code, rings in rows}
 
 
 def scope_bounds(conn: Connection, scope: Scope) -> tuple[float, float, float, float] | None:
     """(min_lng, min_lat, max_lng, max_lat) of the scope's villages."""
+    stored = stored_scope(conn, scope)
+    if stored is not None:
+        return None if stored.min_lng is None else (stored.min_lng, stored.min_lat, stored.max_lng, stored.max_lat)
+    return computed_bounds(conn, scope)
+
+
+def computed_bounds(conn: Connection, scope: Scope) -> tuple[float, float, float, float] | None:
+    """scope_bounds from the villages' bounding boxes."""
     row = conn.execute(select(func.min(villages.c.min_lng), func.min(villages.c.min_lat),
                               func.max(villages.c.max_lng), func.max(villages.c.max_lat))
                        .where(villages.c.code.in_(villages_in(scope)))).one()
@@ -29,10 +81,18 @@ def scope_bounds(conn: Connection, scope: Scope) -> tuple[float, float, float, f
 
 def village_shapes(conn: Connection, scope: Scope) -> dict[str, list[list[list[list[float]]]]]:
     """Each village's polygons as lists of rings of [lng, lat], simplified for the scope's extent."""
-    bounds = scope_bounds(conn, scope)
+    stored = stored_scope(conn, scope)
+    if stored is not None and stored.villages_stored:
+        return stored_rings(conn, stored.scope_code, "village")
+    return computed_village_shapes(conn, scope)
+
+
+def computed_village_shapes(conn: Connection, scope: Scope) -> dict[str, list[list[list[list[float]]]]]:
+    """village_shapes from the polygons."""
+    bounds = computed_bounds(conn, scope)
     if bounds is None:
         return {}
-    tolerance = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / DETAIL
+    tolerance = tolerance_for(bounds)
     rows = conn.execute(select(villages.c.code, villages.c.geometry)
                         .where(villages.c.code.in_(villages_in(scope)), villages.c.geometry.is_not(None))).all()
     if not rows:
@@ -49,6 +109,28 @@ def polygon_rings(geometry) -> list[list[list[list[float]]]]:
     return [[np.round(shapely.get_coordinates(ring), DECIMALS).tolist()
              for ring in (polygon.exterior, *polygon.interiors)]
             for polygon in parts if polygon.geom_type == "Polygon" and not polygon.is_empty]
+
+
+def rings_json(geometries: np.ndarray) -> list[str]:
+    """polygon_rings of each geometry as JSON text, written by GEOS for all of them at once.
+
+    A non-empty Polygon's or MultiPolygon's GeoJSON coordinates are exactly those rings once rounded;
+    anything else (an empty or mixed geometry) goes through polygon_rings.
+    """
+    rounded = shapely.transform(geometries, lambda coordinates: np.round(coordinates, DECIMALS))
+    texts = shapely.to_geojson(rounded)
+    kinds = shapely.get_type_id(rounded)
+    parts, owner = shapely.get_parts(rounded, return_index=True)
+    empty_parts = np.bincount(owner[shapely.is_empty(parts)], minlength=len(rounded))
+    polygonal = np.isin(kinds, (POLYGON, MULTIPOLYGON)) & ~shapely.is_empty(rounded) & (empty_parts == 0)
+    found = []
+    for text, kind, simple, geometry in zip(texts, kinds, polygonal, rounded):
+        if not simple:
+            found.append(json.dumps(polygon_rings(geometry)))
+            continue
+        coordinates = text[text.index(COORDINATES) + len(COORDINATES):-1]
+        found.append(f"[{coordinates}]" if kind == POLYGON else coordinates)
+    return found
 
 
 def village_map_frame(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = None,
@@ -69,14 +151,30 @@ def village_map_frame(conn: Connection, scope: Scope, coverage: pd.DataFrame | N
 
 def unit_shapes(conn: Connection, scope: Scope, level: str) -> dict[str, list]:
     """Each unit of `level` in the scope as the union of its villages, simplified for the scope's extent."""
-    bounds = scope_bounds(conn, scope)
+    stored = stored_scope(conn, scope)
+    if stored is not None and level in levels_below(stored_level(conn, stored.scope_code)):
+        return stored_rings(conn, stored.scope_code, level)
+    return computed_unit_shapes(conn, scope, level)
+
+
+def stored_level(conn: Connection, scope_code: str) -> str | None:
+    """The level of a stored scope's unit (None for the whole database)."""
+    if scope_code == ROOT_SCOPE:
+        return None
+    return conn.execute(select(units.c.level).where(units.c.code == scope_code)).scalar_one()
+
+
+def computed_unit_shapes(conn: Connection, scope: Scope, level: str) -> dict[str, list]:
+    """unit_shapes from the polygons (villages in code order, as the import unites them)."""
+    bounds = computed_bounds(conn, scope)
     if bounds is None:
         return {}
-    tolerance = max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / DETAIL
+    tolerance = tolerance_for(bounds)
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
     rows = [(polsek, geometry) for polsek, geometry in conn.execute(
         select(villages.c.unit_code, villages.c.geometry)
-        .where(villages.c.code.in_(villages_in(scope)), villages.c.geometry.is_not(None))) if polsek in unit_of]
+        .where(villages.c.code.in_(villages_in(scope)), villages.c.geometry.is_not(None))
+        .order_by(villages.c.code)) if polsek in unit_of]
     if not rows:
         return {}
     parts: dict[str, list] = {}

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, MetaData, inspect
 
 from queries.db import PROJECT_DIR
 from queries.schema import metadata
@@ -43,9 +43,18 @@ def current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
-def schema_differences(conn: Connection) -> list:
+def schema_differences(conn: Connection, target: MetaData = metadata) -> list:
     """What separates the database's tables, columns, types and indexes from the metadata (autogenerate's diff)."""
-    return compare_metadata(MigrationContext.configure(conn), metadata)
+    return compare_metadata(MigrationContext.configure(conn), target)
+
+
+def baseline_metadata() -> MetaData:
+    """The metadata without the tables later revisions add (those that say so in info["revision"])."""
+    baseline = MetaData()
+    for table in metadata.sorted_tables:
+        if "revision" not in table.info:
+            table.to_metadata(baseline)
+    return baseline
 
 
 def upgrade(engine: Engine) -> None:
@@ -64,17 +73,18 @@ def adopt_legacy(conn: Connection) -> None:
 
     What that code would still have added on its next connect (tables and indexes new since the file was
     made) is added first; any other difference refuses the stamp, naming it, before anything is changed.
-    The metadata is the baseline while 0001_baseline is head: a later revision that changes the schema must
-    compare with the baseline's tables instead (or adopt before it runs).
+    It compares with the baseline's tables (baseline_metadata): the tables of later revisions are made by
+    those revisions once the database is stamped.
     """
-    differences = _flat(schema_differences(conn))
+    baseline = baseline_metadata()
+    differences = _flat(schema_differences(conn, baseline))
     _refuse_if_any([diff for diff in differences if diff[0] not in ("add_table", "add_index")])
     if differences:
-        metadata.create_all(conn)
-        for table in metadata.sorted_tables:
+        baseline.create_all(conn)
+        for table in baseline.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
-        _refuse_if_any(_flat(schema_differences(conn)))
+        _refuse_if_any(_flat(schema_differences(conn, baseline)))
     command.stamp(alembic_config(conn), BASELINE)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 SETTING = "bos.home_unit"
 
+OUTLINE_SCOPE_VISIBLE = (f"scope_code IN (SELECT bos_visible_units()) "
+                         f"OR (scope_code = '' AND COALESCE(current_setting('{SETTING}', true), '') = '')")
 # table -> the condition (over the table's own columns) that keeps a row visible
 POLICIES = {
     "villages": "unit_code IN (SELECT bos_visible_units())",
@@ -21,6 +23,9 @@ POLICIES = {
     "activities": "village_code IN (SELECT code FROM villages)",
     "complaints": "village_code IN (SELECT code FROM villages)",
     "crimes": "village_code IN (SELECT code FROM villages)",
+    # Outlines of a visible unit's scope hold only what lies below it; "" (everything) is for national users.
+    "outline_scopes": OUTLINE_SCOPE_VISIBLE,
+    "outlines": OUTLINE_SCOPE_VISIBLE,
 }
 # alembic_version: the dashboard checks the database is at the newest migration before it runs a page.
 READ_ONLY = ("units", "unit_tree", "outages", "import_batches", "meta", "alembic_version", *POLICIES)

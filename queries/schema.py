@@ -1,6 +1,8 @@
 """The reporting database: one SQLAlchemy Core MetaData, identical on SQLite and PostgreSQL.
 
 Conventions:
+- a table added after the baseline migration says so in info["revision"], so a database made before
+  migrations existed is adopted as the baseline without it (queries/migrations.py adopt_legacy);
 - every timestamp is stored as a naive UTC DateTime; the import converts offsets
   and village-local times, so comparisons behave the same on both databases;
 - local dates (the date in the village's or officer's time zone) are computed
@@ -247,6 +249,36 @@ submission_hours = Table(
     Column("unit_code", code_column(), primary_key=True),
     Column("hour", code_column(13), primary_key=True),
     Column("reports", Integer, nullable=False),
+)
+
+# Map outlines simplified once, at import, for the scope they are drawn in (ingest/outlines.py): the map of a
+# unit, or of everything (scope_code ""), draws its villages and the units below it simplified to about a
+# pixel of that scope's extent (queries/geo.py DETAIL). A row here means the scope's outlines are current;
+# the pages compute them from the polygons for a scope without one (a database not refreshed yet).
+outline_scopes = Table(
+    "outline_scopes",
+    metadata,
+    Column("scope_code", code_column(), primary_key=True),  # a unit's code, or "" for the whole database
+    # Extent of the scope's villages (polygons, or points without one); NULL when none has a location.
+    Column("min_lng", Float),
+    Column("min_lat", Float),
+    Column("max_lng", Float),
+    Column("max_lat", Float),
+    Column("tolerance", Float),  # the simplification tolerance that extent gives, in degrees
+    # False when the scope has more villages than a village map draws (queries/geo.py MAX_MAP_VILLAGES).
+    Column("villages_stored", Boolean, nullable=False),
+    info={"revision": "0002_outlines"},
+)
+
+outlines = Table(
+    "outlines",
+    metadata,
+    Column("scope_code", code_column(), primary_key=True),
+    Column("kind", String(10), primary_key=True),  # "village", or the level of a unit below the scope
+    Column("code", code_column(), primary_key=True),  # the village's or unit's code
+    Column("rings", Text, nullable=False),  # JSON: polygons, each a list of rings of [lng, lat] (pydeck's shape)
+    Index("ix_outlines_code", "code"),
+    info={"revision": "0002_outlines"},
 )
 
 complaints = Table(

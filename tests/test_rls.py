@@ -13,7 +13,7 @@ from ingest.importer import import_export
 from queries.exports import export_frame
 from queries.migrations import create_schema
 from queries.rls import SETTING, rls_statements
-from queries.schema import activities, officers, villages
+from queries.schema import activities, officers, outline_scopes, outlines, villages
 from queries.scope import Scope
 
 
@@ -40,6 +40,9 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
                 with conn.begin():
                     conn.execute(text("SELECT set_config(:name, :unit, true)"), {"name": SETTING, "unit": unit})
                     assert counts(conn) == expected, unit
+                    scopes = set(conn.execute(select(outline_scopes.c.scope_code)).scalars())
+                    drawn = set(conn.execute(select(outlines.c.code).where(outlines.c.kind == "village")).scalars())
+                    assert len(drawn) == expected[0] and (("" in scopes) == (unit == "")), unit
                     if unit == "PS-A":
                         # Even a query that asks for everything gets the home unit's rows only.
                         coverage = export_frame(conn, "coverage", Scope(None, START, END))
