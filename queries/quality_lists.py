@@ -20,6 +20,7 @@ from queries.scope import Scope, villages_in
 from queries.timeutil import local_times
 
 STREAM_ROWS = 5000  # rows per chunk of a download: a few MB of frame at a time
+IN_LIST_MAX = 900  # keys per IN list (SQLite's bound-parameter limit, with room to spare)
 
 FLAGGED_COLUMNS = ["report_id", "officer", "nrp", "village", "polsek_code", "timezone", "activity_type",
                    "activity_at", "submitted_at", "local_date", "narrative", *FLAG_NAMES]
@@ -219,21 +220,28 @@ def _previous_gps_report(c):
 
 
 def _with_previous(rows, order: str) -> Select:
-    """The travel rows (a subquery) with the previous report's id, village and time, in `order`."""
+    """The travel rows (a subquery) with the previous report's id, in `order`.
+
+    Its village and time are read afterwards by primary key: joined here, PostgreSQL flattens the
+    subquery and hashes every activity to find a dozen previous reports.
+    """
     pairs = select(rows, _previous_gps_report(rows.c).label("previous_report_id")).subquery("pairs")
-    before = activities.alias("previous")
-    zone = villages.alias("previous_village")
-    return (select(pairs, zone.c.name.label("previous_village"), before.c.activity_at.label("previous_utc"),
-                   zone.c.timezone.label("previous_zone"))
-            .select_from(pairs.outerjoin(before, before.c.report_id == pairs.c.previous_report_id)
-                         .outerjoin(zone, zone.c.code == before.c.village_code))
-            .order_by(*_travel_orders(pairs.c)[order]))
+    return select(pairs).order_by(*_travel_orders(pairs.c)[order])
 
 
-def _travel_frame(rows) -> pd.DataFrame:
-    frame = frame_of(rows, columns=[*TRAVEL_COLUMNS, "previous_report_id", "previous_village", "previous_utc",
-                                    "previous_zone"])
+def _travel_frame(conn: Connection, rows) -> pd.DataFrame:
+    """The pairs with the previous report's village and local time, and the speed between them."""
+    frame = frame_of(rows, columns=[*TRAVEL_COLUMNS, "previous_report_id"])
     frame["local_time"] = local_times(frame["activity_at"], frame["timezone"])
+    ids = sorted(frame["previous_report_id"].dropna().unique())
+    found = []
+    for start in range(0, len(ids), IN_LIST_MAX):
+        found.extend(conn.execute(
+            select(a.report_id, villages.c.name, a.activity_at, villages.c.timezone)
+            .join(villages, villages.c.code == a.village_code)
+            .where(a.report_id.in_(ids[start:start + IN_LIST_MAX]))).all())
+    previous = frame_of(found, ["previous_report_id", "previous_village", "previous_utc", "previous_zone"])
+    frame = frame.merge(previous, on="previous_report_id", how="left")
     frame["previous_at"] = local_times(frame.pop("previous_utc"), frame.pop("previous_zone"))
     hours = frame["travel_seconds"] / 3600
     frame["speed_kmh"] = (frame["travel_km"] / hours.where(hours > 0)).round(1)
@@ -260,7 +268,7 @@ def page_travel_pairs(conn: Connection, scope: Scope, offset: int, limit: int, o
     if offset < 0 or limit < 0:
         raise ValueError("offset and limit must not be negative")
     page = _travel_query(scope).order_by(*_travel_orders(a)[order]).offset(offset).limit(limit)
-    return _travel_frame(conn.execute(_with_previous(page.subquery("shown"), order)).all())
+    return _travel_frame(conn, conn.execute(_with_previous(page.subquery("shown"), order)).all())
 
 
 def stream_travel_pairs(conn: Connection, scope: Scope, order: str = "worst",
@@ -268,4 +276,4 @@ def stream_travel_pairs(conn: Connection, scope: Scope, order: str = "worst",
     """Every impossible-travel pair, in the order of the pages, a chunk at a time."""
     _check_order(order)
     for part in _chunks(conn, _with_previous(_travel_query(scope).subquery("shown"), order), rows):
-        yield _travel_frame(part)
+        yield _travel_frame(conn, part)
