@@ -72,15 +72,13 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
         if nrp is not None:
             data.scorecard(scope, nrp)
 
-    from components.tables import PAGE_ROWS  # the page's rows per page
-
     def kualitas():
         data.quality_views(scope)
         data.quality_counts(scope)
-        data.flagged_page(scope, 0, PAGE_ROWS, "worst", (), "")
-        data.narrative_page(scope, 0, PAGE_ROWS, "worst")
-        data.photo_page(scope, 0, PAGE_ROWS, "worst")
-        data.travel_page(scope, 0, PAGE_ROWS, "worst")
+        data.flagged_page(scope, 0, data.PAGE_ROWS, "worst", (), "")
+        data.narrative_page(scope, 0, data.PAGE_ROWS, "worst")
+        data.photo_page(scope, 0, data.PAGE_ROWS, "worst")
+        data.travel_page(scope, 0, data.PAGE_ROWS, "worst")
         data.village_map(scope)
         data.scope_bounds(scope)
 

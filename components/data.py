@@ -40,6 +40,7 @@ from queries.scope import Scope
 from queries.settings import settings
 
 CACHE_TTL = "10m"  # an import shows up within ten minutes at most
+PAGE_ROWS = 100  # rows of a paged list sent to the browser at a time
 CACHE_ENTRIES = 64
 
 
@@ -322,10 +323,13 @@ def quality_views(scope: Scope) -> dict[str, pd.DataFrame]:
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def quality_counts(scope: Scope) -> dict[str, int]:
     """How long each list of the data-quality page is (counted in the database)."""
-    return {"flagged": run(quality_lists.count_flagged_reports, scope),
-            "narratives": run(quality_lists.count_narrative_clusters, scope),
-            "photos": run(quality_lists.count_reused_photos, scope),
-            "travel": run(quality_lists.count_travel_pairs, scope)}
+    counts = run(quality_lists.count_flags, scope)
+    for kind, first_page, count in (("narratives", narrative_page, quality_lists.count_narrative_clusters),
+                                    ("photos", photo_page, quality_lists.count_reused_photos)):
+        # A first page that is not full is the whole list: no second grouping of the window to count it.
+        shown = len(first_page(scope, 0, PAGE_ROWS, "worst"))
+        counts[kind] = shown if shown < PAGE_ROWS else run(count, scope)
+    return counts
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)

@@ -12,9 +12,10 @@ import streamlit as st
 
 from components import data
 from components.charts import mark_partial
+from components.data import PAGE_ROWS
 from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_num, fmt_time, t, t_plural
 from components.maps import BORDER_LINE, CompactDeck, LegendEntry, show_map, view_for
-from components.tables import PAGE_ROWS, page_offset, show_table, streamed_download, table_with_download
+from components.tables import page_offset, show_table, streamed_download, table_with_download
 from queries import quality_lists
 from queries.flags import FLAG_NAMES
 from queries.schema import ACTIVITY_TYPES

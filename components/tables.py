@@ -11,6 +11,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from components.auth import audit
+from components.data import PAGE_ROWS
 from components.i18n import fmt_date, fmt_int, fmt_moment, fmt_num, t
 from queries.spreadsheet import csv_bytes, csv_stream_bytes, excel_bytes
 
@@ -41,7 +42,6 @@ def excel_button(frame: pd.DataFrame, file_name: str, key: str, sheet: str = "Da
 
 
 MAX_SHOWN_ROWS = 5000
-PAGE_ROWS = 100  # rows of a paged list sent to the browser at a time
 
 
 def page_offset(total: int, key: str) -> int:

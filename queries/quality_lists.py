@@ -98,6 +98,15 @@ def _flagged_frame(rows) -> pd.DataFrame:
     return with_flag_list(frame)
 
 
+def count_flags(conn: Connection, scope: Scope) -> dict[str, int]:
+    """Flagged reports and impossible-travel reports of the window, counted in one scan."""
+    expressions = flag_expressions(scope.policy)
+    flagged, travel = conn.execute(
+        select(func.count(), func.sum(case((expressions["impossible_travel"], 1), else_=0)))
+        .where(*_in_window(scope), or_(*expressions.values()))).one()
+    return {"flagged": int(flagged), "travel": int(travel or 0)}
+
+
 def count_flagged_reports(conn: Connection, scope: Scope, flags: Sequence[str] = (), officer_text: str = "") -> int:
     """How many reports of the window carry a flag (one of `flags`, when given; of the officer searched for)."""
     return _count(conn, _flagged_query(scope, flags, officer_text))
