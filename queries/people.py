@@ -39,7 +39,6 @@ PEOPLE: dict[Callable, Identity | dict[str, Identity]] = {
     quality.narrative_clusters: Identity(names=("names",)),
     quality.reused_photos: Identity(names=("names",)),
     quality.flagged_points: REPORT,
-    quality.travel_pairs: REPORT,
     quality.flagged_reports: REPORT,
     quality_lists.page_flagged_reports: REPORT,
     quality_lists.stream_flagged_reports: REPORT,

@@ -270,7 +270,7 @@ def count_travel_pairs(conn: Connection, scope: Scope) -> int:
 def page_travel_pairs(conn: Connection, scope: Scope, offset: int, limit: int, order: str = "worst") -> pd.DataFrame:
     """One page of impossible-travel reports with the previous report each is judged against.
 
-    "worst": same-instant jumps, then the fastest first; "time": by activity time (as queries.quality.travel_pairs).
+    "worst": same-instant jumps, then the fastest first; "time": by activity time.
     The previous report is looked up for the rows of the page only.
     """
     _check_order(order)
