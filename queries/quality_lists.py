@@ -66,30 +66,45 @@ def _chunks(conn: Connection, query: Select, rows: int) -> Iterator[list]:
 
 # Flagged reports -------------------------------------------------------------------------------------------
 
-def _flagged_query(scope: Scope, flags: Sequence[str], officer_text: str) -> Select:
+def _flagged_conditions(scope: Scope, flags: Sequence[str], officer_text: str) -> list:
+    """Which reports the flagged list holds: the window's, with one of `flags` (any flag), of the officer searched."""
     expressions = flag_expressions(scope.policy)
     wanted = [expressions[name] for name in flags] or list(expressions.values())
-    query = (
+    conditions = [*_in_window(scope), or_(*wanted)]
+    text = officer_text.strip().lower()
+    if text and scope.people:
+        # Only where names may be seen: a masked user must not learn who reported by filtering on a name.
+        conditions.append(or_(func.lower(officers.c.name).contains(text, autoescape=True),
+                              a.nrp.contains(text, autoescape=True)))
+    return conditions
+
+
+def _flagged_query(scope: Scope, flags: Sequence[str], officer_text: str) -> Select:
+    expressions = flag_expressions(scope.policy)
+    return (
         select(a.report_id, officers.c.name.label("officer"), a.nrp, villages.c.name.label("village"),
                villages.c.unit_code.label("polsek_code"), villages.c.timezone, a.activity_type, a.activity_at,
                a.submitted_at, a.local_date, a.narrative, *(expr.label(name) for name, expr in expressions.items()))
         .join(officers, officers.c.nrp == a.nrp)
         .join(villages, villages.c.code == a.village_code)
-        .where(*_in_window(scope), or_(*wanted))
+        .where(*_flagged_conditions(scope, flags, officer_text))
     )
-    text = officer_text.strip().lower()
-    if text and scope.people:
-        # Only where names may be seen: a masked user must not learn who reported by filtering on a name.
-        query = query.where(or_(func.lower(officers.c.name).contains(text, autoescape=True),
-                                a.nrp.contains(text, autoescape=True)))
-    return query
+
+
+def _flagged_sort_keys(scope: Scope, order: str) -> list[tuple]:
+    """(expression, descending) pairs of an order of the flagged list, ending on the unique report id."""
+    raised = sum((case((expr, 1), else_=0) for expr in flag_expressions(scope.policy).values()), literal(0))
+    orders = {"worst": [(raised, True), (a.local_date, True), (a.report_id, False)],
+              "newest": [(a.local_date, True), (a.report_id, False)]}
+    if order not in orders:
+        raise ValueError(f"unknown order {order!r}; one of {sorted(orders)}")
+    return orders[order]
 
 
 def _flagged_orders(scope: Scope) -> dict[str, Callable[[], list]]:
-    expressions = flag_expressions(scope.policy)
-    raised = sum((case((expr, 1), else_=0) for expr in expressions.values()), literal(0))
-    return {"worst": lambda: [raised.desc(), a.local_date.desc(), a.report_id],
-            "newest": lambda: [a.local_date.desc(), a.report_id]}
+    return {order: lambda order=order: [expr.desc() if descending else expr
+                                        for expr, descending in _flagged_sort_keys(scope, order)]
+            for order in ("worst", "newest")}
 
 
 def _flagged_frame(rows) -> pd.DataFrame:
@@ -114,9 +129,23 @@ def count_flagged_reports(conn: Connection, scope: Scope, flags: Sequence[str] =
 
 def page_flagged_reports(conn: Connection, scope: Scope, offset: int, limit: int, order: str = "worst",
                          flags: Sequence[str] = (), officer_text: str = "") -> pd.DataFrame:
-    """One page of the flagged reports; "worst": most flags first, then newest; "newest": by date."""
-    query = _ordered(_flagged_query(scope, flags, officer_text), _flagged_orders(scope), order)
-    return _flagged_frame(_page(conn, query, offset, limit))
+    """One page of the flagged reports; "worst": most flags first, then newest; "newest": by date.
+
+    The page's report ids are chosen over narrow rows (a bounded sort), then their columns read: sorting whole
+    rows, narratives and all, took a year of a Polres 350 ms on PostgreSQL.
+    """
+    if offset < 0 or limit < 0:
+        raise ValueError("offset and limit must not be negative")
+    keys = _flagged_sort_keys(scope, order)
+    labelled = [expr.label(f"key_{position}") for position, (expr, _) in enumerate(keys)]
+    shown = (select(*labelled).select_from(activities.join(officers, officers.c.nrp == a.nrp))
+             .where(*_flagged_conditions(scope, flags, officer_text))
+             .order_by(*(label.desc() if descending else label for label, (_, descending) in zip(labelled, keys)))
+             .offset(offset).limit(limit).subquery("shown"))
+    columns = [shown.c[label.name] for label in labelled]
+    query = (_flagged_query(scope, flags, officer_text).join(shown, columns[-1] == a.report_id)
+             .order_by(*(column.desc() if descending else column for column, (_, descending) in zip(columns, keys))))
+    return _flagged_frame(conn.execute(query).all())
 
 
 def stream_flagged_reports(conn: Connection, scope: Scope, order: str = "worst", flags: Sequence[str] = (),
