@@ -74,7 +74,11 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
 
     def kualitas():
         data.quality_views(scope)
-        data.flagged_reports(scope)
+        data.quality_counts(scope)
+        data.flagged_page(scope, 0, data.PAGE_ROWS, "worst", (), "")
+        data.narrative_page(scope, 0, data.PAGE_ROWS, "worst")
+        data.photo_page(scope, 0, data.PAGE_ROWS, "worst")
+        data.travel_page(scope, 0, data.PAGE_ROWS, "worst")
         data.village_map(scope)
         data.scope_bounds(scope)
 

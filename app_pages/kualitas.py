@@ -22,12 +22,12 @@ st.title(t("quality.title"))
 st.caption(scope_label(scope))
 
 views = data.quality_views(scope)
-flagged = data.flagged_reports(scope)
+counts = data.quality_counts(scope)
 reports = int(views["trend"]["reports"].sum())
 if reports == 0:
     st.info(t("empty.window", scope=scope_label(scope)))
     st.stop()
-st.caption(t_plural("quality.summary", reports, flagged=fmt_int(len(flagged)), reports=fmt_int(reports)))
+st.caption(t_plural("quality.summary", reports, flagged=fmt_int(counts["flagged"]), reports=fmt_int(reports)))
 
 tabs = st.tabs([t("quality.tab.overview"), t("quality.tab.flagged"), t("quality.tab.copies"), t("quality.tab.gps"),
                 t("quality.tab.outages")])
@@ -35,17 +35,17 @@ with tabs[0]:
     chart(trend_figure(views["trend"], scope.start, scope.end), key="flag_trend", alt=t("quality.tab.overview"))
     by_unit_table(views["by_unit"])
 with tabs[1]:
-    if flagged.empty:
+    if counts["flagged"] == 0:
         st.success(t("quality.no_flags"))
     else:
-        flagged_list(flagged)
+        flagged_list(scope, counts["flagged"])
 with tabs[2]:
     st.subheader(t("quality.narratives"))
     st.caption(t("quality.narratives_help"))
-    clusters_table(views["narratives"], "narratives")
+    clusters_table(scope, "narratives", counts["narratives"])
     st.subheader(t("quality.photos"))
     st.caption(t("quality.photos_help"))
-    clusters_table(views["photos"], "photos")
+    clusters_table(scope, "photos", counts["photos"])
 with tabs[3]:
     st.subheader(t("quality.gps_outside", count=fmt_int(len(views["gps_outside"]))))
     if views["gps_outside"].empty:
@@ -53,7 +53,7 @@ with tabs[3]:
     else:
         gps_map(views["gps_outside"], data.village_map(scope), data.scope_bounds(scope))
         gps_table(views["gps_outside"])
-    st.subheader(t("quality.travel", count=fmt_int(len(views["travel"]))))
-    travel_table(views["travel"])
+    st.subheader(t("quality.travel", count=fmt_int(counts["travel"])))
+    travel_table(scope, counts["travel"])
 with tabs[4]:
     outage_tables(views["dips"], views["outages"], display_zone(scope))

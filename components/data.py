@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import pandas as pd
@@ -25,6 +27,7 @@ from queries import (
     overview,
     people,
     quality,
+    quality_lists,
     rls,
     scorecards,
 )
@@ -37,6 +40,7 @@ from queries.scope import Scope
 from queries.settings import settings
 
 CACHE_TTL = "10m"  # an import shows up within ten minutes at most
+PAGE_ROWS = 100  # rows of a paged list sent to the browser at a time
 CACHE_ENTRIES = 64
 
 
@@ -67,14 +71,33 @@ def run(query, *args):
     query's result (officers' names and NRPs) is masked here, in the one place every page's data passes through.
     """
     scope = next((arg for arg in args if isinstance(arg, Scope)), None)
+    with _connection(scope) as conn:
+        result = query(conn, *args)
+    hide = scope is not None and not scope.people
+    return mask_people(result, people.identity_of(query)) if hide else result
+
+
+def stream(query, *args) -> Iterator[pd.DataFrame]:
+    """Like `run`, for a queries/ function that yields frames: each chunk masked as `run` masks a result.
+
+    The connection stays open while the chunks are read (a download writes them one after the other).
+    """
+    scope = next((arg for arg in args if isinstance(arg, Scope)), None)
+    hide = scope is not None and not scope.people
+    with _connection(scope) as conn:
+        for chunk in query(conn, *args):
+            yield mask_people(chunk, people.identity_of(query)) if hide else chunk
+
+
+@contextmanager
+def _connection(scope: Scope | None):
+    """A pooled connection to the read database, with the Row-Level Security home unit set when RLS is on."""
     with engine(resolve_read_url()).connect() as conn:
         if settings().rls and conn.dialect.name == "postgresql":
             # Row-Level Security (queries/rls.py) reads the home unit from this transaction setting.
             conn.execute(text("SELECT set_config(:name, :unit, true)"),
                          {"name": rls.SETTING, "unit": (scope.boundary if scope else None) or ""})
-        result = query(conn, *args)
-    hide = scope is not None and not scope.people
-    return mask_people(result, people.identity_of(query)) if hide else result
+        yield conn
 
 
 def write(command, *args):
@@ -286,23 +309,54 @@ def scorecard(scope: Scope, nrp: str) -> dict:
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def quality_views(scope: Scope) -> dict[str, pd.DataFrame]:
-    """Every list of the data-quality page."""
+    """The small views of the data-quality page (its long lists are paged: quality_counts and *_page)."""
     child = hierarchy.partition_level(scope_level(scope))
     return {
         "trend": run(quality.flag_trend, scope, "week"),
         "by_unit": run(quality.flags_by_unit, scope, child),
-        "narratives": run(quality.narrative_clusters, scope),
-        "photos": run(quality.reused_photos, scope),
         "gps_outside": run(quality.flagged_points, scope, "gps_outside"),
-        "travel": run(quality.travel_pairs, scope),
         "dips": run(queries_alerts.submission_dips, scope),
         "outages": run(overview.recorded_outages, scope),
     }
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
-def flagged_reports(scope: Scope) -> pd.DataFrame:
-    return run(quality.flagged_reports, scope)
+def quality_counts(scope: Scope) -> dict[str, int]:
+    """How long each list of the data-quality page is (counted in the database)."""
+    counts = run(quality_lists.count_flags, scope)
+    for kind, first_page, count in (("narratives", narrative_page, quality_lists.count_narrative_clusters),
+                                    ("photos", photo_page, quality_lists.count_reused_photos)):
+        # A first page that is not full is the whole list: no second grouping of the window to count it.
+        shown = len(first_page(scope, 0, PAGE_ROWS, "worst"))
+        counts[kind] = shown if shown < PAGE_ROWS else run(count, scope)
+    return counts
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def flagged_count(scope: Scope, flags: tuple[str, ...], officer_text: str) -> int:
+    """How many flagged reports the page's filters keep."""
+    return run(quality_lists.count_flagged_reports, scope, flags, officer_text)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def flagged_page(scope: Scope, offset: int, limit: int, order: str, flags: tuple[str, ...],
+                 officer_text: str) -> pd.DataFrame:
+    return run(quality_lists.page_flagged_reports, scope, offset, limit, order, flags, officer_text)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def narrative_page(scope: Scope, offset: int, limit: int, order: str) -> pd.DataFrame:
+    return run(quality_lists.page_narrative_clusters, scope, offset, limit, order)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def photo_page(scope: Scope, offset: int, limit: int, order: str) -> pd.DataFrame:
+    return run(quality_lists.page_reused_photos, scope, offset, limit, order)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def travel_page(scope: Scope, offset: int, limit: int, order: str) -> pd.DataFrame:
+    return run(quality_lists.page_travel_pairs, scope, offset, limit, order)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)

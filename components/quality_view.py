@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
 import streamlit as st
 
+from components import data
 from components.charts import mark_partial
+from components.data import PAGE_ROWS
 from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_num, fmt_time, t, t_plural
 from components.maps import BORDER_LINE, CompactDeck, LegendEntry, show_map, view_for
-from components.tables import table_with_download
+from components.tables import page_offset, show_table, streamed_download, table_with_download
+from queries import quality_lists
 from queries.flags import FLAG_NAMES
+from queries.schema import ACTIVITY_TYPES
+from queries.scope import Scope
 
 # Colour-blind-safe qualitative palette (Okabe–Ito), one colour per flag.
 OUTSIDE_DOT = (213, 94, 0)
@@ -38,44 +44,97 @@ def by_unit_table(frame: pd.DataFrame) -> None:
     table_with_download(frame, headers, "tanda_per_satuan.csv", key="flags_by_unit")
 
 
-def flagged_list(frame: pd.DataFrame) -> None:
-    """The flagged reports with a filter on flag type."""
-    chosen = st.multiselect(t("quality.filter_flags"), list(FLAG_NAMES), format_func=lambda f: t(f"flag.{f}"),
-                            key="quality_flag_filter")
+Moment = Callable[[date, datetime | None], str]
+
+
+def shown_moment(day: date, at: datetime | None) -> str:
+    """A report's local date and time as the page reads them (5 Mei 2022 08.15)."""
+    return f"{fmt_date(day)} {fmt_time(at)}"
+
+
+def file_moment(day: date, at: datetime | None) -> str:
+    """A report's local date and time in a download: ISO, which every spreadsheet reads as a date."""
+    return f"{day:%Y-%m-%d} {at:%H:%M}" if at is not None and pd.notna(at) else f"{day:%Y-%m-%d}"
+
+
+def labels() -> dict[str, str]:
+    """The flag and activity names in the reader's language, fixed before a download runs off the session."""
+    return {**{flag: t(f"flag.{flag}") for flag in FLAG_NAMES},
+            **{f"activity.{kind}": t(f"activity.{kind}") for kind in ACTIVITY_TYPES}}
+
+
+def order_picker(options: tuple[str, ...], key: str) -> str:
+    return st.selectbox(t("table.order"), options, format_func=lambda o: t(f"quality.order.{o}"),
+                        key=f"order_{key}")
+
+
+def _rows(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
+    return frame[list(headers)].rename(columns=headers)
+
+
+def flagged_rows(frame: pd.DataFrame, names: dict[str, str], moment: Moment) -> pd.DataFrame:
+    """The flagged reports with their time, flag reasons and activity kind written out."""
+    return frame.assign(
+        when=[moment(d, a) for d, a in zip(frame["local_date"], frame["local_time"])],
+        reasons=[", ".join(names[f] for f in flags.split(";")) for flags in frame["flags"]],
+        kind=[names[f"activity.{k}"] for k in frame["activity_type"]])
+
+
+def flagged_headers() -> dict[str, str]:
+    return {"when": t("score.col.when"), "officer": t("alert.col.officer"), "nrp": t("alert.col.nrp"),
+            "village": t("alert.col.village"), "kind": t("score.col.type"), "reasons": t("score.col.reasons"),
+            "narrative": t("score.col.narrative"), "report_id": t("score.col.report")}
+
+
+def flagged_list(scope: Scope, total: int) -> None:
+    """The flagged reports, a page at a time, with filters on flag type and officer; the download has them all."""
+    chosen = tuple(st.multiselect(t("quality.filter_flags"), list(FLAG_NAMES), format_func=lambda f: t(f"flag.{f}"),
+                                  key="quality_flag_filter"))
     officer_text = st.text_input(t("quality.filter_officer"), key="quality_officer_filter").strip().lower()
-    shown = frame
-    if chosen:
-        shown = shown[shown[chosen].any(axis=1)]
-    if officer_text:
-        shown = shown[shown["officer"].str.lower().str.contains(officer_text, regex=False)
-                      | shown["nrp"].str.contains(officer_text, regex=False)]
-    shown = shown.assign(
-        when=[f"{fmt_date(d)} {fmt_time(a)}" for d, a in zip(shown["local_date"], shown["local_time"])],
-        reasons=[", ".join(t(f"flag.{f}") for f in flags.split(";")) for flags in shown["flags"]],
-        kind=[t(f"activity.{k}") for k in shown["activity_type"]])
-    st.caption(t_plural("quality.showing", len(frame), shown=fmt_int(len(shown)), total=fmt_int(len(frame))))
-    table_with_download(shown, {"when": t("score.col.when"), "officer": t("alert.col.officer"),
-                                "nrp": t("alert.col.nrp"), "village": t("alert.col.village"),
-                                "kind": t("score.col.type"), "reasons": t("score.col.reasons"),
-                                "narrative": t("score.col.narrative"), "report_id": t("score.col.report")},
-                        "laporan_bertanda.csv", key="flagged")
+    order = order_picker(("worst", "newest"), "flagged")
+    kept = data.flagged_count(scope, chosen, officer_text) if chosen or officer_text else total
+    st.caption(t_plural("quality.showing", total, shown=fmt_int(kept), total=fmt_int(total)))
+    offset = page_offset(kept, "flagged")
+    headers, names = flagged_headers(), labels()
+    page = data.flagged_page(scope, offset, PAGE_ROWS, order, chosen, officer_text)
+    show_table(_rows(flagged_rows(page, names, shown_moment), headers))
+    streamed_download(lambda: (_rows(flagged_rows(chunk, names, file_moment), headers) for chunk in data.stream(
+        quality_lists.stream_flagged_reports, scope, order, chosen, officer_text)), "laporan_bertanda.csv", "flagged")
 
 
-def clusters_table(frame: pd.DataFrame, kind: str) -> None:
-    """Copied narratives (kind "narratives") or reused photos (kind "photos")."""
-    if frame.empty:
-        st.success(t(f"quality.no_{kind}"))
-        return
-    shown = frame.assign(first=[fmt_date(d) for d in frame["first_date"]],
-                         last=[fmt_date(d) for d in frame["last_date"]])
+def cluster_rows(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Copied narratives or shared photos with their first and last dates (ISO: the same on screen and in files)."""
+    shown = frame.assign(first=frame["first_date"], last=frame["last_date"])
+    if kind == "photos":
+        shown["photo"] = shown["photo_sha256"].str[:12] + "…"
+    return shown
+
+
+def cluster_headers(kind: str) -> dict[str, str]:
     headers = {"reports": t("alert.col.reports"), "officers": t("quality.officers"), "names": t("quality.names"),
                "first": t("quality.first"), "last": t("quality.last")}
     if kind == "narratives":
-        headers = {"example": t("quality.example"), **headers}
-    else:
-        shown["photo"] = shown["photo_sha256"].str[:12] + "…"
-        headers = {"photo": t("quality.photo"), **headers}
-    table_with_download(shown, headers, f"{kind}.csv", key=kind)
+        return {"example": t("quality.example"), **headers}
+    return {"photo": t("quality.photo"), **headers}
+
+
+CLUSTER_LISTS = {"narratives": (data.narrative_page, quality_lists.stream_narrative_clusters),
+                 "photos": (data.photo_page, quality_lists.stream_reused_photos)}
+
+
+def clusters_table(scope: Scope, kind: str, total: int) -> None:
+    """Copied narratives (kind "narratives") or reused photos (kind "photos"), a page at a time."""
+    if total == 0:
+        st.success(t(f"quality.no_{kind}"))
+        return
+    page_of, everything = CLUSTER_LISTS[kind]
+    st.caption(t(f"quality.{kind}_count", count=fmt_int(total)))
+    order = order_picker(("worst", "officers"), kind)
+    offset = page_offset(total, kind)
+    headers = cluster_headers(kind)
+    show_table(_rows(cluster_rows(page_of(scope, offset, PAGE_ROWS, order), kind), headers))
+    streamed_download(lambda: (_rows(cluster_rows(chunk, kind), headers)
+                               for chunk in data.stream(everything, scope, order)), f"{kind}.csv", kind)
 
 
 def gps_map(points: pd.DataFrame, villages: pd.DataFrame, bounds) -> None:
@@ -102,20 +161,32 @@ def gps_table(points: pd.DataFrame) -> None:
                         "gps_di_luar_desa.csv", key="gps_outside")
 
 
-def travel_table(pairs: pd.DataFrame) -> None:
-    if pairs.empty:
+def travel_rows(pairs: pd.DataFrame, moment: Moment) -> pd.DataFrame:
+    """Impossible-travel pairs with both times written out, the distance and the gap."""
+    return pairs.assign(
+        when=[moment(d, a) for d, a in zip(pairs["local_date"], pairs["local_time"])],
+        before=[moment(a.date(), a) if a is not None and pd.notna(a) else "–" for a in pairs["previous_at"]],
+        km=pairs["travel_km"].round(1), minutes=(pairs["travel_seconds"] / 60).round(0))
+
+
+def travel_headers() -> dict[str, str]:
+    return {"officer": t("alert.col.officer"), "when": t("score.col.when"), "village": t("alert.col.village"),
+            "before": t("quality.previous_time"), "previous_village": t("quality.previous_village"),
+            "km": t("quality.km"), "minutes": t("quality.minutes"), "speed_kmh": t("quality.speed"),
+            "report_id": t("score.col.report"), "previous_report_id": t("quality.previous_report")}
+
+
+def travel_table(scope: Scope, total: int) -> None:
+    """Impossible-travel reports beside the report before each, a page at a time."""
+    if total == 0:
         st.success(t("quality.no_travel"))
         return
-    shown = pairs.assign(
-        when=[f"{fmt_date(d)} {fmt_time(a)}" for d, a in zip(pairs["local_date"], pairs["local_time"])],
-        before=[f"{a:%d/%m} {fmt_time(a)}" if pd.notna(a) else "–" for a in pairs["previous_at"]],
-        km=pairs["travel_km"].round(1), minutes=(pairs["travel_seconds"] / 60).round(0))
-    table_with_download(shown, {"officer": t("alert.col.officer"), "when": t("score.col.when"),
-                                "village": t("alert.col.village"), "before": t("quality.previous_time"),
-                                "previous_village": t("quality.previous_village"), "km": t("quality.km"),
-                                "minutes": t("quality.minutes"), "speed_kmh": t("quality.speed"),
-                                "report_id": t("score.col.report"), "previous_report_id": t("quality.previous_report")},
-                        "perjalanan_mustahil.csv", key="travel")
+    order = order_picker(("worst", "time"), "travel")
+    offset = page_offset(total, "travel")
+    headers = travel_headers()
+    show_table(_rows(travel_rows(data.travel_page(scope, offset, PAGE_ROWS, order), shown_moment), headers))
+    streamed_download(lambda: (_rows(travel_rows(chunk, file_moment), headers) for chunk in data.stream(
+        quality_lists.stream_travel_pairs, scope, order)), "perjalanan_mustahil.csv", "travel")
 
 
 def outage_tables(dips: pd.DataFrame, recorded: pd.DataFrame, zone: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 import pandas as pd
@@ -10,8 +11,9 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from components.auth import audit
+from components.data import PAGE_ROWS
 from components.i18n import fmt_date, fmt_int, fmt_moment, fmt_num, t
-from queries.spreadsheet import csv_bytes, excel_bytes
+from queries.spreadsheet import csv_bytes, csv_stream_bytes, excel_bytes
 
 MISSING = "–"  # what an undefined number shows, in tables as in the KPI cards
 STYLED_ROWS_MAX = 1000  # a Polres (about 150 officers, 220 villages) stays well inside
@@ -40,6 +42,30 @@ def excel_button(frame: pd.DataFrame, file_name: str, key: str, sheet: str = "Da
 
 
 MAX_SHOWN_ROWS = 5000
+
+
+def page_offset(total: int, key: str) -> int:
+    """A page picker under a list longer than one page; the offset of the page's first row."""
+    pages = max(1, -(-total // PAGE_ROWS))
+    if pages == 1:
+        return 0
+    page = st.number_input(t("table.page", pages=fmt_int(pages)), min_value=1, max_value=pages, value=1, step=1,
+                           key=f"page_{key}")
+    first = (int(page) - 1) * PAGE_ROWS
+    st.caption(t("table.rows_shown", first=fmt_int(first + 1), last=fmt_int(min(first + PAGE_ROWS, total)),
+                 total=fmt_int(total)))
+    return first
+
+
+def streamed_download(chunks: Callable[[], Iterable[pd.DataFrame]], file_name: str, key: str) -> None:
+    """Offer every row of a long list as CSV, read from the database in chunks only when the button is clicked.
+
+    Streamlit runs `chunks` on its own thread without the session, so every text it needs (headers, labels)
+    is fixed by the caller beforehand.
+    """
+    st.download_button(t("table.download_all"), lambda: csv_stream_bytes(chunks()), file_name=file_name,
+                       mime="text/csv", key=f"download_{key}", icon=":material/download:",
+                       on_click=record_download, args=(file_name,))
 
 
 def table_with_download(frame: pd.DataFrame, headers: dict[str, str], file_name: str, key: str,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from queries import alerts, complaints, compliance, geo, officers, quality, scorecards
+from queries import alerts, complaints, compliance, geo, officers, quality, quality_lists, scorecards
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,15 @@ PEOPLE: dict[Callable, Identity | dict[str, Identity]] = {
     quality.narrative_clusters: Identity(names=("names",)),
     quality.reused_photos: Identity(names=("names",)),
     quality.flagged_points: REPORT,
-    quality.travel_pairs: REPORT,
     quality.flagged_reports: REPORT,
+    quality_lists.page_flagged_reports: REPORT,
+    quality_lists.stream_flagged_reports: REPORT,
+    quality_lists.page_narrative_clusters: Identity(names=("names",)),
+    quality_lists.stream_narrative_clusters: Identity(names=("names",)),
+    quality_lists.page_reused_photos: Identity(names=("names",)),
+    quality_lists.stream_reused_photos: Identity(names=("names",)),
+    quality_lists.page_travel_pairs: REPORT,
+    quality_lists.stream_travel_pairs: REPORT,
     scorecards.scorecard: {"identity": OFFICER, "numbers": Identity(keys=("nrp",)),
                            "reports": REPORT, "villages": Identity(names=("officers",))},
 }

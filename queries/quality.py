@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 import pandas as pd
 from sqlalchemy import Connection, case, func, or_, select
 
@@ -134,37 +132,6 @@ def flagged_points(conn: Connection, scope: Scope, flag: str) -> pd.DataFrame:
                                   "travel_km", "travel_seconds"])
     frame["local_time"] = local_times(frame["activity_at"], frame["timezone"])
     return frame
-
-
-def travel_pairs(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Each impossible-travel report with the officer's previous GPS report it is judged against."""
-    flagged = flagged_points(conn, scope, "impossible_travel")
-    if flagged.empty:
-        return flagged.assign(previous_report_id=None, previous_village=None, previous_at=None, speed_kmh=None)
-    officers_flagged = sorted(flagged["nrp"].unique())
-    lo = datetime.combine(scope.start - timedelta(days=30), datetime.min.time())
-    rows = []
-    for start in range(0, len(officers_flagged), 900):
-        rows.extend(conn.execute(
-            select(activities.c.report_id, activities.c.nrp, activities.c.activity_at, villages.c.name,
-                   villages.c.timezone)
-            .join(villages, villages.c.code == activities.c.village_code)
-            .where(activities.c.nrp.in_(officers_flagged[start:start + 900]), activities.c.lat.is_not(None),
-                   activities.c.lng.is_not(None), activities.c.activity_at >= lo)).all())
-    gps = frame_of(rows, columns=["report_id", "nrp", "activity_at", "village", "timezone"]).sort_values(
-        ["nrp", "activity_at", "report_id"])
-    previous = gps.groupby("nrp")
-    gps["previous_report_id"] = previous["report_id"].shift()
-    gps["previous_village"] = previous["village"].shift()
-    gps["previous_utc"] = previous["activity_at"].shift()
-    gps["previous_zone"] = previous["timezone"].shift()
-    pairs = flagged.merge(gps[["report_id", "previous_report_id", "previous_village", "previous_utc",
-                               "previous_zone"]], on="report_id", how="left")
-    # Local times for the pairs only, not for every GPS report of the officers' month.
-    pairs["previous_at"] = local_times(pairs.pop("previous_utc"), pairs.pop("previous_zone"))
-    hours = pairs["travel_seconds"] / 3600
-    pairs["speed_kmh"] = (pairs["travel_km"] / hours.where(hours > 0)).round(1)
-    return pairs
 
 
 def flagged_reports(conn: Connection, scope: Scope) -> pd.DataFrame:

@@ -9,6 +9,7 @@ quote. Numbers are not text and stay numbers, so a rate of -0.5 or a z-score of 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -52,6 +53,13 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """The rows as a CSV download (UTF-8 with BOM, so Excel shows Indonesian names correctly), neutralised."""
     return neutralise(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def csv_stream_bytes(frames: Iterable[pd.DataFrame]) -> bytes:
+    """Frames of the same columns, one after the other, as one CSV download (the header once), neutralised."""
+    parts = [neutralise(frame).to_csv(index=False, header=position == 0)
+             for position, frame in enumerate(frames)]
+    return "".join(parts).encode("utf-8-sig")
 
 
 def excel_bytes(frame: pd.DataFrame, sheet: str = "Data") -> bytes:

@@ -70,11 +70,13 @@ def test_no_frame_reaching_a_national_user_holds_an_officer(sample_sqlite_url, s
     with sample_engine.connect() as conn:
         officer = conn.execute(select(officers.c.nrp).where(officers.c.unit_code == KARANGJATI)).scalars().first()
     # An argument for each parameter a loader may take besides the scope.
-    arguments = {"level": "polsek", "nrp": officer, "text": "", "codes": (KARANGJATI, "PS-35.21.01")}
+    arguments = {"level": "polsek", "nrp": officer, "text": "", "codes": (KARANGJATI, "PS-35.21.01"),
+                 "offset": 0, "limit": 100, "order": "worst", "flags": (), "officer_text": ""}
     loaders = {name: loader for name, loader in vars(data).items()
                if getattr(loader, "__module__", None) == data.__name__ and callable(loader)
                and "scope" in _parameters(loader) and name != "any_window"}
-    assert {"officer_table", "scorecard", "alerts", "village_map", "quality_views", "compliance_list"} <= set(loaders)
+    assert {"officer_table", "scorecard", "alerts", "village_map", "quality_views", "compliance_list",
+            "flagged_page", "narrative_page", "photo_page", "travel_page"} <= set(loaders)
     for name, loader in loaders.items():
         extra = [arguments[p] for p in _parameters(loader) if p != "scope"]
         result = loader(hidden, *extra)
@@ -90,7 +92,7 @@ def test_no_frame_reaching_a_national_user_holds_an_officer(sample_sqlite_url, s
     counts = data.unit_counts(hidden, "polsek")
     assert counts["officers"].tolist() == data.unit_counts(shown, "polsek")["officers"].tolist()
     assert pd.api.types.is_integer_dtype(counts["officers"]) and counts["officers"].sum() > 0
-    clusters = data.quality_views(hidden)["narratives"]
+    clusters = data.narrative_page(hidden, 0, 100, "worst")
     assert pd.api.types.is_integer_dtype(clusters["officers"])  # how many officers, not who
     assert (clusters["names"].dropna() == data.MASK).all()
 
