@@ -86,21 +86,33 @@ def refresh_group_measures(conn: Connection, officers_per_pass: int = 200) -> in
     (which also clears the photo flag of reports without a photo), then every photo that more than
     one report shares or that a stale flag names.
     """
-    changed: set[str] = set()
     nrps = conn.execute(select(activities.c.nrp).distinct().order_by(activities.c.nrp)).scalars().all()
-    for start in range(0, len(nrps), officers_per_pass):
-        changes = _group_changes(conn, [], set(), set(nrps[start:start + officers_per_pass]))
-        write_activity_changes(conn, changes)
-        changed |= set(changes)
     shared = select(activities.c.photo_sha256).where(activities.c.photo_sha256.is_not(None)).group_by(
         activities.c.photo_sha256).having(func.count() > 1)
     flagged = select(activities.c.photo_sha256).where(activities.c.flag_duplicate_photo.is_(True))
     photos = conn.execute(shared.union(flagged)).scalars().all()
-    for chunk in chunks(sorted(photo for photo in photos if photo is not None)):
+    return len(refresh_touched_group_measures(conn, set(nrps), {p for p in photos if p is not None},
+                                              officers_per_pass))
+
+
+def refresh_touched_group_measures(conn: Connection, officers: set[str], photos: set[str],
+                                   officers_per_pass: int = 200) -> set[str]:
+    """Recompute the group measures of these officers' reports and these photos' reports; return the ids changed.
+
+    Reads the stored rows only (the import's rows are written first), a pass at a time so memory stays
+    bounded: narratives and travel a few hundred officers at once, then the photos in chunks.
+    """
+    changed: set[str] = set()
+    nrps = sorted(officers)
+    for start in range(0, len(nrps), officers_per_pass):
+        changes = _group_changes(conn, [], set(), set(nrps[start:start + officers_per_pass]))
+        write_activity_changes(conn, changes)
+        changed |= set(changes)
+    for chunk in chunks(sorted(photos)):
         changes = _group_changes(conn, [], set(chunk), set())
         write_activity_changes(conn, changes)
         changed |= set(changes)
-    return len(changed)
+    return changed
 
 
 def _group_changes(conn: Connection, incoming: list[dict], photos: set[str], officers: set[str]) -> dict[str, dict]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import getpass
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,8 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ingest import derive, rollups
+from ingest.activities_writer import BATCH_SIZE, ActivitiesWriter, batches_from_records
+from ingest.changes import ActivityChanges
 from ingest.contract import FILES, FILES_BY_NAME, TIMESTAMP_LEAD
 from ingest.reader import ExportError, Problem, RawExport, read_export
 from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
@@ -57,6 +60,8 @@ class ImportReport:
     written: bool = False
     batch_id: int | None = None
     seconds: float = 0.0
+    # Seconds per phase: read, check, stage, write, flags, rollup (what `manage.py bench` reports).
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -111,7 +116,8 @@ def import_export(
     imported_by = imported_by or getpass.getuser()
     create_schema(engine)
     try:
-        export = source if isinstance(source, RawExport) else read_export(source)
+        with phase(report, "read", progress):
+            export = source if isinstance(source, RawExport) else read_export(source)
     except ExportError as exc:
         report.fatal = str(exc)
     else:
@@ -149,17 +155,32 @@ def _check_and_write(engine: Engine, export: RawExport, report: ImportReport, im
         if not report.dry_run:
             # Checked and planned under the lock too, so a second import sees the first's rows.
             take_import_lock(conn, progress)
-        records = _check_all(conn, export, report, progress, free=free)
+        with phase(report, "check", progress):
+            records = _check_all(conn, export, report, progress, free=free)
         if report.problems and not report.keep_valid:
             transaction.rollback()
             return
-        diffs = _plan(conn, records, report)
+        diffs, writer = _plan(conn, records, report, progress)
         if report.dry_run:
             transaction.rollback()
             return
-        _apply(conn, export, diffs, report, imported_by, policy, progress)
+        _apply(conn, export, diffs, writer, report, imported_by, policy, progress)
         report.written = True
         _audit(conn, report, imported_by)  # committed with the import, or not at all
+
+
+@contextmanager
+def phase(report: ImportReport, name: str, progress: Progress | None = None) -> Iterator[None]:
+    """Time one phase of the import into report.phases (added up if it runs more than once)."""
+    if progress:
+        progress(name, 0, 1)
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.phases[name] = report.phases.get(name, 0.0) + time.perf_counter() - started
+    if progress:
+        progress(name, 1, 1)
 
 
 IMPORT_LOCK = 0x42_4F_53_49  # "BOSI": the advisory lock class of imports (PostgreSQL)
@@ -250,14 +271,18 @@ def refresh_all_flags(engine: Engine, policy: Policy, progress: Progress | None 
     return changed
 
 
-def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progress | None) -> None:
+def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progress | None,
+                     report: ImportReport | None = None) -> None:
     """Stored flags of the given reports (None: all) and the officer-day rollup brought up to date."""
-    derive.refresh_flags(conn, policy, reports)
-    derive.record_flag_policy(conn, policy)
+    report = report or ImportReport(source="", dry_run=False, keep_valid=False)  # timings nobody reads
+    with phase(report, "flags"):
+        derive.refresh_flags(conn, policy, reports)
+        derive.record_flag_policy(conn, policy)
     if progress:
         progress("flags", 1, 1)
         progress("rollup", 0, 1)
-    rollups.rebuild(conn, policy, bulk_insert)
+    with phase(report, "rollup"):
+        rollups.rebuild(conn, policy, bulk_insert)
     if progress:
         progress("rollup", 1, 1)
 
@@ -317,24 +342,31 @@ def _check_all(conn: Connection, export: RawExport, report: ImportReport, progre
     return records
 
 
-def _plan(conn: Connection, records: dict[str, list[dict]], report: ImportReport) -> dict[str, TableDiff]:
-    """Sort every valid record into new, changed or unchanged; derive what new activities need."""
+def _plan(conn: Connection, records: dict[str, list[dict]], report: ImportReport,
+          progress: Progress | None = None) -> tuple[dict[str, TableDiff], ActivitiesWriter | None]:
+    """Sort every valid record into new, changed or unchanged: activities staged and sorted in SQL, the rest here."""
+    activity_records = records.pop("activities", None)
     diffs = {table: diff_table(conn, table, rows) for table, rows in records.items()}
+    writer = None
+    if activity_records is not None:
+        with phase(report, "stage", progress):
+            imported = {r["code"]: r["geometry"] for r in records.get("villages", [])}
+            writer = ActivitiesWriter(conn, imported)
+            total = len(activity_records)
+            # The list is emptied batch by batch: its dicts are freed as they reach the database.
+            writer.stage(batches_from_records(activity_records, BATCH_SIZE), progress, total)
+            writer.classify()
     for name, counts in report.files.items():
-        diff = diffs.get(FILES_BY_NAME[name].table)
-        if diff is not None:
+        table = FILES_BY_NAME[name].table
+        if table == "activities" and writer is not None:
+            counts.new, counts.updated, counts.unchanged = writer.new, writer.changed, writer.unchanged
+        elif table in diffs:
+            diff = diffs[table]
             counts.new, counts.updated, counts.unchanged = len(diff.new), len(diff.changed), diff.unchanged
-    if "activities" in diffs:
-        diff = diffs["activities"]
-        incoming = diff.new + diff.changed
-        imported = {r["code"]: r["geometry"] for r in records.get("villages", [])}
-        stored = derive.stored_geometries(conn, {r["village_code"] for r in incoming} - set(imported))
-        derive.set_gps_distances(incoming, lambda code: imported[code] if code in imported else stored.get(code))
-        diff.stored_changes = derive.group_measures(conn, incoming, diff.previous)
-    return diffs
+    return diffs, writer
 
 
-def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
+def _apply(conn, export, diffs, writer, report, imported_by, policy, progress) -> None:
     """Write the plan, then bring every derived value (flags, local dates, unit tree) up to date."""
     totals = report.totals()
     report.batch_id = conn.execute(import_batches.insert().values(
@@ -343,14 +375,18 @@ def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
         rows_new=totals.new, rows_updated=totals.updated, rows_unchanged=totals.unchanged,
         rows_rejected=totals.rejected,
     )).inserted_primary_key[0]
-    for table in dict.fromkeys(spec.table for spec in FILES):
-        if table in diffs:
-            write_diff(conn, diffs[table], report.batch_id, progress)
+    changes: ActivityChanges | None = None
+    with phase(report, "write", progress):
+        for table in dict.fromkeys(spec.table for spec in FILES):
+            if table in diffs:
+                write_diff(conn, diffs[table], report.batch_id, progress)
+            elif table == "activities" and writer is not None:
+                changes = writer.write(report.batch_id)
     touched: set[str] = set()
-    if "activities" in diffs:
-        diff = diffs["activities"]
-        derive.write_activity_changes(conn, diff.stored_changes)
-        touched |= {r["report_id"] for r in diff.new + diff.changed} | set(diff.stored_changes)
+    if changes is not None:
+        with phase(report, "flags", progress):
+            _refresh_group_measures(conn, writer, changes)
+        touched |= changes.report_ids
     if "villages" in diffs:
         diff = diffs["villages"]
         moved = set()
@@ -364,9 +400,25 @@ def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
         progress("flags", 0, 1)
     # Stored flags follow the settings file; if it changed since the last import, refresh them all.
     same_policy = derive.stored_flag_policy(conn) == policy.flag_values()
-    flags_and_rollup(conn, policy, touched if same_policy else None, progress)
+    everything = not same_policy or (changes is not None and changes.full)
+    flags_and_rollup(conn, policy, None if everything else touched, progress, report)
+    if writer is not None:
+        writer.drop_work_tables()
     conn.execute(import_batches.update().where(import_batches.c.id == report.batch_id)
                  .values(finished_at=_utc_now()))
+
+
+def _refresh_group_measures(conn: Connection, writer: ActivitiesWriter, changes: ActivityChanges) -> None:
+    """Duplicate and travel measures of every group the import touched, from the stored rows (now written).
+
+    A bridge until the set-wise group flags land: the touched officers and photos come from the writer's
+    touched tables; the stored reports whose measures changed join changes.report_ids.
+    """
+    if changes.full:
+        derive.refresh_group_measures(conn)
+        return
+    changes.report_ids |= derive.refresh_touched_group_measures(
+        conn, writer.touched_officers(), writer.touched_photos(changes))
 
 
 def _utc_now() -> datetime:
