@@ -27,9 +27,13 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
+    DateTime,
+    Float,
     Integer,
     MetaData,
     Table,
+    and_,
+    case,
     false,
     func,
     inspect,
@@ -41,10 +45,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.schema import AddConstraint, DropTable
 
+from ingest import derive
 from ingest.changes import ActivityChanges
 from ingest.derive import stored_geometries
-from ingest.geo import distances_to_projected_m, projected_polygon
-from ingest.upsert import CONTENT_COLUMNS
+from ingest.geo import distances_to_projected_m, haversine_km, projected_polygon
+from ingest.upsert import CONTENT_COLUMNS, bulk_insert
 from queries.schema import activities, code_column
 
 BATCH_SIZE = 50_000  # rows per staged batch: ~15 MB of COPY text, a few times that as Python objects
@@ -60,13 +65,8 @@ STAGED_COLUMNS = ("report_id", "nrp", "village_code", "activity_type", "activity
                   "narrative_key")
 REPLACED_COLUMNS = ("report_id", "nrp", "village_code", "local_date", "activity_at", "submitted_at",
                     "photo_sha256", "narrative_key")
-ARROW_SCHEMA = pa.schema([
-    (name, pa.timestamp("us") if name in ("activity_at", "submitted_at")
-     else pa.date32() if name == "local_date"
-     else pa.float64() if name in ("lat", "lng", "delay_seconds", "gps_distance_m")
-     else pa.string())
-    for name in STAGED_COLUMNS
-])
+MEASURE_COLUMNS = ("travel_km", "travel_seconds", "flag_duplicate_photo", "flag_duplicate_narrative")
+STREAM_ROWS = 100_000  # rows per fetch when a first load's travel is measured
 SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite (text)
 
 _work = MetaData()
@@ -80,6 +80,14 @@ touched_officer_days = Table(
     "touched_officer_days", _work,
     Column("nrp", code_column(), primary_key=True),
     Column("local_date", Date, primary_key=True),
+    prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
+)
+# The group measures of the incoming reports, computed before they are written, so each row is written once.
+incoming_measures = Table(
+    "incoming_measures", _work,
+    Column("report_id", code_column(), primary_key=True),
+    *(Column(name, activities.c[name].type) for name in MEASURE_COLUMNS[:2]),
+    *(Column(name, Boolean) for name in MEASURE_COLUMNS[2:]),
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
 )
 
@@ -166,10 +174,7 @@ class ActivitiesWriter:
         """Give each batch its GPS distances and copy it into the staging table."""
         for frame in batches:
             frame = frame.assign(gps_distance_m=self.shapes.distances(frame))
-            if self.conn.dialect.name == "postgresql":
-                _copy_postgresql(self.conn, self.staging, frame)
-            else:
-                _insert_sqlite(self.conn, self.staging, frame)
+            write_frame(self.conn, self.staging, frame)
             self.staged += len(frame)
             if progress:
                 progress("stage activities", self.staged, max(total, self.staged))
@@ -188,43 +193,83 @@ class ActivitiesWriter:
         self.new, self.changed = counts.get(True, 0), counts.get(False, 0)
 
     def write(self, batch_id: int) -> ActivityChanges:
-        """Insert the new reports, update the changed ones (stamped with the batch); say what was touched."""
-        t = touched_reports
+        """Insert the new reports, update the changed ones (stamped with the batch), each with its group
+        measures; bring the group measures of stored reports sharing a group up to date; say what was touched."""
+        s, t, m = self.staging, touched_reports, incoming_measures
         replaced = self._replaced_rows()
         self._fill_touched_officer_days()
-        stored = self.conn.execute(select(func.count()).select_from(activities)).scalar_one()
-        self.bulk = stored == 0 and self.new >= BULK_THRESHOLD
-        columns = list(STAGED_COLUMNS)
+        first_load = self.conn.execute(select(func.count()).select_from(activities)).scalar_one() == 0
+        self.bulk = first_load and self.new >= BULK_THRESHOLD
+        if first_load:
+            self._measure_first_load_travel()
+            measures = self._first_load_duplicates() | {name: m.c[name] for name in MEASURE_COLUMNS[:2]}
+            stored_changes = {}
+        else:
+            stored_changes = self._measure_groups(replaced)
+            measures = {name: m.c[name] for name in MEASURE_COLUMNS}
+        values = {name: s.c[name] for name in STAGED_COLUMNS} | measures | {"batch_id": literal(batch_id, Integer)}
         with secondary_indexes_dropped(self.conn) if self.bulk else _nothing():
             if self.new:
-                rows = (select(*(self.staging.c[name] for name in columns), literal(batch_id, Integer))
-                        .join(t, t.c.report_id == self.staging.c.report_id).where(t.c.is_new))
-                self.conn.execute(activities.insert().from_select(columns + ["batch_id"], rows))
+                rows = (select(*values.values())
+                        .select_from(s.join(t, t.c.report_id == s.c.report_id)
+                                     .outerjoin(m, m.c.report_id == s.c.report_id))
+                        .where(t.c.is_new))
+                self.conn.execute(activities.insert().from_select(list(values), rows))
             if self.changed:
                 updated = select(t.c.report_id).where(~t.c.is_new)
-                values = {name: self.staging.c[name] for name in columns if name != "report_id"}
-                values["batch_id"] = literal(batch_id, Integer)
+                del values["report_id"]
                 self.conn.execute(activities.update()
-                                  .where(activities.c.report_id == self.staging.c.report_id,
-                                         self.staging.c.report_id.in_(updated))
+                                  .where(activities.c.report_id == s.c.report_id, m.c.report_id == s.c.report_id,
+                                         s.c.report_id.in_(updated))
                                   .values(values))
-        if self.bulk:
+        derive.write_activity_changes(self.conn, stored_changes)
+        if first_load:
             # Every row is new: a set of millions of ids would say less than "rebuild everything".
             return ActivityChanges(report_ids=set(), replaced=[], full=True)
-        report_ids = set(self.conn.execute(select(t.c.report_id)).scalars())
+        report_ids = set(self.conn.execute(select(t.c.report_id)).scalars()) | set(stored_changes)
         return ActivityChanges(report_ids=report_ids, replaced=replaced)
 
-    def touched_officers(self) -> set[str]:
-        """Officers whose reports the import inserted, updated or moved away from."""
-        return set(self.conn.execute(select(touched_officer_days.c.nrp).distinct()).scalars())
+    def _measure_groups(self, replaced: list[dict]) -> dict[str, dict]:
+        """Group measures of the touched reports over the stored rows of their groups (derive.group_measures,
+        as before); kept in incoming_measures. Returns the changes due on stored reports."""
+        s, t = self.staging, touched_reports
+        columns = ("report_id", "nrp", "activity_at", "submitted_at", "lat", "lng", "photo_sha256", "narrative_key")
+        incoming = [dict(row) for row in self.conn.execute(
+            select(*(s.c[name] for name in columns)).join(t, t.c.report_id == s.c.report_id)).mappings()]
+        stored_changes = derive.group_measures(self.conn, incoming, {(r["report_id"],): r for r in replaced})
+        if incoming:
+            bulk_insert(self.conn, incoming_measures,
+                        [{name: r[name] for name in ("report_id",) + MEASURE_COLUMNS} for r in incoming])
+        return stored_changes
 
-    def touched_photos(self, changes: ActivityChanges) -> set[str]:
-        """Photos of the touched reports, before and after the update."""
-        t = touched_reports
-        now = self.conn.execute(select(activities.c.photo_sha256).distinct()
-                                .join(t, t.c.report_id == activities.c.report_id)
-                                .where(activities.c.photo_sha256.is_not(None))).scalars()
-        return set(now) | {row["photo_sha256"] for row in changes.replaced if row["photo_sha256"]}
+    def _first_load_duplicates(self) -> dict:
+        """Duplicate flags of a first load, in SQL: every report but the earliest of its group is one."""
+        s = self.staging
+        earliest_first = (s.c.submitted_at, s.c.report_id)
+        photo_rank = func.row_number().over(partition_by=s.c.photo_sha256, order_by=earliest_first)
+        narrative_rank = func.row_number().over(partition_by=(s.c.nrp, s.c.narrative_key), order_by=earliest_first)
+        return {
+            "flag_duplicate_photo": case((and_(s.c.photo_sha256.is_not(None), photo_rank > 1), true()), else_=false()),
+            "flag_duplicate_narrative": case((and_(s.c.narrative_key.is_not(None), narrative_rank > 1), true()),
+                                             else_=false()),
+        }
+
+    def _measure_first_load_travel(self) -> None:
+        """Travel from each GPS report to the officer's previous one, streamed in (nrp, activity_at, report_id)
+        order, a fetch at a time: memory follows the fetch, not the load."""
+        s = self.staging
+        located = (select(s.c.report_id, s.c.nrp, s.c.activity_at, s.c.lat, s.c.lng)
+                   .where(s.c.lat.is_not(None), s.c.lng.is_not(None))
+                   .order_by(s.c.nrp, s.c.activity_at, s.c.report_id))
+        previous = None  # the last row of the fetch before: the first of this fetch may follow it
+        # Options of this statement only: Connection.execution_options would change every later statement too.
+        result = self.conn.execute(located, execution_options={"stream_results": True, "yield_per": STREAM_ROWS})
+        for part in result.partitions():
+            frame = pd.DataFrame([tuple(row) for row in part], columns=list(located.selected_columns.keys()))
+            if previous is not None:
+                frame = pd.concat([previous, frame], ignore_index=True)
+            previous = frame.iloc[-1:]
+            write_frame(self.conn, incoming_measures, travel_between(frame))
 
     def drop_work_tables(self) -> None:
         """Drop the staging and touched tables (PostgreSQL drops them at commit anyway)."""
@@ -233,7 +278,7 @@ class ActivitiesWriter:
                 self.conn.execute(DropTable(table, if_exists=True))
 
     def _work_tables(self) -> tuple[Table, ...]:
-        return self.staging, touched_reports, touched_officer_days
+        return self.staging, touched_reports, touched_officer_days, incoming_measures
 
     def _replaced_rows(self) -> list[dict]:
         """The stored version of every report about to be updated."""
@@ -284,27 +329,57 @@ def _nothing():
     yield
 
 
-def _copy_postgresql(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
+def travel_between(frame: pd.DataFrame) -> pd.DataFrame:
+    """Kilometres and seconds from each row to the row before it of the same officer (frame in travel order).
+
+    The first row of the frame is only a predecessor; an officer's first report gets no row (NULL travel).
+    """
+    follows = (frame["nrp"].to_numpy()[1:] == frame["nrp"].to_numpy()[:-1])
+    lat, lng = frame["lat"].to_numpy(dtype=float), frame["lng"].to_numpy(dtype=float)
+    km = haversine_km(lat[:-1], lng[:-1], lat[1:], lng[1:])
+    at = frame["activity_at"].to_numpy()
+    seconds = (at[1:] - at[:-1]) / np.timedelta64(1, "s")
+    return pd.DataFrame({"report_id": frame["report_id"].to_numpy()[1:][follows], "travel_km": km[follows],
+                         "travel_seconds": seconds[follows]})
+
+
+def write_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
+    """Append a frame's columns of the same names to a table: COPY on PostgreSQL, executemany on SQLite."""
+    if len(frame):
+        columns = [column for column in table.columns if column.name in frame.columns]
+        (_copy_postgresql if conn.dialect.name == "postgresql" else _insert_sqlite)(conn, table, frame, columns)
+
+
+def _arrow_type(column: Column) -> pa.DataType:
+    kinds = {DateTime: pa.timestamp("us"), Date: pa.date32(), Float: pa.float64(), Boolean: pa.bool_()}
+    return next((kind for sql_type, kind in kinds.items() if isinstance(column.type, sql_type)), pa.string())
+
+
+def _copy_postgresql(conn: Connection, table: Table, frame: pd.DataFrame, columns: list[Column]) -> None:
     """COPY a batch as CSV that pyarrow writes in C: no per-row Python formatting."""
     from psycopg import sql
 
-    arrow = pa.Table.from_pandas(frame[list(STAGED_COLUMNS)], preserve_index=False)
-    arrow = arrow.select(list(STAGED_COLUMNS)).cast(ARROW_SCHEMA)
+    names = [column.name for column in columns]
+    arrow = pa.Table.from_pandas(frame[names], preserve_index=False).select(names)
+    arrow = arrow.cast(pa.schema([(column.name, _arrow_type(column)) for column in columns]))
     buffer = io.BytesIO()
     # Text is always quoted and NULL is an empty unquoted field: COPY's CSV tells them apart.
     pa_csv.write_csv(arrow, buffer, pa_csv.WriteOptions(include_header=False))
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(name) for name in STAGED_COLUMNS))
+        sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(name) for name in names))
     with conn.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         copy.write(buffer.getbuffer())
 
 
-def _insert_sqlite(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
+def _insert_sqlite(conn: Connection, table: Table, frame: pd.DataFrame, columns: list[Column]) -> None:
     """A batch through the driver's executemany, timestamps as the text SQLAlchemy stores them."""
-    values = frame[list(STAGED_COLUMNS)].copy()
-    for name in ("activity_at", "submitted_at"):
-        values[name] = values[name].dt.strftime(SQLITE_INSTANT)
-    values["local_date"] = values["local_date"].dt.strftime("%Y-%m-%d")
+    names = [column.name for column in columns]
+    values = frame[names].copy()
+    for column in columns:
+        if isinstance(column.type, DateTime):
+            values[column.name] = values[column.name].dt.strftime(SQLITE_INSTANT)
+        elif isinstance(column.type, Date):
+            values[column.name] = values[column.name].dt.strftime("%Y-%m-%d")
     values = values.astype(object).where(values.notna(), None)
-    statement = str(table.insert().compile(dialect=conn.dialect, column_keys=list(STAGED_COLUMNS)))
+    statement = str(table.insert().compile(dialect=conn.dialect, column_keys=names))
     conn.exec_driver_sql(statement, list(values.itertuples(index=False, name=None)))

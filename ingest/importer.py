@@ -382,11 +382,7 @@ def _apply(conn, export, diffs, writer, report, imported_by, policy, progress) -
                 write_diff(conn, diffs[table], report.batch_id, progress)
             elif table == "activities" and writer is not None:
                 changes = writer.write(report.batch_id)
-    touched: set[str] = set()
-    if changes is not None:
-        with phase(report, "flags", progress):
-            _refresh_group_measures(conn, writer, changes)
-        touched |= changes.report_ids
+    touched: set[str] = set() if changes is None else set(changes.report_ids)
     if "villages" in diffs:
         diff = diffs["villages"]
         moved = set()
@@ -407,18 +403,6 @@ def _apply(conn, export, diffs, writer, report, imported_by, policy, progress) -
     conn.execute(import_batches.update().where(import_batches.c.id == report.batch_id)
                  .values(finished_at=_utc_now()))
 
-
-def _refresh_group_measures(conn: Connection, writer: ActivitiesWriter, changes: ActivityChanges) -> None:
-    """Duplicate and travel measures of every group the import touched, from the stored rows (now written).
-
-    A bridge until the set-wise group flags land: the touched officers and photos come from the writer's
-    touched tables; the stored reports whose measures changed join changes.report_ids.
-    """
-    if changes.full:
-        derive.refresh_group_measures(conn)
-        return
-    changes.report_ids |= derive.refresh_touched_group_measures(
-        conn, writer.touched_officers(), writer.touched_photos(changes))
 
 
 def _utc_now() -> datetime:

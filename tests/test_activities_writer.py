@@ -11,8 +11,9 @@ from sqlalchemy.exc import OperationalError
 from builders import activity, base_export, inside, photo
 from ingest import activities_writer
 from ingest.activities_writer import ActivitiesWriter, batches_from_records, touched_officer_days, touched_reports
-from ingest.importer import import_export
+from ingest.importer import import_export, refresh_all_flags
 from queries.migrations import schema_differences
+from queries.policy import load_policy
 from queries.schema import activities
 
 
@@ -178,3 +179,35 @@ def test_batch_size_does_not_change_what_is_stored(engine, tmp_path, monkeypatch
     gps = activities.c.keys().index("gps_distance_m")
     assert stored["R1"][gps] is not None and stored["R3"][gps] is None
     assert counts(import_export(engine, base_export(tmp_path / "a", activities=first_rows()))) == (0, 0, 3)
+
+
+@pytest.mark.parametrize("fetch", [2, 100_000])
+def test_first_load_measures_equal_the_per_group_computation(engine, tmp_path, monkeypatch, fetch):
+    """Duplicates (SQL windows) and travel (streamed, `fetch` rows at a time) of a first load are what
+    refresh-flags' per-group Python computation finds: it has nothing left to change."""
+    monkeypatch.setattr(activities_writer, "STREAM_ROWS", fetch)
+    text = "Sambang warga membahas keamanan desa"
+    rows = [
+        activity("A1", activity_at="2024-03-05T08:00:00+07:00", latlng=inside(1), photo_sha256=photo("x"),
+                 narrative=text),
+        activity("A2", activity_at="2024-03-05T08:30:00+07:00", latlng=inside(3), narrative=text.upper() + "!"),
+        activity("A3", activity_at="2024-03-05T09:00:00+07:00", latlng=(None, None)),
+        activity("A4", activity_at="2024-03-05T09:10:00+07:00", latlng=inside(2)),
+        activity("B1", nrp="80010002", activity_at="2024-03-05T08:00:00+07:00", latlng=inside(2),
+                 photo_sha256=photo("x"), narrative=text),
+        activity("B2", nrp="80010002", activity_at="2024-03-05T08:00:00+07:00", latlng=inside(1)),
+        activity("C1", nrp="80010003", village_code="63.08.01.2004", latlng=inside(4), photo_sha256=photo("x"),
+                 submitted_at="2024-03-05T08:00:00+07:00"),
+    ]
+    assert import_export(engine, base_export(tmp_path / "a", activities=rows)).ok
+    stored = activity_rows(engine)
+    column = {name: activities.c.keys().index(name) for name in activities.c.keys()}
+    flagged = {name: sorted(rid for rid, row in stored.items() if row[column[name]])
+               for name in ("flag_duplicate_photo", "flag_duplicate_narrative")}
+    # C1 was submitted first (08:00 WITA = 07:00 WIB); B1 and A1 share its photo; B1's narrative is
+    # another officer's, A2's is A1's normalised.
+    assert flagged == {"flag_duplicate_photo": ["A1", "B1"], "flag_duplicate_narrative": ["A2"]}
+    travel = {rid: row[column["travel_seconds"]] for rid, row in stored.items()}
+    assert travel == {"A1": None, "A2": 1800.0, "A3": None, "A4": 2400.0, "B1": None, "B2": 0.0, "C1": None}
+    assert refresh_all_flags(engine, load_policy()) == 0
+    assert activity_rows(engine) == stored
