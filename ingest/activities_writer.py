@@ -321,7 +321,9 @@ def secondary_indexes_dropped(conn: Connection):
     for index in indexes:
         index.create(conn)
     for constraint in constraints:
-        conn.execute(AddConstraint(constraint))
+        # isolate_from_table=False: by default AddConstraint marks the schema's own constraint as "not in
+        # CREATE TABLE", and every later create_all in the process would make activities without it.
+        conn.execute(AddConstraint(constraint, isolate_from_table=False))
 
 
 @contextmanager

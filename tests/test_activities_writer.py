@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import Index, func, inspect, select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.schema import CreateTable
 
 from builders import activity, base_export, inside, photo
 from ingest import activities_writer
@@ -211,3 +212,12 @@ def test_first_load_measures_equal_the_per_group_computation(engine, tmp_path, m
     assert travel == {"A1": None, "A2": 1800.0, "A3": None, "A4": 2400.0, "B1": None, "B2": 0.0, "C1": None}
     assert refresh_all_flags(engine, load_policy()) == 0
     assert activity_rows(engine) == stored
+
+
+def test_bulk_load_leaves_the_schema_objects_as_they_were(engine, tmp_path, monkeypatch):
+    """Re-creating the foreign keys must not change queries/schema.py's objects: a later create_all
+    (tests, the legacy adoption) would make activities without them."""
+    monkeypatch.setattr(activities_writer, "BULK_THRESHOLD", 2)
+    assert import_export(engine, base_export(tmp_path / "a", activities=first_rows())).ok
+    ddl = str(CreateTable(activities).compile(dialect=engine.dialect))
+    assert ddl.count("FOREIGN KEY") == 3
