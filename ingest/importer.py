@@ -162,6 +162,8 @@ def _check_and_write(engine: Engine, export: RawExport, report: ImportReport, im
             return
         diffs, writer = _plan(conn, records, report, progress)
         if report.dry_run:
+            if writer is not None:
+                writer.drop_work_tables()  # SQLite: its temporary tables would outlive the rollback
             transaction.rollback()
             return
         _apply(conn, export, diffs, writer, report, imported_by, policy, progress)
