@@ -192,8 +192,10 @@ def cmd_bench(args) -> int:
             print_report(result)
             return 1
         rows = result.files["activities.csv"].read
-        report["import"] = {"activities": rows, "seconds": seconds, "activities_per_s": rows / seconds}
+        report["import"] = {"activities": rows, "seconds": seconds, "activities_per_s": rows / seconds,
+                            "phases": result.phases}
         print(f"Import: {rows:,} activities in {seconds:.1f}s = {rows / seconds:,.0f} activities/s", file=sys.stderr)
+        print("  " + ", ".join(f"{name} {spent:.1f}s" for name, spent in result.phases.items()), file=sys.stderr)
     report["rows"] = benchmark.counts(engine)
     report["storage_mb"] = benchmark.storage_mb(engine)
     print("Pages (median seconds):", file=sys.stderr)

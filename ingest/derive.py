@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 from sqlalchemy import Column, Connection, MetaData, Table, bindparam, func, or_, select
+from sqlalchemy.schema import DropTable
 
 from ingest.geo import distances_to_polygon_m, haversine_km
 from ingest.upsert import bulk_insert
@@ -86,21 +87,33 @@ def refresh_group_measures(conn: Connection, officers_per_pass: int = 200) -> in
     (which also clears the photo flag of reports without a photo), then every photo that more than
     one report shares or that a stale flag names.
     """
-    changed: set[str] = set()
     nrps = conn.execute(select(activities.c.nrp).distinct().order_by(activities.c.nrp)).scalars().all()
-    for start in range(0, len(nrps), officers_per_pass):
-        changes = _group_changes(conn, [], set(), set(nrps[start:start + officers_per_pass]))
-        write_activity_changes(conn, changes)
-        changed |= set(changes)
     shared = select(activities.c.photo_sha256).where(activities.c.photo_sha256.is_not(None)).group_by(
         activities.c.photo_sha256).having(func.count() > 1)
     flagged = select(activities.c.photo_sha256).where(activities.c.flag_duplicate_photo.is_(True))
     photos = conn.execute(shared.union(flagged)).scalars().all()
-    for chunk in chunks(sorted(photo for photo in photos if photo is not None)):
+    return len(refresh_touched_group_measures(conn, set(nrps), {p for p in photos if p is not None},
+                                              officers_per_pass))
+
+
+def refresh_touched_group_measures(conn: Connection, officers: set[str], photos: set[str],
+                                   officers_per_pass: int = 200) -> set[str]:
+    """Recompute the group measures of these officers' reports and these photos' reports; return the ids changed.
+
+    Reads the stored rows only (the import's rows are written first), a pass at a time so memory stays
+    bounded: narratives and travel a few hundred officers at once, then the photos in chunks.
+    """
+    changed: set[str] = set()
+    nrps = sorted(officers)
+    for start in range(0, len(nrps), officers_per_pass):
+        changes = _group_changes(conn, [], set(), set(nrps[start:start + officers_per_pass]))
+        write_activity_changes(conn, changes)
+        changed |= set(changes)
+    for chunk in chunks(sorted(photos)):
         changes = _group_changes(conn, [], set(chunk), set())
         write_activity_changes(conn, changes)
         changed |= set(changes)
-    return len(changed)
+    return changed
 
 
 def _group_changes(conn: Connection, incoming: list[dict], photos: set[str], officers: set[str]) -> dict[str, dict]:
@@ -193,16 +206,39 @@ def _travel(rows, computed: dict, officers: set[str]) -> None:
             computed[row["report_id"]].update(travel_km=float(distance), travel_seconds=seconds)
 
 
+SET_WISE_UPDATE = 2_000  # rows from which a staged UPDATE ... FROM beats one UPDATE per row
+
+
 def write_activity_changes(conn: Connection, changes: dict[str, dict]) -> None:
     """Apply per-row changes to stored activities, grouped by the set of columns changed."""
     by_columns: dict[tuple, list[dict]] = defaultdict(list)
     for rid, delta in changes.items():
-        by_columns[tuple(sorted(delta))].append({"k_report_id": rid, **{f"v_{c}": v for c, v in delta.items()}})
-    for columns, params in by_columns.items():
+        by_columns[tuple(sorted(delta))].append({"report_id": rid, **delta})
+    for columns, rows in by_columns.items():
+        if len(rows) >= SET_WISE_UPDATE:
+            _update_from_staged(conn, columns, rows)
+            continue
         statement = activities.update().where(activities.c.report_id == bindparam("k_report_id")).values(
             {col: bindparam(f"v_{col}") for col in columns}
         )
-        conn.execute(statement, params)
+        conn.execute(statement, [{"k_report_id": row["report_id"], **{f"v_{c}": row[c] for c in columns}}
+                                 for row in rows])
+
+
+def _update_from_staged(conn: Connection, columns: tuple[str, ...], rows: list[dict]) -> None:
+    """Many rows' changes copied into a temporary table, then one UPDATE ... FROM (after a bulk load every
+    report's travel changes: 100,000 single-row UPDATEs took half a minute)."""
+    staged = Table("tmp_activity_changes", MetaData(), Column("report_id", code_column(), primary_key=True),
+                   *(Column(col, activities.c[col].type) for col in columns),
+                   prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+    if conn.dialect.name == "sqlite":
+        # SQLite runs DDL outside the transaction: a failed import may have left it behind.
+        conn.execute(DropTable(staged, if_exists=True))
+    staged.create(conn)
+    bulk_insert(conn, staged, rows)
+    conn.execute(activities.update().where(activities.c.report_id == staged.c.report_id)
+                 .values({col: staged.c[col] for col in columns}))
+    staged.drop(conn)
 
 
 def refresh_villages(conn: Connection, codes: set[str]) -> set[str]:

@@ -20,15 +20,27 @@ def project_local(lng, lat, lng0: float, lat0: float):
     return x, y
 
 
-def distances_to_polygon_m(geometry_json: str, lats, lngs) -> np.ndarray:
-    """Metres from each point to the polygon (0 inside), in a projection centred on the polygon."""
+def projected_polygon(geometry_json: str) -> tuple[shapely.Geometry, float, float]:
+    """The polygon in metres around its centroid, and that centroid (lng, lat): parsed once, measured often."""
     polygon = shapely.make_valid(shape(json.loads(geometry_json)))
     centre = polygon.centroid
     projected = shapely.transform(
         polygon, lambda coords: np.column_stack(project_local(coords[:, 0], coords[:, 1], centre.x, centre.y))
     )
-    x, y = project_local(lngs, lats, centre.x, centre.y)
+    shapely.prepare(projected)
+    return projected, centre.x, centre.y
+
+
+def distances_to_projected_m(polygon: tuple[shapely.Geometry, float, float], lats, lngs) -> np.ndarray:
+    """Metres from each point to a polygon from projected_polygon (0 inside)."""
+    projected, lng0, lat0 = polygon
+    x, y = project_local(lngs, lats, lng0, lat0)
     return shapely.distance(projected, shapely.points(x, y))
+
+
+def distances_to_polygon_m(geometry_json: str, lats, lngs) -> np.ndarray:
+    """Metres from each point to the polygon (0 inside), in a projection centred on the polygon."""
+    return distances_to_projected_m(projected_polygon(geometry_json), lats, lngs)
 
 
 def haversine_km(lat1, lng1, lat2, lng2) -> np.ndarray:

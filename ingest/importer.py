@@ -6,9 +6,11 @@ Used by `manage.py import`, `manage.py load-sample` and the dashboard's import p
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,9 +20,22 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ingest import derive, rollups
+from ingest.activities_writer import ActivitiesWriter
+from ingest.changes import ActivityChanges
+from ingest.columnar import Declined, activity_batches, activity_batches_from_table
 from ingest.contract import FILES, FILES_BY_NAME, TIMESTAMP_LEAD
 from ingest.outlines import OUTLINE_COLUMNS, refresh_outlines
-from ingest.reader import ExportError, Problem, RawExport, read_export
+from ingest.reader import (
+    ExportError,
+    Problem,
+    RawExport,
+    StreamedFile,
+    empty_file_warnings,
+    hashed,
+    parse_file,
+    read_export,
+    unknown_columns,
+)
 from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
 from queries.accounts import record
@@ -58,6 +73,8 @@ class ImportReport:
     written: bool = False
     batch_id: int | None = None
     seconds: float = 0.0
+    # Seconds per phase: read, check, stage, write, flags, rollup (what `manage.py bench` reports).
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -112,7 +129,8 @@ def import_export(
     imported_by = imported_by or getpass.getuser()
     create_schema(engine)
     try:
-        export = source if isinstance(source, RawExport) else read_export(source)
+        with phase(report, "read", progress):
+            export = source if isinstance(source, RawExport) else read_export(source, stream=True)
     except ExportError as exc:
         report.fatal = str(exc)
     else:
@@ -150,17 +168,41 @@ def _check_and_write(engine: Engine, export: RawExport, report: ImportReport, im
         if not report.dry_run:
             # Checked and planned under the lock too, so a second import sees the first's rows.
             take_import_lock(conn, progress)
-        records = _check_all(conn, export, report, progress, free=free)
+        with phase(report, "check", progress):
+            records, writer = _check_all(conn, export, report, progress, free=free)
+        # Staging ran inside the check, batch by batch; it is timed on its own.
+        report.phases["check"] -= report.phases.get("stage", 0.0)
         if report.problems and not report.keep_valid:
-            transaction.rollback()
+            _roll_back(transaction, writer)
             return
-        diffs = _plan(conn, records, report)
+        diffs = _plan(conn, records, writer, report, progress)
         if report.dry_run:
-            transaction.rollback()
+            _roll_back(transaction, writer)
             return
-        _apply(conn, export, diffs, report, imported_by, policy, progress)
+        _apply(conn, export, diffs, writer, report, imported_by, policy, progress)
         report.written = True
         _audit(conn, report, imported_by)  # committed with the import, or not at all
+
+
+def _roll_back(transaction, writer: ActivitiesWriter | None) -> None:
+    """Undo everything; SQLite's temporary tables would outlive the rollback, so they go first."""
+    if writer is not None:
+        writer.drop_work_tables()
+    transaction.rollback()
+
+
+@contextmanager
+def phase(report: ImportReport, name: str, progress: Progress | None = None) -> Iterator[None]:
+    """Time one phase of the import into report.phases (added up if it runs more than once)."""
+    if progress:
+        progress(name, 0, 1)
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.phases[name] = report.phases.get(name, 0.0) + time.perf_counter() - started
+    if progress:
+        progress(name, 1, 1)
 
 
 IMPORT_LOCK = 0x42_4F_53_49  # "BOSI": the advisory lock class of imports (PostgreSQL)
@@ -267,14 +309,18 @@ def refresh_all_outlines(engine: Engine, only_if_missing: bool = False) -> int:
         return conn.execute(select(func.count()).select_from(outline_scopes)).scalar_one()
 
 
-def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progress | None) -> None:
+def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progress | None,
+                     report: ImportReport | None = None) -> None:
     """Stored flags of the given reports (None: all) and the officer-day rollup brought up to date."""
-    derive.refresh_flags(conn, policy, reports)
-    derive.record_flag_policy(conn, policy)
+    report = report or ImportReport(source="", dry_run=False, keep_valid=False)  # timings nobody reads
+    with phase(report, "flags"):
+        derive.refresh_flags(conn, policy, reports)
+        derive.record_flag_policy(conn, policy)
     if progress:
         progress("flags", 1, 1)
         progress("rollup", 0, 1)
-    rollups.rebuild(conn, policy, bulk_insert)
+    with phase(report, "rollup"):
+        rollups.rebuild(conn, policy, bulk_insert)
     if progress:
         progress("rollup", 1, 1)
 
@@ -306,13 +352,24 @@ def load_context(conn: Connection) -> Context:
 
 
 def _check_all(conn: Connection, export: RawExport, report: ImportReport, progress,
-               free: bool = False) -> dict[str, list[dict]]:
-    """Check every file in dependency order; return the valid records per table."""
+               free: bool = False) -> tuple[dict[str, list[dict]], ActivitiesWriter | None]:
+    """Check every file in dependency order; return the valid records per table, activities already staged."""
     ctx = load_context(conn)
     records: dict[str, list[dict]] = {}
+    writer = None
     for spec in FILES:
+        if spec.name in export.streams:
+            writer = ActivitiesWriter(conn, _imported_geometries(records))
+            _stream_activities(export, export.streams[spec.name], ctx, writer, report, progress)
+            continue
         table = export.tables.get(spec.name)
         if table is None:
+            continue
+        if spec.table == "activities":
+            writer = ActivitiesWriter(conn, _imported_geometries(records))
+            _stage_checked(writer, activity_batches_from_table(table, ctx), report, spec.name, progress)
+            if free:
+                table.rows, table.lines = [], []
             continue
         problems: list[Problem] = list(table.problems)
         # No header means the reader already said why; a header without required columns is said here.
@@ -321,8 +378,7 @@ def _check_all(conn: Connection, export: RawExport, report: ImportReport, progre
             problems.extend(Problem(table.label, line, "-", reason, row, consequential=True, code="file_rejected")
                             for line, row in zip(table.lines, table.rows))
         else:
-            kwargs = {"progress": progress} if spec.table == "activities" else {}
-            records[spec.table] = CHECKS[spec.name](table, ctx, problems, **kwargs)
+            records[spec.table] = CHECKS[spec.name](table, ctx, problems)
         report.files[spec.name] = FileCounts(
             read=len(table),
             # Rows, not problems: a row with two bad values is one rejected row. Line 1 is the header.
@@ -331,27 +387,83 @@ def _check_all(conn: Connection, export: RawExport, report: ImportReport, progre
         report.problems.extend(problems)
         if free:
             table.rows, table.lines = [], []
-    return records
+    return records, writer
 
 
-def _plan(conn: Connection, records: dict[str, list[dict]], report: ImportReport) -> dict[str, TableDiff]:
-    """Sort every valid record into new, changed or unchanged; derive what new activities need."""
+def _imported_geometries(records: dict[str, list[dict]]) -> dict[str, str | None]:
+    """Polygons of this import's villages (they win over the stored ones for GPS distances)."""
+    return {r["code"]: r["geometry"] for r in records.get("villages", [])}
+
+
+def _stream_activities(export: RawExport, streamed: StreamedFile, ctx: Context, writer: ActivitiesWriter,
+                       report: ImportReport, progress: Progress | None) -> None:
+    """activities.csv read, checked and staged batch by batch; the exact row-by-row path where the fast one declines."""
+    batches = activity_batches(streamed.chunks(), streamed.name, ctx, reread=streamed.reread)
+    try:
+        header = _stage_checked(writer, batches, report, streamed.name, progress)
+    except Declined:
+        # Only a file the fast reader cannot promise to read exactly as the row reader does (a quoted value
+        # spanning lines, a NUL, another encoding ...): start again, the exact way, in memory.
+        writer.discard()
+        report.problems = [p for p in report.problems if p.file != streamed.name]
+        digest = export.file_digests[streamed.name] = hashlib.sha256()
+        table = parse_file(streamed.name, streamed.name, hashed(streamed.chunks(), digest))
+        report.warnings.extend(empty_file_warnings({streamed.name: table}))
+        header = _stage_checked(writer, activity_batches_from_table(table, ctx), report, streamed.name, progress)
+    report.warnings.extend(unknown_columns(streamed.name, streamed.name, header))
+    export.seal()
+
+
+def _stage_checked(writer: ActivitiesWriter, batches, report: ImportReport, name: str,
+                   progress: Progress | None) -> list[str]:
+    """Stage the valid rows of each checked batch and count the file's rows; return its header."""
+    counts = report.files[name] = FileCounts()
+    rejected: set = set()
+    header: list[str] = []
+    started, checking = time.perf_counter(), 0.0
+    batches = iter(batches)
+
+    def valid_rows():
+        nonlocal header, checking
+        while True:
+            began = time.perf_counter()
+            batch = next(batches, None)
+            checking += time.perf_counter() - began
+            if batch is None:
+                return
+            header = batch.header
+            counts.read += batch.rows_read
+            # Rows, not problems: a row with two bad values is one rejected row. Line 1 is the header.
+            rejected.update(p.line for p in batch.problems if p.line not in (None, 1))
+            report.problems.extend(batch.problems)
+            yield batch.records
+
+    try:
+        writer.stage(valid_rows(), progress)
+    finally:
+        report.phases["stage"] = report.phases.get("stage", 0.0) + time.perf_counter() - started - checking
+    counts.rejected = len(rejected)
+    return header
+
+
+def _plan(conn: Connection, records: dict[str, list[dict]], writer: ActivitiesWriter | None, report: ImportReport,
+          progress: Progress | None = None) -> dict[str, TableDiff]:
+    """Sort every valid record into new, changed or unchanged: activities (already staged) in SQL, the rest here."""
     diffs = {table: diff_table(conn, table, rows) for table, rows in records.items()}
+    if writer is not None:
+        with phase(report, "classify", progress):
+            writer.classify()
     for name, counts in report.files.items():
-        diff = diffs.get(FILES_BY_NAME[name].table)
-        if diff is not None:
+        table = FILES_BY_NAME[name].table
+        if table == "activities" and writer is not None:
+            counts.new, counts.updated, counts.unchanged = writer.new, writer.changed, writer.unchanged
+        elif table in diffs:
+            diff = diffs[table]
             counts.new, counts.updated, counts.unchanged = len(diff.new), len(diff.changed), diff.unchanged
-    if "activities" in diffs:
-        diff = diffs["activities"]
-        incoming = diff.new + diff.changed
-        imported = {r["code"]: r["geometry"] for r in records.get("villages", [])}
-        stored = derive.stored_geometries(conn, {r["village_code"] for r in incoming} - set(imported))
-        derive.set_gps_distances(incoming, lambda code: imported[code] if code in imported else stored.get(code))
-        diff.stored_changes = derive.group_measures(conn, incoming, diff.previous)
     return diffs
 
 
-def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
+def _apply(conn, export, diffs, writer, report, imported_by, policy, progress) -> None:
     """Write the plan, then bring every derived value (flags, local dates, unit tree) up to date."""
     totals = report.totals()
     report.batch_id = conn.execute(import_batches.insert().values(
@@ -360,14 +472,14 @@ def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
         rows_new=totals.new, rows_updated=totals.updated, rows_unchanged=totals.unchanged,
         rows_rejected=totals.rejected,
     )).inserted_primary_key[0]
-    for table in dict.fromkeys(spec.table for spec in FILES):
-        if table in diffs:
-            write_diff(conn, diffs[table], report.batch_id, progress)
-    touched: set[str] = set()
-    if "activities" in diffs:
-        diff = diffs["activities"]
-        derive.write_activity_changes(conn, diff.stored_changes)
-        touched |= {r["report_id"] for r in diff.new + diff.changed} | set(diff.stored_changes)
+    changes: ActivityChanges | None = None
+    with phase(report, "write", progress):
+        for table in dict.fromkeys(spec.table for spec in FILES):
+            if table in diffs:
+                write_diff(conn, diffs[table], report.batch_id, progress)
+            elif table == "activities" and writer is not None:
+                changes = writer.write(report.batch_id)
+    touched: set[str] = set() if changes is None else set(changes.report_ids)
     outlined, left = set(), set()  # villages whose outline, extent or Polsek changed; the Polsek they left
     if "villages" in diffs:
         diff = diffs["villages"]
@@ -383,17 +495,17 @@ def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
         touched |= derive.refresh_villages(conn, moved)
     tree_changed = derive.refresh_unit_tree(conn)
     if tree_changed or outlined:
-        if progress:
-            progress("outlines", 0, 1)
-        # Units moved in the tree: any scope may hold other villages now, so every one is redrawn.
-        refresh_outlines(conn, *(() if tree_changed else (outlined, left)))
-        if progress:
-            progress("outlines", 1, 1)
+        with phase(report, "outlines", progress):
+            # Units moved in the tree: any scope may hold other villages now, so every one is redrawn.
+            refresh_outlines(conn, *(() if tree_changed else (outlined, left)))
     if progress:
         progress("flags", 0, 1)
     # Stored flags follow the settings file; if it changed since the last import, refresh them all.
     same_policy = derive.stored_flag_policy(conn) == policy.flag_values()
-    flags_and_rollup(conn, policy, touched if same_policy else None, progress)
+    everything = not same_policy or (changes is not None and changes.full)
+    flags_and_rollup(conn, policy, None if everything else touched, progress, report)
+    if writer is not None:
+        writer.drop_work_tables()
     conn.execute(import_batches.update().where(import_batches.c.id == report.batch_id)
                  .values(finished_at=_utc_now()))
 

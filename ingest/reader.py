@@ -78,6 +78,25 @@ class RawTable:
 
 
 @dataclass
+class StreamedFile:
+    """A large contract file on disk left unread by read_export: the importer reads it in batches."""
+
+    name: str
+    path: Path
+    digest: object = field(default_factory=hashlib.sha256)  # filled as the file is streamed
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file in chunks, hashed on the way (the export's checksum needs every byte)."""
+        return hashed(_file_chunks(self.path), self.digest)
+
+    def reread(self, offset: int, size: int) -> bytes:
+        """Bytes of the file again (to confirm a report_id repeated far apart)."""
+        with self.path.open("rb") as fh:
+            fh.seek(offset)
+            return fh.read(size)
+
+
+@dataclass
 class RawExport:
     """All recognised files of an export, plus what was ignored."""
 
@@ -85,6 +104,15 @@ class RawExport:
     tables: dict[str, RawTable]
     warnings: list[str]
     sha256: str | None = None
+    streams: dict[str, StreamedFile] = field(default_factory=dict)  # read by the importer, batch by batch
+    file_digests: dict[str, object] = field(default_factory=dict)
+
+    def seal(self) -> None:
+        """The export's checksum, once every streamed file has been read through."""
+        digest = hashlib.sha256()
+        for name, file_digest in sorted(self.file_digests.items()):
+            digest.update(name.encode() + b"\0" + file_digest.digest())
+        self.sha256 = digest.hexdigest()
 
 
 class RowBudget:
@@ -101,21 +129,29 @@ class RowBudget:
                               "export from the command line instead)")
 
 
-def read_export(path: str | Path) -> RawExport:
-    """Read an export from a directory, an .xlsx workbook, a .zip, or one contract file."""
+STREAMED = frozenset({"activities.csv"})  # the files an import from disk reads in batches (millions of rows)
+
+
+def read_export(path: str | Path, stream: bool = False) -> RawExport:
+    """Read an export from a directory, an .xlsx workbook, a .zip, or one contract file.
+
+    With stream, activities.csv on disk is left unread (export.streams) for the importer to read in batches.
+    """
     path = Path(path)
     if not path.exists():
         raise ExportError(f"{path}: no such file or directory")
     if path.is_dir():
         files = {p.name: (lambda p=p: _file_chunks(p)) for p in sorted(path.iterdir()) if p.is_file()}
-        return read_files(files, source=str(path))
+        streamed = {p.name: p for p in path.iterdir() if p.is_file() and p.name in STREAMED} if stream else {}
+        return read_files(files, source=str(path), streamed=streamed)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         return read_workbook(path, label=path.name, source=str(path))
     if suffix == ".zip":
         return read_zip(path, label=path.name, source=str(path))
     if path.name in FILES_BY_NAME:
-        return read_files({path.name: lambda: _file_chunks(path)}, source=str(path))
+        streamed = {path.name: path} if stream and path.name in STREAMED else {}
+        return read_files({path.name: lambda: _file_chunks(path)}, source=str(path), streamed=streamed)
     raise ExportError(f"{path}: not an export directory, .xlsx workbook, .zip or contract file")
 
 
@@ -126,30 +162,40 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
-def read_files(files: dict[str, Content], source: str, rows: RowBudget | None = None) -> RawExport:
-    """Read loose files given as {name: bytes, or a callable returning bytes or chunks of bytes}."""
+def read_files(files: dict[str, Content], source: str, rows: RowBudget | None = None,
+               streamed: dict[str, Path] | None = None) -> RawExport:
+    """Read loose files given as {name: bytes, or a callable returning bytes or chunks of bytes}.
+
+    Files named in `streamed` (name -> path on disk) are not read here but left in export.streams.
+    """
     tables: dict[str, RawTable] = {}
+    streams: dict[str, StreamedFile] = {}
     warnings: list[str] = []
-    digest = hashlib.sha256()
+    digests: dict[str, object] = {}
     for name, content in sorted(files.items()):
         base = PurePosixPath(name).name
         if base not in FILES_BY_NAME:
             if not base.startswith("."):
                 warnings.append(f"{name}: not a file of the BOS export contract; ignored")
             continue
+        if streamed and base in streamed:
+            streams[base] = StreamedFile(base, streamed[base])
+            digests[base] = streams[base].digest
+            continue
         data = content() if callable(content) else content
-        file_digest = hashlib.sha256()
-        tables[base] = parse_file(base, base, _hashed([data] if isinstance(data, bytes) else data, file_digest),
+        digests[base] = hashlib.sha256()
+        tables[base] = parse_file(base, base, hashed([data] if isinstance(data, bytes) else data, digests[base]),
                                   rows)
-        digest.update(base.encode() + b"\0" + file_digest.digest())
     _check_one_village_file(tables)
-    if not tables:
+    if not tables and not streams:
         raise ExportError(f"{source}: no BOS export files found (expected e.g. units.csv, activities.csv)")
-    return RawExport(source=source, tables=tables, warnings=warnings + _empty_files(tables) + _unknown_columns(tables),
-                     sha256=digest.hexdigest())
+    export = RawExport(source=source, tables=tables, streams=streams, file_digests=digests,
+                       warnings=warnings + empty_file_warnings(tables) + _unknown_columns(tables))
+    export.seal()  # final unless a streamed file is still to be read (the importer seals again after it)
+    return export
 
 
-def _hashed(chunks: Iterable[bytes], digest) -> Iterator[bytes]:
+def hashed(chunks: Iterable[bytes], digest) -> Iterator[bytes]:
     for chunk in chunks:
         digest.update(chunk)
         yield chunk
@@ -225,7 +271,8 @@ def read_workbook(data: bytes | str | Path, label: str, source: str) -> RawExpor
     _check_one_village_file(tables)
     if not tables:
         raise ExportError(f"{label}: no sheet named after a BOS export file (e.g. units, activities)")
-    return RawExport(source=source, tables=tables, warnings=warnings + _empty_files(tables) + _unknown_columns(tables),
+    return RawExport(source=source, tables=tables,
+                     warnings=warnings + empty_file_warnings(tables) + _unknown_columns(tables),
                      sha256=hashlib.sha256(raw).hexdigest())
 
 
@@ -477,18 +524,18 @@ def _check_one_village_file(tables: dict[str, RawTable]) -> None:
         raise ExportError("the export has both villages.geojson and villages.csv; keep only one")
 
 
-def _empty_files(tables: dict[str, RawTable]) -> list[str]:
+def empty_file_warnings(tables: dict[str, RawTable]) -> list[str]:
     """A file with nothing in it (not even a header) holds no rows; say so, it may be a mistake."""
     return [f"{table.label}: empty file, nothing to import from it"
             for table in tables.values() if not table.header and not table.problems and not table.rows]
 
 
 def _unknown_columns(tables: dict[str, RawTable]) -> list[str]:
+    return [text for table in tables.values() for text in unknown_columns(table.name, table.label, table.header)]
+
+
+def unknown_columns(name: str, label: str, header: list[str]) -> list[str]:
     """Columns outside the contract are ignored, but the user is told."""
-    warnings = []
-    for table in tables.values():
-        spec = FILES_BY_NAME[table.name]
-        for col in table.header:
-            if col and col not in spec.columns:
-                warnings.append(f"{table.label}: column {col!r} is not in the contract; ignored")
-    return warnings
+    spec = FILES_BY_NAME[name]
+    return [f"{label}: column {col!r} is not in the contract; ignored"
+            for col in header if col and col not in spec.columns]
