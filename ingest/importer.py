@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from ingest import derive, rollups
+from ingest import columnar, derive, rollups
 from ingest.activities_writer import ActivitiesWriter
 from ingest.changes import ActivityChanges
 from ingest.columnar import Declined, activity_batches, activity_batches_from_table
@@ -398,7 +398,8 @@ def _imported_geometries(records: dict[str, list[dict]]) -> dict[str, str | None
 def _stream_activities(export: RawExport, streamed: StreamedFile, ctx: Context, writer: ActivitiesWriter,
                        report: ImportReport, progress: Progress | None) -> None:
     """activities.csv read, checked and staged batch by batch; the exact row-by-row path where the fast one declines."""
-    batches = activity_batches(streamed.chunks(), streamed.name, ctx, reread=streamed.reread)
+    batches = activity_batches(streamed.chunks(), streamed.name, ctx, reread=streamed.reread,
+                               batch_bytes=columnar.BATCH_BYTES)
     try:
         header = _stage_checked(writer, batches, report, streamed.name, progress)
     except Declined:

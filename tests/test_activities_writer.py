@@ -171,10 +171,10 @@ def test_batches_from_records_types_and_empties_the_list():
     assert frame["lat"].isna().tolist() == [False, True] and frames[1]["line"].tolist() == [2]
 
 
-@pytest.mark.parametrize("size", [1, 2])
+@pytest.mark.parametrize("size", [1, 200])
 def test_batch_size_does_not_change_what_is_stored(engine, tmp_path, monkeypatch, size):
-    monkeypatch.setattr(activities_writer, "BATCH_SIZE", size)
-    monkeypatch.setattr("ingest.importer.BATCH_SIZE", size)
+    """The file read one line (or a couple of lines) per batch stores what one batch stores."""
+    monkeypatch.setattr("ingest.columnar.BATCH_BYTES", size)
     assert import_export(engine, base_export(tmp_path / "a", activities=first_rows())).ok
     stored = activity_rows(engine)
     gps = activities.c.keys().index("gps_distance_m")
