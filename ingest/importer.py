@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from ingest import derive, rollups
+from ingest import aggregates, derive, rollups
 from ingest.contract import FILES, FILES_BY_NAME, TIMESTAMP_LEAD
 from ingest.reader import ExportError, Problem, RawExport, read_export
 from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
@@ -258,6 +258,7 @@ def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progre
         progress("flags", 1, 1)
         progress("rollup", 0, 1)
     rollups.rebuild(conn, policy, bulk_insert)
+    aggregates.rebuild(conn, policy)  # reads officer_day_facts: after it
     if progress:
         progress("rollup", 1, 1)
 
