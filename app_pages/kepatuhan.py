@@ -46,7 +46,7 @@ chart(calendar_figure(data.calendar(scope)), key="calendar", alt=t("calendar.tit
 
 st.header(t("delays.title"))
 delays = data.submission_delays(scope)
-if len(delays) == 0:
+if delays["reports"] == 0:
     st.info(t("empty.window", scope=scope_label(scope)))
 else:
     st.caption(delay_summary(delays, scope.policy.late_after_hours))

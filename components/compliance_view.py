@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -108,11 +107,12 @@ def calendar_legend() -> str:
     return " · ".join(f"{t(f'calendar.{status}')}: {t(f'calendar.colour.{status}')}" for status in STATUS_COLOURS)
 
 
-def delay_figure(delays: np.ndarray, late_hours: float) -> go.Figure:
-    """Hours from activity to submission, with the late threshold drawn."""
-    clipped = np.clip(delays, -6, 120)
-    figure = go.Figure(go.Histogram(x=clipped, xbins={"start": -6, "end": 121, "size": 2},
-                                    marker_color="#2c7fb8", hovertemplate=t("delays.hover") + "<extra></extra>"))
+def delay_figure(delays: dict, late_hours: float) -> go.Figure:
+    """Reports per two hours from activity to submission (from the whole-hour counts), with the late threshold."""
+    histogram = delays["histogram"]
+    figure = go.Figure(go.Histogram(x=histogram["delay_hour"], y=histogram["reports"], histfunc="sum",
+                                    xbins={"start": -6, "end": 121, "size": 2}, marker_color="#2c7fb8",
+                                    hovertemplate=t("delays.hover") + "<extra></extra>"))
     figure.add_vline(x=late_hours, line_dash="dash", line_color="#b2182b",
                      annotation_text=t("delays.threshold", hours=fmt_num(late_hours, 0)), annotation_position="top")
     figure.update_layout(height=320, margin={"l": 0, "r": 0, "t": 30, "b": 0}, bargap=0.05,
@@ -120,9 +120,8 @@ def delay_figure(delays: np.ndarray, late_hours: float) -> go.Figure:
     return figure
 
 
-def delay_summary(delays: np.ndarray, late_hours: float) -> str:
-    if len(delays) == 0:
+def delay_summary(delays: dict, late_hours: float) -> str:
+    if delays["reports"] == 0:
         return ""
-    return t("delays.summary", median=fmt_num(float(np.median(delays)), 1),
-             p90=fmt_num(float(np.percentile(delays, 90)), 1), late=fmt_pct(float((delays > late_hours).mean())),
-             hours=fmt_num(late_hours, 0))
+    return t("delays.summary", median=fmt_num(delays["median"], 1), p90=fmt_num(delays["p90"], 1),
+             late=fmt_pct(delays["late"] / delays["reports"]), hours=fmt_num(late_hours, 0))

@@ -263,8 +263,9 @@ def calendar(scope: Scope) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
-def submission_delays(scope: Scope):
-    return run(officers.submission_delays, scope)
+def submission_delays(scope: Scope) -> dict:
+    """Reports per hour of delay with median, p90 and late count (per-unit aggregates at a Polda or the nation)."""
+    return run(officers.delay_distribution, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, or_, select
 
+from queries import aggregates
 from queries.compliance import officer_days, officer_table, scope_officers
 from queries.coverage import last_activity_date
 from queries.db import frame_of
@@ -135,6 +136,37 @@ def submission_delays(conn: Connection, scope: Scope) -> np.ndarray:
     seconds = conn.execute(select(activities.c.delay_seconds).where(
         activities.c.nrp.in_(officers_in(scope)), activities.c.local_date.between(scope.start, scope.end))).scalars()
     return np.array(seconds.all(), dtype="float64") / 3600
+
+
+def delay_distribution(conn: Connection, scope: Scope) -> dict:
+    """The kepatuhan page's delay chart and summary: reports per whole hour of delay, median, p90, late.
+
+    A Polda or the nation reads the per-unit aggregates: the chart and the late count are exact, the
+    median and 90th percentile are interpolated inside the hour they fall in. Smaller scopes read every delay.
+    """
+    if aggregates.serves(conn, scope):
+        histogram = aggregates.delay_histogram(conn, scope)
+        late = int(aggregates.polsek_sums(conn, scope, ("late_reports",))["late_reports"].sum())
+        median, p90 = (histogram_percentile(histogram, share) for share in (0.5, 0.9))
+    else:
+        hours = submission_delays(conn, scope)
+        histogram = aggregates.hours_histogram(hours)
+        late = int((hours > scope.policy.late_after_hours).sum())
+        median, p90 = (float(np.percentile(hours, share * 100)) if len(hours) else np.nan for share in (0.5, 0.9))
+    return {"histogram": histogram, "reports": int(histogram["reports"].sum()), "late": late,
+            "median": median, "p90": p90}
+
+
+def histogram_percentile(histogram: pd.DataFrame, share: float) -> float:
+    """A percentile of delays from reports per whole hour, spreading each hour's reports evenly across it."""
+    total = int(histogram["reports"].sum())
+    if total == 0:
+        return np.nan
+    rank = share * (total - 1)  # numpy's linear position among the sorted delays
+    before = histogram["reports"].cumsum() - histogram["reports"]
+    inside = histogram[(before <= rank) & (rank < before + histogram["reports"])].iloc[0]
+    position = before[inside.name]
+    return float(inside["delay_hour"] + (rank - position + 0.5) / inside["reports"])
 
 
 def activity_mix(conn: Connection, scope: Scope) -> pd.DataFrame:
