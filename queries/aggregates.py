@@ -25,6 +25,9 @@ META_KEY = "unit_day_aggregates"
 OFFICER_COUNTS = ("expected_days", "reported_days", "on_time_days", "reports", "late_reports", "officer_dds_visits",
                   "flagged_reports")
 UNIT_COUNTS = (*OFFICER_COUNTS, "village_reports", "dds_visits", *FLAG_NAMES)
+# The columns of effectiveness.officer_measures, in its order, so either way gives the same frame.
+OFFICER_MEASURE_ORDER = ("officers", "expected_days", "reported_days", "on_time_days", "reports", "late_reports",
+                         "flagged_reports", "officer_dds_visits", "dds_target", "counted", "adopted", "at_target")
 SERVED_LEVELS = (None, "polda")  # the nation and a Polda
 DELAY_MIN_HOUR, DELAY_MAX_HOUR = -6, 120  # the kepatuhan chart's range (components/compliance_view.py)
 
@@ -103,7 +106,7 @@ def unit_officer_measures(conn: Connection, scope: Scope, unit_of: dict[str, str
     sums["unit_code"] = sums.pop("polsek_code").map(unit_of)
     grouped = sums.groupby("unit_code").sum().astype("int64")
     grouped["dds_target"] = grouped["expected_days"] * scope.policy.dds_target_per_day
-    return grouped
+    return grouped[list(OFFICER_MEASURE_ORDER)]
 
 
 def flags_by_polsek(conn: Connection, scope: Scope) -> pd.DataFrame:
