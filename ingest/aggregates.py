@@ -14,7 +14,8 @@ from sqlalchemy import Connection, and_, case, func, select
 
 from ingest.changes import ActivityChanges
 from ingest.upsert import bulk_insert
-from queries.aggregates import META_KEY, UNIT_COUNTS, delay_hour, recorded
+from queries.aggregates import META_KEY, OFFICER_COUNTS, UNIT_COUNTS, delay_hour, recorded
+from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions
 from queries.policy import Policy
 from queries.rollups import policy_key
@@ -40,7 +41,7 @@ def rebuild(conn: Connection, policy: Policy) -> None:
     first, last = _activity_range(conn)
     if first is None:
         return
-    _store(conn, policy, dates=None, units=None, village_codes=None)
+    _store(conn, policy, None, None, None)
     conn.execute(meta.insert().values(key=META_KEY, value=json.dumps(
         {"policy": policy_key(policy), "start": first.isoformat(), "end": last.isoformat()})))
 
@@ -61,15 +62,24 @@ def update(conn: Connection, policy: Policy, changes: ActivityChanges) -> None:
     if keys.empty:
         return
     dates = sorted(set(keys["local_date"]))
-    units = set(keys["officer_unit"]) | set(keys["village_unit"])
-    village_codes = set(keys["village_code"])
+    units = _few({code for code in (*keys["officer_unit"], *keys["village_unit"]) if isinstance(code, str)})
+    village_codes = _few(set(keys["village_code"]))
     for start in range(0, len(dates), KEY_CHUNK):
         chunk = dates[start:start + KEY_CHUNK]
         for table, column, codes in ((unit_day_facts, "unit_code", units), (unit_delay_hours, "unit_code", units),
                                      (village_day_facts, "village_code", village_codes)):
-            for part in _chunks(sorted(codes)):
-                conn.execute(table.delete().where(table.c.local_date.in_(chunk), table.c[column].in_(part)))
-        _store(conn, policy, dates=chunk, units=units, village_codes=village_codes)
+            conn.execute(table.delete().where(*_keys(table.c.local_date, chunk, table.c[column], codes)))
+        _store(conn, policy, chunk, units, village_codes)
+
+
+def _few(codes: set[str]) -> list[str] | None:
+    """The codes to recompute, or None (every code of the dates) when too many for one IN list."""
+    return sorted(codes) if len(codes) <= KEY_CHUNK else None
+
+
+def _keys(date_column, dates, code_column, codes) -> list:
+    """Conditions selecting the keys to recompute: the dates (None: all) and codes (None: all)."""
+    return ([] if dates is None else [date_column.in_(dates)]) + ([] if codes is None else [code_column.in_(codes)])
 
 
 def _chunks(values: list, size: int = KEY_CHUNK):
@@ -105,24 +115,27 @@ def _reached_keys(conn: Connection, changes: ActivityChanges) -> pd.DataFrame:
 
 
 def _store(conn: Connection, policy: Policy, dates, units, village_codes) -> None:
-    """Compute and insert the aggregates of `dates` (None: all), keeping only `units` / `village_codes`."""
-    unit_rows = _unit_days(conn, policy, dates)
-    delays = _delay_hours(conn, dates)
-    village_rows = _village_days(conn, dates)
-    if units is not None:
-        unit_rows = unit_rows[unit_rows["unit_code"].isin(units)]
-        delays = delays[delays["unit_code"].isin(units)]
-        village_rows = village_rows[village_rows["village_code"].isin(village_codes)]
-    for table, frame in ((unit_day_facts, unit_rows), (unit_delay_hours, delays), (village_day_facts, village_rows)):
-        if not frame.empty:
-            bulk_insert(conn, table, frame.to_dict("records"))
+    """Compute and insert the aggregates of `dates` and `units` / `village_codes` (None: all of them)."""
+    unit_rows = _unit_days(conn, policy, dates, units)
+    if not unit_rows.empty:
+        bulk_insert(conn, unit_day_facts, unit_rows.to_dict("records"))
+    # The other two need no Python: grouped in the database, straight into their tables.
+    hour = delay_hour(conn, activities.c.delay_seconds)
+    conn.execute(unit_delay_hours.insert().from_select(
+        ["unit_code", "local_date", "delay_hour", "reports"],
+        select(officers.c.unit_code, activities.c.local_date, hour, func.count())
+        .join(officers, officers.c.nrp == activities.c.nrp)
+        .where(*_keys(activities.c.local_date, dates, officers.c.unit_code, units))
+        .group_by(officers.c.unit_code, activities.c.local_date, hour)))
+    conn.execute(village_day_facts.insert().from_select(
+        ["village_code", "local_date", "reports", "dds_visits"],
+        select(activities.c.village_code, activities.c.local_date, func.count(),
+               func.sum(case((activities.c.activity_type == "dds", 1), else_=0)))
+        .where(*_keys(activities.c.local_date, dates, activities.c.village_code, village_codes))
+        .group_by(activities.c.village_code, activities.c.local_date)))
 
 
-def _on_dates(column, dates):
-    return [] if dates is None else [column.in_(dates)]
-
-
-def _unit_days(conn: Connection, policy: Policy, dates) -> pd.DataFrame:
+def _unit_days(conn: Connection, policy: Policy, dates, units) -> pd.DataFrame:
     """Per Polsek and date: the officer-day sums of its officers and the report counts of its villages."""
     f = officer_day_facts.c
     expected = f.expected.is_(True)
@@ -132,43 +145,20 @@ def _unit_days(conn: Connection, policy: Policy, dates) -> pd.DataFrame:
                func.sum(case((and_(expected, f.reports > 0), 1), else_=0)),
                func.sum(case((and_(expected, f.on_time_reports > 0), 1), else_=0)),
                func.sum(f.reports), func.sum(f.late_reports), func.sum(f.dds_visits), func.sum(f.flagged_reports))
-        .join(officers, officers.c.nrp == f.nrp).where(*_on_dates(f.local_date, dates))
+        .join(officers, officers.c.nrp == f.nrp).where(*_keys(f.local_date, dates, officers.c.unit_code, units))
         .group_by(officers.c.unit_code, f.local_date)).all()
-    officer_columns = ["expected_days", "reported_days", "on_time_days", "reports", "late_reports",
-                       "officer_dds_visits", "flagged_reports"]
-    officer_frame = pd.DataFrame(by_officer, columns=["unit_code", "local_date", *officer_columns])
+    officer_frame = frame_of(by_officer, columns=["unit_code", "local_date", *OFFICER_COUNTS])
     flags = flag_expressions(policy)
     by_village = conn.execute(
         select(villages.c.unit_code, activities.c.local_date, func.count(),
                func.sum(case((activities.c.activity_type == "dds", 1), else_=0)),
                *(func.sum(case((flags[name], 1), else_=0)) for name in FLAG_NAMES))
         .join(villages, villages.c.code == activities.c.village_code)
-        .where(*_on_dates(activities.c.local_date, dates))
+        .where(*_keys(activities.c.local_date, dates, villages.c.unit_code, units))
         .group_by(villages.c.unit_code, activities.c.local_date)).all()
-    village_frame = pd.DataFrame(by_village, columns=["unit_code", "local_date", "village_reports", "dds_visits",
-                                                      *FLAG_NAMES])
+    village_frame = frame_of(by_village, columns=["unit_code", "local_date", "village_reports", "dds_visits",
+                                                  *FLAG_NAMES])
     frame = officer_frame.merge(village_frame, on=["unit_code", "local_date"], how="outer")
     frame[list(UNIT_COUNTS)] = frame[list(UNIT_COUNTS)].fillna(0).astype("int64")
     # Officer-days neither expected nor reported on are not in the rollup; all-zero rows add nothing.
     return frame[frame[list(UNIT_COUNTS)].any(axis=1)]
-
-
-def _delay_hours(conn: Connection, dates) -> pd.DataFrame:
-    """Reports per officer's Polsek, date and whole hour of delay."""
-    hour = delay_hour(conn, activities.c.delay_seconds).label("delay_hour")
-    rows = conn.execute(
-        select(officers.c.unit_code, activities.c.local_date, hour, func.count())
-        .join(officers, officers.c.nrp == activities.c.nrp)
-        .where(*_on_dates(activities.c.local_date, dates))
-        .group_by(officers.c.unit_code, activities.c.local_date, hour)).all()
-    return pd.DataFrame(rows, columns=["unit_code", "local_date", "delay_hour", "reports"])
-
-
-def _village_days(conn: Connection, dates) -> pd.DataFrame:
-    """Reports and DDS visits per village and date."""
-    rows = conn.execute(
-        select(activities.c.village_code, activities.c.local_date, func.count(),
-               func.sum(case((activities.c.activity_type == "dds", 1), else_=0)))
-        .where(*_on_dates(activities.c.local_date, dates))
-        .group_by(activities.c.village_code, activities.c.local_date)).all()
-    return pd.DataFrame(rows, columns=["village_code", "local_date", "reports", "dds_visits"])
