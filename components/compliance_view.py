@@ -75,7 +75,16 @@ def calendar_figure(calendar: pd.DataFrame) -> go.Figure:
     """Officers × days coloured by status; for many officers, Polsek × days shaded by share reported."""
     dates = sorted(calendar["date"].unique())
     labels = [fmt_date(day) for day in dates]
-    if calendar["nrp"].nunique() <= OFFICER_ROWS_MAX:
+    if "expected_days" in calendar.columns:  # a Polda or the nation: Polsek × day from the aggregates
+        expected = calendar["expected_days"].where(calendar["expected_days"] > 0)
+        share = calendar.assign(done=calendar["reported_days"] / expected).pivot_table(
+            index="polsek", columns="date", values="done", aggfunc="first", dropna=False).reindex(columns=dates)
+        figure = go.Figure(go.Heatmap(z=share.to_numpy() * 100, x=labels, y=[label(n) for n in share.index],
+                                      zmin=0, zmax=100,
+                                      colorscale="YlGnBu", colorbar={"title": t("calendar.share")},
+                                      hovertemplate="%{y}<br>%{x}: %{z:.0f}%<extra></extra>", xgap=1, ygap=1))
+        height = 120 + 22 * len(share)
+    elif calendar["nrp"].nunique() <= OFFICER_ROWS_MAX:
         statuses = list(STATUS_COLOURS)
         grid = calendar.pivot_table(index=["name", "nrp"], columns="date", values="status", aggfunc="first")
         # Codes sit mid-step (+0.5), so each status takes exactly its own colour band.

@@ -9,7 +9,7 @@ served from them (`serves`): below that, the per-officer code is already cheap a
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Integer, and_, case, cast, func, select
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES
 from queries.rollups import policy_key
-from queries.schema import meta, officer_day_facts, officers, unit_day_facts, unit_delay_hours
+from queries.schema import meta, officer_day_facts, officers, unit_day_facts, unit_delay_hours, units
 from queries.scope import Scope, scope_level, units_below
 
 META_KEY = "unit_day_aggregates"
@@ -139,3 +139,16 @@ def hours_histogram(hours: np.ndarray) -> pd.DataFrame:
     buckets = np.floor(np.clip(hours, DELAY_MIN_HOUR, DELAY_MAX_HOUR)).astype("int64")
     counts = pd.Series(buckets).value_counts().sort_index()
     return pd.DataFrame({"delay_hour": counts.index.astype("int64"), "reports": counts.to_numpy().astype("int64")})
+
+
+def polsek_calendar(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Polsek × every window date: expected and reported officer-days (the calendar of many officers)."""
+    u = unit_day_facts.c
+    rows = conn.execute(select(units.c.name, u.local_date, u.expected_days, u.reported_days)
+                        .join(units, units.c.code == u.unit_code)
+                        .where(*_in_scope(unit_day_facts, scope), u.expected_days > 0)).all()
+    found = frame_of(rows, columns=["polsek", "date", "expected_days", "reported_days"])
+    dates = [scope.start + timedelta(days=index) for index in range(scope.days)]
+    grid = pd.MultiIndex.from_product([sorted(found["polsek"].unique()), dates], names=["polsek", "date"])
+    calendar = found.groupby(["polsek", "date"]).sum().reindex(grid, fill_value=0).reset_index()
+    return calendar.astype({"expected_days": "int64", "reported_days": "int64"})

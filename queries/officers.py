@@ -122,7 +122,13 @@ def day_status(days: pd.DataFrame) -> pd.Series:
 
 
 def calendar(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Officer × day statuses for the window (the heat map), with each officer's Polsek."""
+    """Officer × day statuses for the window (the heat map), with each officer's Polsek.
+
+    A Polda or the nation gets Polsek × day expected and reported officer-days from the aggregates
+    instead: what its calendar draws (far more officers than rows a heat map can show).
+    """
+    if aggregates.serves(conn, scope):
+        return aggregates.polsek_calendar(conn, scope)
     days = officer_days(conn, scope)
     staff = scope_officers(conn, scope)[["nrp", "name", "unit_code"]].rename(columns={"unit_code": "polsek"})
     staff["polsek"] = staff["polsek"].map(dict(conn.execute(

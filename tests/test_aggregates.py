@@ -31,6 +31,7 @@ from queries.aggregates import DELAY_MAX_HOUR, DELAY_MIN_HOUR
 from queries.db import make_engine
 from queries.effectiveness import unit_counts
 from queries.migrations import create_schema
+from queries.officers import calendar as officer_calendar
 from queries.officers import delay_distribution, submission_delays
 from queries.overview import activity_date_range
 from queries.quality import flag_trend, flags_by_unit
@@ -261,3 +262,27 @@ def test_random_exports_aggregates_equal_the_definitions(backend, tmp_path, monk
             assert_same_numbers(*both_ways(conn, Scope(unit_code, start, end), monkeypatch))
     finally:
         drop()
+
+
+def calendar_shares(calendar: pd.DataFrame) -> pd.Series:
+    """Share of expected officer-days reported, per Polsek and date, from either form of the calendar."""
+    if "expected_days" in calendar.columns:
+        days = calendar[calendar["expected_days"] > 0]
+        share = days["reported_days"] / days["expected_days"]
+    else:  # the officers' statuses: reported, late and missing are the expected days
+        days = calendar[calendar["status"].isin(["reported", "late", "missing"])]
+        share = days["status"] != "missing"
+    return share.groupby([days["polsek"], days["date"]]).mean().astype("float64").sort_index().rename("share")
+
+
+@pytest.mark.parametrize("unit_code", [None, "PD-35"])
+def test_the_polsek_calendar_equals_the_officers_days(world, monkeypatch, unit_code):
+    scope = Scope(unit_code, START, END)
+    with world.connect() as conn:
+        served = officer_calendar(conn, scope)
+        monkeypatch.setattr(aggregates, "serves", lambda conn, scope: False)
+        defined = officer_calendar(conn, scope)
+    assert set(served["date"]) == set(defined["date"])  # every window day, as the officers' calendar
+    pd.testing.assert_series_equal(calendar_shares(served), calendar_shares(defined))
+    # Polsek B on Mon 4th: O2 reported, O5 did not (O4 not yet active).
+    assert calendar_shares(served)[("Polsek B", date(2024, 3, 4))] == 0.5
