@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.i18n import fmt_date, fmt_num, fmt_pct, t
 from components.safe import label
-from components.tables import download_button, excel_button, percent_column, show_table
+from components.tables import download_button, excel_button, percent_column, show_table, table_with_download
 from queries.metrics import METRICS, lights
 from queries.policy import SILENT_AMBER_DAYS, SILENT_DAYS
 
@@ -69,6 +69,20 @@ def compliance_table(frame: pd.DataFrame) -> None:
         download_button(export, "kepatuhan_pelaporan.csv", "compliance_csv")
     with buttons[1]:
         excel_button(export, "kepatuhan_pelaporan.xlsx", "compliance_xlsx", sheet=t("compliance.title"))
+
+
+POLSEK_COLUMNS = ["name", "officers", "expected_days", "reporting_rate", "reporting_rate_on_time", "dds_attainment",
+                  "quality_rate"]
+
+
+def polsek_compliance_table(frame: pd.DataFrame) -> None:
+    """Each Polsek's officers, expected days and compliance rates, worst reporting first, with a CSV download."""
+    rates = [column for column in POLSEK_COLUMNS if column in METRICS]
+    shown = frame.sort_values(["reporting_rate", "name"], na_position="last")[POLSEK_COLUMNS].copy()
+    shown[rates] = shown[rates] * 100
+    headers = {column: t(f"rank.col.{column}") for column in POLSEK_COLUMNS}
+    table_with_download(shown, headers, "kepatuhan_per_polsek.csv", key="compliance_polsek_csv",
+                        column_config={column: percent_column(headers[column]) for column in rates})
 
 
 def calendar_figure(calendar: pd.DataFrame) -> go.Figure:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 
 from queries import (
     accounts,
+    aggregates,
     briefing,
     comparison,
     complaints,
@@ -250,6 +251,17 @@ def scope_bounds(scope: Scope):
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def unit_timezone(unit_code: str | None) -> str:
     return run(overview.unit_timezone, unit_code)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def reads_aggregates(scope: Scope) -> bool:
+    """Whether the scope's pages read the per-unit aggregates (a Polda or the nation): officer lists on request."""
+    return run(aggregates.serves, scope)
+
+
+def polsek_compliance(scope: Scope) -> pd.DataFrame:
+    """Per Polsek of the scope: officers, expected days and the compliance rates (from the per-unit counts)."""
+    return effectiveness.with_rates(unit_counts(scope, "polsek"))
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)

@@ -286,3 +286,18 @@ def test_the_polsek_calendar_equals_the_officers_days(world, monkeypatch, unit_c
     pd.testing.assert_series_equal(calendar_shares(served), calendar_shares(defined))
     # Polsek B on Mon 4th: O2 reported, O5 did not (O4 not yet active).
     assert calendar_shares(served)[("Polsek B", date(2024, 3, 4))] == 0.5
+
+
+def test_compliance_page_of_a_polda_shows_polsek_totals_and_officers_on_request(sample_sqlite_url, monkeypatch):
+    from test_officers import open_page, plotly_spec
+
+    at = open_page(sample_sqlite_url, monkeypatch, "app_pages/kepatuhan.py", "PD-35")
+    assert [header.value for header in at.header][0] == "Kepatuhan per Polsek"
+    frames = [len(frame.value) for frame in at.dataframe]
+    assert 19 in frames  # one row per Polsek of the sample's Polda
+    heatmap = plotly_spec(at, "calendar")["data"][0]
+    assert all(name.startswith("Polsek") for name in heatmap["y"])
+    at.toggle(key="compliance_per_officer").set_value(True).run()
+    assert not at.exception
+    asked = [len(frame.value) for frame in at.dataframe]
+    assert len(asked) == len(frames) + 1 and max(asked) > max(frames)  # then every officer, on request
