@@ -63,7 +63,10 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
         data.scope_bounds(scope)
 
     def kepatuhan():
-        data.compliance_list(scope)
+        if data.reads_aggregates(scope):  # a Polda or the nation: per Polsek; the officers only on request
+            data.polsek_compliance(scope)
+        else:
+            data.compliance_list(scope)
         data.calendar(scope)
         data.submission_delays(scope)
 

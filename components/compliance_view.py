@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from components.i18n import fmt_date, fmt_num, fmt_pct, t
 from components.safe import label
-from components.tables import download_button, excel_button, percent_column, show_table
+from components.tables import download_button, excel_button, percent_column, show_table, table_with_download
 from queries.metrics import METRICS, lights
 from queries.policy import SILENT_AMBER_DAYS, SILENT_DAYS
 
@@ -72,11 +71,34 @@ def compliance_table(frame: pd.DataFrame) -> None:
         excel_button(export, "kepatuhan_pelaporan.xlsx", "compliance_xlsx", sheet=t("compliance.title"))
 
 
+POLSEK_COLUMNS = ["name", "officers", "expected_days", "reporting_rate", "reporting_rate_on_time", "dds_attainment",
+                  "quality_rate"]
+
+
+def polsek_compliance_table(frame: pd.DataFrame) -> None:
+    """Each Polsek's officers, expected days and compliance rates, worst reporting first, with a CSV download."""
+    rates = [column for column in POLSEK_COLUMNS if column in METRICS]
+    shown = frame.sort_values(["reporting_rate", "name"], na_position="last")[POLSEK_COLUMNS].copy()
+    shown[rates] = shown[rates] * 100
+    headers = {column: t(f"rank.col.{column}") for column in POLSEK_COLUMNS}
+    table_with_download(shown, headers, "kepatuhan_per_polsek.csv", key="compliance_polsek_csv",
+                        column_config={column: percent_column(headers[column]) for column in rates})
+
+
 def calendar_figure(calendar: pd.DataFrame) -> go.Figure:
     """Officers × days coloured by status; for many officers, Polsek × days shaded by share reported."""
     dates = sorted(calendar["date"].unique())
     labels = [fmt_date(day) for day in dates]
-    if calendar["nrp"].nunique() <= OFFICER_ROWS_MAX:
+    if "expected_days" in calendar.columns:  # a Polda or the nation: Polsek × day from the aggregates
+        expected = calendar["expected_days"].where(calendar["expected_days"] > 0)
+        share = calendar.assign(done=calendar["reported_days"] / expected).pivot_table(
+            index="polsek", columns="date", values="done", aggfunc="first", dropna=False).reindex(columns=dates)
+        figure = go.Figure(go.Heatmap(z=share.to_numpy() * 100, x=labels, y=[label(n) for n in share.index],
+                                      zmin=0, zmax=100,
+                                      colorscale="YlGnBu", colorbar={"title": t("calendar.share")},
+                                      hovertemplate="%{y}<br>%{x}: %{z:.0f}%<extra></extra>", xgap=1, ygap=1))
+        height = 120 + 22 * len(share)
+    elif calendar["nrp"].nunique() <= OFFICER_ROWS_MAX:
         statuses = list(STATUS_COLOURS)
         grid = calendar.pivot_table(index=["name", "nrp"], columns="date", values="status", aggfunc="first")
         # Codes sit mid-step (+0.5), so each status takes exactly its own colour band.
@@ -108,11 +130,12 @@ def calendar_legend() -> str:
     return " · ".join(f"{t(f'calendar.{status}')}: {t(f'calendar.colour.{status}')}" for status in STATUS_COLOURS)
 
 
-def delay_figure(delays: np.ndarray, late_hours: float) -> go.Figure:
-    """Hours from activity to submission, with the late threshold drawn."""
-    clipped = np.clip(delays, -6, 120)
-    figure = go.Figure(go.Histogram(x=clipped, xbins={"start": -6, "end": 121, "size": 2},
-                                    marker_color="#2c7fb8", hovertemplate=t("delays.hover") + "<extra></extra>"))
+def delay_figure(delays: dict, late_hours: float) -> go.Figure:
+    """Reports per two hours from activity to submission (from the whole-hour counts), with the late threshold."""
+    histogram = delays["histogram"]
+    figure = go.Figure(go.Histogram(x=histogram["delay_hour"], y=histogram["reports"], histfunc="sum",
+                                    xbins={"start": -6, "end": 121, "size": 2}, marker_color="#2c7fb8",
+                                    hovertemplate=t("delays.hover") + "<extra></extra>"))
     figure.add_vline(x=late_hours, line_dash="dash", line_color="#b2182b",
                      annotation_text=t("delays.threshold", hours=fmt_num(late_hours, 0)), annotation_position="top")
     figure.update_layout(height=320, margin={"l": 0, "r": 0, "t": 30, "b": 0}, bargap=0.05,
@@ -120,9 +143,8 @@ def delay_figure(delays: np.ndarray, late_hours: float) -> go.Figure:
     return figure
 
 
-def delay_summary(delays: np.ndarray, late_hours: float) -> str:
-    if len(delays) == 0:
+def delay_summary(delays: dict, late_hours: float) -> str:
+    if delays["reports"] == 0:
         return ""
-    return t("delays.summary", median=fmt_num(float(np.median(delays)), 1),
-             p90=fmt_num(float(np.percentile(delays, 90)), 1), late=fmt_pct(float((delays > late_hours).mean())),
-             hours=fmt_num(late_hours, 0))
+    return t("delays.summary", median=fmt_num(delays["median"], 1), p90=fmt_num(delays["p90"], 1),
+             late=fmt_pct(delays["late"] / delays["reports"]), hours=fmt_num(late_hours, 0))

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 
 from queries import (
     accounts,
+    aggregates,
     briefing,
     comparison,
     complaints,
@@ -276,6 +277,17 @@ def unit_timezone(unit_code: str | None) -> str:
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
+def reads_aggregates(scope: Scope) -> bool:
+    """Whether the scope's pages read the per-unit aggregates (a Polda or the nation): officer lists on request."""
+    return run(aggregates.serves, scope)
+
+
+def polsek_compliance(scope: Scope) -> pd.DataFrame:
+    """Per Polsek of the scope: officers, expected days and the compliance rates (from the per-unit counts)."""
+    return effectiveness.with_rates(unit_counts(scope, "polsek"))
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def compliance_list(scope: Scope) -> pd.DataFrame:
     return run(officers.compliance_list, scope)
 
@@ -286,8 +298,9 @@ def calendar(scope: Scope) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
-def submission_delays(scope: Scope):
-    return run(officers.submission_delays, scope)
+def submission_delays(scope: Scope) -> dict:
+    """Reports per hour of delay with median, p90 and late count (per-unit aggregates at a Polda or the nation)."""
+    return run(officers.delay_distribution, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)

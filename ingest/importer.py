@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from ingest import columnar, derive, rollups
+from ingest import aggregates, columnar, derive, rollups
 from ingest.activities_writer import ActivitiesWriter
 from ingest.changes import ActivityChanges
 from ingest.columnar import Declined, activity_batches, activity_batches_from_table
@@ -321,6 +321,8 @@ def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progre
         progress("rollup", 0, 1)
     with phase(report, "rollup"):
         rollups.rebuild(conn, policy, bulk_insert)
+    with phase(report, "aggregates"):
+        aggregates.rebuild(conn, policy)  # reads officer_day_facts: after it
     if progress:
         progress("rollup", 1, 1)
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, String, cast, func, select
 
+from queries import aggregates
 from queries.complaints import scope_complaints
 from queries.compliance import officer_compliance, scope_officers
 from queries.coverage import capped_visited, village_coverage
@@ -84,15 +85,8 @@ def unit_counts(conn: Connection, scope: Scope, level: str, coverage: pd.DataFra
     by_village["population"] = grouped["population"].sum(min_count=1)
     by_village["households"] = grouped["households"].sum(min_count=1)
 
-    officers = officer_compliance(conn, scope).merge(scope_officers(conn, scope)[["nrp", "unit_code"]], on="nrp")
-    officers["unit_code"] = officers["unit_code"].map(unit_of)
-    officers["counted"] = officers["expected_days"] > 0
-    officers["adopted"] = officers["counted"] & (officers["reports"] > 0)
-    officers["at_target"] = officers["counted"] & (officers["dds_visits"] >= officers["dds_target"])
-    # The officers' sums; their own DDS visits are kept apart from the DDS visits in the unit's villages.
-    summed = {measure: measure for measure in DAY_MEASURES if measure != "dds_visits"} | OFFICER_MEASURES | {
-        column: column for column in ("dds_target", "counted", "adopted", "at_target")}
-    by_officer = officers.groupby("unit_code").agg(officers=("nrp", "count"), **sums(summed))
+    by_officer = (aggregates.unit_officer_measures(conn, scope, unit_of) if aggregates.serves(conn, scope)
+                  else officer_measures(conn, scope, unit_of))
 
     complaints = scope_complaints(conn, scope)
     complaints["unit_code"] = complaints["polsek_code"].map(unit_of)
@@ -110,6 +104,19 @@ def unit_counts(conn: Connection, scope: Scope, level: str, coverage: pd.DataFra
     frame["dds_target"] = frame["dds_target"].fillna(0)
     frame["capped_visited"] = frame["capped_visited"].fillna(0)
     return frame.astype({"population": "Int64", "households": "Int64"})
+
+
+def officer_measures(conn: Connection, scope: Scope, unit_of: dict[str, str]) -> pd.DataFrame:
+    """Per unit (Polsek mapped by `unit_of`): its officers' compliance sums, officer by officer."""
+    officers = officer_compliance(conn, scope).merge(scope_officers(conn, scope)[["nrp", "unit_code"]], on="nrp")
+    officers["unit_code"] = officers["unit_code"].map(unit_of)
+    officers["counted"] = officers["expected_days"] > 0
+    officers["adopted"] = officers["counted"] & (officers["reports"] > 0)
+    officers["at_target"] = officers["counted"] & (officers["dds_visits"] >= officers["dds_target"])
+    # The officers' sums; their own DDS visits are kept apart from the DDS visits in the unit's villages.
+    summed = {measure: measure for measure in DAY_MEASURES if measure != "dds_visits"} | OFFICER_MEASURES | {
+        column: column for column in ("dds_target", "counted", "adopted", "at_target")}
+    return officers.groupby("unit_code").agg(officers=("nrp", "count"), **sums(summed))
 
 
 def with_rates(counts: pd.DataFrame) -> pd.DataFrame:

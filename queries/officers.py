@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, func, or_, select
 
+from queries import aggregates
 from queries.compliance import officer_days, officer_table, scope_officers
 from queries.coverage import last_activity_date
 from queries.db import frame_of
@@ -121,7 +122,13 @@ def day_status(days: pd.DataFrame) -> pd.Series:
 
 
 def calendar(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Officer × day statuses for the window (the heat map), with each officer's Polsek."""
+    """Officer × day statuses for the window (the heat map), with each officer's Polsek.
+
+    A Polda or the nation gets Polsek × day expected and reported officer-days from the aggregates
+    instead: what its calendar draws (far more officers than rows a heat map can show).
+    """
+    if aggregates.serves(conn, scope):
+        return aggregates.polsek_calendar(conn, scope)
     days = officer_days(conn, scope)
     staff = scope_officers(conn, scope)[["nrp", "name", "unit_code"]].rename(columns={"unit_code": "polsek"})
     staff["polsek"] = staff["polsek"].map(dict(conn.execute(
@@ -135,6 +142,49 @@ def submission_delays(conn: Connection, scope: Scope) -> np.ndarray:
     seconds = conn.execute(select(activities.c.delay_seconds).where(
         activities.c.nrp.in_(officers_in(scope)), activities.c.local_date.between(scope.start, scope.end))).scalars()
     return np.array(seconds.all(), dtype="float64") / 3600
+
+
+def delay_distribution(conn: Connection, scope: Scope) -> dict:
+    """The kepatuhan page's delay chart and summary: reports per whole hour of delay, median, p90, late.
+
+    A Polda or the nation reads the per-unit aggregates: the chart and the late count are exact, the
+    median and 90th percentile are interpolated inside the hour they fall in. Smaller scopes read every delay.
+    """
+    if aggregates.serves(conn, scope):
+        histogram = aggregates.delay_histogram(conn, scope)
+        late = int(aggregates.polsek_sums(conn, scope, ("late_reports",))["late_reports"].sum())
+        median, p90 = (histogram_percentile(histogram, share) for share in (0.5, 0.9))
+    else:
+        hours = submission_delays(conn, scope)
+        histogram = aggregates.hours_histogram(hours)
+        late = int((hours > scope.policy.late_after_hours).sum())
+        median, p90 = (float(np.percentile(hours, share * 100)) if len(hours) else np.nan for share in (0.5, 0.9))
+    return {"histogram": histogram, "reports": int(histogram["reports"].sum()), "late": late,
+            "median": median, "p90": p90}
+
+
+def histogram_percentile(histogram: pd.DataFrame, share: float) -> float:
+    """A percentile of delays from reports per whole hour (numpy's linear interpolation).
+
+    The k-th smallest delay is taken at its hour's (j + 0.5) / n, j its place among that hour's n reports:
+    each stands less than an hour from the true k-th delay (clipped to -6 .. 120), and so does the result.
+    """
+    counts = histogram["reports"].to_numpy()
+    total = int(counts.sum())
+    if total == 0:
+        return np.nan
+    ends = np.cumsum(counts)
+    hours = histogram["delay_hour"].to_numpy()
+
+    def kth(k: int) -> float:
+        bucket = int(np.searchsorted(ends, k, side="right"))
+        place = k - (ends[bucket] - counts[bucket])
+        return float(hours[bucket] + (place + 0.5) / counts[bucket])
+
+    rank = share * (total - 1)
+    low = int(np.floor(rank))
+    high = min(low + 1, total - 1)
+    return kth(low) + (rank - low) * (kth(high) - kth(low))
 
 
 def activity_mix(conn: Connection, scope: Scope) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Connection, case, func, or_, select
 
+from queries import aggregates
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
 from queries.schema import activities, officers, villages
@@ -43,22 +44,33 @@ def flag_trend(conn: Connection, scope: Scope, freq: str = "week") -> pd.DataFra
     """Reports and each flag's count per day, week or month of the window."""
     from queries.timeseries import period_start, sql_period
 
-    period = sql_period(conn, activities.c.local_date, freq).label("period")
-    rows = conn.execute(select(period, *_flag_sums(scope.policy)).where(*_in_window(scope)).group_by(period)).all()
-    frame = frame_of(rows, columns=["period", "reports", *FLAG_NAMES])
+    if aggregates.serves(conn, scope):
+        days = aggregates.flag_days(conn, scope)
+        days = days.assign(period=period_start(days.pop("local_date"), freq))
+        frame = days.groupby("period", as_index=False).sum()
+        frame = frame.loc[frame["reports"] > 0, ["period", "reports", *FLAG_NAMES]]
+    else:
+        period = sql_period(conn, activities.c.local_date, freq).label("period")
+        rows = conn.execute(select(period, *_flag_sums(scope.policy)).where(*_in_window(scope))
+                            .group_by(period)).all()
+        frame = frame_of(rows, columns=["period", "reports", *FLAG_NAMES])
     frame["period"] = period_start(frame["period"], "day")
     return frame.astype({col: "int64" for col in ["reports", *FLAG_NAMES]}).sort_values("period", ignore_index=True)
 
 
 def flags_by_unit(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
     """Reports and each flag's count per unit of `level` in the scope."""
-    rows = conn.execute(select(activities.c.village_code, *_flag_sums(scope.policy)).where(*_in_window(scope))
-                        .group_by(activities.c.village_code)).all()
-    frame = frame_of(rows, columns=["village_code", "reports", *FLAG_NAMES])
-    polsek = dict(conn.execute(select(villages.c.code, villages.c.unit_code)
-                               .where(*within(villages.c.unit_code, scope))).all())
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
-    frame["unit_code"] = frame["village_code"].map(polsek).map(unit_of)
+    if aggregates.serves(conn, scope):
+        frame = aggregates.flags_by_polsek(conn, scope)
+        frame["unit_code"] = frame["polsek_code"].map(unit_of)
+    else:
+        rows = conn.execute(select(activities.c.village_code, *_flag_sums(scope.policy)).where(*_in_window(scope))
+                            .group_by(activities.c.village_code)).all()
+        frame = frame_of(rows, columns=["village_code", "reports", *FLAG_NAMES])
+        polsek = dict(conn.execute(select(villages.c.code, villages.c.unit_code)
+                                   .where(*within(villages.c.unit_code, scope))).all())
+        frame["unit_code"] = frame["village_code"].map(polsek).map(unit_of)
     units_frame = frame_of(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
     totals = frame.groupby("unit_code")[["reports", *FLAG_NAMES]].sum()
     merged = units_frame.set_index("unit_code").join(totals).fillna(0).reset_index()

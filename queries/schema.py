@@ -372,3 +372,59 @@ meta = Table(
     Column("key", String(60), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Per Polsek and local date: what the Polda and national pages show per unit, kept by the import
+# (ingest/aggregates.py) under the policy recorded in meta "unit_day_aggregates", so their cost follows
+# the units shown, not the officers and reports below them. Two bases, as the definitions count them:
+# the officer-day and report columns count the officers whose Polsek this is (the compliance measures);
+# village_reports, dds_visits and the flag columns count the reports made in this Polsek's villages
+# (coverage and the quality page). Rows where every column is 0 are left out.
+unit_day_facts = Table(
+    "unit_day_facts",
+    metadata,
+    Column("unit_code", code_column(), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("expected_days", Integer, nullable=False),
+    Column("reported_days", Integer, nullable=False),
+    Column("on_time_days", Integer, nullable=False),
+    Column("reports", Integer, nullable=False),
+    Column("late_reports", Integer, nullable=False),
+    Column("officer_dds_visits", Integer, nullable=False),
+    Column("flagged_reports", Integer, nullable=False),
+    Column("village_reports", Integer, nullable=False),
+    Column("dds_visits", Integer, nullable=False),
+    Column("late", Integer, nullable=False),
+    Column("time_inconsistent", Integer, nullable=False),
+    Column("gps_missing", Integer, nullable=False),
+    Column("gps_outside", Integer, nullable=False),
+    Column("duplicate_photo", Integer, nullable=False),
+    Column("duplicate_narrative", Integer, nullable=False),
+    Column("impossible_travel", Integer, nullable=False),
+    Index("ix_unit_day_facts_date", "local_date"),
+    info={"revision": "0003_unit_day_aggregates"},
+)
+
+# Reports per officer's Polsek, local date and whole hour of submission delay (floor, clipped to
+# -6 .. 120 as the kepatuhan page's chart draws it): the delay chart of a Polda or the nation.
+unit_delay_hours = Table(
+    "unit_delay_hours",
+    metadata,
+    Column("unit_code", code_column(), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("delay_hour", Integer, primary_key=True),
+    Column("reports", Integer, nullable=False),
+    info={"revision": "0003_unit_day_aggregates"},
+)
+
+# Per village and local date: reports and DDS visits made there. Distinct households over a window are
+# read from ix_activities_dds (a covering index: as many entries as a deduplicated table would hold).
+village_day_facts = Table(
+    "village_day_facts",
+    metadata,
+    Column("village_code", code_column(), primary_key=True),
+    Column("local_date", Date, primary_key=True),
+    Column("reports", Integer, nullable=False),
+    Column("dds_visits", Integer, nullable=False),
+    Index("ix_village_day_facts_date", "local_date"),
+    info={"revision": "0003_unit_day_aggregates"},
+)

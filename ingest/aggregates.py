@@ -1,0 +1,164 @@
+"""Building the per-unit and per-village aggregates (unit_day_facts, unit_delay_hours, village_day_facts).
+
+Run after officer_day_facts is up to date: the expected, reported and on-time officer-days of a Polsek
+and date are that rollup's rows summed over the Polsek's officers. Read by queries/aggregates.py.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, select
+
+from ingest.changes import ActivityChanges
+from ingest.upsert import bulk_insert
+from queries.aggregates import META_KEY, OFFICER_COUNTS, UNIT_COUNTS, delay_hour, recorded
+from queries.db import frame_of
+from queries.flags import FLAG_NAMES, flag_expressions
+from queries.policy import Policy
+from queries.rollups import policy_key
+from queries.schema import (
+    activities,
+    meta,
+    officer_day_facts,
+    officers,
+    unit_day_facts,
+    unit_delay_hours,
+    village_day_facts,
+    villages,
+)
+
+KEY_CHUNK = 500  # report ids per statement when reading the keys a change reaches
+
+
+def rebuild(conn: Connection, policy: Policy) -> None:
+    """Recompute every aggregate from the activities and officer_day_facts under `policy`."""
+    for table in (unit_day_facts, unit_delay_hours, village_day_facts):
+        conn.execute(table.delete())
+    conn.execute(meta.delete().where(meta.c.key == META_KEY))
+    first, last = _activity_range(conn)
+    if first is None:
+        return
+    _store(conn, policy, None, None, None)
+    conn.execute(meta.insert().values(key=META_KEY, value=json.dumps(
+        {"policy": policy_key(policy), "start": first.isoformat(), "end": last.isoformat()})))
+
+
+def update(conn: Connection, policy: Policy, changes: ActivityChanges) -> None:
+    """Recompute only the (Polsek, date) and (village, date) keys the change reaches; rebuild when it must.
+
+    A rebuild is needed when asked (changes.full), when the stored aggregates were built under another
+    policy, or when the activities' date range moved: every Polsek's expected days of the new dates count.
+    """
+    built = recorded(conn)
+    first, last = _activity_range(conn)
+    if (changes.full or built is None or built["policy"] != policy_key(policy) or first is None
+            or (first.isoformat(), last.isoformat()) != (built["start"], built["end"])):
+        rebuild(conn, policy)
+        return
+    keys = _reached_keys(conn, changes)
+    if keys.empty:
+        return
+    dates = sorted(set(keys["local_date"]))
+    units = _few({code for code in (*keys["officer_unit"], *keys["village_unit"]) if isinstance(code, str)})
+    village_codes = _few(set(keys["village_code"]))
+    for start in range(0, len(dates), KEY_CHUNK):
+        chunk = dates[start:start + KEY_CHUNK]
+        for table, column, codes in ((unit_day_facts, "unit_code", units), (unit_delay_hours, "unit_code", units),
+                                     (village_day_facts, "village_code", village_codes)):
+            conn.execute(table.delete().where(*_keys(table.c.local_date, chunk, table.c[column], codes)))
+        _store(conn, policy, chunk, units, village_codes)
+
+
+def _few(codes: set[str]) -> list[str] | None:
+    """The codes to recompute, or None (every code of the dates) when too many for one IN list."""
+    return sorted(codes) if len(codes) <= KEY_CHUNK else None
+
+
+def _keys(date_column, dates, code_column, codes) -> list:
+    """Conditions selecting the keys to recompute: the dates (None: all) and codes (None: all)."""
+    return ([] if dates is None else [date_column.in_(dates)]) + ([] if codes is None else [code_column.in_(codes)])
+
+
+def _chunks(values: list, size: int = KEY_CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _activity_range(conn: Connection) -> tuple[date | None, date | None]:
+    return conn.execute(select(func.min(activities.c.local_date), func.max(activities.c.local_date))).one()
+
+
+def _reached_keys(conn: Connection, changes: ActivityChanges) -> pd.DataFrame:
+    """(local_date, officer's Polsek, village's Polsek, village) of the changed reports, now and before."""
+    rows = []
+    ids = sorted(changes.report_ids)
+    for part in _chunks(ids):
+        rows.extend(conn.execute(select(activities.c.local_date, activities.c.nrp, activities.c.village_code)
+                                 .where(activities.c.report_id.in_(part))).all())
+    rows.extend((old["local_date"], old["nrp"], old["village_code"]) for old in changes.replaced)
+    keys = pd.DataFrame(rows, columns=["local_date", "nrp", "village_code"])
+    if keys.empty:
+        return keys.assign(officer_unit=[], village_unit=[])
+    officer_unit, village_unit = {}, {}
+    for part in _chunks(sorted(set(keys["nrp"]))):
+        officer_unit.update(conn.execute(select(officers.c.nrp, officers.c.unit_code)
+                                         .where(officers.c.nrp.in_(part))).all())
+    for part in _chunks(sorted(set(keys["village_code"]))):
+        village_unit.update(conn.execute(select(villages.c.code, villages.c.unit_code)
+                                         .where(villages.c.code.in_(part))).all())
+    keys["local_date"] = [value if isinstance(value, date) else pd.Timestamp(value).date()
+                          for value in keys["local_date"]]
+    return keys.assign(officer_unit=keys["nrp"].map(officer_unit), village_unit=keys["village_code"].map(village_unit))
+
+
+def _store(conn: Connection, policy: Policy, dates, units, village_codes) -> None:
+    """Compute and insert the aggregates of `dates` and `units` / `village_codes` (None: all of them)."""
+    unit_rows = _unit_days(conn, policy, dates, units)
+    if not unit_rows.empty:
+        bulk_insert(conn, unit_day_facts, unit_rows.to_dict("records"))
+    # The other two need no Python: grouped in the database, straight into their tables.
+    hour = delay_hour(conn, activities.c.delay_seconds)
+    conn.execute(unit_delay_hours.insert().from_select(
+        ["unit_code", "local_date", "delay_hour", "reports"],
+        select(officers.c.unit_code, activities.c.local_date, hour, func.count())
+        .join(officers, officers.c.nrp == activities.c.nrp)
+        .where(*_keys(activities.c.local_date, dates, officers.c.unit_code, units))
+        .group_by(officers.c.unit_code, activities.c.local_date, hour)))
+    conn.execute(village_day_facts.insert().from_select(
+        ["village_code", "local_date", "reports", "dds_visits"],
+        select(activities.c.village_code, activities.c.local_date, func.count(),
+               func.sum(case((activities.c.activity_type == "dds", 1), else_=0)))
+        .where(*_keys(activities.c.local_date, dates, activities.c.village_code, village_codes))
+        .group_by(activities.c.village_code, activities.c.local_date)))
+
+
+def _unit_days(conn: Connection, policy: Policy, dates, units) -> pd.DataFrame:
+    """Per Polsek and date: the officer-day sums of its officers and the report counts of its villages."""
+    f = officer_day_facts.c
+    expected = f.expected.is_(True)
+    by_officer = conn.execute(
+        select(officers.c.unit_code, f.local_date,
+               func.sum(case((expected, 1), else_=0)),
+               func.sum(case((and_(expected, f.reports > 0), 1), else_=0)),
+               func.sum(case((and_(expected, f.on_time_reports > 0), 1), else_=0)),
+               func.sum(f.reports), func.sum(f.late_reports), func.sum(f.dds_visits), func.sum(f.flagged_reports))
+        .join(officers, officers.c.nrp == f.nrp).where(*_keys(f.local_date, dates, officers.c.unit_code, units))
+        .group_by(officers.c.unit_code, f.local_date)).all()
+    officer_frame = frame_of(by_officer, columns=["unit_code", "local_date", *OFFICER_COUNTS])
+    flags = flag_expressions(policy)
+    by_village = conn.execute(
+        select(villages.c.unit_code, activities.c.local_date, func.count(),
+               func.sum(case((activities.c.activity_type == "dds", 1), else_=0)),
+               *(func.sum(case((flags[name], 1), else_=0)) for name in FLAG_NAMES))
+        .join(villages, villages.c.code == activities.c.village_code)
+        .where(*_keys(activities.c.local_date, dates, villages.c.unit_code, units))
+        .group_by(villages.c.unit_code, activities.c.local_date)).all()
+    village_frame = frame_of(by_village, columns=["unit_code", "local_date", "village_reports", "dds_visits",
+                                                  *FLAG_NAMES])
+    frame = officer_frame.merge(village_frame, on=["unit_code", "local_date"], how="outer")
+    frame[list(UNIT_COUNTS)] = frame[list(UNIT_COUNTS)].fillna(0).astype("int64")
+    # Officer-days neither expected nor reported on are not in the rollup; all-zero rows add nothing.
+    return frame[frame[list(UNIT_COUNTS)].any(axis=1)]

@@ -1,0 +1,303 @@
+"""The per-unit aggregates give the definitions' numbers: aggregate-backed == definition-backed, on both databases.
+
+Each page function is called twice on the same data: as the Polda and national pages read it (from
+unit_day_facts and unit_delay_hours) and with the aggregates switched off (the per-officer and per-report
+code of the definitions). Hand-checked world, the sample, random exports (hypothesis), several windows
+and scopes, a re-import that moves a report, and the incremental update against a rebuild.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from metric_world import END, O1, O2, START, V3, write_world
+
+from builders import activity, base_units, base_villages, inside, photo, write_export
+from conftest import fresh_postgres_engine
+from ingest import aggregates as build
+from ingest import rollups
+from ingest.changes import ActivityChanges
+from ingest.importer import import_export
+from ingest.upsert import bulk_insert
+from queries import aggregates
+from queries.aggregates import DELAY_MAX_HOUR, DELAY_MIN_HOUR
+from queries.db import make_engine
+from queries.effectiveness import unit_counts
+from queries.migrations import create_schema
+from queries.officers import calendar as officer_calendar
+from queries.officers import delay_distribution, submission_delays
+from queries.overview import activity_date_range
+from queries.quality import flag_trend, flags_by_unit
+from queries.schema import activities, unit_day_facts, unit_delay_hours, units, village_day_facts
+from queries.scope import Scope, settings_policy
+
+LEVELS = ("polda", "polres", "polsek")
+WINDOWS = [(START, END), (START, date(2024, 3, 10)), (date(2024, 3, 11), END), (date(2024, 3, 9), date(2024, 3, 9))]
+EXAMPLES = int(os.environ.get("BOS_HYPOTHESIS_EXAMPLES", "15")) // 3 or 1
+
+
+@pytest.fixture
+def world(engine, tmp_path):
+    report = import_export(engine, write_world(tmp_path / "world"))
+    assert report.ok, [str(p) for p in report.problems]
+    return engine
+
+
+def page_numbers(conn, scope: Scope) -> dict:
+    """What the Polda and national pages show per unit, for every level and period."""
+    numbers = {}
+    for level in LEVELS:
+        numbers[f"counts-{level}"] = unit_counts(conn, scope, level).sort_values("unit_code", ignore_index=True)
+        numbers[f"flags-{level}"] = flags_by_unit(conn, scope, level).sort_values("unit_code", ignore_index=True)
+    for freq in ("day", "week", "month"):
+        numbers[f"trend-{freq}"] = flag_trend(conn, scope, freq)
+    numbers["delays"] = delay_distribution(conn, scope) | {"hours": submission_delays(conn, scope)}
+    return numbers
+
+
+def both_ways(conn, scope: Scope, monkeypatch) -> tuple[dict, dict]:
+    """The page numbers read from the aggregates, and computed by the definitions with the aggregates off."""
+    assert aggregates.serves(conn, scope)
+    served = page_numbers(conn, scope)
+    with monkeypatch.context() as patch:
+        patch.setattr(aggregates, "serves", lambda conn, scope: False)
+        defined = page_numbers(conn, scope)
+    return served, defined
+
+
+def assert_same_numbers(served: dict, defined: dict) -> None:
+    for name, frame in defined.items():
+        if name == "delays":
+            continue
+        pd.testing.assert_frame_equal(served[name], frame, obj=name)
+    ours, theirs = served["delays"], defined["delays"]
+    pd.testing.assert_frame_equal(ours["histogram"], theirs["histogram"], obj="delay histogram")
+    assert (ours["reports"], ours["late"]) == (theirs["reports"], theirs["late"])
+    hours = np.clip(theirs["hours"], DELAY_MIN_HOUR, DELAY_MAX_HOUR + 0.999)
+    for key, share in (("median", 50), ("p90", 90)):
+        # Each delay stands inside its own hour of the chart: less than an hour from the exact (clipped) value.
+        assert (pd.isna(ours[key]) and len(hours) == 0) or abs(ours[key] - np.percentile(hours, share)) < 1, key
+
+
+def test_hand_world_national_numbers_come_from_the_aggregates(world, monkeypatch):
+    with world.connect() as conn:
+        scope = Scope(None, START, END)
+        served, defined = both_ways(conn, scope, monkeypatch)
+    polda = served["counts-polda"].set_index("unit_code")
+    # PD-35: O1 (7 expected, 4 reported, 3 on time), O2 (6, 3, 3), O4 (3, 1, 1), O5 (9, 0, 0); reports 8 + 4 + 1,
+    # late A5 and A6, own DDS 6 + 3 + 1, flagged A2, A5, A6; O5 has expected days but no report (not adopted).
+    assert polda.loc["PD-35", ["expected_days", "reported_days", "on_time_days", "reports", "late_reports",
+                               "officer_dds_visits", "flagged_reports", "officers", "counted", "adopted",
+                               "at_target", "dds_target"]].tolist() == [25, 8, 7, 13, 2, 10, 3, 4, 4, 3, 0, 50]
+    # PD-63: O3 (10 expected, 4 reported and on time, 4 reports, 3 DDS, C3 flagged); O6 has no expected day.
+    assert polda.loc["PD-63", ["expected_days", "reported_days", "on_time_days", "reports", "late_reports",
+                               "officer_dds_visits", "flagged_reports", "officers", "counted", "adopted",
+                               "at_target"]].tolist() == [10, 4, 4, 4, 0, 3, 1, 2, 1, 1, 0]
+    flags = served["flags-polda"].set_index("unit_code")
+    assert flags.loc["PD-35", ["reports", "late", "gps_missing", "gps_outside"]].tolist() == [13, 2, 1, 0]
+    assert flags.loc["PD-63", ["reports", "late", "gps_missing", "gps_outside"]].tolist() == [4, 0, 0, 1]
+    # Delays in hours: C2 0.5; A1, A2, A4, A8, B1-B4, C1, C3 1; D1 2; C4 8.5; A7 23; A3 24 (not late); A6 25; A5 49.
+    delays = served["delays"]
+    assert dict(zip(delays["histogram"]["delay_hour"], delays["histogram"]["reports"])) == {
+        0: 1, 1: 10, 2: 1, 8: 1, 23: 1, 24: 1, 25: 1, 49: 1}
+    assert (delays["reports"], delays["late"]) == (17, 2)
+    assert_same_numbers(served, defined)
+
+
+@pytest.mark.parametrize("unit_code", [None, "PD-35", "PD-63"])
+@pytest.mark.parametrize("window", WINDOWS)
+def test_hand_world_every_window_and_scope(world, monkeypatch, unit_code, window):
+    with world.connect() as conn:
+        assert_same_numbers(*both_ways(conn, Scope(unit_code, *window), monkeypatch))
+
+
+def test_only_a_polda_or_the_nation_inside_the_built_range_and_policy_is_served(world):
+    with world.connect() as conn:
+        assert aggregates.serves(conn, Scope("PD-35", START, END))
+        assert not aggregates.serves(conn, Scope("PR-35.21", START, END))  # a Polres keeps the officer lists
+        assert not aggregates.serves(conn, Scope("PS-A", START, END))
+        assert not aggregates.serves(conn, Scope(None, START, END, nrp=O1))
+        assert not aggregates.serves(conn, Scope(None, START, date(2024, 3, 18)))  # expected days after the data
+        assert not aggregates.serves(conn, Scope(None, date(2024, 3, 3), END))
+        other = settings_policy().__class__(**{**settings_policy().__dict__, "late_after_hours": 48})
+        assert not aggregates.serves(conn, Scope(None, START, END, other))
+
+
+def test_a_boundary_keeps_the_aggregates_inside_it(world, monkeypatch):
+    with world.connect() as conn:
+        scope = Scope(None, START, END, boundary="PD-63")
+        served, defined = both_ways(conn, scope, monkeypatch)
+    assert served["counts-polda"]["unit_code"].tolist() == ["PD-63"]
+    assert served["delays"]["reports"] == 4
+    assert_same_numbers(served, defined)
+
+
+def test_a_reimport_that_moves_a_report_moves_its_numbers(world, tmp_path, monkeypatch):
+    # A4 (O1, V1 of PS-A, Sat 9th) sent again as O2's report in V3 (PS-B) on Tue 12th, 30 hours late.
+    moved = activity("A4", O2, V3, "dds", "2024-03-12T09:00:00+07:00", "2024-03-13T15:00:00+07:00", inside(3), "H11")
+    report = import_export(world, write_export(tmp_path / "again", activities=[moved]))
+    assert report.ok, [str(p) for p in report.problems]
+    with world.connect() as conn:
+        for unit_code in (None, "PD-35"):
+            for window in WINDOWS:
+                served, defined = both_ways(conn, Scope(unit_code, *window), monkeypatch)
+                assert_same_numbers(served, defined)
+        flags = page_numbers(conn, Scope(None, START, END))["flags-polsek"].set_index("unit_code")
+    assert flags.loc["PS-A", "reports"] == 8 - 1 and flags.loc["PS-B", "reports"] == 5 + 1
+    assert flags.loc["PS-B", "late"] == 1
+
+
+def stored(conn) -> dict[str, list[tuple]]:
+    return {table.name: sorted(tuple(row) for row in conn.execute(table.select()))
+            for table in (unit_day_facts, unit_delay_hours, village_day_facts)}
+
+
+def test_the_update_of_the_keys_a_change_reaches_equals_a_rebuild(world):
+    policy = settings_policy()
+    with world.begin() as conn:
+        old = dict(conn.execute(activities.select().where(activities.c.report_id == "A4")).mappings().one())
+        # Moved by hand: to O2 in V3 on the 12th, submitted 30 h later; the officer-day rollup follows first.
+        conn.execute(activities.update().where(activities.c.report_id == "A4").values(
+            nrp=O2, village_code=V3, local_date=date(2024, 3, 12), activity_type="dds", household_id="H11",
+            activity_at=datetime(2024, 3, 12, 2), submitted_at=datetime(2024, 3, 13, 8), delay_seconds=30 * 3600.0))
+        rollups.rebuild(conn, policy, bulk_insert)
+        before = stored(conn)
+        build.update(conn, policy, ActivityChanges({"A4"}, [old]))
+        updated = stored(conn)
+        build.rebuild(conn, policy)
+        rebuilt = stored(conn)
+    assert updated == rebuilt
+    assert updated != before  # the update did something: PS-A's 9th lost a report, PS-B's 12th gained one
+
+
+def test_an_update_outside_the_stored_range_or_policy_rebuilds(world):
+    policy = settings_policy()
+    with world.begin() as conn:
+        conn.execute(activities.update().where(activities.c.report_id == "A8").values(local_date=date(2024, 3, 20)))
+        rollups.rebuild(conn, policy, bulk_insert)
+        build.update(conn, policy, ActivityChanges(set(), []))  # nothing named, but the range moved
+        assert aggregates.recorded(conn)["end"] == "2024-03-20"
+        updated = stored(conn)
+        build.rebuild(conn, policy)
+        assert stored(conn) == updated
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sample(request):
+    return request.getfixturevalue("sample_engine" if request.param == "sqlite" else "sample_postgres_engine")
+
+
+def test_sample_aggregates_equal_the_definitions(sample, monkeypatch):
+    with sample.connect() as conn:
+        first, last = activity_date_range(conn)
+        polda = conn.execute(units.select().where(units.c.level == "polda").order_by(units.c.code)).first().code
+        for unit_code in (None, polda):
+            for window in ((last - timedelta(days=27), last), (first, last), (last - timedelta(days=6), last)):
+                assert_same_numbers(*both_ways(conn, Scope(unit_code, *window), monkeypatch))
+
+
+OFFICERS = {"80010001": "PS-A", "80010002": "PS-B", "80010003": "PS-C"}
+VILLAGES = {1: "35.21.01.2001", 2: "35.21.01.2002", 3: "35.21.02.2003", 4: "63.08.01.2004"}
+DAY0 = datetime(2024, 3, 1)
+
+
+@st.composite
+def activity_files(draw):
+    """Random reports over the base units from a small pool of ids, so a second file moves some of them."""
+    rows = {}
+    for _ in range(draw(st.integers(1, 30))):
+        report_id = f"R{draw(st.integers(0, 40)):03d}"
+        village = draw(st.integers(1, 4))  # any officer in any village: both Polsek bases are exercised
+        at = DAY0 + timedelta(minutes=draw(st.integers(0, 14 * 24 * 60)))
+        delay = timedelta(minutes=draw(st.sampled_from([-600, -30, 10, 60, 24 * 60, 24 * 60 + 1, 3000, 9000])))
+        kind = draw(st.sampled_from(["dds", "dds", "binluh"]))
+        gps = draw(st.sampled_from(["inside", "missing", "far"]))
+        lat, lng = {"inside": inside(village), "missing": ("", ""), "far": inside(4 if village != 4 else 1)}[gps]
+        rows[report_id] = {
+            "report_id": report_id, "nrp": draw(st.sampled_from(sorted(OFFICERS))), "village_code": VILLAGES[village],
+            "activity_type": kind, "activity_at": at.isoformat() + "+07:00",
+            "submitted_at": (at + delay).isoformat() + "+07:00", "lat": lat, "lng": lng,
+            "household_id": f"H{draw(st.integers(0, 5))}" if kind == "dds" else "", "narrative": "",
+            "photo_sha256": draw(st.sampled_from(["", photo("p1")]))}
+    return list(rows.values())
+
+
+def random_database(backend: str, tmp_path):
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.sqlite'}")
+        return engine, engine.dispose
+    return fresh_postgres_engine()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                        HealthCheck.too_slow])
+@given(first=activity_files(), second=activity_files(), days=st.tuples(st.integers(0, 13), st.integers(0, 13)),
+       unit_code=st.sampled_from([None, "PD-35", "PD-63"]))
+def test_random_exports_aggregates_equal_the_definitions(backend, tmp_path, monkeypatch, first, second, days,
+                                                         unit_code):
+    engine, drop = random_database(backend, tmp_path)
+    try:
+        create_schema(engine)
+        run = tmp_path / uuid.uuid4().hex
+        officers = [{"nrp": nrp, "name": nrp, "rank": "", "unit_code": unit, "active_from": "", "active_to": ""}
+                    for nrp, unit in OFFICERS.items()]
+        assignments = [{"nrp": nrp, "village_code": VILLAGES[index + 1], "start_date": "2024-03-03", "end_date": ""}
+                       for index, nrp in enumerate(OFFICERS)]
+        for part, rows in (("first", first), ("second", second)):  # the second import moves reports of the first
+            export = write_export(run / part, units=base_units(), villages=base_villages(), officers=officers,
+                                  assignments=assignments, activities=rows)
+            assert import_export(engine, export).ok
+        with engine.connect() as conn:
+            low, high = activity_date_range(conn)
+            start = min(max(low, date(2024, 3, 1) + timedelta(days=min(days))), high)
+            end = max(min(high, date(2024, 3, 1) + timedelta(days=max(days))), start)
+            assert_same_numbers(*both_ways(conn, Scope(unit_code, start, end), monkeypatch))
+    finally:
+        drop()
+
+
+def calendar_shares(calendar: pd.DataFrame) -> pd.Series:
+    """Share of expected officer-days reported, per Polsek and date, from either form of the calendar."""
+    if "expected_days" in calendar.columns:
+        days = calendar[calendar["expected_days"] > 0]
+        share = days["reported_days"] / days["expected_days"]
+    else:  # the officers' statuses: reported, late and missing are the expected days
+        days = calendar[calendar["status"].isin(["reported", "late", "missing"])]
+        share = days["status"] != "missing"
+    return share.groupby([days["polsek"], days["date"]]).mean().astype("float64").sort_index().rename("share")
+
+
+@pytest.mark.parametrize("unit_code", [None, "PD-35"])
+def test_the_polsek_calendar_equals_the_officers_days(world, monkeypatch, unit_code):
+    scope = Scope(unit_code, START, END)
+    with world.connect() as conn:
+        served = officer_calendar(conn, scope)
+        monkeypatch.setattr(aggregates, "serves", lambda conn, scope: False)
+        defined = officer_calendar(conn, scope)
+    assert set(served["date"]) == set(defined["date"])  # every window day, as the officers' calendar
+    pd.testing.assert_series_equal(calendar_shares(served), calendar_shares(defined))
+    # Polsek B on Mon 4th: O2 reported, O5 did not (O4 not yet active).
+    assert calendar_shares(served)[("Polsek B", date(2024, 3, 4))] == 0.5
+
+
+def test_compliance_page_of_a_polda_shows_polsek_totals_and_officers_on_request(sample_sqlite_url, monkeypatch):
+    from test_officers import open_page, plotly_spec
+
+    at = open_page(sample_sqlite_url, monkeypatch, "app_pages/kepatuhan.py", "PD-35")
+    assert [header.value for header in at.header][0] == "Kepatuhan per Polsek"
+    frames = [len(frame.value) for frame in at.dataframe]
+    assert 19 in frames  # one row per Polsek of the sample's Polda
+    heatmap = plotly_spec(at, "calendar")["data"][0]
+    assert all(name.startswith("Polsek") for name in heatmap["y"])
+    at.toggle(key="compliance_per_officer").set_value(True).run()
+    assert not at.exception
+    asked = [len(frame.value) for frame in at.dataframe]
+    assert len(asked) == len(frames) + 1 and max(asked) > max(frames)  # then every officer, on request
