@@ -18,7 +18,9 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ingest import derive, rollups
+from ingest.changes import ActivityChanges
 from ingest.contract import FILES, FILES_BY_NAME, TIMESTAMP_LEAD
+from ingest.group_flags import update_group_measures
 from ingest.reader import ExportError, Problem, RawExport, read_export
 from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
@@ -330,7 +332,10 @@ def _plan(conn: Connection, records: dict[str, list[dict]], report: ImportReport
         imported = {r["code"]: r["geometry"] for r in records.get("villages", [])}
         stored = derive.stored_geometries(conn, {r["village_code"] for r in incoming} - set(imported))
         derive.set_gps_distances(incoming, lambda code: imported[code] if code in imported else stored.get(code))
-        diff.stored_changes = derive.group_measures(conn, incoming, diff.previous)
+        for record in incoming:
+            # Written unset; group_flags computes them from the stored rows once everything is written.
+            record.update(flag_duplicate_photo=False, flag_duplicate_narrative=False, travel_km=None,
+                          travel_seconds=None)
     return diffs
 
 
@@ -343,14 +348,17 @@ def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
         rows_new=totals.new, rows_updated=totals.updated, rows_unchanged=totals.unchanged,
         rows_rejected=totals.rejected,
     )).inserted_primary_key[0]
+    activity_diff = diffs.get("activities")
+    # Read before the update overwrites them: the groups these rows leave are recomputed too.
+    replaced = derive.stored_versions(conn, (r["report_id"] for r in activity_diff.changed)) if activity_diff else []
     for table in dict.fromkeys(spec.table for spec in FILES):
         if table in diffs:
             write_diff(conn, diffs[table], report.batch_id, progress)
     touched: set[str] = set()
     if "activities" in diffs:
         diff = diffs["activities"]
-        derive.write_activity_changes(conn, diff.stored_changes)
-        touched |= {r["report_id"] for r in diff.new + diff.changed} | set(diff.stored_changes)
+        changes = ActivityChanges({r["report_id"] for r in diff.new + diff.changed}, replaced)
+        touched |= changes.report_ids | update_group_measures(conn, changes)
     if "villages" in diffs:
         diff = diffs["villages"]
         moved = set()

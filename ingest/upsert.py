@@ -49,7 +49,6 @@ class TableDiff:
     changed: list[dict] = field(default_factory=list)
     unchanged: int = 0
     previous: dict[tuple, dict] = field(default_factory=dict)  # old content of changed rows, by key
-    stored_changes: dict[str, dict] = field(default_factory=dict)  # activities: derived values of other rows
 
 
 def table_of(name: str) -> Table:
