@@ -48,6 +48,7 @@ DUPLICATE_ORDER = (A.submitted_at, A.report_id)
 HAS_GPS = and_(A.lat.is_not(None), A.lng.is_not(None))
 PAIRS_PER_FETCH = 50_000  # travel pairs measured at a time: bounded memory on a national table
 MICROSECONDS = 1_000_000
+WHOLE_TABLE_SHARE = 0.5  # an import touching this share of the table recomputes all of it in one pass
 
 
 def update_group_measures(conn: Connection, changes: ActivityChanges) -> set[str]:
@@ -63,8 +64,8 @@ def update_group_measures(conn: Connection, changes: ActivityChanges) -> set[str
     if not changes.report_ids and not changes.replaced:
         return set()
     total = conn.execute(select(func.count()).select_from(activities)).scalar_one()
-    if 2 * len(changes.report_ids) >= total:
-        # Half the table or more: one pass over all of it beats joining through the touched keys.
+    if len(changes.report_ids) >= WHOLE_TABLE_SHARE * total:
+        # One pass over the whole table beats joining a large share of it through the touched keys.
         return _whole_table(conn, collect=True) - changes.report_ids
     with _temporary(conn, _reports_table(), ({"report_id": rid} for rid in changes.report_ids)) as reports:
         groups = _touched_groups(conn, reports, changes.replaced)
