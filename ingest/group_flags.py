@@ -64,6 +64,10 @@ def update_group_measures(conn: Connection, changes: ActivityChanges) -> set[str
     if not changes.report_ids and not changes.replaced:
         return set()
     total = conn.execute(select(func.count()).select_from(activities)).scalar_one()
+    if len(changes.report_ids) >= total:
+        # Every stored row is one of the import's (a first load): no other row to name.
+        _whole_table(conn, collect=False)
+        return set()
     if len(changes.report_ids) >= WHOLE_TABLE_SHARE * total:
         # One pass over the whole table beats joining a large share of it through the touched keys.
         return _whole_table(conn, collect=True) - changes.report_ids
@@ -256,16 +260,18 @@ def _run(conn: Connection, statement: Update, collect: bool) -> set[str]:
 
 @contextmanager
 def _temporary(conn: Connection, table: Table, rows: Iterable[dict]) -> Iterator[Table]:
-    """A temporary table filled with rows, dropped afterwards."""
+    """A temporary table filled with rows, dropped afterwards.
+
+    Not dropped after an error: the caller's rollback removes it, and a DROP in an aborted
+    PostgreSQL transaction would only hide the error behind its own.
+    """
     table.create(conn)
-    try:
-        rows = list(rows)
-        if rows:
-            bulk_insert(conn, table, rows)
-        _analyze(conn, table)
-        yield table
-    finally:
-        table.drop(conn)
+    rows = list(rows)
+    if rows:
+        bulk_insert(conn, table, rows)
+    _analyze(conn, table)
+    yield table
+    table.drop(conn)
 
 
 def _analyze(conn: Connection, table: Table) -> None:
