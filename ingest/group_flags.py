@@ -154,17 +154,19 @@ def _update_travel(conn: Connection, reports: Table, starts: dict[str, datetime]
                   .scalar_subquery())
         conn.execute(officers.update().values(from_at=func.coalesce(before, officers.c.start_at)))
         window = officers.join(activities, and_(A.nrp == officers.c.nrp, A.activity_at >= officers.c.from_at))
-        pairs = _travel_pairs(conn, window, [officers.c.start_at])
-        changed |= _write_travel(conn, pairs.where(pairs.selected_columns.activity_at >=
-                                                   pairs.selected_columns.start_at), True)
+        changed |= _write_travel(conn, _travel_pairs(conn, window, since=officers.c.start_at), True)
     return changed
 
 
-def _travel_pairs(conn: Connection, source=activities, extra: tuple = ()) -> Select:
-    """Each GPS report of `source` with its stored travel, the previous GPS report's point and the time since."""
+def _travel_pairs(conn: Connection, source=activities, since: ColumnElement | None = None) -> Select:
+    """Each GPS report of `source` with its stored travel, the previous GPS report's point and the time since.
+
+    With `since` (a column of `source`), only reports from that instant on.
+    """
     def previous(column, type_):
         return func.lag(column, type_=type_).over(partition_by=A.nrp, order_by=TRAVEL_ORDER)
 
+    extra = [] if since is None else [since.label("since")]
     window = (select(A.report_id, A.lat, A.lng, A.activity_at, A.travel_km, A.travel_seconds,
                      previous(A.lat, Float).label("prev_lat"), previous(A.lng, Float).label("prev_lng"),
                      previous(A.activity_at, DateTime).label("prev_at"), *extra)
@@ -172,8 +174,9 @@ def _travel_pairs(conn: Connection, source=activities, extra: tuple = ()) -> Sel
     w = window.c
     # Both operands doubles: the one correctly rounded quotient, as in Python.
     seconds = cast(_elapsed_microseconds(conn, w.activity_at, w.prev_at), Float) / literal(float(MICROSECONDS), Float)
-    return select(w.report_id, w.lat, w.lng, w.prev_lat, w.prev_lng, w.travel_km, w.travel_seconds,
-                  seconds.label("seconds"), w.activity_at, *(w[column.name] for column in extra))
+    pairs = select(w.report_id, w.lat, w.lng, w.prev_lat, w.prev_lng, w.travel_km, w.travel_seconds,
+                   seconds.label("seconds"))
+    return pairs if since is None else pairs.where(w.activity_at >= w.since)
 
 
 def _elapsed_microseconds(conn: Connection, later, earlier) -> ColumnElement:
@@ -207,7 +210,7 @@ def _write_travel(conn: Connection, pairs: Select, collect: bool) -> set[str]:
 def measured_travel(rows: list) -> list[dict]:
     """Travel of each (report, previous report) row as every import measures it; only rows whose value changes."""
     report_id, lat, lng, prev_lat, prev_lng, stored_km, stored_seconds, seconds = (
-        list(column) for column in list(zip(*rows))[:8])
+        list(column) for column in zip(*rows))
     seconds = np.array(seconds, dtype=float)
     km = haversine_km(*(np.array(values, dtype=float) for values in (prev_lat, prev_lng, lat, lng)))
     km = np.where(np.isnan(seconds), np.nan, km)  # the officer's first GPS report has no predecessor
@@ -228,12 +231,13 @@ def _value(number: float) -> float | None:
 def _ranked_update(column: str, partition: list, where: ColumnElement | None, source=activities) -> Update:
     """Set `column` to ROW_NUMBER() > 1 within each group of the rows `source` and `where` select."""
     position = func.row_number().over(partition_by=partition, order_by=DUPLICATE_ORDER)
-    ranked = select(A.report_id, (position > 1).label("value")).select_from(source)
+    ranked = select(A.report_id, A[column].label("stored"), (position > 1).label("value")).select_from(source)
     if where is not None:
         ranked = ranked.where(where)
     ranked = ranked.subquery("ranked")
-    return (activities.update().where(A.report_id == ranked.c.report_id, A[column] != ranked.c.value)
-            .values({column: ranked.c.value}))
+    # Only the stale rows leave the subquery: the UPDATE joins a handful of rows, not the whole ranking.
+    stale = select(ranked.c.report_id, ranked.c.value).where(ranked.c.stored != ranked.c.value).subquery("stale")
+    return activities.update().where(A.report_id == stale.c.report_id).values({column: stale.c.value})
 
 
 def _cleared(column: str, without_group: ColumnElement, reports: Table | None = None) -> Update:
