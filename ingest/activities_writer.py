@@ -45,11 +45,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.schema import AddConstraint, DropTable
 
-from ingest import derive
 from ingest.changes import ActivityChanges
 from ingest.derive import stored_geometries
 from ingest.geo import distances_to_projected_m, haversine_km, projected_polygon
-from ingest.upsert import CONTENT_COLUMNS, bulk_insert
+from ingest.group_flags import update_group_measures
+from ingest.upsert import CONTENT_COLUMNS
 from queries.schema import activities, code_column
 
 BATCH_SIZE = 50_000  # rows per staged batch: ~15 MB of COPY text, a few times that as Python objects
@@ -205,47 +205,33 @@ class ActivitiesWriter:
         self._fill_touched_officer_days()
         first_load = self.conn.execute(select(func.count()).select_from(activities)).scalar_one() == 0
         self.bulk = first_load and self.new >= BULK_THRESHOLD
+        # A first load gets its group measures from the staging table as it is written (each row written once);
+        # later imports write theirs unset, and group_flags computes them with the stored rows of their groups.
+        measures = {}
         if first_load:
             self._measure_first_load_travel()
             measures = self._first_load_duplicates() | {name: m.c[name] for name in MEASURE_COLUMNS[:2]}
-            stored_changes = {}
-        else:
-            stored_changes = self._measure_groups(replaced)
-            measures = {name: m.c[name] for name in MEASURE_COLUMNS}
         values = {name: s.c[name] for name in STAGED_COLUMNS} | measures | {"batch_id": literal(batch_id, Integer)}
         with secondary_indexes_dropped(self.conn) if self.bulk else _nothing():
             if self.new:
-                rows = (select(*values.values())
-                        .select_from(s.join(t, t.c.report_id == s.c.report_id)
-                                     .outerjoin(m, m.c.report_id == s.c.report_id))
-                        .where(t.c.is_new))
+                joined = s.join(t, t.c.report_id == s.c.report_id)
+                if first_load:
+                    joined = joined.outerjoin(m, m.c.report_id == s.c.report_id)
+                rows = select(*values.values()).select_from(joined).where(t.c.is_new)
                 self.conn.execute(activities.insert().from_select(list(values), rows))
             if self.changed:
                 updated = select(t.c.report_id).where(~t.c.is_new)
                 del values["report_id"]
                 self.conn.execute(activities.update()
-                                  .where(activities.c.report_id == s.c.report_id, m.c.report_id == s.c.report_id,
-                                         s.c.report_id.in_(updated))
+                                  .where(activities.c.report_id == s.c.report_id, s.c.report_id.in_(updated))
                                   .values(values))
-        derive.write_activity_changes(self.conn, stored_changes)
         if first_load:
             # Every row is new: a set of millions of ids would say less than "rebuild everything".
             return ActivityChanges(report_ids=set(), replaced=[], full=True)
-        report_ids = set(self.conn.execute(select(t.c.report_id)).scalars()) | set(stored_changes)
-        return ActivityChanges(report_ids=report_ids, replaced=replaced)
-
-    def _measure_groups(self, replaced: list[dict]) -> dict[str, dict]:
-        """Group measures of the touched reports over the stored rows of their groups (derive.group_measures,
-        as before); kept in incoming_measures. Returns the changes due on stored reports."""
-        s, t = self.staging, touched_reports
-        columns = ("report_id", "nrp", "activity_at", "submitted_at", "lat", "lng", "photo_sha256", "narrative_key")
-        incoming = [dict(row) for row in self.conn.execute(
-            select(*(s.c[name] for name in columns)).join(t, t.c.report_id == s.c.report_id)).mappings()]
-        stored_changes = derive.group_measures(self.conn, incoming, {(r["report_id"],): r for r in replaced})
-        if incoming:
-            bulk_insert(self.conn, incoming_measures,
-                        [{name: r[name] for name in ("report_id",) + MEASURE_COLUMNS} for r in incoming])
-        return stored_changes
+        changes = ActivityChanges(report_ids=set(self.conn.execute(select(t.c.report_id)).scalars()),
+                                  replaced=replaced)
+        changes.report_ids |= update_group_measures(self.conn, changes)
+        return changes
 
     def _first_load_duplicates(self) -> dict:
         """Duplicate flags of a first load, in SQL: every report but the earliest of its group is one."""

@@ -1,10 +1,8 @@
 """Derived data kept correct across imports: GPS distances, the group flags, local dates, the unit tree.
 
 The group flags (duplicate photo, duplicate narrative, impossible travel) depend on other
-activities, possibly imported earlier or later. For each import we recompute them for every
-group the import touches (its photos, its officers' narratives, its officers' travel) over
-stored and incoming rows together, so a later row is judged against an earlier one whichever
-import brought it.
+activities, possibly imported earlier or later: ingest/group_flags.py recomputes them in SQL,
+after the rows are written, for every group an import touches.
 """
 
 from __future__ import annotations
@@ -13,11 +11,11 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
-import numpy as np
 from sqlalchemy import Column, Connection, MetaData, Table, bindparam, func, or_, select
 from sqlalchemy.schema import DropTable
 
-from ingest.geo import distances_to_polygon_m, haversine_km
+from ingest.geo import distances_to_polygon_m
+from ingest.group_flags import rebuild_group_measures
 from ingest.upsert import bulk_insert
 from queries.flags import stored_flag_values
 from queries.policy import Policy
@@ -25,9 +23,8 @@ from queries.schema import activities, code_column, complaints, crimes, meta, un
 from queries.timeutil import local_date
 
 CHUNK = 900
-GROUP_COLUMNS = ("report_id", "nrp", "activity_at", "submitted_at", "lat", "lng", "photo_sha256",
-                 "narrative_key", "travel_km", "travel_seconds", "flag_duplicate_photo",
-                 "flag_duplicate_narrative")
+REPLACED_COLUMNS = ("report_id", "nrp", "village_code", "local_date", "activity_at", "submitted_at", "photo_sha256",
+                    "narrative_key")
 
 
 def chunks(values: Iterable, size: int = CHUNK):
@@ -62,148 +59,19 @@ def set_gps_distances(records: list[dict], geometry: Callable[[str], str | None]
             record["gps_distance_m"] = float(distance)
 
 
-def group_measures(conn: Connection, incoming: list[dict], previous: dict[tuple, dict]) -> dict[str, dict]:
-    """Set the group measures on incoming records; return changes needed on stored rows, by report_id.
-
-    `previous` holds the stored content of incoming rows that replace existing ones, so the
-    groups they leave are recomputed too.
-    """
-    old_rows = list(previous.values())
-    photos = {r["photo_sha256"] for r in incoming + old_rows if r["photo_sha256"]}
-    officers = {r["nrp"] for r in incoming + old_rows}
-    stored_changes = _group_changes(conn, incoming, photos, officers)
-    for record in incoming:
-        record.setdefault("flag_duplicate_photo", False)
-        record.setdefault("flag_duplicate_narrative", False)
-        record.setdefault("travel_km", None)
-        record.setdefault("travel_seconds", None)
-    return stored_changes
+def refresh_group_measures(conn: Connection) -> int:
+    """Recompute the group measures of every stored activity (refresh-flags); return the rows changed."""
+    return len(rebuild_group_measures(conn))
 
 
-def refresh_group_measures(conn: Connection, officers_per_pass: int = 200) -> int:
-    """Recompute the group measures of every stored activity (refresh-flags); return the rows changed.
-
-    A pass at a time, so memory stays bounded: narratives and travel a few hundred officers at once
-    (which also clears the photo flag of reports without a photo), then every photo that more than
-    one report shares or that a stale flag names.
-    """
-    nrps = conn.execute(select(activities.c.nrp).distinct().order_by(activities.c.nrp)).scalars().all()
-    shared = select(activities.c.photo_sha256).where(activities.c.photo_sha256.is_not(None)).group_by(
-        activities.c.photo_sha256).having(func.count() > 1)
-    flagged = select(activities.c.photo_sha256).where(activities.c.flag_duplicate_photo.is_(True))
-    photos = conn.execute(shared.union(flagged)).scalars().all()
-    return len(refresh_touched_group_measures(conn, set(nrps), {p for p in photos if p is not None},
-                                              officers_per_pass))
-
-
-def refresh_touched_group_measures(conn: Connection, officers: set[str], photos: set[str],
-                                   officers_per_pass: int = 200) -> set[str]:
-    """Recompute the group measures of these officers' reports and these photos' reports; return the ids changed.
-
-    Reads the stored rows only (the import's rows are written first), a pass at a time so memory stays
-    bounded: narratives and travel a few hundred officers at once, then the photos in chunks.
-    """
-    changed: set[str] = set()
-    nrps = sorted(officers)
-    for start in range(0, len(nrps), officers_per_pass):
-        changes = _group_changes(conn, [], set(), set(nrps[start:start + officers_per_pass]))
-        write_activity_changes(conn, changes)
-        changed |= set(changes)
-    for chunk in chunks(sorted(photos)):
-        changes = _group_changes(conn, [], set(chunk), set())
-        write_activity_changes(conn, changes)
-        changed |= set(changes)
-    return changed
-
-
-def _group_changes(conn: Connection, incoming: list[dict], photos: set[str], officers: set[str]) -> dict[str, dict]:
-    """Group measures over the stored rows of these photos and officers plus the incoming rows.
-
-    Sets them on the incoming records; returns the changes needed on stored rows, by report_id.
-    """
-    stored = _load_group_rows(conn, photos, officers)
-    incoming_ids = {r["report_id"] for r in incoming}
-    rows = {rid: row for rid, row in stored.items() if rid not in incoming_ids}
-    rows.update({r["report_id"]: r for r in incoming})
-
-    computed: dict[str, dict] = defaultdict(dict)
-    # Only groups the import touches are complete in `rows`; leave every other group alone.
-    _duplicates(rows.values(), lambda r: r["photo_sha256"], lambda group: group in photos,
-                "flag_duplicate_photo", computed)
-    _duplicates(rows.values(), lambda r: (r["nrp"], r["narrative_key"]) if r["narrative_key"] else None,
-                lambda group: group[0] in officers, "flag_duplicate_narrative", computed)
-    _travel(rows.values(), computed, officers)
-
-    stored_changes: dict[str, dict] = {}
-    for rid, values in computed.items():
-        if rid in incoming_ids:
-            rows[rid].update(values)
-        else:
-            old = stored[rid]
-            delta = {col: value for col, value in values.items() if old[col] != value}
-            if delta:
-                stored_changes[rid] = delta
-    return stored_changes
-
-
-def _load_group_rows(conn: Connection, photos: set[str], officers: set[str]) -> dict[str, dict]:
-    """Stored activities sharing a photo with, or reported by an officer of, the import."""
-    columns = [activities.c[col] for col in GROUP_COLUMNS]
-    found: dict[str, dict] = {}
-    stored = conn.execute(select(func.count()).select_from(activities)).scalar_one()
-    if stored == 0:
-        return found
-    if len(photos) > stored / 4:
-        # A large import against a small table: one scan beats thousands of IN lists.
-        photos_found = conn.execute(select(*columns).where(activities.c.photo_sha256.is_not(None))).mappings()
-        found.update({row["report_id"]: dict(row) for row in photos_found if row["photo_sha256"] in photos})
-        photos = set()
-    for chunk in chunks(sorted(photos)):
-        for row in conn.execute(select(*columns).where(activities.c.photo_sha256.in_(chunk))).mappings():
-            found[row["report_id"]] = dict(row)
-    for chunk in chunks(sorted(officers)):
-        for row in conn.execute(select(*columns).where(activities.c.nrp.in_(chunk))).mappings():
-            found[row["report_id"]] = dict(row)
+def stored_versions(conn: Connection, report_ids: Iterable[str]) -> list[dict]:
+    """The stored rows of reports about to be updated, as ActivityChanges.replaced holds them."""
+    columns = [activities.c[name] for name in REPLACED_COLUMNS]
+    found: list[dict] = []
+    for chunk in chunks(sorted(set(report_ids))):
+        found.extend(dict(row) for row in conn.execute(select(*columns).where(activities.c.report_id.in_(chunk)))
+                     .mappings())
     return found
-
-
-def _duplicates(rows, group_of, touched, column: str, computed: dict) -> None:
-    """Within each touched group, every row but the earliest by (submitted_at, report_id) is a duplicate."""
-    groups: dict = defaultdict(list)
-    for row in rows:
-        group = group_of(row)
-        if group is None:
-            computed[row["report_id"]][column] = False
-        elif touched(group):
-            groups[group].append(row)
-    for members in groups.values():
-        members.sort(key=lambda r: (r["submitted_at"], r["report_id"]))
-        for position, row in enumerate(members):
-            computed[row["report_id"]][column] = position > 0
-
-
-def _travel(rows, computed: dict, officers: set[str]) -> None:
-    """Distance and time from each GPS report to the officer's previous one, by (activity_at, report_id)."""
-    by_officer: dict[str, list[dict]] = defaultdict(list)
-    for row in rows:
-        if row["nrp"] not in officers:
-            continue
-        if row["lat"] is None or row["lng"] is None:
-            computed[row["report_id"]].update(travel_km=None, travel_seconds=None)
-        else:
-            by_officer[row["nrp"]].append(row)
-    for members in by_officer.values():
-        members.sort(key=lambda r: (r["activity_at"], r["report_id"]))
-        first = members[0]
-        computed[first["report_id"]].update(travel_km=None, travel_seconds=None)
-        if len(members) == 1:
-            continue
-        lat = np.array([r["lat"] for r in members])
-        lng = np.array([r["lng"] for r in members])
-        km = haversine_km(lat[:-1], lng[:-1], lat[1:], lng[1:])
-        for previous, row, distance in zip(members, members[1:], km):
-            seconds = (row["activity_at"] - previous["activity_at"]).total_seconds()
-            computed[row["report_id"]].update(travel_km=float(distance), travel_seconds=seconds)
 
 
 SET_WISE_UPDATE = 2_000  # rows from which a staged UPDATE ... FROM beats one UPDATE per row
