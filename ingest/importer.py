@@ -18,18 +18,22 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ingest import derive, rollups
+from ingest.changes import ActivityChanges
 from ingest.contract import FILES, FILES_BY_NAME, TIMESTAMP_LEAD
 from ingest.reader import ExportError, Problem, RawExport, read_export
-from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
+from ingest.upsert import TableDiff, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
 from queries.accounts import record
 from queries.migrations import create_schema
 from queries.policy import Policy, load_policy
-from queries.schema import import_batches, metadata, officers, units, villages
+from queries.schema import activities, import_batches, metadata, officers, units, villages
 from queries.spreadsheet import neutralise
 
 Progress = Callable[[str, int, int], None]
 MAX_STORED_PROBLEMS = 10_000  # kept in the batch history; the rejects file always has all
+# Tables whose new or changed rows can change any officer-day (expected days, time zones, outages): the rollups
+# are rebuilt then. Officers, assignments and leave could be narrowed to their own officers; not done yet.
+CALENDAR_TABLES = ("units", "villages", "officers", "assignments", "leaves", "outages")
 
 
 @dataclass
@@ -250,14 +254,15 @@ def refresh_all_flags(engine: Engine, policy: Policy, progress: Progress | None 
     return changed
 
 
-def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progress | None) -> None:
-    """Stored flags of the given reports (None: all) and the officer-day rollup brought up to date."""
+def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progress | None,
+                     changes: ActivityChanges | None = None) -> None:
+    """Stored flags of the given reports (None: all) and the rollups brought up to date (changes None: rebuilt)."""
     derive.refresh_flags(conn, policy, reports)
     derive.record_flag_policy(conn, policy)
     if progress:
         progress("flags", 1, 1)
         progress("rollup", 0, 1)
-    rollups.rebuild(conn, policy, bulk_insert)
+    rollups.update(conn, policy, changes or ActivityChanges(set(), [], full=True))
     if progress:
         progress("rollup", 1, 1)
 
@@ -343,6 +348,8 @@ def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
         rows_new=totals.new, rows_updated=totals.updated, rows_unchanged=totals.unchanged,
         rows_rejected=totals.rejected,
     )).inserted_primary_key[0]
+    # Read before the writes overwrite them: the officer-days and hours the updated reports leave.
+    replaced = stored_versions(conn, diffs["activities"].changed) if "activities" in diffs else []
     for table in dict.fromkeys(spec.table for spec in FILES):
         if table in diffs:
             write_diff(conn, diffs[table], report.batch_id, progress)
@@ -364,9 +371,23 @@ def _apply(conn, export, diffs, report, imported_by, policy, progress) -> None:
         progress("flags", 0, 1)
     # Stored flags follow the settings file; if it changed since the last import, refresh them all.
     same_policy = derive.stored_flag_policy(conn) == policy.flag_values()
-    flags_and_rollup(conn, policy, touched if same_policy else None, progress)
+    calendar_changed = any(diffs[table].new or diffs[table].changed for table in CALENDAR_TABLES if table in diffs)
+    changes = ActivityChanges(touched, replaced, full=calendar_changed or not same_policy)
+    flags_and_rollup(conn, policy, touched if same_policy else None, progress, changes)
     conn.execute(import_batches.update().where(import_batches.c.id == report.batch_id)
                  .values(finished_at=_utc_now()))
+
+
+def stored_versions(conn: Connection, records: list[dict]) -> list[dict]:
+    """The stored rows of these activities as ActivityChanges.replaced wants them (read before they are updated)."""
+    columns = [activities.c[name] for name in ("report_id", "nrp", "village_code", "local_date", "activity_at",
+                                                 "submitted_at", "photo_sha256", "narrative_key")]
+    ids = sorted(record["report_id"] for record in records)
+    found = []
+    for chunk in derive.chunks(ids):
+        found.extend(dict(row) for row in conn.execute(select(*columns).where(activities.c.report_id.in_(chunk)))
+                     .mappings())
+    return found
 
 
 def _utc_now() -> datetime:
