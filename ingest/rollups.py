@@ -32,6 +32,7 @@ FACT_COLUMNS = ["nrp", "local_date", "expected", "reports", "on_time_reports", "
 
 def rebuild(conn: Connection, policy: Policy, write_rows) -> int:
     """Recompute the whole rollup under `policy` (write_rows(conn, table, rows) inserts); return the rows stored."""
+    custom_plans(conn)
     conn.execute(officer_day_facts.delete())
     conn.execute(meta.delete().where(meta.c.key == META_KEY))
     first, last = activity_range(conn)
@@ -54,6 +55,7 @@ def update(conn: Connection, policy: Policy, changes: ActivityChanges) -> int:
     Rebuilds instead when asked (changes.full), when there is no rollup yet or it was built under
     another policy: then every officer-day may differ, not just the touched ones.
     """
+    custom_plans(conn)
     built = built_range(conn)
     first, last = activity_range(conn)
     if changes.full or built is None or built[0] != policy_key(policy) or first is None:
@@ -66,6 +68,17 @@ def update(conn: Connection, policy: Policy, changes: ActivityChanges) -> int:
     else:
         update_submission_hours(conn, {row["submitted_at"] for row in rows})
     return written
+
+
+def custom_plans(conn: Connection) -> None:
+    """PostgreSQL: plan every pass for its own officers and dates, until the transaction ends.
+
+    psycopg prepares a statement run five times, and PostgreSQL may then keep one generic plan for
+    officer_days' queries that ignores the IN list: passes of 500 officers went from 0.07 s to 4-6 s
+    (a national rebuild 262-527 s instead of about 15 s).
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 def activity_range(conn: Connection) -> tuple[date | None, date | None]:
