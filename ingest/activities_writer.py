@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ from sqlalchemy import (
     func,
     inspect,
     literal,
+    null,
     or_,
     select,
     true,
@@ -50,6 +52,8 @@ from ingest.derive import stored_geometries
 from ingest.geo import distances_to_projected_m, haversine_km, projected_polygon
 from ingest.group_flags import update_group_measures
 from ingest.upsert import CONTENT_COLUMNS
+from queries.flags import stored_flag_values
+from queries.policy import Policy
 from queries.schema import activities, code_column
 
 BATCH_SIZE = 50_000  # rows per staged batch: ~15 MB of COPY text, a few times that as Python objects
@@ -159,7 +163,7 @@ class ActivitiesWriter:
         self.shapes = VillageShapes(conn, imported_geometries)
         self.staging = staging_table(conn.dialect.name)
         self.staged = self.new = self.changed = 0
-        self.bulk = False
+        self.bulk = self.first_load = False
         for table in self._work_tables():
             if conn.dialect.name == "sqlite":
                 # SQLite runs DDL outside the import's transaction: a dry run's tables outlive its rollback.
@@ -197,13 +201,13 @@ class ActivitiesWriter:
         counts = dict(self.conn.execute(select(t.c.is_new, func.count()).group_by(t.c.is_new)).all())
         self.new, self.changed = counts.get(True, 0), counts.get(False, 0)
 
-    def write(self, batch_id: int) -> ActivityChanges:
+    def write(self, batch_id: int, policy: Policy) -> ActivityChanges:
         """Insert the new reports, update the changed ones (stamped with the batch), each with its group
         measures; bring the group measures of stored reports sharing a group up to date; say what was touched."""
         s, t, m = self.staging, touched_reports, incoming_measures
         replaced = self._replaced_rows()
         self._fill_touched_officer_days()
-        first_load = self.conn.execute(select(func.count()).select_from(activities)).scalar_one() == 0
+        first_load = self.first_load = self.conn.execute(select(func.count()).select_from(activities)).scalar_one() == 0
         self.bulk = first_load and self.new >= BULK_THRESHOLD
         # A first load gets its group measures from the staging table as it is written (each row written once);
         # later imports write theirs unset, and group_flags computes them with the stored rows of their groups.
@@ -211,7 +215,13 @@ class ActivitiesWriter:
         if first_load:
             self._measure_first_load_travel()
             measures = self._first_load_duplicates() | {name: m.c[name] for name in MEASURE_COLUMNS[:2]}
-        values = {name: s.c[name] for name in STAGED_COLUMNS} | measures | {"batch_id": literal(batch_id, Integer)}
+        values = {name: s.c[name] for name in STAGED_COLUMNS} | measures
+        # The stored flags of the new rows as they are written: updating millions of rows afterwards costs as much
+        # as writing them. Unset group measures read as not flagged; group_flags and refresh_flags follow.
+        unset = {"travel_km": null(), "travel_seconds": null(), "flag_duplicate_photo": false(),
+                 "flag_duplicate_narrative": false()}
+        values |= stored_flag_values(policy, SimpleNamespace(c=SimpleNamespace(**(unset | values))))
+        values["batch_id"] = literal(batch_id, Integer)
         with secondary_indexes_dropped(self.conn) if self.bulk else _nothing():
             if self.new:
                 joined = s.join(t, t.c.report_id == s.c.report_id)

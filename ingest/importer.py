@@ -36,7 +36,7 @@ from ingest.reader import (
     read_export,
     unknown_columns,
 )
-from ingest.upsert import TableDiff, bulk_insert, diff_table, key_of, write_diff
+from ingest.upsert import TableDiff, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
 from queries.accounts import record
 from queries.migrations import create_schema
@@ -46,6 +46,9 @@ from queries.spreadsheet import neutralise
 
 Progress = Callable[[str, int, int], None]
 MAX_STORED_PROBLEMS = 10_000  # kept in the batch history; the rejects file always has all
+# Tables whose new or changed rows can change any officer-day (expected days, time zones, outages): the rollups
+# are rebuilt then. Officers, assignments and leave could be narrowed to their own officers; not done yet.
+CALENDAR_TABLES = ("units", "villages", "officers", "assignments", "leaves", "outages")
 
 
 @dataclass
@@ -310,9 +313,11 @@ def refresh_all_outlines(engine: Engine, only_if_missing: bool = False) -> int:
 
 
 def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progress | None,
-                     report: ImportReport | None = None) -> None:
-    """Stored flags of the given reports (None: all) and the officer-day rollup brought up to date."""
+                     report: ImportReport | None = None, changes: ActivityChanges | None = None) -> None:
+    """Stored flags of the given reports (None: all), then every rollup and aggregate where the changes reach
+    (changes None: rebuilt)."""
     report = report or ImportReport(source="", dry_run=False, keep_valid=False)  # timings nobody reads
+    changes = changes or ActivityChanges(set(), [], full=True)
     with phase(report, "flags"):
         derive.refresh_flags(conn, policy, reports)
         derive.record_flag_policy(conn, policy)
@@ -320,9 +325,9 @@ def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progre
         progress("flags", 1, 1)
         progress("rollup", 0, 1)
     with phase(report, "rollup"):
-        rollups.rebuild(conn, policy, bulk_insert)
+        rollups.update(conn, policy, changes)
     with phase(report, "aggregates"):
-        aggregates.rebuild(conn, policy)  # reads officer_day_facts: after it
+        aggregates.update(conn, policy, changes)  # reads officer_day_facts: after it
     if progress:
         progress("rollup", 1, 1)
 
@@ -481,7 +486,7 @@ def _apply(conn, export, diffs, writer, report, imported_by, policy, progress) -
             if table in diffs:
                 write_diff(conn, diffs[table], report.batch_id, progress)
             elif table == "activities" and writer is not None:
-                changes = writer.write(report.batch_id)
+                changes = writer.write(report.batch_id, policy)
     touched: set[str] = set() if changes is None else set(changes.report_ids)
     outlined, left = set(), set()  # villages whose outline, extent or Polsek changed; the Polsek they left
     if "villages" in diffs:
@@ -505,8 +510,13 @@ def _apply(conn, export, diffs, writer, report, imported_by, policy, progress) -
         progress("flags", 0, 1)
     # Stored flags follow the settings file; if it changed since the last import, refresh them all.
     same_policy = derive.stored_flag_policy(conn) == policy.flag_values()
-    everything = not same_policy or (changes is not None and changes.full)
-    flags_and_rollup(conn, policy, None if everything else touched, progress, report)
+    calendar_changed = any(diffs[table].new or diffs[table].changed for table in CALENDAR_TABLES if table in diffs)
+    first_load = writer is not None and writer.first_load
+    changes = ActivityChanges(touched, [] if changes is None else changes.replaced,
+                              full=calendar_changed or not same_policy or first_load)
+    # A first load's flags were computed as its rows were written (under this policy): nothing to refresh.
+    flag_reports = set() if first_load else touched if same_policy else None
+    flags_and_rollup(conn, policy, flag_reports, progress, report, changes)
     if writer is not None:
         writer.drop_work_tables()
     conn.execute(import_batches.update().where(import_batches.c.id == report.batch_id)

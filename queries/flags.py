@@ -52,9 +52,10 @@ def any_flag_expression(policy: Policy, table=activities) -> ColumnElement[bool]
     return or_(*flag_expressions(policy, table).values())
 
 
-def stored_flag_values(policy: Policy) -> dict[str, ColumnElement[bool]]:
-    """SET clause that refreshes the stored flag_* columns from the measures."""
-    return {f"flag_{name}": expr for name, expr in flag_expressions(policy).items()}
+def stored_flag_values(policy: Policy, table=activities) -> dict[str, ColumnElement[bool]]:
+    """SET clause that refreshes the stored flag_* columns from the measures (of `table`, or anything with
+    the same column names under .c)."""
+    return {f"flag_{name}": expr for name, expr in flag_expressions(policy, table).items()}
 
 
 def with_flag_list(frame: pd.DataFrame) -> pd.DataFrame:

@@ -224,8 +224,8 @@ activities = Table(
 # A rollup of officer_days (queries/compliance.py): per officer and local date across the
 # activities' date range, whether the day was expected and what was reported, under the
 # policy recorded in meta "officer_days_rollup". Days neither expected nor reported on are
-# left out (they add nothing to any sum). Rebuilt by every import; read by the per-officer
-# and per-unit compliance measures when the caller's policy and window allow.
+# left out (they add nothing to any sum). Kept up to date by every import (ingest/rollups.py);
+# read by the per-officer and per-unit compliance measures when the caller's policy and window allow.
 officer_day_facts = Table(
     "officer_day_facts",
     metadata,
@@ -242,7 +242,7 @@ officer_day_facts = Table(
 
 # Reports submitted per Polsek (of the report's village) and UTC hour ("YYYY-MM-DD HH"), so the
 # submission-dip alert reads a few thousand rows rather than two months of a Polda's reports.
-# Rebuilt by every import.
+# Kept up to date by every import (the hours its reports were submitted in).
 submission_hours = Table(
     "submission_hours",
     metadata,
