@@ -8,6 +8,8 @@ a database not refreshed since the tables were added).
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,7 +17,7 @@ import shapely
 from sqlalchemy import Connection, Row, func, select
 
 from queries.coverage import village_coverage
-from queries.hierarchy import levels_below
+from queries.hierarchy import LEVEL_ORDER, levels_below
 from queries.officers import village_officers
 from queries.schema import outline_scopes, outlines, unit_tree, units, villages
 from queries.scope import Scope, polsek_parents, villages_in, within
@@ -165,7 +167,7 @@ def stored_level(conn: Connection, scope_code: str) -> str | None:
 
 
 def computed_unit_shapes(conn: Connection, scope: Scope, level: str) -> dict[str, list]:
-    """unit_shapes from the polygons (villages in code order, as the import unites them)."""
+    """unit_shapes from the polygons, united level by level as the import unites them (unite_upwards)."""
     bounds = computed_bounds(conn, scope)
     if bounds is None:
         return {}
@@ -177,11 +179,46 @@ def computed_unit_shapes(conn: Connection, scope: Scope, level: str) -> dict[str
         .order_by(villages.c.code)) if polsek in unit_of]
     if not rows:
         return {}
-    parts: dict[str, list] = {}
-    for (polsek, _), geometry in zip(rows, shapely.make_valid(shapely.from_geojson([g for _, g in rows]))):
-        parts.setdefault(unit_of[polsek], []).append(geometry)
-    shapes = {}
-    for unit_code, geometries in parts.items():
-        merged = shapely.simplify(shapely.union_all(geometries).buffer(0), tolerance, preserve_topology=True)
-        shapes[unit_code] = polygon_rings(merged)
-    return shapes
+    unions = unite_upwards([polsek for polsek, _ in rows], shapely.from_geojson([g for _, g in rows]),
+                           parents_below(conn, scope, level))
+    wanted = sorted(set(unit_of.values()) & set(unions))
+    merged = shapely.simplify(np.array([unions[code] for code in wanted]), tolerance, preserve_topology=True)
+    return {code: polygon_rings(geometry) for code, geometry in zip(wanted, merged)}
+
+
+def parents_below(conn: Connection, scope: Scope, level: str) -> dict[str, str]:
+    """Each unit's parent, for the units between the scope's Polsek and their unit at `level` (that one excluded)."""
+    polseks = polsek_parents(scope, level).subquery()
+    rows = conn.execute(select(units.c.code, units.c.parent_code, units.c.level).distinct()
+                        .join(unit_tree, unit_tree.c.ancestor_code == units.c.code)
+                        .where(unit_tree.c.unit_code.in_(select(polseks.c.polsek_code))))
+    return {code: parent for code, parent, unit_level in rows
+            if parent is not None and LEVEL_ORDER[unit_level] > LEVEL_ORDER[level]}
+
+
+def valid_polygons(geometries: np.ndarray) -> np.ndarray:
+    """Polygons repaired to their valid polygonal part: their unions are then valid without a buffer(0)."""
+    return shapely.make_valid(geometries, method="structure", keep_collapsed=False)
+
+
+def unite_upwards(polsek_of: Sequence[str], geometries: np.ndarray, parents: Mapping[str, str]) -> dict:
+    """Each Polsek as the union of its villages, and each unit above as the union of its children's unions.
+
+    Villages are united in the given order and children in code order, so the import and a page get the
+    same geometry. `parents` holds the steps to climb: a unit without one is not united further. Uniting
+    a level from the one below, not every unit from all its villages, draws the nation in seconds.
+    """
+    members: dict[str, list[int]] = defaultdict(list)
+    for index, polsek in enumerate(polsek_of):
+        members[polsek].append(index)
+    valid = valid_polygons(geometries)
+    level = {polsek: shapely.union_all(valid[indexes]) for polsek, indexes in members.items()}
+    unions = dict(level)
+    while level:
+        children: dict[str, list] = defaultdict(list)
+        for code in sorted(level):
+            if code in parents:
+                children[parents[code]].append(level[code])
+        level = {parent: shapely.union_all(parts) for parent, parts in children.items()}
+        unions.update(level)
+    return unions
