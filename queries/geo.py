@@ -212,13 +212,48 @@ def unite_upwards(polsek_of: Sequence[str], geometries: np.ndarray, parents: Map
     for index, polsek in enumerate(polsek_of):
         members[polsek].append(index)
     valid = valid_polygons(geometries)
-    level = {polsek: shapely.union_all(valid[indexes]) for polsek, indexes in members.items()}
+    level = {polsek: unite(valid[indexes]) for polsek, indexes in members.items()}
     unions = dict(level)
     while level:
         children: dict[str, list] = defaultdict(list)
         for code in sorted(level):
             if code in parents:
                 children[parents[code]].append(level[code])
-        level = {parent: shapely.union_all(parts) for parent, parts in children.items()}
+        level = {parent: unite(np.array(parts)) for parent, parts in children.items()}
         unions.update(level)
     return unions
+
+
+def unite(parts: np.ndarray):
+    """The union of valid polygons, overlaid only among those that touch; groups apart are only gathered.
+
+    GEOS overlays a whole collection whenever the envelopes overlap, which for Polres separated by a thin
+    gap costs as much as a real union of every vertex of the Polda.
+    """
+    if len(parts) < 2:
+        return shapely.union_all(parts)
+    groups = touching_groups(parts)
+    if len(groups) == 1:
+        return shapely.union_all(parts)
+    pieces = shapely.get_parts([shapely.union_all(parts[group]) for group in groups])
+    pieces = pieces[~shapely.is_empty(pieces)]
+    return pieces[0] if len(pieces) == 1 else shapely.multipolygons(pieces)
+
+
+def touching_groups(parts: np.ndarray) -> list[list[int]]:
+    """Indexes of the parts grouped into connected sets of intersecting (or touching) ones, in input order."""
+    root = list(range(len(parts)))
+
+    def find(index: int) -> int:
+        while root[index] != index:
+            root[index] = root[root[index]]
+            index = root[index]
+        return index
+
+    left, right = shapely.STRtree(parts).query(parts, predicate="intersects")
+    for a, b in zip(left.tolist(), right.tolist()):
+        root[find(a)] = find(b)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index in range(len(parts)):
+        groups[find(index)].append(index)
+    return list(groups.values())

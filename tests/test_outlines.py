@@ -203,3 +203,17 @@ def test_sample_outlines_are_stored_as_computed(sample_engine, sample_postgres_e
 ])
 def test_rings_written_by_geos_are_the_rings_of_the_polygon(geometry):
     assert [json.loads(text) for text in geo.rings_json(np.array([geometry]))] == [geo.polygon_rings(geometry)]
+
+
+def test_units_are_united_level_by_level_and_groups_apart_only_gathered():
+    # Polsek A: two squares sharing an edge; Polsek B: one square far east; both under Polres R, under Polda D
+    villages = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(5, 0, 6, 1)])
+    unions = geo.unite_upwards(["PS-A", "PS-A", "PS-B"], villages, {"PS-A": "PR-R", "PS-B": "PR-R", "PR-R": "PD-D"})
+    assert set(unions) == {"PS-A", "PS-B", "PR-R", "PD-D"}
+    assert unions["PS-A"].equals(shapely.box(0, 0, 2, 1)) and unions["PS-A"].geom_type == "Polygon"
+    assert unions["PR-R"].geom_type == "MultiPolygon" and unions["PR-R"].area == 3.0
+    assert unions["PR-R"].equals(shapely.union_all(villages)) and unions["PD-D"].equals(unions["PR-R"])
+    # a square touching another at one corner is overlaid with it, an empty village is left out
+    parts = np.array([shapely.box(0, 0, 1, 1), shapely.Polygon(), shapely.box(1, 1, 2, 2), shapely.box(4, 4, 5, 5)])
+    assert geo.touching_groups(parts) == [[0, 2], [1], [3]]
+    assert geo.unite(parts).equals(shapely.union_all(parts)) and shapely.is_valid(geo.unite(parts))
