@@ -16,7 +16,15 @@ from sqlalchemy import Connection, func, select
 
 from ingest.derive import chunks
 from ingest.upsert import bulk_insert
-from queries.geo import MAX_MAP_VILLAGES, ROOT_SCOPE, rings_json, tolerance_for, unite_upwards
+from queries.geo import (
+    MAX_MAP_VILLAGES,
+    ROOT_SCOPE,
+    rings_json,
+    tolerance_for,
+    unit_outlines,
+    unite_upwards,
+    village_outlines,
+)
 from queries.schema import outline_scopes, outlines, unit_tree, units, villages
 
 # The village columns an outline or a scope's extent follows from: a change in one of them redraws.
@@ -168,7 +176,7 @@ def _write_outlines(conn: Connection, tree: Tree, extents: dict[str, Extent], to
     for level in {tree.levels[unit] for unit, _ in pairs}:
         chosen = [(unit, scope) for unit, scope in pairs if tree.levels[unit] == level]
         rows += _simplified_rows(level, [unit for unit, _ in chosen], np.array([unions[unit] for unit, _ in chosen]),
-                                 [scope for _, scope in chosen], extents)
+                                 [scope for _, scope in chosen], extents, unit_outlines)
     if rows:
         bulk_insert(conn, outlines, rows)
 
@@ -195,12 +203,12 @@ def _unions(tree: Tree, pairs: set[tuple[str, str]], polsek_of: list[str], geome
     return {unit: unions[unit] for unit in wanted if unit in unions}
 
 
-def _simplified_rows(kind: str, codes: list[str], geometries, scopes: list[str],
-                     extents: dict[str, Extent]) -> list[dict]:
-    """Rows of `outlines`: each geometry simplified for its scope's map, in one vectorised pass."""
+def _simplified_rows(kind: str, codes: list[str], geometries, scopes: list[str], extents: dict[str, Extent],
+                     draw=village_outlines) -> list[dict]:
+    """Rows of `outlines`: each geometry drawn for its scope's map, in one vectorised pass."""
     if not codes:
         return []
     tolerances = np.array([extents[scope].tolerance for scope in scopes])
-    simplified = shapely.simplify(geometries, tolerances, preserve_topology=True)
+    simplified = draw(geometries, tolerances)
     return [{"scope_code": scope, "kind": kind, "code": code, "rings": rings}
             for code, scope, rings in zip(codes, scopes, rings_json(simplified))]

@@ -100,9 +100,14 @@ def computed_village_shapes(conn: Connection, scope: Scope) -> dict[str, list[li
     if not rows:
         return {}
     # Parse and simplify every village at once in GEOS; only the coordinate lists are built in Python.
-    simplified = shapely.simplify(shapely.from_geojson([geometry for _, geometry in rows]), tolerance,
-                                  preserve_topology=True)
+    parsed = shapely.from_geojson([geometry for _, geometry in rows])
+    simplified = village_outlines(parsed, np.full(len(rows), tolerance))
     return {code: polygon_rings(geometry) for (code, _), geometry in zip(rows, simplified)}
+
+
+def village_outlines(geometries: np.ndarray, tolerances: np.ndarray) -> np.ndarray:
+    """Villages drawn for maps of these tolerances: simplified, keeping every ring valid and apart."""
+    return shapely.simplify(geometries, tolerances, preserve_topology=True)
 
 
 def polygon_rings(geometry) -> list[list[list[list[float]]]]:
@@ -182,8 +187,31 @@ def computed_unit_shapes(conn: Connection, scope: Scope, level: str) -> dict[str
     unions = unite_upwards([polsek for polsek, _ in rows], shapely.from_geojson([g for _, g in rows]),
                            parents_below(conn, scope, level))
     wanted = sorted(set(unit_of.values()) & set(unions))
-    merged = shapely.simplify(np.array([unions[code] for code in wanted]), tolerance, preserve_topology=True)
+    merged = unit_outlines(np.array([unions[code] for code in wanted]), np.full(len(wanted), tolerance))
     return {code: polygon_rings(geometry) for code, geometry in zip(wanted, merged)}
+
+
+def unit_outlines(unions: np.ndarray, tolerances: np.ndarray) -> np.ndarray:
+    """Units' unions drawn for maps of these tolerances: holes thinner than that left out, the rest simplified."""
+    return shapely.simplify(without_thin_holes(unions, tolerances), tolerances, preserve_topology=True)
+
+
+def without_thin_holes(geometries: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """Each (multi)polygon without the holes narrower than its width (twice the area over the perimeter).
+
+    Borders of neighbouring villages rarely match exactly: their unions are riddled with sliver holes,
+    which no map pixel shows but which outnumbered a unit's real vertices and made simplifying slow.
+    """
+    found = geometries.copy()
+    solid = ~shapely.is_empty(geometries)
+    parts, owner = shapely.get_parts(geometries[solid], return_index=True)
+    rings, part = shapely.get_rings(parts, return_index=True)
+    exterior = np.r_[True, part[1:] != part[:-1]]  # each polygon's rings start with its exterior
+    width = 2 * shapely.area(shapely.polygons(rings)) / np.maximum(shapely.length(rings), np.finfo(float).tiny)
+    kept = exterior | (width >= widths[solid][owner][part])
+    polygons = shapely.polygons(rings[kept], indices=part[kept])
+    found[solid] = shapely.multipolygons(polygons, indices=owner)
+    return found
 
 
 def parents_below(conn: Connection, scope: Scope, level: str) -> dict[str, str]:
@@ -212,16 +240,31 @@ def unite_upwards(polsek_of: Sequence[str], geometries: np.ndarray, parents: Map
     for index, polsek in enumerate(polsek_of):
         members[polsek].append(index)
     valid = valid_polygons(geometries)
-    level = {polsek: unite(valid[indexes]) for polsek, indexes in members.items()}
+    # A Polsek's villages nearly all touch: grouping them first would cost more than it saves.
+    level = thinned({polsek: shapely.union_all(valid[indexes]) for polsek, indexes in members.items()})
     unions = dict(level)
     while level:
         children: dict[str, list] = defaultdict(list)
         for code in sorted(level):
             if code in parents:
                 children[parents[code]].append(level[code])
-        level = {parent: unite(np.array(parts)) for parent, parts in children.items()}
+        level = thinned({parent: unite(np.array(parts)) for parent, parts in children.items()})
         unions.update(level)
     return unions
+
+
+def thinned(unions: dict) -> dict:
+    """Unions without the holes thinner than a pixel of their own extent's map.
+
+    A unit is drawn only on maps of a scope above it, never finer than its own extent, so no map shows
+    these holes; the gaps between villages' borders they are made most of the vertices the next level unites.
+    """
+    if not unions:
+        return {}
+    geometries = np.array(list(unions.values()))
+    bounds = shapely.bounds(geometries)
+    widths = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) / DETAIL
+    return dict(zip(unions, without_thin_holes(geometries, widths)))
 
 
 def unite(parts: np.ndarray):
