@@ -248,7 +248,9 @@ def unite_upwards(polsek_of: Sequence[str], geometries: np.ndarray, parents: Map
         for code in sorted(level):
             if code in parents:
                 children[parents[code]].append(level[code])
-        level = thinned({parent: unite(np.array(parts)) for parent, parts in children.items()})
+        # Overlaid only among children that touch: GEOS overlays a whole collection whose envelopes
+        # overlap, which for Polres apart by a thin gap costs a union of every vertex of the Polda.
+        level = thinned({parent: shapely.disjoint_subset_union_all(parts) for parent, parts in children.items()})
         unions.update(level)
     return unions
 
@@ -265,38 +267,3 @@ def thinned(unions: dict) -> dict:
     bounds = shapely.bounds(geometries)
     widths = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) / DETAIL
     return dict(zip(unions, without_thin_holes(geometries, widths)))
-
-
-def unite(parts: np.ndarray):
-    """The union of valid polygons, overlaid only among those that touch; groups apart are only gathered.
-
-    GEOS overlays a whole collection whenever the envelopes overlap, which for Polres separated by a thin
-    gap costs as much as a real union of every vertex of the Polda.
-    """
-    if len(parts) < 2:
-        return shapely.union_all(parts)
-    groups = touching_groups(parts)
-    if len(groups) == 1:
-        return shapely.union_all(parts)
-    pieces = shapely.get_parts([shapely.union_all(parts[group]) for group in groups])
-    pieces = pieces[~shapely.is_empty(pieces)]
-    return pieces[0] if len(pieces) == 1 else shapely.multipolygons(pieces)
-
-
-def touching_groups(parts: np.ndarray) -> list[list[int]]:
-    """Indexes of the parts grouped into connected sets of intersecting (or touching) ones, in input order."""
-    root = list(range(len(parts)))
-
-    def find(index: int) -> int:
-        while root[index] != index:
-            root[index] = root[root[index]]
-            index = root[index]
-        return index
-
-    left, right = shapely.STRtree(parts).query(parts, predicate="intersects")
-    for a, b in zip(left.tolist(), right.tolist()):
-        root[find(a)] = find(b)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for index in range(len(parts)):
-        groups[find(index)].append(index)
-    return list(groups.values())

@@ -212,10 +212,7 @@ def test_units_are_united_level_by_level_and_groups_apart_only_gathered():
     assert set(unions) == {"PS-A", "PS-B", "PR-R", "PD-D"}
     assert unions["PS-A"].equals(shapely.box(0, 0, 2, 1)) and unions["PR-R"].area == 3.0
     assert unions["PR-R"].equals(shapely.union_all(villages)) and unions["PD-D"].equals(unions["PR-R"])
-    # a square touching another at one corner is overlaid with it, an empty village is left out
-    parts = np.array([shapely.box(0, 0, 1, 1), shapely.Polygon(), shapely.box(1, 1, 2, 2), shapely.box(4, 4, 5, 5)])
-    assert geo.touching_groups(parts) == [[0, 2], [1], [3]]
-    assert geo.unite(parts).equals(shapely.union_all(parts)) and shapely.is_valid(geo.unite(parts))
+    assert all(shapely.is_valid(union) for union in unions.values())
 
 
 def test_holes_thinner_than_a_pixel_are_left_out_of_unit_outlines():
