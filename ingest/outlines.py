@@ -7,7 +7,6 @@ villages exactly as queries/geo.py computes it for a page, so stored and compute
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,7 +16,15 @@ from sqlalchemy import Connection, func, select
 
 from ingest.derive import chunks
 from ingest.upsert import bulk_insert
-from queries.geo import MAX_MAP_VILLAGES, ROOT_SCOPE, rings_json, tolerance_for
+from queries.geo import (
+    MAX_MAP_VILLAGES,
+    ROOT_SCOPE,
+    rings_json,
+    tolerance_for,
+    unit_outlines,
+    unite_upwards,
+    village_outlines,
+)
 from queries.schema import outline_scopes, outlines, unit_tree, units, villages
 
 # The village columns an outline or a scope's extent follows from: a change in one of them redraws.
@@ -50,9 +57,10 @@ class Extent:
 
 @dataclass
 class Tree:
-    """The unit tree: each unit's level, its ancestors and descendants (itself excluded) and the Polsek under it."""
+    """The unit tree: each unit's level, parent, ancestors and descendants (itself excluded) and Polsek under it."""
 
     levels: dict[str, str]
+    parents: dict[str, str]
     ancestors: dict[str, set[str]]
     descendants: dict[str, set[str]]
     polseks: dict[str, set[str]]
@@ -71,15 +79,18 @@ def load_tree(conn: Connection) -> Tree:
     ancestors: dict[str, set[str]] = {code: set() for code in levels}
     descendants: dict[str, set[str]] = {code: set() for code in levels}
     polseks: dict[str, set[str]] = {code: set() for code in levels}
+    parents: dict[str, str] = {}
     for ancestor, unit, depth in conn.execute(select(unit_tree.c.ancestor_code, unit_tree.c.unit_code,
                                                      unit_tree.c.depth)):
         if depth > 0:
             ancestors[unit].add(ancestor)
             descendants[ancestor].add(unit)
+        if depth == 1:
+            parents[unit] = ancestor
         if levels.get(unit) == "polsek":
             polseks[ancestor].add(unit)
     polseks[ROOT_SCOPE] = {code for code, level in levels.items() if level == "polsek"}
-    return Tree(levels, ancestors, descendants, polseks)
+    return Tree(levels, parents, ancestors, descendants, polseks)
 
 
 def scope_extents(conn: Connection, tree: Tree) -> dict[str, Extent]:
@@ -165,7 +176,7 @@ def _write_outlines(conn: Connection, tree: Tree, extents: dict[str, Extent], to
     for level in {tree.levels[unit] for unit, _ in pairs}:
         chosen = [(unit, scope) for unit, scope in pairs if tree.levels[unit] == level]
         rows += _simplified_rows(level, [unit for unit, _ in chosen], np.array([unions[unit] for unit, _ in chosen]),
-                                 [scope for _, scope in chosen], extents)
+                                 [scope for _, scope in chosen], extents, unit_outlines)
     if rows:
         bulk_insert(conn, outlines, rows)
 
@@ -183,25 +194,21 @@ def _load_geometries(conn: Connection, polseks: set[str], changed: set[str]):
 
 
 def _unions(tree: Tree, pairs: set[tuple[str, str]], polsek_of: list[str], geometries) -> dict:
-    """Each unit of the pairs as the union of its villages (as queries/geo.py unit_shapes makes it)."""
-    members: dict[str, list[int]] = defaultdict(list)
-    for index, polsek in enumerate(polsek_of):
-        members[polsek].append(index)
-    valid = shapely.make_valid(geometries)
-    unions = {}
-    for unit in {unit for unit, _ in pairs}:
-        indexes = sorted(index for polsek in tree.polseks[unit] | {unit} for index in members.get(polsek, ()))
-        if indexes:
-            unions[unit] = shapely.union_all(valid[indexes]).buffer(0)
-    return unions
+    """Each unit of the pairs united from its villages level by level, as queries/geo.py unit_shapes does."""
+    wanted = {unit for unit, _ in pairs}
+    needed = wanted | {below for unit in wanted for below in tree.descendants[unit]}
+    chosen = [index for index, polsek in enumerate(polsek_of) if polsek in needed]
+    parents = {unit: parent for unit, parent in tree.parents.items() if unit in needed and parent in needed}
+    unions = unite_upwards([polsek_of[index] for index in chosen], geometries[chosen], parents)
+    return {unit: unions[unit] for unit in wanted if unit in unions}
 
 
-def _simplified_rows(kind: str, codes: list[str], geometries, scopes: list[str],
-                     extents: dict[str, Extent]) -> list[dict]:
-    """Rows of `outlines`: each geometry simplified for its scope's map, in one vectorised pass."""
+def _simplified_rows(kind: str, codes: list[str], geometries, scopes: list[str], extents: dict[str, Extent],
+                     draw=village_outlines) -> list[dict]:
+    """Rows of `outlines`: each geometry drawn for its scope's map, in one vectorised pass."""
     if not codes:
         return []
     tolerances = np.array([extents[scope].tolerance for scope in scopes])
-    simplified = shapely.simplify(geometries, tolerances, preserve_topology=True)
+    simplified = draw(geometries, tolerances)
     return [{"scope_code": scope, "kind": kind, "code": code, "rings": rings}
             for code, scope, rings in zip(codes, scopes, rings_json(simplified))]

@@ -8,6 +8,8 @@ a database not refreshed since the tables were added).
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,7 +17,7 @@ import shapely
 from sqlalchemy import Connection, Row, func, select
 
 from queries.coverage import village_coverage
-from queries.hierarchy import levels_below
+from queries.hierarchy import LEVEL_ORDER, levels_below
 from queries.officers import village_officers
 from queries.schema import outline_scopes, outlines, unit_tree, units, villages
 from queries.scope import Scope, polsek_parents, villages_in, within
@@ -98,9 +100,14 @@ def computed_village_shapes(conn: Connection, scope: Scope) -> dict[str, list[li
     if not rows:
         return {}
     # Parse and simplify every village at once in GEOS; only the coordinate lists are built in Python.
-    simplified = shapely.simplify(shapely.from_geojson([geometry for _, geometry in rows]), tolerance,
-                                  preserve_topology=True)
+    parsed = shapely.from_geojson([geometry for _, geometry in rows])
+    simplified = village_outlines(parsed, np.full(len(rows), tolerance))
     return {code: polygon_rings(geometry) for (code, _), geometry in zip(rows, simplified)}
+
+
+def village_outlines(geometries: np.ndarray, tolerances: np.ndarray) -> np.ndarray:
+    """Villages drawn for maps of these tolerances: simplified, keeping every ring valid and apart."""
+    return shapely.simplify(geometries, tolerances, preserve_topology=True)
 
 
 def polygon_rings(geometry) -> list[list[list[list[float]]]]:
@@ -165,7 +172,7 @@ def stored_level(conn: Connection, scope_code: str) -> str | None:
 
 
 def computed_unit_shapes(conn: Connection, scope: Scope, level: str) -> dict[str, list]:
-    """unit_shapes from the polygons (villages in code order, as the import unites them)."""
+    """unit_shapes from the polygons, united level by level as the import unites them (unite_upwards)."""
     bounds = computed_bounds(conn, scope)
     if bounds is None:
         return {}
@@ -177,11 +184,86 @@ def computed_unit_shapes(conn: Connection, scope: Scope, level: str) -> dict[str
         .order_by(villages.c.code)) if polsek in unit_of]
     if not rows:
         return {}
-    parts: dict[str, list] = {}
-    for (polsek, _), geometry in zip(rows, shapely.make_valid(shapely.from_geojson([g for _, g in rows]))):
-        parts.setdefault(unit_of[polsek], []).append(geometry)
-    shapes = {}
-    for unit_code, geometries in parts.items():
-        merged = shapely.simplify(shapely.union_all(geometries).buffer(0), tolerance, preserve_topology=True)
-        shapes[unit_code] = polygon_rings(merged)
-    return shapes
+    unions = unite_upwards([polsek for polsek, _ in rows], shapely.from_geojson([g for _, g in rows]),
+                           parents_below(conn, scope, level))
+    wanted = sorted(set(unit_of.values()) & set(unions))
+    merged = unit_outlines(np.array([unions[code] for code in wanted]), np.full(len(wanted), tolerance))
+    return {code: polygon_rings(geometry) for code, geometry in zip(wanted, merged)}
+
+
+def unit_outlines(unions: np.ndarray, tolerances: np.ndarray) -> np.ndarray:
+    """Units' unions drawn for maps of these tolerances: holes thinner than that left out, the rest simplified."""
+    return shapely.simplify(without_thin_holes(unions, tolerances), tolerances, preserve_topology=True)
+
+
+def without_thin_holes(geometries: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """Each (multi)polygon without the holes narrower than its width (twice the area over the perimeter).
+
+    Borders of neighbouring villages rarely match exactly: their unions are riddled with sliver holes,
+    which no map pixel shows but which outnumbered a unit's real vertices and made simplifying slow.
+    """
+    found = geometries.copy()
+    solid = ~shapely.is_empty(geometries)
+    parts, owner = shapely.get_parts(geometries[solid], return_index=True)
+    rings, part = shapely.get_rings(parts, return_index=True)
+    exterior = np.r_[True, part[1:] != part[:-1]]  # each polygon's rings start with its exterior
+    width = 2 * shapely.area(shapely.polygons(rings)) / np.maximum(shapely.length(rings), np.finfo(float).tiny)
+    kept = exterior | (width >= widths[solid][owner][part])
+    polygons = shapely.polygons(rings[kept], indices=part[kept])
+    found[solid] = shapely.multipolygons(polygons, indices=owner)
+    return found
+
+
+def parents_below(conn: Connection, scope: Scope, level: str) -> dict[str, str]:
+    """Each unit's parent, for the units between the scope's Polsek and their unit at `level` (that one excluded)."""
+    polseks = polsek_parents(scope, level).subquery()
+    rows = conn.execute(select(units.c.code, units.c.parent_code, units.c.level).distinct()
+                        .join(unit_tree, unit_tree.c.ancestor_code == units.c.code)
+                        .where(unit_tree.c.unit_code.in_(select(polseks.c.polsek_code))))
+    return {code: parent for code, parent, unit_level in rows
+            if parent is not None and LEVEL_ORDER[unit_level] > LEVEL_ORDER[level]}
+
+
+def valid_polygons(geometries: np.ndarray) -> np.ndarray:
+    """Polygons repaired to their valid polygonal part: their unions are then valid without a buffer(0)."""
+    return shapely.make_valid(geometries, method="structure", keep_collapsed=False)
+
+
+def unite_upwards(polsek_of: Sequence[str], geometries: np.ndarray, parents: Mapping[str, str]) -> dict:
+    """Each Polsek as the union of its villages, and each unit above as the union of its children's unions.
+
+    Villages are united in the given order and children in code order, so the import and a page get the
+    same geometry. `parents` holds the steps to climb: a unit without one is not united further. Uniting
+    a level from the one below, not every unit from all its villages, draws the nation in seconds.
+    """
+    members: dict[str, list[int]] = defaultdict(list)
+    for index, polsek in enumerate(polsek_of):
+        members[polsek].append(index)
+    valid = valid_polygons(geometries)
+    # A Polsek's villages nearly all touch: grouping them first would cost more than it saves.
+    level = thinned({polsek: shapely.union_all(valid[indexes]) for polsek, indexes in members.items()})
+    unions = dict(level)
+    while level:
+        children: dict[str, list] = defaultdict(list)
+        for code in sorted(level):
+            if code in parents:
+                children[parents[code]].append(level[code])
+        # Overlaid only among children that touch: GEOS overlays a whole collection whose envelopes
+        # overlap, which for Polres apart by a thin gap costs a union of every vertex of the Polda.
+        level = thinned({parent: shapely.disjoint_subset_union_all(parts) for parent, parts in children.items()})
+        unions.update(level)
+    return unions
+
+
+def thinned(unions: dict) -> dict:
+    """Unions without the holes thinner than a pixel of their own extent's map.
+
+    A unit is drawn only on maps of a scope above it, never finer than its own extent, so no map shows
+    these holes; the gaps between villages' borders they are made most of the vertices the next level unites.
+    """
+    if not unions:
+        return {}
+    geometries = np.array(list(unions.values()))
+    bounds = shapely.bounds(geometries)
+    widths = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1]) / DETAIL
+    return dict(zip(unions, without_thin_holes(geometries, widths)))

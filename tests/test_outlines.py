@@ -203,3 +203,27 @@ def test_sample_outlines_are_stored_as_computed(sample_engine, sample_postgres_e
 ])
 def test_rings_written_by_geos_are_the_rings_of_the_polygon(geometry):
     assert [json.loads(text) for text in geo.rings_json(np.array([geometry]))] == [geo.polygon_rings(geometry)]
+
+
+def test_units_are_united_level_by_level_and_groups_apart_only_gathered():
+    # Polsek A: two squares sharing an edge; Polsek B: one square far east; both under Polres R, under Polda D
+    villages = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(5, 0, 6, 1)])
+    unions = geo.unite_upwards(["PS-A", "PS-A", "PS-B"], villages, {"PS-A": "PR-R", "PS-B": "PR-R", "PR-R": "PD-D"})
+    assert set(unions) == {"PS-A", "PS-B", "PR-R", "PD-D"}
+    assert unions["PS-A"].equals(shapely.box(0, 0, 2, 1)) and unions["PR-R"].area == 3.0
+    assert unions["PR-R"].equals(shapely.union_all(villages)) and unions["PD-D"].equals(unions["PR-R"])
+    assert all(shapely.is_valid(union) for union in unions.values())
+
+
+def test_holes_thinner_than_a_pixel_are_left_out_of_unit_outlines():
+    # a 10 x 10 square with a sliver hole 4 long and 0.05 wide (width 2 × 0.2 / 8.1) and a 2 x 2 hole (width 1)
+    sliver, square_hole = [(1, 1), (1, 1.05), (5, 1.05), (5, 1)], [(6, 6), (6, 8), (8, 8), (8, 6)]
+    unit = shapely.Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], [sliver, square_hole])
+    found = geo.without_thin_holes(np.array([unit, shapely.Polygon(), unit]), np.array([0.1, 0.1, 1.5]))
+    assert found[0].equals(shapely.Polygon(unit.exterior, [square_hole])) and found[0].area == 96.0
+    assert found[1].is_empty and found[2].equals(shapely.Polygon(unit.exterior)) and found[2].area == 100.0
+    # a unit's own union keeps no hole thinner than a pixel of its extent: 10 / 1500 here
+    # (two villages whose borders leave a gap 8 long and 0.001 wide between them)
+    notched = shapely.box(0, 5, 10, 10).difference(shapely.box(1, 5, 9, 5.001))
+    union = geo.unite_upwards(["PS-A"] * 2, np.array([shapely.box(0, 0, 10, 5), notched]), {})["PS-A"]
+    assert union.equals(shapely.box(0, 0, 10, 10)) and len(shapely.get_parts(union)[0].interiors) == 0
