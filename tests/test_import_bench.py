@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
+import types
 from collections import Counter
 from datetime import date, timedelta
 
@@ -32,6 +34,13 @@ def local_day(row: dict) -> date:
 def active_on(row: dict, first: str, last: str, day: date) -> bool:
     return (not row[first] or date.fromisoformat(row[first]) <= day) and (
         not row[last] or day <= date.fromisoformat(row[last]))
+
+
+@pytest.fixture(autouse=True)
+def plain_main_module(monkeypatch):
+    """The bench imports in a spawned process, which re-runs the parent's __main__ script; AppTest tests earlier in
+    the session leave dashboard.py there (manage.py, the real __main__, is guarded by if __name__ == "__main__")."""
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
 
 
 @pytest.fixture(scope="module")
