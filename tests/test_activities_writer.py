@@ -74,8 +74,8 @@ def test_touched_tables_hold_new_and_changed_reports_and_old_and_new_officer_day
     seen = {}
     write, drop = ActivitiesWriter.write, ActivitiesWriter.drop_work_tables
 
-    def spy_write(self, batch_id):
-        seen["changes"] = write(self, batch_id)
+    def spy_write(self, batch_id, policy):
+        seen["changes"] = write(self, batch_id, policy)
         return seen["changes"]
 
     def spy_drop(self):
