@@ -52,6 +52,7 @@ from ingest.derive import stored_geometries
 from ingest.geo import distances_to_projected_m, haversine_km, projected_polygon
 from ingest.group_flags import update_group_measures
 from ingest.upsert import CONTENT_COLUMNS
+from queries.db import rows_up_to
 from queries.flags import stored_flag_values
 from queries.policy import Policy
 from queries.schema import activities, code_column
@@ -207,7 +208,7 @@ class ActivitiesWriter:
         s, t, m = self.staging, touched_reports, incoming_measures
         replaced = self._replaced_rows()
         self._fill_touched_officer_days()
-        first_load = self.first_load = self.conn.execute(select(func.count()).select_from(activities)).scalar_one() == 0
+        first_load = self.first_load = rows_up_to(self.conn, activities, 1) == 0
         self.bulk = first_load and self.new >= BULK_THRESHOLD
         # A first load gets its group measures from the staging table as it is written (each row written once);
         # later imports write theirs unset, and group_flags computes them with the stored rows of their groups.

@@ -7,10 +7,10 @@ and date are that rollup's rows summed over the Polsek's officers. Read by queri
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
 from ingest.changes import ActivityChanges
 from ingest.upsert import bulk_insert
@@ -31,11 +31,12 @@ from queries.schema import (
 )
 
 KEY_CHUNK = 500  # report ids per statement when reading the keys a change reaches
+AGGREGATE_TABLES = (unit_day_facts, unit_delay_hours, village_day_facts)
 
 
 def rebuild(conn: Connection, policy: Policy) -> None:
     """Recompute every aggregate from the activities and officer_day_facts under `policy`."""
-    for table in (unit_day_facts, unit_delay_hours, village_day_facts):
+    for table in AGGREGATE_TABLES:
         conn.execute(table.delete())
     conn.execute(meta.delete().where(meta.c.key == META_KEY))
     first, last = _activity_range(conn)
@@ -47,25 +48,48 @@ def rebuild(conn: Connection, policy: Policy) -> None:
 
 
 def update(conn: Connection, policy: Policy, changes: ActivityChanges) -> None:
-    """Recompute only the (Polsek, date) and (village, date) keys the change reaches; rebuild when it must.
+    """Recompute only what the change reaches: the dates the range gained, and the touched keys inside it.
 
-    A rebuild is needed when asked (changes.full), when the stored aggregates were built under another
-    policy, or when the activities' date range moved: every Polsek's expected days of the new dates count.
+    Like ingest/rollups.py `update`: dates that left the activities' range are deleted, dates it gained are
+    computed for every Polsek and village (every Polsek's expected days count there), and the (Polsek, date)
+    and (village, date) keys of the changed reports are recomputed. A rebuild only when asked (changes.full),
+    when nothing was built yet or it was built under another policy.
     """
     built = recorded(conn)
     first, last = _activity_range(conn)
-    if (changes.full or built is None or built["policy"] != policy_key(policy) or first is None
-            or (first.isoformat(), last.isoformat()) != (built["start"], built["end"])):
+    if changes.full or built is None or built["policy"] != policy_key(policy) or first is None:
         rebuild(conn, policy)
         return
+    start, end = date.fromisoformat(built["start"]), date.fromisoformat(built["end"])
+    for table in AGGREGATE_TABLES:
+        conn.execute(table.delete().where(or_(table.c.local_date < first, table.c.local_date > last)))
+    added = _added_dates(first, last, start, end)
+    for chunk in _chunks(added):
+        _store(conn, policy, chunk, None, None)
+    _update_touched(conn, policy, changes, first, last, set(added))
+    conn.execute(meta.update().where(meta.c.key == META_KEY).values(value=json.dumps(
+        {"policy": policy_key(policy), "start": first.isoformat(), "end": last.isoformat()})))
+
+
+def _added_dates(first: date, last: date, start: date, end: date) -> list[date]:
+    """The dates of the range [first, last] outside the built range [start, end]."""
+    days = (last - first).days + 1
+    return [day for day in (first + timedelta(days=offset) for offset in range(days)) if not start <= day <= end]
+
+
+def _update_touched(conn: Connection, policy: Policy, changes: ActivityChanges, first: date, last: date,
+                    added: set[date]) -> None:
+    """Delete and store again the keys the changed reports reach, on dates already built and still in range."""
     keys = _reached_keys(conn, changes)
+    if keys.empty:
+        return
+    keys = keys[[first <= day <= last and day not in added for day in keys["local_date"]]]
     if keys.empty:
         return
     dates = sorted(set(keys["local_date"]))
     units = _few({code for code in (*keys["officer_unit"], *keys["village_unit"]) if isinstance(code, str)})
     village_codes = _few(set(keys["village_code"]))
-    for start in range(0, len(dates), KEY_CHUNK):
-        chunk = dates[start:start + KEY_CHUNK]
+    for chunk in _chunks(dates):
         for table, column, codes in ((unit_day_facts, "unit_code", units), (unit_delay_hours, "unit_code", units),
                                      (village_day_facts, "village_code", village_codes)):
             conn.execute(table.delete().where(*_keys(table.c.local_date, chunk, table.c[column], codes)))

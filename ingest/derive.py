@@ -17,6 +17,7 @@ from sqlalchemy.schema import DropTable
 from ingest.geo import distances_to_polygon_m
 from ingest.group_flags import rebuild_group_measures
 from ingest.upsert import bulk_insert
+from queries.db import rows_up_to
 from queries.flags import stored_flag_values
 from queries.policy import Policy
 from queries.schema import activities, code_column, complaints, crimes, meta, unit_tree, units, villages
@@ -159,8 +160,7 @@ def refresh_flags(conn: Connection, policy: Policy, report_ids: set[str] | None)
         return
     if not report_ids:
         return
-    total = conn.execute(select(func.count()).select_from(activities)).scalar_one()
-    if 2 * len(report_ids) >= total:
+    if 2 * len(report_ids) >= rows_up_to(conn, activities, 2 * len(report_ids) + 1):
         conn.execute(activities.update().where(differs).values(values))
         return
     touched = Table("tmp_touched_reports", MetaData(), Column("report_id", code_column(), primary_key=True),

@@ -40,6 +40,7 @@ from sqlalchemy.sql.dml import Update
 from ingest.changes import ActivityChanges
 from ingest.geo import haversine_km
 from ingest.upsert import bulk_insert
+from queries.db import rows_up_to
 from queries.schema import SHA256_HEX, activities, code_column
 
 A = activities.c
@@ -63,12 +64,13 @@ def update_group_measures(conn: Connection, changes: ActivityChanges) -> set[str
         return set()
     if not changes.report_ids and not changes.replaced:
         return set()
-    total = conn.execute(select(func.count()).select_from(activities)).scalar_one()
-    if len(changes.report_ids) >= total:
+    touched = len(changes.report_ids)
+    total = _stored_rows_that_decide(conn, touched)
+    if touched >= total:
         # Every stored row is one of the import's (a first load): no other row to name.
         _whole_table(conn, collect=False)
         return set()
-    if len(changes.report_ids) >= WHOLE_TABLE_SHARE * total:
+    if touched >= WHOLE_TABLE_SHARE * total:
         # One pass over the whole table beats joining a large share of it through the touched keys.
         return _whole_table(conn, collect=True) - changes.report_ids
     with _temporary(conn, _reports_table(), ({"report_id": rid} for rid in changes.report_ids)) as reports:
@@ -276,6 +278,13 @@ def _temporary(conn: Connection, table: Table, rows: Iterable[dict]) -> Iterator
     _analyze(conn, table)
     yield table
     table.drop(conn)
+
+
+def _stored_rows_that_decide(conn: Connection, touched: int) -> int:
+    """The stored row count, counted only as far as the whole-table decisions need (a daily file never
+    counts the national table): exact while at most touched / WHOLE_TABLE_SHARE, else just above it."""
+    enough = max(touched, int(touched / WHOLE_TABLE_SHARE)) if WHOLE_TABLE_SHARE > 0 else touched
+    return rows_up_to(conn, activities, enough + 1)
 
 
 def _analyze(conn: Connection, table: Table) -> None:

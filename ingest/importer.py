@@ -39,9 +39,10 @@ from ingest.reader import (
 from ingest.upsert import TableDiff, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
 from queries.accounts import record
+from queries.db import rows_up_to
 from queries.migrations import create_schema
 from queries.policy import Policy, load_policy
-from queries.schema import import_batches, metadata, officers, outline_scopes, units, villages
+from queries.schema import activities, import_batches, metadata, officers, outline_scopes, units, villages
 from queries.spreadsheet import neutralise
 
 Progress = Callable[[str, int, int], None]
@@ -155,7 +156,8 @@ def import_export(
         with engine.begin() as conn:
             _audit(conn, report, imported_by)
     if report.written:
-        refresh_statistics(engine)
+        totals = report.totals()
+        refresh_statistics(engine, written=totals.new + totals.updated)
     report.seconds = time.perf_counter() - started
     if report.batch_id is not None:
         with engine.begin() as conn:
@@ -208,6 +210,7 @@ def phase(report: ImportReport, name: str, progress: Progress | None = None) -> 
         progress(name, 1, 1)
 
 
+VACUUM_SHARE = 0.1  # PostgreSQL: an import writing less than this share of the activities is only ANALYZEd
 IMPORT_LOCK = 0x42_4F_53_49  # "BOSI": the advisory lock class of imports (PostgreSQL)
 WAITING = "waiting for another import"  # the progress stage while the lock is held elsewhere
 # SQLite: try the write lock for 100 ms, then say "waiting for another import" and wait as long as it
@@ -332,16 +335,23 @@ def flags_and_rollup(conn: Connection, policy: Policy, reports, progress: Progre
         progress("rollup", 1, 1)
 
 
-def refresh_statistics(engine: Engine) -> None:
-    """Planner statistics (and on PostgreSQL the visibility map) brought up to date after a bulk write.
+def refresh_statistics(engine: Engine, written: int | None = None) -> None:
+    """Planner statistics (and on PostgreSQL the visibility map) brought up to date after a write.
 
     Without them the planner guesses until autovacuum comes by, and PostgreSQL cannot answer the
-    coverage queries from ix_activities_dds alone (index-only scans need the visibility map).
+    coverage queries from ix_activities_dds alone (index-only scans need the visibility map). VACUUM
+    reads every page not yet all-visible of every table: after a first load that is all of them, and
+    worth it; after a daily file into a national year (`written`, rows, well under VACUUM_SHARE of the
+    activities) only the sampled ANALYZE runs, and the new pages are left to autovacuum (PostgreSQL 13+
+    vacuums tables after inserts too), or to `refresh-flags` / a scheduled VACUUM where it is off.
     """
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            small = written is not None and written < VACUUM_SHARE * rows_up_to(
+                conn, activities, int(written / VACUUM_SHARE) + 1)
             # This schema's tables only (a shared server may hold other databases' schemas).
-            conn.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(t.name for t in metadata.sorted_tables))
+            command = "ANALYZE " if small else "VACUUM (ANALYZE) "
+            conn.exec_driver_sql(command + ", ".join(t.name for t in metadata.sorted_tables))
     else:
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Table, and_, bindparam, func, select
+from sqlalchemy import Connection, Table, and_, bindparam, select
 
 from queries import schema
+from queries.db import rows_up_to
 from queries.hierarchy import LEVEL_ORDER
 
 CHUNK = 900  # bound parameters per IN list; below SQLite's historical limit of 999
@@ -84,11 +85,12 @@ def fetch_existing(conn: Connection, table: str, keys: list[tuple]) -> dict[tupl
     t = table_of(table)
     key_cols = KEY_COLUMNS[table]
     wanted = [t.c[col] for col in key_cols + CONTENT_COLUMNS[table]]
-    stored_count = conn.execute(select(func.count()).select_from(t)).scalar_one()
+    whole = max(50_000, 4 * len(keys))
+    stored_count = rows_up_to(conn, t, whole + 1)  # counted only as far as the choice below needs
     if stored_count == 0:
         return {}
     rows = []
-    if stored_count <= max(50_000, 4 * len(keys)) or table == "outages":
+    if stored_count <= whole or table == "outages":
         # Reading a small table whole is cheaper than many IN lists (and outage keys may be NULL).
         rows = conn.execute(select(*wanted)).mappings().all()
     else:

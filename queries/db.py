@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, func, literal, select
 from sqlalchemy.engine import make_url
 
 from queries.settings import PROJECT_DIR, settings
@@ -87,3 +87,13 @@ def frame_of(rows, columns) -> pd.DataFrame:
     """A frame from result rows: plain tuples first, since pandas probes every SQLAlchemy Row for
     namedtuple fields (a failed lookup each), which costs ten times the frame itself."""
     return pd.DataFrame([tuple(row) for row in rows], columns=columns)
+
+
+def rows_up_to(conn: Connection, table: Table, limit: int) -> int:
+    """The table's row count, counted no further than `limit`: exact below it, `limit` at or above it.
+
+    Deciding "is this import a large share of the table" needs no full count: on PostgreSQL count(*)
+    of a national activities table reads tens of millions of rows, this stops after `limit`.
+    """
+    return conn.execute(select(func.count()).select_from(select(literal(1)).select_from(table).limit(limit)
+                                                         .subquery())).scalar_one()

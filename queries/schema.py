@@ -215,6 +215,8 @@ activities = Table(
     Index("ix_activities_officer_time", "nrp", "activity_at"),
     Index("ix_activities_photo", "photo_sha256"),
     Index("ix_activities_narrative", "nrp", "narrative_key"),
+    # submission_hours of a few UTC hours are recomputed at every import (ingest/rollups.py).
+    Index("ix_activities_submitted", "submitted_at"),
     # DDS only, covering: households visited per village and window, and each village's last
     # DDS date, are read from this index alone.
     Index("ix_activities_dds", "village_code", "local_date", "household_id",

@@ -8,6 +8,7 @@ and scopes, a re-import that moves a report, and the incremental update against 
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from datetime import date, datetime, timedelta
@@ -17,7 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from metric_world import END, O1, O2, START, V3, write_world
+from metric_world import END, O1, O2, O3, O4, START, V1, V3, V4, write_world
 
 from builders import activity, base_units, base_villages, inside, photo, write_export
 from conftest import fresh_postgres_engine
@@ -35,7 +36,7 @@ from queries.officers import calendar as officer_calendar
 from queries.officers import delay_distribution, submission_delays
 from queries.overview import activity_date_range
 from queries.quality import flag_trend, flags_by_unit
-from queries.schema import activities, unit_day_facts, unit_delay_hours, units, village_day_facts
+from queries.schema import activities, meta, unit_day_facts, unit_delay_hours, units, village_day_facts
 from queries.scope import Scope, settings_policy
 
 LEVELS = ("polda", "polres", "polsek")
@@ -177,16 +178,67 @@ def test_the_update_of_the_keys_a_change_reaches_equals_a_rebuild(world):
     assert updated != before  # the update did something: PS-A's 9th lost a report, PS-B's 12th gained one
 
 
-def test_an_update_outside_the_stored_range_or_policy_rebuilds(world):
+def test_an_update_past_the_stored_range_adds_its_dates(world):
     policy = settings_policy()
     with world.begin() as conn:
+        old = dict(conn.execute(activities.select().where(activities.c.report_id == "A8")).mappings().one())
         conn.execute(activities.update().where(activities.c.report_id == "A8").values(local_date=date(2024, 3, 20)))
         rollups.rebuild(conn, policy, bulk_insert)
-        build.update(conn, policy, ActivityChanges(set(), []))  # nothing named, but the range moved
+        build.update(conn, policy, ActivityChanges({"A8"}, [old]))  # the range grew by the 18th to the 20th
         assert aggregates.recorded(conn)["end"] == "2024-03-20"
         updated = stored(conn)
         build.rebuild(conn, policy)
         assert stored(conn) == updated
+
+
+def test_an_update_under_another_policy_rebuilds(world, monkeypatch):
+    policy = settings_policy()
+    with world.begin() as conn:
+        conn.execute(meta.update().where(meta.c.key == aggregates.META_KEY).values(
+            value=json.dumps(aggregates.recorded(conn) | {"policy": "another"})))
+        calls = []
+        monkeypatch.setattr(build, "rebuild", lambda *args: calls.append(args))
+        build.update(conn, policy, ActivityChanges(set(), []))
+    assert len(calls) == 1
+
+
+def rebuilt_in_rollback(engine) -> dict[str, list[tuple]]:
+    """The aggregates a full rebuild gives of the stored activities (rolled back: the stored ones stay)."""
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            build.rebuild(conn, settings_policy())
+            return stored(conn)
+        finally:
+            transaction.rollback()
+
+
+@pytest.mark.parametrize("new_day, late", [
+    # A new last day (Mon 18th), plus a report of the 15th sent 3 days late.
+    (activity("N1", O4, V3, "dds", "2024-03-18T09:00:00+07:00", "2024-03-18T10:00:00+07:00", inside(3), "H12"),
+     activity("N2", O1, V1, "dds", "2024-03-15T09:00:00+07:00", "2024-03-18T11:00:00+07:00", inside(1), "H13")),
+    # A new first day (Sun 3rd, WITA), plus a report of the 11th.
+    (activity("N1", O3, V4, "dds", "2024-03-03T09:00:00+08:00", "2024-03-03T10:00:00+08:00", inside(4), "H41"),
+     activity("N2", O1, V1, "dds", "2024-03-11T09:00:00+07:00", "2024-03-11T12:00:00+07:00", inside(1), "H14")),
+])
+def test_a_file_that_adds_a_day_updates_without_a_rebuild(world, tmp_path, monkeypatch, new_day, late):
+    before = rebuilt_in_rollback(world)
+
+    def no_rebuild(*args):
+        raise AssertionError("a file adding a day must not rebuild the aggregates")
+
+    monkeypatch.setattr(build, "rebuild", no_rebuild)
+    report = import_export(world, write_export(tmp_path / "daily", activities=[new_day, late]))
+    assert report.ok, [str(p) for p in report.problems]
+    monkeypatch.undo()
+    with world.connect() as conn:
+        updated = stored(conn)
+        built = aggregates.recorded(conn)
+    day = date.fromisoformat(new_day["activity_at"][:10])
+    assert (built["start"], built["end"]) == (min(day, START).isoformat(), max(day, END).isoformat())
+    assert updated == rebuilt_in_rollback(world)
+    assert sum(row[5] for row in updated["unit_day_facts"] if row[1] == day) == 1  # the new day's one report
+    assert updated != before
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

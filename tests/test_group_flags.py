@@ -26,7 +26,8 @@ from ingest.derive import stored_versions
 from ingest.geo import haversine_km
 from ingest.group_flags import rebuild_group_measures, update_group_measures
 from ingest.importer import import_export
-from queries.schema import activities
+from queries.db import rows_up_to
+from queries.schema import activities, meta
 
 MEASURES = ("flag_duplicate_photo", "flag_duplicate_narrative", "travel_km", "travel_seconds")
 # Villages 1 and 3 of the builders lie 0.04 degrees of longitude apart at latitude -6.995.
@@ -246,3 +247,12 @@ def test_update_after_each_import_equals_a_full_recompute_and_the_earlier_python
         assert measures(engine) == reference_measures(stored)
     with engine.begin() as conn:
         assert rebuild_group_measures(conn) == set()
+
+
+def test_rows_up_to_counts_exactly_below_the_limit_and_stops_at_it(engine):
+    with engine.begin() as conn:
+        conn.execute(meta.delete())
+        conn.execute(meta.insert(), [{"key": f"k{number}", "value": ""} for number in range(5)])
+        assert [rows_up_to(conn, meta, limit) for limit in (1, 4, 5, 6, 100)] == [1, 4, 5, 5, 5]
+        conn.execute(meta.delete())
+        assert rows_up_to(conn, meta, 1) == 0
