@@ -6,14 +6,13 @@ join with the stored activities, and new and changed rows written by one INSERT 
 
 Work tables for the steps after the write (group flags, rollups, aggregates), TEMPORARY and alive
 until the import's transaction ends (PostgreSQL: ON COMMIT DROP; SQLite: drop_work_tables()):
-- touched_reports (report_id PK, is_new boolean): reports the import inserts (is_new) or updates;
-- touched_officer_days (nrp, local_date PK): the officer-days of those reports, before and after an update.
+- touched_reports (report_id PK, is_new boolean): reports the import inserts (is_new) or updates.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from types import SimpleNamespace
 
@@ -43,11 +42,10 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union,
 )
 from sqlalchemy.schema import AddConstraint, DropTable
 
-from ingest.changes import ActivityChanges
+from ingest.changes import REPLACED_COLUMNS, ActivityChanges
 from ingest.derive import stored_geometries
 from ingest.geo import distances_to_projected_m, haversine_km, projected_polygon
 from ingest.group_flags import update_group_measures
@@ -57,7 +55,6 @@ from queries.flags import stored_flag_values
 from queries.policy import Policy
 from queries.schema import activities, code_column
 
-BATCH_SIZE = 50_000  # rows per staged batch: ~15 MB of COPY text, a few times that as Python objects
 # A first load of at least this many reports drops the secondary indexes (PostgreSQL: and the foreign
 # keys) of activities and builds them once afterwards: cheaper than maintaining them row by row.
 BULK_THRESHOLD = 100_000
@@ -68,8 +65,6 @@ FRAME_COLUMNS = ("report_id", "nrp", "village_code", "activity_type", "household
 STAGED_COLUMNS = ("report_id", "nrp", "village_code", "activity_type", "activity_at", "submitted_at", "local_date",
                   "lat", "lng", "household_id", "narrative", "photo_sha256", "delay_seconds", "gps_distance_m",
                   "narrative_key")
-REPLACED_COLUMNS = ("report_id", "nrp", "village_code", "local_date", "activity_at", "submitted_at",
-                    "photo_sha256", "narrative_key")
 MEASURE_COLUMNS = ("travel_km", "travel_seconds", "flag_duplicate_photo", "flag_duplicate_narrative")
 STREAM_ROWS = 100_000  # rows per fetch when a first load's travel is measured
 SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite (text)
@@ -79,12 +74,6 @@ touched_reports = Table(
     "touched_reports", _work,
     Column("report_id", code_column(), primary_key=True),
     Column("is_new", Boolean, nullable=False),
-    prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
-)
-touched_officer_days = Table(
-    "touched_officer_days", _work,
-    Column("nrp", code_column(), primary_key=True),
-    Column("local_date", Date, primary_key=True),
     prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
 )
 # The group measures of the incoming reports, computed before they are written, so each row is written once.
@@ -106,25 +95,6 @@ def staging_table(dialect: str) -> Table:
         *(Column(name, activities.c[name].type, primary_key=keyed and name == "report_id") for name in STAGED_COLUMNS),
         prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
     )
-
-
-def batches_from_records(records: list[dict], size: int = BATCH_SIZE) -> Iterator[pd.DataFrame]:
-    """check_activities' dicts as the reader's batches; the list is emptied as it goes, so memory follows the batch.
-
-    `line` is the row's position among the valid records (the dicts carry no line number).
-    """
-    position = 0
-    while records:
-        chunk = records[:size]
-        del records[:size]
-        frame = pd.DataFrame.from_records(chunk, columns=[name for name in FRAME_COLUMNS if name != "line"])
-        for name in ("activity_at", "submitted_at", "local_date"):
-            frame[name] = pd.to_datetime(frame[name])
-        for name in ("lat", "lng", "delay_seconds"):
-            frame[name] = frame[name].astype("float64")
-        frame["line"] = np.arange(position, position + len(frame), dtype="int64")
-        position += len(frame)
-        yield frame
 
 
 class VillageShapes:
@@ -207,7 +177,6 @@ class ActivitiesWriter:
         measures; bring the group measures of stored reports sharing a group up to date; say what was touched."""
         s, t, m = self.staging, touched_reports, incoming_measures
         replaced = self._replaced_rows()
-        self._fill_touched_officer_days()
         first_load = self.first_load = rows_up_to(self.conn, activities, 1) == 0
         self.bulk = first_load and self.new >= BULK_THRESHOLD
         # A first load gets its group measures from the staging table as it is written (each row written once);
@@ -280,7 +249,7 @@ class ActivitiesWriter:
                 self.conn.execute(DropTable(table, if_exists=True))
 
     def _work_tables(self) -> tuple[Table, ...]:
-        return self.staging, touched_reports, touched_officer_days, incoming_measures
+        return self.staging, touched_reports, incoming_measures
 
     def _replaced_rows(self) -> list[dict]:
         """The stored version of every report about to be updated."""
@@ -290,15 +259,6 @@ class ActivitiesWriter:
         rows = self.conn.execute(select(*(activities.c[name] for name in REPLACED_COLUMNS))
                                  .join(t, t.c.report_id == activities.c.report_id).where(~t.c.is_new))
         return [dict(row) for row in rows.mappings()]
-
-    def _fill_touched_officer_days(self) -> None:
-        """The officer-days the touched reports are on now and were on before (run before the update)."""
-        s, a, t = self.staging, activities, touched_reports
-        days = union(
-            select(s.c.nrp, s.c.local_date).join(t, t.c.report_id == s.c.report_id),
-            select(a.c.nrp, a.c.local_date).join(t, t.c.report_id == a.c.report_id).where(~t.c.is_new),
-        )
-        self.conn.execute(touched_officer_days.insert().from_select(["nrp", "local_date"], days))
 
 
 @contextmanager

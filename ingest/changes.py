@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The columns of each row of ActivityChanges.replaced.
+REPLACED_COLUMNS = ("report_id", "nrp", "village_code", "local_date", "activity_at", "submitted_at", "photo_sha256",
+                    "narrative_key")
+
 
 @dataclass
 class ActivityChanges:
@@ -11,6 +15,5 @@ class ActivityChanges:
 
     report_ids: set[str]  # reports inserted or updated by the import, plus stored reports whose
     # group measures/flags changed because of it
-    replaced: list[dict]  # the stored version, before the update, of each updated report:
-    # report_id, nrp, village_code, local_date, activity_at, submitted_at, photo_sha256, narrative_key
+    replaced: list[dict]  # the stored version (REPLACED_COLUMNS), before the update, of each updated report
     full: bool = False  # True: rebuild everything (bulk load, policy/units/outages/officers changed)

@@ -24,8 +24,6 @@ from queries.schema import activities, code_column, complaints, crimes, meta, un
 from queries.timeutil import local_date
 
 CHUNK = 900
-REPLACED_COLUMNS = ("report_id", "nrp", "village_code", "local_date", "activity_at", "submitted_at", "photo_sha256",
-                    "narrative_key")
 
 
 def chunks(values: Iterable, size: int = CHUNK):
@@ -63,16 +61,6 @@ def set_gps_distances(records: list[dict], geometry: Callable[[str], str | None]
 def refresh_group_measures(conn: Connection) -> int:
     """Recompute the group measures of every stored activity (refresh-flags); return the rows changed."""
     return len(rebuild_group_measures(conn))
-
-
-def stored_versions(conn: Connection, report_ids: Iterable[str]) -> list[dict]:
-    """The stored rows of reports about to be updated, as ActivityChanges.replaced holds them."""
-    columns = [activities.c[name] for name in REPLACED_COLUMNS]
-    found: list[dict] = []
-    for chunk in chunks(sorted(set(report_ids))):
-        found.extend(dict(row) for row in conn.execute(select(*columns).where(activities.c.report_id.in_(chunk)))
-                     .mappings())
-    return found
 
 
 SET_WISE_UPDATE = 2_000  # rows from which a staged UPDATE ... FROM beats one UPDATE per row

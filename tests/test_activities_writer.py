@@ -11,7 +11,7 @@ from sqlalchemy.schema import CreateTable
 
 from builders import activity, base_export, inside, photo
 from ingest import activities_writer
-from ingest.activities_writer import ActivitiesWriter, batches_from_records, touched_officer_days, touched_reports
+from ingest.activities_writer import ActivitiesWriter, touched_reports
 from ingest.importer import import_export, refresh_all_flags
 from queries.migrations import schema_differences
 from queries.policy import load_policy
@@ -64,7 +64,7 @@ def test_reimport_counts_new_changed_unchanged_and_keeps_batches(engine, tmp_pat
     assert activity_rows(engine) == stored  # nothing rewritten, batch stamps included
 
 
-def test_touched_tables_hold_new_and_changed_reports_and_old_and_new_officer_days(engine, tmp_path, monkeypatch):
+def test_touched_reports_and_changes_name_new_and_changed_reports_and_the_old_versions(engine, tmp_path, monkeypatch):
     assert import_export(engine, base_export(tmp_path / "a", activities=first_rows())).ok
     rows = first_rows()
     rows[0]["activity_at"] = "2024-03-07T09:00:00+07:00"  # R1 moves from 5 to 7 March
@@ -80,15 +80,12 @@ def test_touched_tables_hold_new_and_changed_reports_and_old_and_new_officer_day
 
     def spy_drop(self):
         seen["reports"] = set(self.conn.execute(select(touched_reports.c.report_id, touched_reports.c.is_new)).all())
-        seen["days"] = set(self.conn.execute(select(touched_officer_days)).all())
         drop(self)
 
     monkeypatch.setattr(ActivitiesWriter, "write", spy_write)
     monkeypatch.setattr(ActivitiesWriter, "drop_work_tables", spy_drop)
     assert import_export(engine, base_export(tmp_path / "b", activities=rows)).ok
     assert seen["reports"] == {("R1", False), ("R5", True)}
-    assert seen["days"] == {("80010001", date(2024, 3, 5)), ("80010001", date(2024, 3, 7)),
-                            ("80010002", date(2024, 3, 8))}
     changes = seen["changes"]
     assert not changes.full and {"R1", "R5"} <= changes.report_ids
     assert [(r["report_id"], r["local_date"], r["activity_at"]) for r in changes.replaced] == [
@@ -152,23 +149,6 @@ def test_failed_bulk_load_leaves_schema_and_table_intact(engine, tmp_path, monke
     assert {index.name for index in activities.indexes} <= indexes
     assert keys == EXPECTED_KEYS
     assert differences == []
-
-
-def test_batches_from_records_types_and_empties_the_list():
-    records = [{"report_id": f"R{i}", "nrp": "N", "village_code": "V", "activity_type": "dds", "household_id": "H",
-                "narrative": None, "photo_sha256": None, "narrative_key": None,
-                "activity_at": datetime(2024, 3, 5, 2, 0, 0, 5), "submitted_at": datetime(2024, 3, 5, 3),
-                "local_date": date(2024, 3, 5), "lat": None if i == 1 else -7.5, "lng": 112.25,
-                "delay_seconds": 3600.0} for i in range(3)]
-    frames = list(batches_from_records(records, size=2))
-    assert records == [] and [len(frame) for frame in frames] == [2, 1]
-    frame = frames[0]
-    assert list(frame.columns) == list(activities_writer.FRAME_COLUMNS)
-    # Naive datetime64 (pandas picks the unit): no time zone, no Python objects.
-    assert all(frame[name].dtype.kind == "M" and frame[name].dt.tz is None
-               for name in ("activity_at", "submitted_at", "local_date"))
-    assert frame["activity_at"][0] == datetime(2024, 3, 5, 2, 0, 0, 5)
-    assert frame["lat"].isna().tolist() == [False, True] and frames[1]["line"].tolist() == [2]
 
 
 @pytest.mark.parametrize("size", [1, 200])

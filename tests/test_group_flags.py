@@ -21,8 +21,7 @@ from sqlalchemy import select
 
 from builders import activity, base_export, inside, photo, write_export
 from ingest import group_flags
-from ingest.changes import ActivityChanges
-from ingest.derive import stored_versions
+from ingest.changes import REPLACED_COLUMNS, ActivityChanges
 from ingest.geo import haversine_km
 from ingest.group_flags import rebuild_group_measures, update_group_measures
 from ingest.importer import import_export
@@ -130,6 +129,12 @@ def stored_row(report_id: str, nrp: str, activity_at: datetime, submitted_at: da
             "lat": lat, "lng": lng, "photo_sha256": photo_sha256, "narrative_key": narrative_key,
             "delay_seconds": (submitted_at - activity_at).total_seconds(), "flag_duplicate_photo": False,
             "flag_duplicate_narrative": False, "travel_km": None, "travel_seconds": None}
+
+
+def stored_versions(conn, report_ids: set[str]) -> list[dict]:
+    """What ActivityChanges.replaced holds for these reports, read before they are updated (as the writer does)."""
+    query = select(*(activities.c[name] for name in REPLACED_COLUMNS)).where(activities.c.report_id.in_(report_ids))
+    return [dict(row) for row in conn.execute(query.order_by(activities.c.report_id)).mappings()]
 
 
 def write_then_update(conn, rows: list[dict]) -> tuple[set[str], set[str]]:
