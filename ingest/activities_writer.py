@@ -1,6 +1,6 @@
 """Activities written set-wise: checked batches go to a staging table, then SQL sorts and writes them.
 
-Memory follows the batch, not the file: each batch (a DataFrame, see FRAME_COLUMNS) gets its GPS
+Memory follows the batch, not the file: each batch (a DataFrame, see ingest/columnar.py COLUMNS) gets its GPS
 distances and is copied into the staging table; new / changed / unchanged are then counted by one
 join with the stored activities, and new and changed rows written by one INSERT and one UPDATE.
 
@@ -59,9 +59,6 @@ from queries.schema import activities, code_column
 # keys) of activities and builds them once afterwards: cheaper than maintaining them row by row.
 BULK_THRESHOLD = 100_000
 
-# The batch a reader hands over (the shared interface of the import helpers).
-FRAME_COLUMNS = ("report_id", "nrp", "village_code", "activity_type", "household_id", "narrative", "photo_sha256",
-                 "narrative_key", "activity_at", "submitted_at", "local_date", "lat", "lng", "delay_seconds", "line")
 STAGED_COLUMNS = ("report_id", "nrp", "village_code", "activity_type", "activity_at", "submitted_at", "local_date",
                   "lat", "lng", "household_id", "narrative", "photo_sha256", "delay_seconds", "gps_distance_m",
                   "narrative_key")
