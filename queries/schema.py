@@ -430,3 +430,70 @@ village_day_facts = Table(
     Index("ix_village_day_facts_date", "local_date"),
     info={"revision": "0003_unit_day_aggregates"},
 )
+
+# -- Peringatan dini (issue 19): forecasts, their backtest and emerging hot spots, stored by
+# `manage.py forecast` and read as-is by the pages. One run = one as-of date over the whole database.
+forecast_runs = Table(
+    "forecast_runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("as_of", Date, nullable=False),  # the last local date the run may use
+    Column("horizon_days", Integer, nullable=False),
+    Column("computed_at", DateTime, nullable=False),  # naive UTC
+    # What the pages show: "model" when the backtest says it beats the best baseline, else that baseline's key.
+    Column("method_shown", String(20), nullable=False),
+    Column("origins", Integer, nullable=False),  # rolling origins of the backtest
+    Index("ix_forecast_runs_as_of", "as_of"),
+    info={"revision": "0005_forecasts"},
+)
+
+# Expected crimes per village in as_of + 1 … as_of + horizon_days, for the model and each baseline.
+village_forecasts = Table(
+    "village_forecasts",
+    metadata,
+    Column("run_id", Integer, ForeignKey("forecast_runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("method", String(20), primary_key=True),  # "model", "last_28", "mean_12m", "last_year"
+    Column("village_code", code_column(), primary_key=True),
+    Column("unit_code", code_column(), nullable=False),  # the village's Polsek
+    Column("expected_crimes", Float, nullable=False),
+    Column("lower", Float, nullable=False),  # 90 % interval
+    Column("upper", Float, nullable=False),
+    Column("risk_rank", Integer, nullable=False),  # 1 = highest expected; ties share the smallest rank
+    info={"revision": "0005_forecasts"},
+)
+
+# The rolling-origin backtest, overall (scope_code "") and per unit, for the model and each baseline.
+backtest_scores = Table(
+    "backtest_scores",
+    metadata,
+    Column("run_id", Integer, ForeignKey("forecast_runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("scope_code", code_column(), primary_key=True),
+    Column("method", String(20), primary_key=True),
+    Column("pai_5", Float),  # Predictive Accuracy Index when the top 5 % of villages are targeted
+    Column("pai_10", Float),
+    Column("pai_20", Float),
+    Column("hit_rate_5", Float),  # share of the crimes that fell in the targeted villages
+    Column("hit_rate_10", Float),
+    Column("hit_rate_20", Float),
+    Column("deviance", Float),  # mean Poisson deviance per village and origin
+    Column("crimes", Integer, nullable=False),  # crimes in the forecast windows scored
+    Column("villages", Integer, nullable=False),
+    info={"revision": "0005_forecasts"},
+)
+
+# Emerging hot spots (Getis-Ord Gi* per month and a trend test) as of the run's as_of.
+village_hotspots = Table(
+    "village_hotspots",
+    metadata,
+    Column("run_id", Integer, ForeignKey("forecast_runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("village_code", code_column(), primary_key=True),
+    Column("unit_code", code_column(), nullable=False),
+    # "new", "intensifying", "persistent", "diminishing", "sporadic", or "" (none)
+    Column("hotspot_class", String(20), nullable=False),
+    Column("gi_z", Float),  # Gi* z of the last complete month
+    Column("trend_z", Float),  # Mann-Kendall statistic of the monthly Gi* z
+    Column("trend_p", Float),
+    Column("hot_months", Integer, nullable=False),  # months significantly hot after the correction
+    Column("months", Integer, nullable=False),
+    info={"revision": "0005_forecasts"},
+)
