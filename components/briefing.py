@@ -1,4 +1,8 @@
-"""The briefing pack: one self-contained HTML file (KPIs, alerts, rankings, coverage map) that prints on A4."""
+"""The briefing pack: one self-contained HTML file (KPIs, alerts, rankings, coverage map) that prints on A4.
+
+Outside a browser session (the command line, the scheduler) it is rendered in a named language, and as PDF
+through WeasyPrint with the DejaVu fonts shipped in assets/fonts, so the pack reads the same on any machine.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from markupsafe import Markup
 from components import data
 from components.alerts import displayable
 from components.filters import unit_name
-from components.i18n import fmt_date, fmt_int, fmt_local_moment, language, t, t_count, t_plural
+from components.i18n import fmt_date, fmt_int, fmt_local_moment, in_language, language, t, t_count, t_plural
 from components.kpis import kpi_change, kpi_value
 from components.maps import coverage_svg, legend_entries
 from components.rankings import OFFICER_COLUMNS, UNIT_COLUMNS
@@ -24,10 +28,20 @@ from queries.scope import Scope
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
                                autoescape=True, trim_blocks=True, lstrip_blocks=True)
 ALERT_ROWS = 15  # rows per alert in print; the page and the CSV downloads have them all
+FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+# The PDF's fonts, embedded: whatever the reader's machine has, the pack looks as it was printed.
+PDF_FONT_CSS = f"""
+@font-face {{ font-family: "Pack Sans"; src: url("{(FONTS / 'DejaVuSans.ttf').as_uri()}"); font-weight: normal; }}
+@font-face {{ font-family: "Pack Sans"; src: url("{(FONTS / 'DejaVuSans-Bold.ttf').as_uri()}"); font-weight: bold; }}
+* {{ font-family: "Pack Sans" !important; }}
+"""
 
 
-def briefing_html(scope: Scope, now: datetime | None = None) -> str:
-    """Render the pack for the scope and window, in the current language."""
+def briefing_html(scope: Scope, now: datetime | None = None, lang: str | None = None) -> str:
+    """Render the pack for the scope and window, in `lang` (default: the session's language)."""
+    if lang is not None:
+        with in_language(lang):
+            return briefing_html(scope, now)
     now = now or datetime.now(UTC)
     comparison = data.kpi_comparison(scope)
     rankings = data.child_rankings(scope)
@@ -54,6 +68,33 @@ def briefing_html(scope: Scope, now: datetime | None = None) -> str:
         "footer": t("briefing.footer"),
     }
     return TEMPLATES.get_template("briefing.html").render(**context)
+
+
+def briefing_summary(scope: Scope, lang: str | None = None) -> str:
+    """A few plain lines to paste into a chat group: the scope, its window, each KPI and the alerts' counts."""
+    if lang is not None:
+        with in_language(lang):
+            return briefing_summary(scope)
+    lines = [f"{t('briefing.title')} · {unit_name(scope.unit_code)}",
+             t_plural("briefing.window", scope.days, start=fmt_date(scope.start), end=fmt_date(scope.end),
+                      days=fmt_int(scope.days)), ""]
+    for row in data.kpi_comparison(scope).to_dict("records"):
+        label, change = t(f"kpi.{row['kpi']}"), kpi_change(row["kind"], row["kpi"], row["change"])
+        lines.append(f"- {label}: {kpi_value(row['kind'], row['current'])}" + (f" ({change})" if change else ""))
+    alerts = data.alerts(scope)
+    lines += ["", t("delivery.alerts_total", count=fmt_int(sum(len(frame) for frame in alerts.values())))]
+    lines += [f"- {t_count(f'alert.{kind}', len(frame))}" for kind, frame in alerts.items() if len(frame)]
+    return "\n".join(lines)
+
+
+def briefing_pdf(html: str) -> bytes:
+    """The pack as an A4 PDF: page numbers from its @page rule, DejaVu Sans embedded (subset)."""
+    from weasyprint import CSS, HTML  # imported on demand: the pages never need Pango
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    return HTML(string=html, base_url=str(FONTS)).write_pdf(
+        stylesheets=[CSS(string=PDF_FONT_CSS, font_config=fonts)], font_config=fonts)
 
 
 def page_counter_css() -> str:

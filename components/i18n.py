@@ -6,6 +6,9 @@ import dataclasses
 import numbers
 import re
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -611,6 +614,58 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "cmp.denominator.dds_target": ("Target DDS", "DDS target"),
     "cmp.denominator.counted": ("Petugas wajib lapor", "Officers with duty days"),
     "nav.scorecard": ("Rapor Bhabinkamtibmas", "Officer Scorecard"),
+    "nav.subscriptions": ("Langganan", "Subscriptions"),
+    "delivery.subject": ("Bahan Briefing Binmas {start} – {end}", "Binmas Briefing Pack {start} – {end}"),
+    "delivery.alerts_total": ("Peringatan: {count}", "Alerts: {count}"),
+    "subs.title": ("Langganan bahan briefing", "Briefing pack subscriptions"),
+    "subs.help": ("Bahan briefing dikirim lewat e-mail setiap minggu pada hari dan jam setempat satuan. Setiap "
+                  "penerima hanya menerima data yang boleh dilihat akunnya.",
+                  "The briefing pack is e-mailed every week on the unit's local weekday and hour. Each recipient "
+                  "receives only the data their own account may see."),
+    "subs.add": ("Langganan baru", "New subscription"),
+    "subs.unit": ("Satuan", "Unit"),
+    "subs.weekday": ("Hari", "Weekday"),
+    "subs.hour": ("Jam (waktu setempat)", "Hour (local time)"),
+    "subs.days": ("Periode (hari sebelum tanggal kirim)", "Window (days before the sending date)"),
+    "subs.language": ("Bahasa", "Language"),
+    "subs.format": ("Format", "Format"),
+    "subs.recipients": ("Penerima (akun)", "Recipients (accounts)"),
+    "subs.create": ("Simpan langganan", "Save subscription"),
+    "subs.created": ("Langganan {id} disimpan.", "Subscription {id} saved."),
+    "subs.error": ("Tidak dapat disimpan: {error}", "Cannot be saved: {error}"),
+    "subs.list": ("Langganan", "Subscriptions"),
+    "subs.none": ("Belum ada langganan.", "No subscriptions yet."),
+    "subs.pick": ("Langganan yang diubah", "Subscription to change"),
+    "subs.pause": ("Jeda", "Pause"),
+    "subs.resume": ("Lanjutkan", "Resume"),
+    "subs.remove": ("Hapus", "Remove"),
+    "subs.log": ("Log pengiriman", "Delivery log"),
+    "subs.log_help": ("Setiap percobaan kirim, terbaru lebih dulu. Pengiriman dijalankan oleh `python manage.py "
+                      "scheduler` (atau cron yang memanggil `python manage.py send-briefings`).",
+                      "Every sending attempt, newest first. Sending is run by `python manage.py scheduler` (or a cron "
+                      "job calling `python manage.py send-briefings`)."),
+    "subs.col.id": ("No.", "No."),
+    "subs.col.unit_name": ("Satuan", "Unit"),
+    "subs.col.schedule": ("Jadwal", "Schedule"),
+    "subs.col.days": ("Hari data", "Days of data"),
+    "subs.col.language": ("Bahasa", "Language"),
+    "subs.col.format": ("Format", "Format"),
+    "subs.col.active": ("Aktif", "Active"),
+    "subs.col.recipients": ("Penerima", "Recipients"),
+    "subs.col.sent_at": ("Waktu percobaan", "Attempted at"),
+    "subs.col.subscription_id": ("Langganan", "Subscription"),
+    "subs.col.username": ("Penerima", "Recipient"),
+    "subs.col.unit_code": ("Satuan dikirim", "Unit sent"),
+    "subs.col.slot_local": ("Jadwal (waktu setempat)", "Slot (local time)"),
+    "subs.col.attempt": ("Percobaan", "Attempt"),
+    "subs.col.status": ("Status", "Status"),
+    "subs.col.error": ("Keterangan", "Detail"),
+    "subs.col.bytes": ("Ukuran (bita)", "Size (bytes)"),
+    "subs.status.sent": ("terkirim", "sent"),
+    "subs.status.retrying": ("dicoba lagi", "retrying"),
+    "subs.status.failed": ("gagal", "failed"),
+    "subs.status.skipped": ("tidak dikirim", "not sent"),
+    "audit.action.subscription": ("langganan", "subscription"),
     "nav.quality": ("Kualitas Data", "Data Quality"),
     "table.download_excel": ("Unduh Excel", "Download Excel"),
     "table.download_all": ("Unduh semua baris (CSV)", "Download all rows (CSV)"),
@@ -848,9 +903,25 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
 }
 
 
+# A pack rendered outside a browser session (the command line, the scheduler) names its language itself.
+_CHOSEN_LANGUAGE: ContextVar[str | None] = ContextVar("chosen_language", default=None)
+
+
 def language() -> str:
-    """The language chosen in the sidebar ("id" unless English was picked)."""
-    return st.session_state.get("lang", "id")
+    """The language of `in_language`, else the one chosen in the sidebar ("id" unless English was picked)."""
+    return _CHOSEN_LANGUAGE.get() or st.session_state.get("lang", "id")
+
+
+@contextmanager
+def in_language(lang: str) -> Iterator[None]:
+    """Every text and number inside the block in `lang`, whatever the session says."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    token = _CHOSEN_LANGUAGE.set(lang)
+    try:
+        yield
+    finally:
+        _CHOSEN_LANGUAGE.reset(token)
 
 
 @lru_cache(maxsize=4096)
