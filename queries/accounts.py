@@ -37,6 +37,7 @@ FORGET_FAILURES_AFTER = timedelta(hours=24)  # a counter idle this long starts a
 SESSION_HOURS = 10  # a sign-in lasts a working day across reloads and opened links, then the form again
 MIN_PASSWORD = 10
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")  # a plausible address; the mail server has the last word
 
 _hasher = PasswordHasher()
 # Verifying against a real hash even for unknown names keeps the answer's timing from telling them apart.
@@ -119,6 +120,13 @@ def set_role(conn: Connection, username: str, role: str, home_unit: str | None =
 def set_disabled(conn: Connection, username: str, disabled: bool = True) -> None:
     _update(conn, username, disabled=disabled)
     revoke_sessions(conn, username)
+
+
+def set_email(conn: Connection, username: str, email: str | None) -> None:
+    """The account's e-mail: its OpenID Connect identity, and where its briefing packs are sent."""
+    if email is not None and not EMAIL.match(email):
+        raise AccountError(f"{email!r} is not an e-mail address")
+    _update(conn, username, email=email.lower() if email else None)
 
 
 def set_password(conn: Connection, username: str, password: str) -> None:

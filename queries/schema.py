@@ -497,3 +497,47 @@ village_hotspots = Table(
     Column("months", Integer, nullable=False),
     info={"revision": "0005_forecasts"},
 )
+
+# -- Delivery of the briefing pack (issue 20): who receives which unit's pack, when, and every attempt.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("unit_code", code_column(), ForeignKey("units.code"), nullable=False),
+    Column("weekday", Integer, nullable=False),  # 0 = Monday … 6 = Sunday, in the unit's time zone
+    Column("hour", Integer, nullable=False),  # 0–23, local
+    Column("days", Integer, nullable=False),  # the pack's window: the days before the slot's local date
+    Column("language", String(2), nullable=False),  # "id" | "en"
+    Column("format", String(4), nullable=False),  # "pdf" | "html"
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),  # naive UTC
+    Column("created_by", String(80)),
+    info={"revision": "0008_subscriptions"},
+)
+
+subscription_recipients = Table(
+    "subscription_recipients",
+    metadata,
+    Column("subscription_id", Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True),
+    Column("username", String(80), ForeignKey("users.username", ondelete="CASCADE"), primary_key=True),
+    info={"revision": "0008_subscriptions"},
+)
+
+# One row per attempt. No foreign key to subscriptions: the log outlives a removed subscription.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subscription_id", Integer, nullable=False),
+    Column("username", String(80), nullable=False),
+    Column("unit_code", code_column()),  # the unit the recipient's pack covered (None: nothing sent)
+    Column("slot_local", DateTime, nullable=False),  # the scheduled time, local to the subscription's unit
+    Column("slot_utc", DateTime, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status", String(10), nullable=False),  # "sent" | "retrying" | "failed" | "skipped"
+    Column("error", Text),
+    Column("sent_at", DateTime),  # naive UTC of this attempt
+    Column("bytes", Integer),  # size of the attached pack
+    Index("ix_deliveries_slot", "subscription_id", "slot_utc", "username"),
+    info={"revision": "0008_subscriptions"},
+)

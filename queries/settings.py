@@ -80,6 +80,36 @@ def read_toml(path: Path, error: type[SettingsError] = SettingsError) -> dict:
         raise error(f"{path}: not valid TOML: {exc}") from None
 
 
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where the briefing packs are sent from: [smtp] of secrets.toml."""
+
+    host: str
+    port: int = 587
+    username: str | None = None
+    password: str | None = None
+    sender: str = ""
+    starttls: bool = True
+
+
+def smtp_settings(path: Path | None = None) -> SmtpSettings | None:
+    """[smtp] of the secrets file (None when it has none); a wrong type raises SettingsError naming the key."""
+    path = path or SECRETS_FILE
+    section = read_toml(path).get("smtp") if path.exists() else None
+    if not section:
+        return None
+    expected = {"host": str, "port": int, "username": str, "password": str, "sender": str, "starttls": bool}
+    for key, value in section.items():
+        if key not in expected:
+            raise SettingsError(f"{path}: [smtp] {key}: unknown key; expected one of {', '.join(expected)}")
+        if not isinstance(value, expected[key]) or (key == "port" and not 0 < value < 65536):
+            raise SettingsError(f"{path}: [smtp] {key}: expected a {expected[key].__name__}, got {value!r}")
+    for key in ("host", "sender"):
+        if not section.get(key):
+            raise SettingsError(f"{path}: [smtp] {key}: required")
+    return SmtpSettings(**section)
+
+
 def secrets_database_url(path: Path) -> str | None:
     """[connections.bos] url of the secrets file, if it has one."""
     if not path.exists():
