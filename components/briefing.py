@@ -31,9 +31,9 @@ ALERT_ROWS = 15  # rows per alert in print; the page and the CSV downloads have 
 FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 # The PDF's fonts, embedded: whatever the reader's machine has, the pack looks as it was printed.
 PDF_FONT_CSS = f"""
-@font-face {{ font-family: "Pack Sans"; src: url("{(FONTS / 'DejaVuSans.ttf').as_uri()}"); font-weight: normal; }}
-@font-face {{ font-family: "Pack Sans"; src: url("{(FONTS / 'DejaVuSans-Bold.ttf').as_uri()}"); font-weight: bold; }}
-* {{ font-family: "Pack Sans" !important; }}
+@font-face {{ font-family: "DejaVu Sans"; src: url("{(FONTS / 'DejaVuSans.ttf').as_uri()}"); font-weight: normal; }}
+@font-face {{ font-family: "DejaVu Sans"; src: url("{(FONTS / 'DejaVuSans-Bold.ttf').as_uri()}"); font-weight: bold; }}
+* {{ font-family: "DejaVu Sans" !important; }}
 """
 
 
