@@ -7,7 +7,11 @@
     python manage.py bench-import --db URL --scenario bulk|daily|year [--scale S] [--data DIR] [--daily DIR]
     python manage.py import PATH [--db URL] [--dry-run] [--keep-valid --rejects FILE]
     python manage.py export KIND --start YYYY-MM-DD --end YYYY-MM-DD [--unit CODE] [--level LEVEL] [--out FILE]
-    python manage.py user add|disable|enable|list|set-role|set-password|sign-out ...
+    python manage.py user add|disable|enable|list|set-role|set-password|set-email|sign-out ...
+    python manage.py briefing --unit CODE --end YYYY-MM-DD [--days N] --format pdf|html --lang id|en --out FILE
+    python manage.py subscription add|list|remove|pause|resume ...
+    python manage.py send-briefings [--now ISO] [--db URL]
+    python manage.py scheduler [--every-minutes N] [--db URL]
     python manage.py refresh-flags [--db URL]
     python manage.py refresh-outlines [--db URL]
 
@@ -19,10 +23,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -407,6 +412,9 @@ def cmd_user(args) -> int:
             elif args.action == "set-password":
                 accounts.set_password(conn, args.username, read_password(args))
                 print(f"password of {args.username} changed; signed out everywhere")
+            elif args.action == "set-email":
+                accounts.set_email(conn, args.username, args.email)
+                print(f"e-mail of {args.username} set to {args.email}")
             elif args.action == "sign-out":
                 print(f"{args.username}: {accounts.revoke_sessions(conn, args.username)} session(s) ended")
             else:
@@ -414,6 +422,134 @@ def cmd_user(args) -> int:
     except accounts.AccountError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def point_loaders_at(url: str) -> None:
+    """Make the dashboard's loaders (components/data.py), used outside Streamlit here, read this database."""
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")  # "no runtime found": expected, the caches work in memory
+    os.environ["BOS_DATABASE_URL"] = url
+    os.environ.pop("BOS_READ_DATABASE_URL", None)  # a pack is read where its subscriptions and log are
+
+
+def cmd_briefing(args) -> int:
+    """Write the briefing pack of a unit and window as PDF or HTML."""
+    from queries.schema import units
+    from queries.scope import Scope
+
+    url = resolve_url(args.db)
+    try:
+        end = date.fromisoformat(args.end)
+        scope = Scope(args.unit, end - timedelta(days=args.days - 1), end, load_policy())
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with make_engine(url).connect() as conn:
+        if conn.execute(select(units.c.code).where(units.c.code == args.unit)).first() is None:
+            print(f"error: unknown unit {args.unit!r}", file=sys.stderr)
+            return 2
+    point_loaders_at(url)
+    from components.briefing import briefing_html, briefing_pdf  # after the loaders know their database
+
+    html = briefing_html(scope, lang=args.lang)
+    content = briefing_pdf(html) if args.format == "pdf" else html.encode("utf-8")
+    Path(args.out).write_bytes(content)
+    print(f"{args.format.upper()} of {args.unit} {scope.start} – {scope.end} written to {args.out} "
+          f"({len(content):,} bytes)", file=sys.stderr)
+    return 0
+
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekday(value: str) -> int:
+    """0-6 (Monday = 0) or the English day's first three letters."""
+    key = value.strip().lower()[:3]
+    if key in WEEKDAY_NAMES:
+        return WEEKDAY_NAMES.index(key)
+    if key.isdigit() and 0 <= int(key) <= 6:
+        return int(key)
+    raise argparse.ArgumentTypeError(f"{value!r}: a weekday is mon … sun or 0 (Monday) … 6")
+
+
+def cmd_subscription(args) -> int:
+    from queries import subscriptions
+
+    engine = make_engine(resolve_url(args.db))
+    create_schema(engine)
+    try:
+        with engine.begin() as conn:
+            if args.action == "add":
+                new_id = subscriptions.add_subscription(conn, args.unit, args.weekday, args.hour, args.to, args.lang,
+                                                        args.format, args.days, created_by="manage.py")
+                print(f"subscription {new_id}: {args.unit} every {WEEKDAY_NAMES[args.weekday]} {args.hour:02d}:00 "
+                      f"local time to {', '.join(sorted(set(args.to)))}")
+            elif args.action in ("pause", "resume"):
+                subscriptions.set_active(conn, args.id, args.action == "resume")
+                print(f"subscription {args.id} {args.action}d")
+            elif args.action == "remove":
+                subscriptions.remove_subscription(conn, args.id)
+                print(f"subscription {args.id} removed (its deliveries stay in the log)")
+            else:
+                print(subscriptions.list_subscriptions(conn).to_string(index=False))
+    except subscriptions.SubscriptionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def smtp_or_exit():
+    from queries.settings import smtp_settings
+
+    smtp = smtp_settings()
+    if smtp is None:
+        raise SystemExit("error: no [smtp] section in .streamlit/secrets.toml (see secrets.toml.example)")
+    return smtp
+
+
+def send_briefings(url: str, smtp, now: datetime | None = None) -> int:
+    """One run of the sender: print one line per recipient's slot handled; 1 if any failed."""
+    point_loaders_at(url)
+    from components.delivery import send_due
+    outcomes = send_due(make_engine(url), smtp, now)
+    for o in outcomes:
+        print(f"subscription {o.subscription_id} → {o.username}: {o.status}"
+              + (f" ({o.unit_code}, {o.attempts} attempt(s))" if o.unit_code else "")
+              + (f": {o.reason}" if o.reason else ""), file=sys.stderr)
+    print(f"{sum(o.status == 'sent' for o in outcomes)} pack(s) sent at {(now or datetime.now(UTC)).isoformat()}",
+          file=sys.stderr)
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def cmd_send_briefings(args) -> int:
+    try:
+        now = datetime.fromisoformat(args.now) if args.now else None
+    except ValueError as exc:
+        print(f"error: --now: {exc}", file=sys.stderr)
+        return 2
+    if now is not None and now.tzinfo is None:
+        print("error: --now needs an offset (2022-05-16T07:00+07:00 or …Z)", file=sys.stderr)
+        return 2
+    return send_briefings(resolve_url(args.db), smtp_or_exit(), now)
+
+
+def cmd_scheduler(args) -> int:
+    """Run send-briefings every N minutes until stopped (APScheduler); a slot missed while down is caught up."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    url, smtp = resolve_url(args.db), smtp_or_exit()
+    scheduler = BlockingScheduler(timezone=UTC)
+    # coalesce: after a pause only one run; max_instances 1: a slow run is never overtaken by the next one.
+    scheduler.add_job(send_briefings, "interval", args=(url, smtp), minutes=args.every_minutes, coalesce=True,
+                      max_instances=1, next_run_time=datetime.now(UTC))
+    print(f"Sending due briefings every {args.every_minutes} minute(s) from {describe(url)}; Ctrl+C stops.",
+          file=sys.stderr)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
     return 0
 
 
@@ -516,11 +652,48 @@ def build_parser() -> argparse.ArgumentParser:
     password = actions.add_parser("set-password", help="set a new password")
     password.add_argument("username")
     password.add_argument("--password-stdin", action="store_true")
+    email = actions.add_parser("set-email", help="set the e-mail (OpenID Connect identity, briefing deliveries)")
+    email.add_argument("username")
+    email.add_argument("email")
     actions.add_parser("sign-out", help="end every session of an account (a lost phone)").add_argument("username")
     actions.add_parser("list", help="list the accounts")
     for action in actions.choices.values():
         action.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
     p.set_defaults(func=cmd_user)
+
+    p = with_db(sub.add_parser("briefing", help="write the briefing pack (PDF or HTML) of a unit"))
+    p.add_argument("--unit", required=True, metavar="CODE")
+    p.add_argument("--end", required=True, metavar="YYYY-MM-DD", help="last day of the window (inclusive)")
+    p.add_argument("--days", type=int, default=7, metavar="N", help="days of the window (default 7)")
+    p.add_argument("--format", choices=["pdf", "html"], default="pdf")
+    p.add_argument("--lang", choices=["id", "en"], default="id")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.set_defaults(func=cmd_briefing)
+
+    p = with_db(sub.add_parser("subscription", help="weekly e-mail of the briefing pack"))
+    actions = p.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="subscribe accounts to a unit's pack")
+    add.add_argument("--unit", required=True, metavar="CODE")
+    add.add_argument("--weekday", required=True, type=weekday, help="mon … sun (the unit's local day)")
+    add.add_argument("--hour", required=True, type=int, help="0-23, the unit's local time")
+    add.add_argument("--to", required=True, nargs="+", metavar="USERNAME", help="recipient accounts")
+    add.add_argument("--days", type=int, default=7, help="days of data before the sending date (default 7)")
+    add.add_argument("--lang", choices=["id", "en"], default="id")
+    add.add_argument("--format", choices=["pdf", "html"], default="pdf")
+    for name in ("remove", "pause", "resume"):
+        actions.add_parser(name, help=f"{name} a subscription").add_argument("id", type=int)
+    actions.add_parser("list", help="list the subscriptions")
+    for action in actions.choices.values():
+        action.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
+    p.set_defaults(func=cmd_subscription)
+
+    p = with_db(sub.add_parser("send-briefings", help="send the packs that are due (idempotent; cron-friendly)"))
+    p.add_argument("--now", metavar="ISO", help="the time to act as now, with its offset (default: the clock)")
+    p.set_defaults(func=cmd_send_briefings)
+
+    p = with_db(sub.add_parser("scheduler", help="run send-briefings periodically until stopped"))
+    p.add_argument("--every-minutes", type=int, default=5, metavar="N", help="minutes between runs (default 5)")
+    p.set_defaults(func=cmd_scheduler)
 
     p = sub.add_parser("rls-sql", help="print the PostgreSQL Row-Level Security setup for a read-only role")
     p.add_argument("--role", default="bos_reader", help="the database role the dashboard connects as (group)")
