@@ -33,12 +33,13 @@ PAGES = {
     "perbandingan": ("nav.comparison", ":material/compare_arrows:"),
     "impor": ("nav.import", ":material/upload_file:"),
     "audit": ("nav.audit", ":material/policy:"),
+    "langganan": ("nav.subscriptions", ":material/forward_to_inbox:"),
     "definisi": ("nav.definitions", ":material/menu_book:"),
 }
 ANALYSIS = ["ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas", "perbandingan",
             "definisi"]
 ROLE_PAGES = {
-    "admin": ANALYSIS[:-1] + ["impor", "audit", "definisi"],
+    "admin": ANALYSIS[:-1] + ["impor", "audit", "langganan", "definisi"],
     "demo": ANALYSIS,
     "national": ["ringkasan", "peta", "pengaduan", "efektivitas", "perbandingan", "definisi"],
     "polda": ANALYSIS,
@@ -100,7 +101,7 @@ st.session_state["user"] = user
 st.set_page_config(page_title=f"{page.title} · {t('app.name')}")  # tabs of several pages tell themselves apart
 
 scope = filters.sidebar_scope(user)
-if scope is None and page.url_path not in ("impor", "audit", "definisi"):
+if scope is None and page.url_path not in ("impor", "audit", "langganan", "definisi"):
     st.title(t("app.name"))
     st.info(t("empty.no_data"))
     st.stop()

@@ -31,6 +31,7 @@ from queries import (
     quality_lists,
     rls,
     scorecards,
+    subscriptions,
 )
 from queries import alerts as queries_alerts
 from queries import scope as queries_scope
@@ -427,3 +428,12 @@ def audit_events() -> pd.DataFrame:
 
 def accounts_list() -> pd.DataFrame:
     return run(accounts.list_users)
+
+
+def subscriptions_list() -> pd.DataFrame:
+    """Not cached: the admin expects the subscription they just saved."""
+    return run(subscriptions.list_subscriptions)
+
+
+def delivery_log() -> pd.DataFrame:
+    return run(subscriptions.delivery_log)

@@ -161,7 +161,7 @@ ROLE_PAGES = {  # what dashboard.py lets each role open (the test checks the nav
     "polres": ANALYSIS,
     "polsek": ANALYSIS,
     "trainer": ["ringkasan", "kepatuhan", "rapor", "kualitas", "definisi"],
-    "admin": ANALYSIS + ["impor", "audit"],
+    "admin": ANALYSIS + ["impor", "audit", "langganan"],
 }
 HOMES = {  # each export's home unit for the roles that need one
     "sample": {"polda": "PD-35", "polres": "PR-35.21", "polsek": KARANGJATI, "trainer": "PR-35.21"},
@@ -170,7 +170,8 @@ HOMES = {  # each export's home unit for the roles that need one
 EXPORTS = {"sample": "sample_sqlite_url", "world": "world_export_url"}
 TITLES = {"ringkasan": "overview.title", "peta": "map.title", "kepatuhan": "compliance.title", "rapor": "score.title",
           "kualitas": "quality.title", "pengaduan": "complaints.title", "efektivitas": "eff.title",
-          "perbandingan": "cmp.title", "impor": "import.title", "audit": "audit.title"}
+          "perbandingan": "cmp.title", "impor": "import.title", "audit": "audit.title",
+          "langganan": "subs.title"}
 
 
 @pytest.fixture(scope="module")
