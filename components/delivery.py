@@ -72,8 +72,10 @@ def message_for(pack: Pack, smtp: SmtpSettings, to: str) -> EmailMessage:
     message = EmailMessage()
     message["Subject"], message["From"], message["To"] = pack.subject, smtp.sender, to
     message.set_content(pack.summary)
-    maintype = "application" if pack.subtype == "pdf" else "text"
-    message.add_attachment(pack.content, maintype=maintype, subtype=pack.subtype, filename=pack.filename)
+    if pack.subtype == "pdf":
+        message.add_attachment(pack.content, maintype="application", subtype="pdf", filename=pack.filename)
+    else:  # as text, so the part declares UTF-8 (bytes would arrive without a charset and lose every "·" and "–")
+        message.add_attachment(pack.content.decode("utf-8"), subtype="html", filename=pack.filename)
     return message
 
 
@@ -120,7 +122,12 @@ def _deliver(engine: Engine, smtp: SmtpSettings, subscription: subs.Subscription
     scope = pack_scope(unit, slot, subscription.days, user)
     key = (scope, subscription.format, subscription.language)
     if key not in rendered:
-        rendered[key] = render_pack(scope, subscription.format, subscription.language, now)
+        try:
+            rendered[key] = render_pack(scope, subscription.format, subscription.language, now)
+        except Exception as exc:  # one pack that cannot be drawn must not keep the other recipients' from going out
+            error = f"cannot render the pack: {type(exc).__name__}: {exc}"
+            _log(engine, subscription.id, username, slot, 1, "failed", unit, error, None)
+            return Outcome(subscription.id, username, "failed", unit, 0, error)
     return _send_with_retries(engine, smtp, subscription.id, slot, account, unit, rendered[key], waits, sleep)
 
 

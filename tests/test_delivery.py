@@ -24,7 +24,7 @@ from builders import base_export
 from ingest.importer import import_export
 from queries import accounts, subscriptions
 from queries.effectiveness import scope_measures
-from queries.schema import audit_log, deliveries, subscription_recipients, units, users
+from queries.schema import audit_log, deliveries, officers, subscription_recipients, units, users
 from queries.schema import subscriptions as subscriptions_table
 from queries.scope import Scope
 from queries.settings import SettingsError, SmtpSettings, smtp_settings
@@ -232,6 +232,7 @@ PEOPLE = {  # username: (role, home unit, e-mail)
     "kapolsek.karangjati": ("polsek", KARANGJATI, "karangjati@example.test"),
     "admin.pusat": ("admin", None, "pusat@example.test"),
     "tanpa.email": ("polres", NGAWI, None),
+    "evaluator.pusat": ("national", None, "evaluator@example.test"),
 }
 
 
@@ -370,6 +371,7 @@ def test_a_recipient_never_receives_another_units_data(world, mailbox):
     outcomes = {o.username: o for o in send(world, mailbox, datetime(2022, 5, 16, 0, 0, tzinfo=UTC))}
     assert {name: (o.status, o.unit_code) for name, o in outcomes.items()} == {
         "admin.pusat": ("sent", NGAWI),
+        "evaluator.pusat": ("sent", NGAWI),
         "kapolres.hsu": ("skipped", None),
         "kapolres.ngawi": ("sent", NGAWI),
         "kapolsek.karangjati": ("sent", KARANGJATI),  # a Polsek chief on a Polres subscription: his Polsek
@@ -378,7 +380,8 @@ def test_a_recipient_never_receives_another_units_data(world, mailbox):
     assert outcomes["kapolres.hsu"].reason == f"home unit {HSU} may not see {NGAWI}"
     assert outcomes["tanpa.email"].reason.startswith("account has no e-mail")
     received = {m["X-Envelope-To"]: page_texts(attachment(m)) for m in mailbox.messages}
-    assert set(received) == {"pusat@example.test", "ngawi@example.test", "karangjati@example.test"}
+    assert set(received) == {"pusat@example.test", "ngawi@example.test", "karangjati@example.test",
+                             "evaluator@example.test"}
     with world.connect() as conn:
         polsek_names = dict(conn.execute(select(units.c.code, units.c.name).where(units.c.parent_code == NGAWI)).all())
     own = polsek_names.pop(KARANGJATI)
@@ -387,6 +390,12 @@ def test_a_recipient_never_receives_another_units_data(world, mailbox):
     assert [name for name in polsek_names.values() if re.search(rf"{re.escape(name)}\b", chief)] == []
     assert "Polres Ngawi" not in chief  # not even the name of the unit above
     assert sum(name in " ".join(received["ngawi@example.test"]) for name in polsek_names.values()) > 10
+    # a national evaluator compares units, without officers' names or NRPs (as on the pages)
+    with world.connect() as conn:
+        nrps = set(conn.execute(select(officers.c.nrp).where(officers.c.unit_code.like("PS-35.21%"))).scalars())
+    national, chief_view = (" ".join(received[who]) for who in ("evaluator@example.test", "pusat@example.test"))
+    assert [nrp for nrp in nrps if nrp in national] == [] and "•••" in national
+    assert sum(nrp in chief_view for nrp in nrps) > 5  # the admin's copy names them: the masking is per account
     skipped = [r for r in log_rows(world) if r[2] == "skipped"]
     assert sorted((r[0], r[5]) for r in skipped) == [
         ("kapolres.hsu", f"home unit {HSU} may not see {NGAWI}"),
@@ -477,3 +486,37 @@ def test_the_map_page_is_drawn(ngawi_pdf):
                    for page in pages)
     # The villages of Ngawi, filled with their coverage class, take a good part of the last page; the first has none.
     assert last > 0.10 and first < 0.001, (first, last)
+
+
+def test_html_format_in_english(world, mailbox):
+    with world.begin() as conn:
+        subscriptions.add_subscription(conn, HSU, 0, 7, ["kapolres.hsu"], "en", "html", 14)
+    send(world, mailbox, datetime(2022, 5, 15, 23, 0, tzinfo=UTC))
+    (message,) = mailbox.messages
+    (pack,) = [part for part in message.walk() if part.get_content_type() == "text/html"]
+    html = pack.get_content()
+    assert pack.get_filename() == "briefing_PR-63.08_2022-05-15.html"
+    assert html.startswith("<!DOCTYPE html>") and "Binmas Briefing Pack · Polres Hulu Sungai Utara" in html
+    assert "2 May 2022 – 15 May 2022 (14 days)" in html
+    assert message["Subject"] == "Binmas Briefing Pack 2 May 2022 – 15 May 2022"
+    assert body(message).startswith("Binmas Briefing Pack · Polres Hulu Sungai Utara\n")
+
+
+def test_a_pack_that_cannot_be_drawn_is_logged_and_the_others_still_go(world, mailbox, monkeypatch):
+    from components import delivery
+
+    drawn = delivery.render_pack
+
+    def broken_for_hsu(scope, fmt, lang, now):
+        if scope.unit_code == HSU:
+            raise ValueError("no outline")
+        return drawn(scope, fmt, lang, now)
+
+    monkeypatch.setattr(delivery, "render_pack", broken_for_hsu)
+    subscribe(world, HSU, ["kapolres.hsu"], hour=8)  # 08:00 WITA = 07:00 WIB: both due at 00:00 UTC
+    subscribe(world, NGAWI, ["kapolres.ngawi"])
+    outcomes = send(world, mailbox, datetime(2022, 5, 16, 0, 0, tzinfo=UTC))
+    assert [(o.username, o.status, o.reason) for o in outcomes] == [
+        ("kapolres.hsu", "failed", "cannot render the pack: ValueError: no outline"),
+        ("kapolres.ngawi", "sent", None)]
+    assert [m["To"] for m in mailbox.messages] == ["ngawi@example.test"]
