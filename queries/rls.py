@@ -47,6 +47,10 @@ def rls_statements(role: str = "bos_reader") -> list[str]:
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON sign_in_failures, user_sessions TO {role}",
         f"GRANT INSERT ON audit_log TO {role}",
         f"GRANT USAGE ON SEQUENCE audit_log_id_seq TO {role}",
+        # The admin's Langganan page manages subscriptions and reads the deliveries the scheduler logged.
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON subscriptions, subscription_recipients TO {role}",
+        f"GRANT USAGE ON SEQUENCE subscriptions_id_seq TO {role}",
+        f"GRANT SELECT ON deliveries TO {role}",
     ]
     for table, condition in POLICIES.items():
         statements += [

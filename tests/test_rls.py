@@ -51,6 +51,12 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
                 conn.execute(text("SELECT set_config(:name, 'PS-A', true)"), {"name": SETTING})
                 write = conn.execute(text("SELECT has_table_privilege(current_user, 'activities', 'INSERT')"))
                 assert write.scalar_one() is False
+                # the admin's Langganan page: subscriptions written, the deliveries log only read
+                granted = conn.execute(text("SELECT has_table_privilege(current_user, 'subscriptions', 'INSERT'), "
+                                            "has_sequence_privilege(current_user, 'subscriptions_id_seq', 'USAGE'), "
+                                            "has_table_privilege(current_user, 'deliveries', 'SELECT'), "
+                                            "has_table_privilege(current_user, 'deliveries', 'INSERT')")).one()
+                assert tuple(granted) == (True, True, True, False)
     finally:
         drop()
         admin = create_engine(PG_URL)
