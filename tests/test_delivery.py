@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import io
+import os
 import re
 import socket
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +35,22 @@ MONDAY = date(2022, 5, 16)  # the sample's reports end on Sunday 15 May 2022
 NO_WAIT = (0.0, 0.0)
 
 
+DATABASE_VARIABLES = ("BOS_DATABASE_URL", "BOS_READ_DATABASE_URL")
+
+
+def forget_after(patch: pytest.MonkeyPatch) -> None:
+    """manage.py points the loaders at its --db through the environment: have `patch` put the variables back."""
+    for name in DATABASE_VARIABLES:
+        patch.setenv(name, os.environ.get(name, ""))  # recorded as it was, present or not
+        if not os.environ[name]:
+            patch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def database_variables_restored(monkeypatch):
+    forget_after(monkeypatch)
+
+
 # -- the PDF ------------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -41,8 +58,10 @@ def ngawi_pdf(sample_sqlite_url, tmp_path_factory):
     """Polres Ngawi's pack of 9-15 May 2022, written by `manage.py briefing` (Indonesian, PDF)."""
     out = tmp_path_factory.mktemp("pack") / "ngawi.pdf"
     st.cache_data.clear()
-    code = manage.main(["briefing", "--db", sample_sqlite_url, "--unit", NGAWI, "--end", "2022-05-15",
-                        "--format", "pdf", "--lang", "id", "--out", str(out)])
+    with pytest.MonkeyPatch.context() as patch:
+        forget_after(patch)
+        code = manage.main(["briefing", "--db", sample_sqlite_url, "--unit", NGAWI, "--end", "2022-05-15",
+                            "--format", "pdf", "--lang", "id", "--out", str(out)])
     assert code == 0
     return out
 
