@@ -94,21 +94,40 @@ class Kind:
 
     key: str
     subject: str  # "village", "officer", "complaint" or "unit"
-    alert: str | None  # the key of the overview alert (queries/alerts.py, components/data.alerts)
+    alert: str  # the key of the overview alert its items come from (components/data.alerts)
+    column: str | None  # the alert row's column holding the subject; None: the scope's unit (a day's dip)
     evidence: Callable[..., Select] | None = None  # None: only people close it
 
 
 # Adding a kind is one line. Spikes, dips and hot spots are closed by people: one quiet window after a spike
 # or a dip says little, and a hot spot cools over months, so the data is not taken for an answer there.
 KINDS = {kind.key: kind for kind in (
-    Kind("blind_spot", "village", "blind_spots", dds_visit_since),
-    Kind("silent_officer", "officer", "silent_officers", report_since),
-    Kind("overdue_complaint", "complaint", "overdue_complaints", complaint_answered),
-    Kind("flag_spike", "unit", "flag_spikes"),
-    Kind("officer_flag_spike", "officer", "flag_spikes"),  # a Polsek's spikes are its officers'
-    Kind("submission_dip", "unit", "submission_dips"),
-    Kind("hotspot", "village", "hotspots"),
+    Kind("blind_spot", "village", "blind_spots", "village_code", dds_visit_since),
+    Kind("silent_officer", "officer", "silent_officers", "nrp", report_since),
+    Kind("overdue_complaint", "complaint", "overdue_complaints", "complaint_id", complaint_answered),
+    Kind("flag_spike", "unit", "flag_spikes", "unit_code"),
+    Kind("officer_flag_spike", "officer", "flag_spikes", "unit_code"),  # a Polsek's spike rows are its officers
+    Kind("submission_dip", "unit", "submission_dips", None),
+    Kind("hotspot", "village", "hotspots", "village_code"),
 )}
+
+
+def kind_of_alert(alert: str, officers: bool) -> str | None:
+    """The kind of item an overview alert's rows open (`officers`: the alert lists officers, a Polsek's spikes)."""
+    matches = [k.key for k in KINDS.values() if k.alert == alert]
+    if len(matches) > 1:
+        matches = [key for key in matches if (KINDS[key].subject == "officer") == officers]
+    return matches[0] if matches else None
+
+
+def alert_items(alert: str, frame: pd.DataFrame, scope_unit: str | None, officers: bool) -> list[tuple[str, str]]:
+    """(kind, subject) of each row of an overview alert, in its order: what opening a follow-up for it means."""
+    kind = kind_of_alert(alert, officers)
+    if kind is None:
+        return []
+    column = KINDS[kind].column
+    subjects = [scope_unit or ""] * len(frame) if column is None else frame[column].astype(str).tolist()
+    return [(kind, subject) for subject in subjects]
 
 
 def kinds_of(subject: str) -> list[str]:
@@ -163,13 +182,18 @@ def unit_of(conn: Connection, kind: str, subject: str) -> str | None:
 # -- Changes
 
 def _history(conn: Connection, item_id: int, actor: str, change: str, old, new, note: str | None,
-             now: datetime) -> None:
+             now: datetime, audit_note: str | None = None) -> None:
+    """One change in the item's history and in the audit log.
+
+    The history holds no NRP or report id (national evaluators read it); the audit log, the admin's, may.
+    """
     conn.execute(follow_up_history.insert().values(
         item_id=item_id, at=now, actor=actor, change=change, note=note or None,
         old_value=None if old is None else str(old), new_value=None if new is None else str(new)))
+    remark = audit_note or note
     accounts.record(conn, actor, "follow_up",
                     f"#{item_id} {change}: {'–' if old is None else old} → {'–' if new is None else new}"
-                    + (f" ({note})" if note else ""))
+                    + (f" ({remark})" if remark else ""))
 
 
 def _open_id(conn: Connection, kind: str, subject: str) -> int | None:
@@ -193,7 +217,7 @@ def open_item(conn: Connection, user: User, kind: str, subject: str, opened_on: 
                 opened_by=user.username, note=note or None, status="baru")).inserted_primary_key[0]
     except IntegrityError:
         return _open_id(conn, kind, subject)
-    _history(conn, item_id, user.username, "opened", None, f"{kind} {subject}", note, now)
+    _history(conn, item_id, user.username, "opened", None, kind, note, now, audit_note=subject)
     return item_id
 
 
@@ -266,6 +290,30 @@ def assignable(conn: Connection, item_id: int) -> list[str]:
     return [p.username for p in people if may_act(conn, p, item.kind, item.unit_code)]
 
 
+def act(conn: Connection, user: User, item_id: int, assignee: str | None, due_on: date | None, note: str | None,
+        status: str | None = None, status_note: str | None = None, now: datetime | None = None) -> None:
+    """The page's form in one transaction: the changed fields, then the new status (None: kept)."""
+    now = now or _now()
+    update(conn, user, item_id, assignee=assignee or None, due_on=due_on, note=(note or "").strip() or None, now=now)
+    if status is not None:
+        set_status(conn, user, item_id, status, status_note, now=now)
+
+
+def actable(conn: Connection, user: User, scope: Scope) -> list[int]:
+    """Ids of the scope's open items the user may act on, in one query (the rules of may_act)."""
+    f = follow_ups.c
+    if user.role == "admin":
+        rules = []
+    elif user.role in CHAIN_ROLES or user.role == "trainer":
+        rules = [f.unit_code.in_(select(unit_tree.c.unit_code).where(unit_tree.c.ancestor_code == user.home_unit))]
+        if user.role == "trainer":
+            rules.append(f.kind.in_(kinds_of("officer")))
+    else:
+        return []
+    return conn.execute(select(f.id).where(f.status.in_(OPEN), *within(f.unit_code, scope), *rules)
+                        .order_by(f.id)).scalars().all()
+
+
 def close_by_evidence(conn: Connection, scope: Scope | None = None, now: datetime | None = None) -> int:
     """Close the open items the data has resolved, with the fact that did; returns how many.
 
@@ -283,8 +331,8 @@ def close_by_evidence(conn: Connection, scope: Scope | None = None, now: datetim
             old = conn.execute(select(follow_ups.c.status).where(follow_ups.c.id == item_id)).scalar_one()
             conn.execute(follow_ups.update().where(follow_ups.c.id == item_id).values(
                 status="selesai", closed_at=now, closed_by=EVIDENCE, evidence_at=evidence_at, evidence_ref=ref))
-            _history(conn, item_id, EVIDENCE, "status", old, "selesai", f"{ref} {evidence_at:%Y-%m-%d %H:%M} UTC",
-                     now)
+            _history(conn, item_id, EVIDENCE, "status", old, "selesai", None, now,
+                     audit_note=f"evidence {ref} at {evidence_at:%Y-%m-%d %H:%M} UTC")
             closed += 1
     return closed
 

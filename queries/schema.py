@@ -364,6 +364,8 @@ audit_log = Table(
     Column("action", String(40), nullable=False),
     Column("detail", Text),
     Index("ix_audit_log_at", "at"),
+    # An append needs no id back: without RETURNING, a role that may only INSERT (RLS's reader) can write it.
+    implicit_returning=False,
 )
 
 # Small key/value facts about the database itself (the policy the stored flags were computed with,

@@ -113,7 +113,7 @@ def test_the_status_moves_only_along_the_allowed_transitions(world):
                                .where(follow_up_history.c.item_id == k1).order_by(follow_up_history.c.id)).all()
     assert (done.status, done.closed_by, done.closed_at) == ("selesai", "kapolsek.b", datetime(2024, 3, 1, 5, 0))
     assert (skipped.status, skipped.reason) == ("tidak_perlu", "Cuti sakit, surat menyusul")
-    assert [tuple(c) for c in changes] == [("opened", None, "overdue_complaint K1", None),
+    assert [tuple(c) for c in changes] == [("opened", None, "overdue_complaint", None),
                                            ("status", "baru", "ditangani", "Kanit Binmas menelepon pelapor"),
                                            ("status", "ditangani", "selesai", None)]
 
@@ -131,7 +131,7 @@ def test_assignee_due_date_and_note_are_each_one_change_in_the_history_and_the_a
                              .order_by(audit_log.c.id)).all()[before:]
     assert (row.assignee, row.due_on, row.note) == ("kapolsek.a", date(2024, 3, 8), "Sambang 10 rumah minggu ini")
     assert [tuple(a) for a in audit] == [
-        ("kapolres", "follow_up", f"#{v2} opened: – → blind_spot {V2}"),
+        ("kapolres", "follow_up", f"#{v2} opened: – → blind_spot ({V2})"),
         ("kapolres", "follow_up", f"#{v2} assignee: – → kapolsek.a"),
         ("kapolres", "follow_up", f"#{v2} due: – → 2024-03-08"),
         ("kapolres", "follow_up", f"#{v2} note: – → Sambang 10 rumah minggu ini")]
