@@ -105,14 +105,15 @@ def act_form(frame: pd.DataFrame, scope, user: User) -> None:
     with st.form(f"fu_form_{chosen}"):
         assignee = st.selectbox(t("fu.col.assignee"), people, index=people.index(row["assignee"])
                                 if row["assignee"] in people else 0,
-                                format_func=lambda name: name or t("fu.unassigned"))
+                                format_func=lambda name: name or t("fu.unassigned"), key=f"fu_assignee_{chosen}")
         due_on = st.date_input(t("fu.col.due_on"), value=row["due_on"] if pd.notna(row["due_on"]) else None,
-                               format="DD/MM/YYYY")
-        note = st.text_area(t("fu.col.note"), value=row["note"] if pd.notna(row["note"]) else "", max_chars=2000)
+                               format="DD/MM/YYYY", key=f"fu_due_{chosen}")
+        note = st.text_area(t("fu.col.note"), value=row["note"] if pd.notna(row["note"]) else "", max_chars=2000,
+                            key=f"fu_note_{chosen}")
         statuses = [None, *TRANSITIONS[row["status"]]]
         status = st.selectbox(t("fu.new_status"), statuses, format_func=lambda s: t(f"fu.status.{s}") if s else
-                              t("fu.keep_status", status=t(f"fu.status.{row['status']}")))
-        status_note = st.text_input(t("fu.status_note"), max_chars=2000)
+                              t("fu.keep_status", status=t(f"fu.status.{row['status']}")), key=f"fu_status_{chosen}")
+        status_note = st.text_input(t("fu.status_note"), max_chars=2000, key=f"fu_status_note_{chosen}")
         if st.form_submit_button(t("fu.save"), type="primary"):
             save(user, chosen, assignee, due_on, note, status, status_note)
 
@@ -181,11 +182,14 @@ def alert_table(alert: str, frame: pd.DataFrame, shown: pd.DataFrame, headers: d
     picked = show_table(table.head(5000), on_select="rerun", selection_mode="multi-row", key=f"alert_{alert}")
     rows = list(picked.selection.rows) if picked is not None else []
     table_with_download(shown, headers, f"{alert}.csv", key=f"alert_{alert}", show=False)
+    if message := st.session_state.pop(f"fu_opened_{alert}", None):
+        st.success(message)
     if rows and st.button(t("fu.alert.open_button", count=len(rows)), key=f"fu_open_{alert}",
                           icon=":material/assignment_turned_in:"):
         opened = open_from_alert(user, [kind_subjects[i] for i in rows], scope)
-        if opened is not None:
-            st.success(t("fu.alert.opened", count=len(set(opened))))
+        if opened is not None:  # drawn again, so the rows show their new follow-up
+            st.session_state[f"fu_opened_{alert}"] = t("fu.alert.opened", count=len(set(opened)))
+            st.rerun()
 
 
 def open_from_alert(user: User, chosen: list[tuple[str, str]], scope) -> list[int] | None:
@@ -201,13 +205,13 @@ def review_rows(review: pd.DataFrame) -> list[list[str]]:
     """The briefing's follow-up rows: item, what was promised, done or not, the number then → now."""
     rows = []
     for _, row in review.iterrows():
-        promise = " · ".join(part for part in (row["assignee"] or "", fmt_date(row["due_on"])
-                                               if pd.notna(row["due_on"]) else "", row["note"] or "") if part)
+        due = fmt_date(row["due_on"]) if pd.notna(row["due_on"]) else ""
+        promise = " · ".join(part for part in (_text(row["assignee"]), due, _text(row["note"])) if part)
         status = t(f"fu.status.{row['status']}")
         done = t("fu.review.overdue", status=status) if row["overdue"] else status
         if row["closed_by"] == EVIDENCE or pd.notna(row["reason"]):
             done = f"{done}: {outcome(row)}"
-        rows.append([f"{t('fu.kind.' + row['kind'])}: {subject_label(row)} ({row['unit'] or t('fu.national')})",
+        rows.append([f"{t('fu.kind.' + row['kind'])}: {subject_label(row)} ({_text(row['unit']) or t('fu.national')})",
                      promise or "–", done, measure_words(row)])
     return rows
 
@@ -223,6 +227,11 @@ def measure_words(row) -> str:
         return t("fu.measure.days_silent", then=_count(row["then"]), now=_count(row["now"]))
     key = "fu.measure.answered" if row["moved"] else "fu.measure.unanswered"
     return t(key, then=_count(row["then"]), now=_count(row["now"]))
+
+
+def _text(value) -> str:
+    """A stored text, "" where there is none (a missing value in a frame is NaN, not None)."""
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def _count(value) -> str:

@@ -424,7 +424,7 @@ def open_subjects(conn: Connection, scope: Scope) -> pd.DataFrame:
 
 # -- Last week's follow-up, for the briefing pack
 
-REVIEW_COLUMNS = [c for c in ITEM_COLUMNS if c != "timezone"] + [
+REVIEW_COLUMNS = ITEM_COLUMNS + [
     "changes", "done", "overdue", "measure", "then", "now", "moved"]
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -298,3 +299,204 @@ def test_the_review_lists_what_was_due_or_changed_last_week_and_whether_its_numb
     assert rows.loc[v2, ["measure", "then", "now", "moved"]].tolist() == ["coverage", 0.0, 2 / 50, True]
     assert rows.loc[o2, ["measure", "then", "now", "moved"]].tolist() == ["days_silent", 1.0, 0.0, True]
     assert rows.loc[k1, ["measure", "then", "now", "moved"]].tolist() == ["hours_unanswered", 87.0, 120.0, True]
+
+
+def test_alert_rows_name_their_kind_and_subject():
+    blind = pd.DataFrame({"village_code": [V2, V3]})
+    spikes = pd.DataFrame({"unit_code": [O1]})
+    assert follow_up.alert_items("blind_spots", blind, "PR-35.21", officers=False) == [("blind_spot", V2),
+                                                                                       ("blind_spot", V3)]
+    assert follow_up.alert_items("flag_spikes", spikes, "PS-A", officers=True) == [("officer_flag_spike", O1)]
+    assert follow_up.alert_items("flag_spikes", pd.DataFrame({"unit_code": ["PS-A"]}), "PR-35.21",
+                                 officers=False) == [("flag_spike", "PS-A")]
+    # a day's dip is the scope's unit's ("" for the whole country); an alert no kind knows opens nothing
+    assert follow_up.alert_items("submission_dips", pd.DataFrame({"date": [OPENED_ON]}), None, False) == [
+        ("submission_dip", "")]
+    assert follow_up.alert_items("unknown", blind, None, False) == []
+
+
+def test_the_items_a_user_may_act_on_are_found_in_one_query_by_the_same_rules(world):
+    engine, users = world
+    with engine.begin() as conn:
+        ids = {subject: follow_up.open_item(conn, users["admin"], kind, subject, OPENED_ON, now=T0)
+               for kind, subject in (("blind_spot", V1), ("silent_officer", O2), ("blind_spot", V4),
+                                     ("submission_dip", ""))}
+        everything = Scope(None, date(2024, 3, 1), date(2024, 3, 7))
+        found = {name: follow_up.actable(conn, user, replace(everything, boundary=user.home_unit))
+                 for name, user in users.items()}
+    # The national dip is the admin's alone; Polda 63 has V4 only; the trainer only Budi, an officer.
+    assert found == {"admin": sorted(ids.values()), "korbinmas": [], "kapolda63": [ids[V4]],
+                     "kapolres": [ids[V1], ids[O2]], "kapolsek.a": [ids[V1]], "kapolsek.b": [ids[O2]],
+                     "pelatih": [ids[O2]]}
+
+
+# -- The dashboard: the overview's alerts, the page per role, the briefing
+
+UI_FILES = {**FIRST,
+            "assignments": [{"nrp": O1, "village_code": V1, "start_date": "2024-01-01", "end_date": ""},
+                            {"nrp": O1, "village_code": V2, "start_date": "2024-01-01", "end_date": ""},
+                            {"nrp": O2, "village_code": V3, "start_date": "2024-01-01", "end_date": ""}],
+            # K2 waits from 25 February: past the 24-hour SLA at the window's end (1 March, the last report)
+            "complaints": [complaint("K2", V3, "2024-02-25T09:00:00+07:00")]}
+WINDOW_END = date(2024, 3, 1)
+
+
+@pytest.fixture
+def ui_world(tmp_path):
+    """A SQLite database of UI_FILES with one account per role; returns (url, engine, users)."""
+    from queries.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'ui.sqlite'}"
+    engine = make_engine(url)
+    load(engine, tmp_path / "ui", UI_FILES)
+    with engine.begin() as conn:
+        users = people(conn)
+    yield url, engine, users
+    engine.dispose()
+
+
+def app_as(url, monkeypatch, user: accounts.User, page: str | None = None):
+    from test_app import new_app
+
+    at = new_app(url, monkeypatch, user.username, user.role, user.home_unit)
+    if page:
+        at.switch_page(f"app_pages/{page}.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_rows(engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(follow_ups.c.kind, follow_ups.c.subject, follow_ups.c.opened_on,
+                                                      follow_ups.c.opened_by).order_by(follow_ups.c.id))]
+
+
+def test_the_overview_opens_follow_ups_for_the_selected_alert_rows_and_marks_them(ui_world, monkeypatch):
+    url, engine, users = ui_world
+    at = app_as(url, monkeypatch, users["kapolres"])
+    blind = next(df for df in at.dataframe if df.key == "alert_blind_spots")
+    # V2 and V3 have never had a DDS visit: both listed, by code; V1 was visited on 1 March.
+    assert blind.value["Nama"].tolist() == ["Desa Dua", "Desa Tiga"]
+    assert blind.value["Tindak lanjut"].tolist() == ["", ""]
+    at.session_state["alert_blind_spots"] = {"selection": {"rows": [0, 1], "columns": []}}
+    at.run()
+    at.button(key="fu_open_blind_spots").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert open_rows(engine) == [("blind_spot", V2, WINDOW_END, "kapolres"), ("blind_spot", V3, WINDOW_END, "kapolres")]
+    blind = next(df for df in at.dataframe if df.key == "alert_blind_spots")
+    assert blind.value["Tindak lanjut"].tolist() == ["Baru", "Baru"]
+    at.button(key="fu_open_blind_spots").click().run()  # the same rows again: still two items
+    assert len(open_rows(engine)) == 2
+
+
+@pytest.mark.parametrize(("user", "selectable"), [
+    ("kapolres", {"alert_blind_spots", "alert_silent_officers", "alert_overdue_complaints"}),
+    ("pelatih", {"alert_silent_officers"}),  # officers only
+    ("korbinmas", set()),  # reads only
+])
+def test_only_roles_that_act_may_select_alert_rows(ui_world, monkeypatch, user, selectable):
+    url, _, users = ui_world
+    at = app_as(url, monkeypatch, users[user])
+    if user == "korbinmas":
+        at.sidebar.selectbox(key="pick_polda").select("PD-35").run()
+    assert {df.key for df in at.dataframe if (df.key or "").startswith("alert_")} == selectable
+
+
+@pytest.fixture
+def ui_items(ui_world):
+    """Items of Polsek A (V2, overdue since 28 February) and Polsek B (Budi; K2, closed today by evidence)."""
+    url, engine, users = ui_world
+    chief = users["kapolres"]
+    with engine.begin() as conn:
+        v2 = follow_up.open_item(conn, chief, "blind_spot", V2, WINDOW_END)
+        follow_up.update(conn, chief, v2, assignee="kapolsek.a", due_on=date(2024, 2, 28), note="Sambang")
+        o2 = follow_up.open_item(conn, chief, "silent_officer", O2, WINDOW_END)
+        k2 = follow_up.open_item(conn, chief, "overdue_complaint", "K2", WINDOW_END)
+        conn.execute(follow_ups.update().where(follow_ups.c.id == k2).values(  # as the data would close it
+            status="selesai", closed_at=datetime.now(UTC).replace(tzinfo=None), closed_by=EVIDENCE,
+            evidence_at=datetime(2024, 3, 2, 2, 0),
+            evidence_ref="K2"))
+    return url, engine, users, {"V2": v2, "O2": o2, "K2": k2}
+
+
+def page_lists(at) -> list[pd.DataFrame]:
+    """The open, overdue and closed-this-week tables (an empty list draws no table, only its heading)."""
+    tables = iter(df.value for df in at.dataframe if "Subjek" in df.value.columns)
+    counts = [int(h.value.split(": ")[1]) for h in at.subheader
+              if h.value.split(":")[0] in ("Terbuka", "Lewat tenggat", "Ditutup minggu ini")]
+    return [next(tables) if count else pd.DataFrame({"Subjek": []}) for count in counts]
+
+
+@pytest.mark.parametrize(("user", "scope_items", "actable"), [
+    ("kapolres", ["V2", "O2"], ["V2", "O2"]),
+    ("kapolsek.b", ["O2"], ["O2"]),  # Polsek A's village is not his to see
+    ("pelatih", ["V2", "O2"], ["O2"]),  # sees the Polres, acts on officers
+    ("korbinmas", ["V2", "O2"], []),  # reads, names masked
+    ("admin", ["V2", "O2"], ["V2", "O2"]),
+])
+def test_the_page_lists_the_scopes_items_and_offers_only_the_users_own_to_act_on(ui_items, monkeypatch, user,
+                                                                                 scope_items, actable):
+    url, _, users, ids = ui_items
+    at = app_as(url, monkeypatch, users[user], "tindak_lanjut")
+    assert at.title[0].value == "Tindak Lanjut"
+    open_list, overdue, closed = page_lists(at)
+    names = {"V2": "Desa Dua", "O2": "Budi (80010002)"}
+    if user == "korbinmas":
+        assert open_list["Subjek"].iloc[0] == "Desa Dua"
+        assert "Budi" not in open_list["Subjek"].iloc[1] and "80010002" not in open_list["Subjek"].iloc[1]
+        assert any(info.value == "Peran Anda hanya membaca tindak lanjut." for info in at.info)
+    else:
+        assert open_list["Subjek"].tolist() == [names[key] for key in scope_items]
+    # V2 was due on 28 February: overdue wherever it is seen. K2 was closed today by the data.
+    assert overdue["Subjek"].tolist() == (["Desa Dua"] if "V2" in scope_items else [])
+    assert closed["Bukti atau alasan"].tolist() == ["Ditanggapi 2 Maret 2024 09.00 WIB"]  # 02:00 UTC
+    picks = [box for box in at.selectbox if box.key == "fu_pick"]
+    assert [int(option.split(" · ")[0]) for option in (picks[0].options if picks else [])] == [
+        ids[key] for key in actable]
+
+
+def test_a_polsek_chief_assigns_and_takes_up_an_item_through_the_form(ui_items, monkeypatch):
+    url, engine, users, ids = ui_items
+    at = app_as(url, monkeypatch, users["kapolsek.b"], "tindak_lanjut")
+    o2 = ids["O2"]
+    assert at.selectbox(key=f"fu_assignee_{o2}").options == ["— belum ditugaskan —", "admin", "kapolres",
+                                                            "kapolsek.b", "pelatih"]
+    at.selectbox(key=f"fu_assignee_{o2}").select("pelatih")
+    at.date_input(key=f"fu_due_{o2}").set_value(date(2024, 3, 8))
+    at.text_area(key=f"fu_note_{o2}").input("Pelatih mendampingi Budi")
+    at.selectbox(key=f"fu_status_{o2}").select("ditangani")
+    at.button[[b.label for b in at.button].index("Simpan")].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with engine.connect() as conn:
+        row = item(conn, o2)
+    assert (row.assignee, row.due_on, row.note, row.status) == ("pelatih", date(2024, 3, 8),
+                                                               "Pelatih mendampingi Budi", "ditangani")
+    assert any(s.value == "Tersimpan." for s in at.success)
+    history = next(df.value for df in at.dataframe if "Perubahan" in df.value.columns)
+    assert history["Perubahan"].tolist() == ["dibuka", "penugasan", "tenggat", "catatan", "status"]
+    assert history["Menjadi"].tolist()[-1] == "Ditangani"
+    # "Tidak perlu" without a reason is refused on the page, before the database is asked
+    at.selectbox(key=f"fu_status_{o2}").select("tidak_perlu")
+    at.button[[b.label for b in at.button].index("Simpan")].click().run()
+    assert [e.value for e in at.error] == ['"Tidak perlu" memerlukan alasan.']
+    with engine.connect() as conn:
+        assert item(conn, o2).status == "ditangani"
+
+
+def test_the_briefing_opens_with_last_weeks_follow_up(ui_items, monkeypatch):
+    from test_app import new_app
+
+    from components.briefing import briefing_html
+
+    url, engine, users, ids = ui_items
+    new_app(url, monkeypatch)
+    pack = briefing_html(Scope("PR-35.21", date(2024, 2, 1), WINDOW_END))
+    section = pack[pack.index("Tindak lanjut minggu lalu"):pack.index("Angka utama")]
+    # Every item changed today: V2 (kapolsek.a, due 28 Feb, "Sambang"; overdue), Budi's item, and K2 closed by the
+    # data. Coverage of V2 (50 households): none in the 30 days to 1 March, none since: 0,0% → 0,0%.
+    assert "Desa titik buta: Desa Dua (Polsek A)" in section
+    assert "kapolsek.a · 28 Februari 2024 · Sambang" in section
+    assert "Baru, lewat tenggat" in section and "Cakupan DDS 0,0% → 0,0%" in section
+    assert "Pengaduan lewat SLA: K2 (Polsek B)" in section and "Selesai: Ditanggapi 2 Maret 2024 09.00 WIB" in section
+    assert section.index("Desa Dua") < pack.index("Angka utama")  # the pack opens with it
