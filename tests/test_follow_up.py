@@ -500,3 +500,14 @@ def test_the_briefing_opens_with_last_weeks_follow_up(ui_items, monkeypatch):
     assert "Baru, lewat tenggat" in section and "Cakupan DDS 0,0% → 0,0%" in section
     assert "Pengaduan lewat SLA: K2 (Polsek B)" in section and "Selesai: Ditanggapi 2 Maret 2024 09.00 WIB" in section
     assert section.index("Desa Dua") < pack.index("Angka utama")  # the pack opens with it
+
+
+def test_the_command_line_closes_by_evidence_on_request(ui_world, capsys):
+    import manage
+
+    url, engine, users = ui_world
+    with engine.begin() as conn:  # V1 had a DDS visit on 1 March: an item as of 29 February is resolved
+        follow_up.open_item(conn, users["admin"], "blind_spot", V1, date(2024, 2, 29))
+        follow_up.open_item(conn, users["admin"], "blind_spot", V2, date(2024, 2, 29))
+    assert manage.main(["follow-up-close", "--db", url]) == 0
+    assert capsys.readouterr().out.startswith("1 follow-up item(s) closed by evidence")
