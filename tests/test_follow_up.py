@@ -511,3 +511,13 @@ def test_the_command_line_closes_by_evidence_on_request(ui_world, capsys):
         follow_up.open_item(conn, users["admin"], "blind_spot", V2, date(2024, 2, 29))
     assert manage.main(["follow-up-close", "--db", url]) == 0
     assert capsys.readouterr().out.startswith("1 follow-up item(s) closed by evidence")
+
+
+def test_every_kind_status_change_and_evidence_has_its_words_in_both_languages():
+    from components.i18n import TEXTS
+
+    assert all(f"fu.kind.{kind}" in TEXTS for kind in follow_up.KINDS)
+    assert all(f"fu.status.{status}" in TEXTS for status in follow_up.STATUSES)
+    assert all(f"fu.evidence.{key}" in TEXTS for key, kind in follow_up.KINDS.items() if kind.evidence)
+    assert all(f"fu.change.{change}" in TEXTS for change in ("opened", "status", "assignee", "due", "note"))
+    assert set(follow_up.TRANSITIONS) == set(follow_up.STATUSES)
