@@ -377,10 +377,6 @@ def _frame(rows, extra: tuple[str, ...] = ()) -> pd.DataFrame:
     return frame.drop(columns="person")
 
 
-def local_today(now: datetime, zone_name: str) -> date:
-    return local_date(now, zone_name)
-
-
 def items(conn: Connection, scope: Scope, now: datetime | None = None) -> pd.DataFrame:
     """Open items of the scope and those closed this week, with `overdue` and `closed_this_week` in local time.
 
@@ -390,7 +386,7 @@ def items(conn: Connection, scope: Scope, now: datetime | None = None) -> pd.Dat
     recent = now - timedelta(days=8)  # a superset of any unit's week; cut exactly below
     query = _items_query(scope).where(or_(follow_ups.c.status.in_(OPEN), follow_ups.c.closed_at >= recent))
     frame = _frame(conn.execute(query).all())
-    today = frame["timezone"].map(lambda zone: local_today(now, zone))
+    today = frame["timezone"].map(lambda zone: local_date(now, zone))
     week_start = today.map(lambda day: day - timedelta(days=day.weekday()))
     closed_day = pd.Series([None if at is None else at.date()
                             for at in local_times(frame["closed_at"], frame["timezone"])], index=frame.index,

@@ -241,9 +241,9 @@ def test_overdue_is_judged_on_the_units_own_calendar_and_closed_this_week_from_i
                                  now=datetime(2024, 3, 10, 16, 30)).set_index("id")
         a_week_on = follow_up.items(conn, Scope(None, date(2024, 3, 1), date(2024, 3, 7)),
                                     now=datetime(2024, 3, 13, 3, 0)).set_index("id")
-    assert listed.loc[wib, "overdue"] == False and listed.loc[wita, "overdue"] == True  # noqa: E712
+    assert not listed.loc[wib, "overdue"] and listed.loc[wita, "overdue"]
     assert set(a_week_on.index) == {wib, wita, this_week}  # Monday 11 March starts the week in WIB
-    assert a_week_on.loc[this_week, "closed_this_week"] == True  # noqa: E712
+    assert a_week_on.loc[this_week, "closed_this_week"]
 
 
 def test_lists_keep_to_the_scope_and_name_officers_only_in_the_officer_columns(world):
