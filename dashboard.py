@@ -24,6 +24,7 @@ st.logo(str(ASSETS / "logo.svg"), icon_image=str(ASSETS / "icon.svg"), size="lar
 # page file (app_pages/NAME.py, also its URL path) -> (title key, icon); ROLE_PAGES says who sees it.
 PAGES = {
     "ringkasan": ("nav.overview", ":material/dashboard:"),
+    "tindak_lanjut": ("nav.follow_up", ":material/assignment_turned_in:"),
     "peta": ("nav.map", ":material/map:"),
     "kepatuhan": ("nav.compliance", ":material/fact_check:"),
     "rapor": ("nav.scorecard", ":material/badge:"),
@@ -36,16 +37,16 @@ PAGES = {
     "langganan": ("nav.subscriptions", ":material/forward_to_inbox:"),
     "definisi": ("nav.definitions", ":material/menu_book:"),
 }
-ANALYSIS = ["ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas", "perbandingan",
-            "definisi"]
+ANALYSIS = ["ringkasan", "tindak_lanjut", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas",
+            "perbandingan", "definisi"]
 ROLE_PAGES = {
     "admin": ANALYSIS[:-1] + ["impor", "audit", "langganan", "definisi"],
     "demo": ANALYSIS,
-    "national": ["ringkasan", "peta", "pengaduan", "efektivitas", "perbandingan", "definisi"],
+    "national": ["ringkasan", "tindak_lanjut", "peta", "pengaduan", "efektivitas", "perbandingan", "definisi"],
     "polda": ANALYSIS,
     "polres": ANALYSIS,
     "polsek": ANALYSIS,
-    "trainer": ["ringkasan", "kepatuhan", "rapor", "kualitas", "definisi"],
+    "trainer": ["ringkasan", "tindak_lanjut", "kepatuhan", "rapor", "kualitas", "definisi"],
 }
 
 

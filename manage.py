@@ -14,6 +14,7 @@
     python manage.py scheduler [--every-minutes N] [--db URL]
     python manage.py refresh-flags [--db URL]
     python manage.py refresh-outlines [--db URL]
+    python manage.py follow-up-close [--db URL]
 
 Without --db the database is BOS_DATABASE_URL, else [connections.bos] url in
 .streamlit/secrets.toml, else the embedded SQLite file data/bos.sqlite.
@@ -369,6 +370,19 @@ def cmd_refresh_flags(args) -> int:
     return 0
 
 
+def cmd_follow_up_close(args) -> int:
+    """Close the follow-up items the stored data resolves (each import does it too)."""
+    from queries.follow_up import close_by_evidence
+
+    url = resolve_url(args.db)
+    engine = make_engine(url)
+    create_schema(engine)
+    with engine.begin() as conn:
+        closed = close_by_evidence(conn)
+    print(f"{closed:,} follow-up item(s) closed by evidence in {describe(url)}")
+    return 0
+
+
 def cmd_refresh_outlines(args) -> int:
     from ingest.importer import refresh_all_outlines
 
@@ -702,6 +716,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_db(sub.add_parser("refresh-flags",
                                help="recompute every stored flag (after changing policy.toml, or to repair them)"))
     p.set_defaults(func=cmd_refresh_flags)
+
+    p = with_db(sub.add_parser("follow-up-close",
+                               help="close the follow-up items the data resolves (every import does it too)"))
+    p.set_defaults(func=cmd_follow_up_close)
 
     p = with_db(sub.add_parser("refresh-outlines",
                                help="redraw the stored map outlines of every scope (the import keeps them current)"))

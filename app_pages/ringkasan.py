@@ -46,7 +46,7 @@ else:
     worsened_table(worse, officers=child is None)
 
 st.header(t("overview.alerts"))
-alert_sections(data.alerts(scope))
+alert_sections(data.alerts(scope), scope, st.session_state.get("user"), officers=child is None)
 
 st.header(t(f"overview.rankings.{child or 'officer'}"))
 rankings = data.child_rankings(scope)

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components import data
+from components.follow_up_view import alert_table
 from components.i18n import fmt_date, t, t_count
-from components.tables import table_with_download
+from queries.accounts import User
+from queries.scope import Scope
 
 # kind -> (columns shown, in order)
 ALERT_COLUMNS = {
@@ -37,8 +40,13 @@ def displayable(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame[ALERT_COLUMNS[kind]]
 
 
-def alert_sections(alerts: dict[str, pd.DataFrame]) -> None:
-    """One expander per kind of alert, its count in the title; empty kinds say all is well."""
+def alert_sections(alerts: dict[str, pd.DataFrame], scope: Scope, user: User | None, officers: bool) -> None:
+    """One expander per kind of alert, its count in the title; empty kinds say all is well.
+
+    Each row shows the status of its open follow-up (one query for every alert); roles that act select rows
+    to open follow-ups. `officers`: the scope's subordinates are officers (a Polsek), so spikes are officers'.
+    """
+    marks = data.follow_up_marks(scope)
     for kind, frame in alerts.items():
         count = len(frame)
         icon = ":material/warning:" if count else ":material/check_circle:"
@@ -48,5 +56,5 @@ def alert_sections(alerts: dict[str, pd.DataFrame]) -> None:
                 st.success(t("alert.none"))
                 continue
             shown = displayable(kind, frame)
-            table_with_download(shown, {c: t(f"alert.col.{c}") for c in shown.columns}, f"{kind}.csv",
-                                key=f"alert_{kind}")
+            alert_table(kind, frame, shown, {c: t(f"alert.col.{c}") for c in shown.columns}, scope, user, officers,
+                        marks)

@@ -17,11 +17,13 @@ from markupsafe import Markup
 from components import data
 from components.alerts import displayable
 from components.filters import unit_name
+from components.follow_up_view import review_rows
 from components.i18n import fmt_date, fmt_int, fmt_local_moment, in_language, language, t, t_count, t_plural
 from components.kpis import kpi_change, kpi_value
 from components.maps import coverage_svg, legend_entries
 from components.rankings import OFFICER_COLUMNS, UNIT_COLUMNS
 from queries.briefing import best_and_worst
+from queries.follow_up import REVIEW_DAYS
 from queries.metrics import METRICS
 from queries.scope import Scope
 
@@ -58,6 +60,7 @@ def briefing_html(scope: Scope, now: datetime | None = None, lang: str | None = 
         "compared": t("overview.compared", start=fmt_date(previous.start), end=fmt_date(previous.end)),
         "generated": t("briefing.generated", when=fmt_local_moment(now, data.unit_timezone(scope.unit_code))),
         "headings": {key: t(f"briefing.{key}") for key in ("kpis", "alerts", "rankings", "map")},
+        "follow_up": _follow_up(data.follow_up_review(scope, now.astimezone(UTC).replace(tzinfo=None))),
         "cards": [_card(row) for row in comparison.to_dict("records")],
         "alerts": [_alert(kind, frame) for kind, frame in data.alerts(scope).items()],
         "none_text": t("alert.none"),
@@ -101,6 +104,13 @@ def page_counter_css() -> str:
     """The CSS content of the page number in the bottom margin: "Halaman " counter(page) " dari " counter(pages)."""
     text = '"' + t("briefing.page") + '"'
     return text.replace("{page}", '" counter(page) "').replace("{pages}", '" counter(pages) "').replace(' ""', '')
+
+
+def _follow_up(review: pd.DataFrame) -> dict:
+    """The pack opens with last week's follow-up: what was promised, whether it was done, whether the number moved."""
+    return {"heading": t("briefing.follow_up"), "help": t("fu.review.help", days=fmt_int(REVIEW_DAYS)),
+            "headers": [t(f"fu.review.col.{c}") for c in ("item", "promise", "outcome", "number")],
+            "rows": review_rows(review), "none": t("fu.review.none", days=fmt_int(REVIEW_DAYS))}
 
 
 def _card(row: dict) -> dict:

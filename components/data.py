@@ -22,6 +22,7 @@ from queries import (
     compliance,
     coverage,
     effectiveness,
+    follow_up,
     geo,
     hierarchy,
     officers,
@@ -415,6 +416,34 @@ def unit_trends(scope: Scope, codes: tuple[str, ...]) -> pd.DataFrame:
 def units_within(boundary: str | None) -> frozenset[str]:
     """Codes of the units a user with this home unit may choose (all for None)."""
     return run(overview.units_within, boundary)
+
+
+# Follow-up items are read uncached: whoever saves a change expects to see it at once (the lists are short).
+def follow_up_items(scope: Scope) -> pd.DataFrame:
+    """Open items of the scope and those closed this week."""
+    return run(follow_up.items, scope)
+
+
+def follow_up_history(scope: Scope, item_id: int) -> pd.DataFrame:
+    return run(follow_up.history, scope, item_id)
+
+
+def follow_up_marks(scope: Scope) -> pd.DataFrame:
+    """(kind, subject or nrp, id, status) of the scope's open items, to mark the overview's alert rows."""
+    return run(follow_up.open_subjects, scope)
+
+
+def follow_up_review(scope: Scope, now=None) -> pd.DataFrame:
+    """Last week's follow-up, which the briefing pack opens with."""
+    return run(follow_up.review, scope, now)
+
+
+def follow_up_actable(scope: Scope, user) -> list[int]:
+    return run(follow_up.actable, user, scope)
+
+
+def follow_up_assignable(item_id: int) -> list[str]:
+    return run(follow_up.assignable, item_id)
 
 
 def import_history() -> pd.DataFrame:

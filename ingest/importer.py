@@ -38,6 +38,7 @@ from ingest.reader import (
 )
 from ingest.upsert import TableDiff, diff_table, key_of, write_diff
 from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_columns
+from queries import follow_up
 from queries.accounts import record
 from queries.db import rows_up_to
 from queries.migrations import create_schema
@@ -527,6 +528,9 @@ def _apply(conn, export, diffs, writer, report, imported_by, policy, progress) -
     # A first load's flags were computed as its rows were written (under this policy): nothing to refresh.
     flag_reports = set() if first_load else touched if same_policy else None
     flags_and_rollup(conn, policy, flag_reports, progress, report, changes)
+    with phase(report, "follow_up"):
+        # Items the new rows resolve (a DDS visit, a report, a response) are closed in the same transaction.
+        follow_up.close_by_evidence(conn)
     if writer is not None:
         writer.drop_work_tables()
     conn.execute(import_batches.update().where(import_batches.c.id == report.batch_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from queries import alerts, complaints, compliance, geo, officers, quality, quality_lists, scorecards
+from queries import alerts, complaints, compliance, follow_up, geo, officers, quality, quality_lists, scorecards
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,10 @@ PEOPLE: dict[Callable, Identity | dict[str, Identity]] = {
     alerts.overdue_complaints: Identity(names=("officer",)),
     complaints.scope_complaints: Identity(keys=("nrp",)),
     compliance.officer_table: Identity(keys=("nrp", "unit_code"), names=("name",)),  # unit_code is the NRP there
+    # An officer item's NRP sits in `nrp`, never in `subject`; a report id (evidence) starts with an NRP.
+    follow_up.items: Identity(keys=("nrp", "evidence_ref"), names=("officer",)),
+    follow_up.review: Identity(keys=("nrp", "evidence_ref"), names=("officer",)),
+    follow_up.open_subjects: Identity(keys=("nrp",)),
     geo.village_map_frame: Identity(names=("officers",)),
     officers.compliance_list: Identity(keys=("nrp", "unit_code"), names=("name",)),
     officers.calendar: OFFICER,

@@ -27,6 +27,13 @@ POLICIES = {
     "outline_scopes": OUTLINE_SCOPE_VISIBLE,
     "outlines": OUTLINE_SCOPE_VISIBLE,
 }
+# Follow-up items are written from the dashboard too (queries/follow_up.py decides who may act): a role reads and
+# writes only the items of its subtree; national items (no unit) only with no home unit.
+WRITABLE_POLICIES = {
+    "follow_ups": (f"unit_code IN (SELECT bos_visible_units()) "
+                   f"OR (unit_code IS NULL AND COALESCE(current_setting('{SETTING}', true), '') = '')"),
+    "follow_up_history": "item_id IN (SELECT id FROM follow_ups)",
+}
 # alembic_version: the dashboard checks the database is at the newest migration before it runs a page.
 READ_ONLY = ("units", "unit_tree", "outages", "import_batches", "meta", "alembic_version", *POLICIES)
 
@@ -51,7 +58,15 @@ def rls_statements(role: str = "bos_reader") -> list[str]:
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON subscriptions, subscription_recipients TO {role}",
         f"GRANT USAGE ON SEQUENCE subscriptions_id_seq TO {role}",
         f"GRANT SELECT ON deliveries TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE ON {', '.join(WRITABLE_POLICIES)} TO {role}",
+        f"GRANT USAGE ON SEQUENCE follow_ups_id_seq, follow_up_history_id_seq TO {role}",
     ]
+    for table, condition in WRITABLE_POLICIES.items():
+        statements += [
+            f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"DROP POLICY IF EXISTS bos_home_unit ON {table}",
+            f"CREATE POLICY bos_home_unit ON {table} FOR ALL TO {role} USING ({condition}) WITH CHECK ({condition})",
+        ]
     for table, condition in POLICIES.items():
         statements += [
             f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",

@@ -364,6 +364,8 @@ audit_log = Table(
     Column("action", String(40), nullable=False),
     Column("detail", Text),
     Index("ix_audit_log_at", "at"),
+    # An append needs no id back: without RETURNING, a role that may only INSERT (RLS's reader) can write it.
+    implicit_returning=False,
 )
 
 # Small key/value facts about the database itself (the policy the stored flags were computed with,
@@ -496,6 +498,53 @@ village_hotspots = Table(
     Column("hot_months", Integer, nullable=False),  # months significantly hot after the correction
     Column("months", Integer, nullable=False),
     info={"revision": "0005_forecasts"},
+)
+
+# -- Tindak lanjut (issue 20): every alert item given an action and followed to its end. An item is keyed by the
+# alert it comes from (kind, subject); at most one item per (kind, subject) is open at a time, so opening the
+# same alert twice gives one item, while an alert that comes back after an item closed opens a new one.
+FOLLOW_UP_OPEN = ("baru", "ditangani")
+_OPEN_ITEMS = text("status IN ('baru', 'ditangani')")
+follow_ups = Table(
+    "follow_ups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),  # queries/follow_up.py KINDS
+    Column("subject", code_column(), nullable=False),  # village_code, nrp, complaint_id or unit code ("" = national)
+    Column("unit_code", code_column(), ForeignKey("units.code")),  # the Polsek (or unit) it belongs to; NULL national
+    Column("opened_on", Date, nullable=False),  # the alert's as-of date (the window end that showed it)
+    Column("opened_at", DateTime, nullable=False),  # naive UTC
+    Column("opened_by", String(80), nullable=False),
+    Column("assignee", String(80), ForeignKey("users.username")),
+    Column("due_on", Date),  # a local date of the unit
+    Column("note", Text),  # what was promised or asked
+    Column("status", String(20), nullable=False),  # baru, ditangani, selesai, tidak_perlu
+    Column("reason", Text),  # why "tidak_perlu"
+    Column("closed_at", DateTime),
+    Column("closed_by", String(80)),  # a username, or queries/follow_up.py EVIDENCE
+    Column("evidence_at", DateTime),  # when the resolving fact happened (a DDS visit, a report, a response), UTC
+    Column("evidence_ref", code_column()),  # which record: the report id or the complaint id
+    Index("ix_follow_ups_unit", "unit_code"),
+    Index("ux_follow_ups_open", "kind", "subject", unique=True, postgresql_where=_OPEN_ITEMS,
+          sqlite_where=_OPEN_ITEMS),
+    info={"revision": "0007_follow_up"},
+)
+
+# Every change of an item: who (a username or EVIDENCE), when (UTC), what changed from what to what, and a note.
+follow_up_history = Table(
+    "follow_up_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("follow_ups.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("change", String(20), nullable=False),  # opened, status, assignee, due, note
+    Column("old_value", Text),
+    Column("new_value", Text),
+    Column("note", Text),
+    Index("ix_follow_up_history_item", "item_id", "at"),
+    Index("ix_follow_up_history_at", "at"),
+    info={"revision": "0007_follow_up"},
 )
 
 # -- Delivery of the briefing pack (issue 20): who receives which unit's pack, when, and every attempt.

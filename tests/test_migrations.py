@@ -90,6 +90,7 @@ def test_a_database_made_by_the_old_code_is_stamped_and_keeps_every_row(bare_eng
     monkeypatch.setattr(ingest.importer, "create_schema", legacy_create_schema)  # imported as the old code did
     monkeypatch.setattr(ingest.importer, "refresh_outlines", lambda *args: None)  # which stored no outlines
     monkeypatch.setattr(ingest.importer.aggregates, "rebuild", lambda *args: None)  # nor aggregates
+    monkeypatch.setattr(ingest.importer.follow_up, "close_by_evidence", lambda *args: 0)  # nor follow-ups
     monkeypatch.setattr(ingest.importer, "metadata", baseline_metadata())  # and vacuumed only its own tables
     report = import_export(bare_engine, write_world(tmp_path / "world"), imported_by="old")
     assert report.ok

@@ -10,10 +10,12 @@ from sqlalchemy import create_engine, func, select, text
 
 from conftest import PG_URL, fresh_postgres_engine
 from ingest.importer import import_export
+from queries import follow_up
+from queries.accounts import User
 from queries.exports import export_frame
 from queries.migrations import create_schema
 from queries.rls import SETTING, rls_statements
-from queries.schema import activities, officers, outline_scopes, outlines, villages
+from queries.schema import activities, follow_up_history, follow_ups, officers, outline_scopes, outlines, villages
 from queries.scope import Scope
 
 
@@ -28,7 +30,11 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
     try:
         create_schema(engine)
         assert import_export(engine, write_world(tmp_path / "world")).ok
-        with engine.begin() as conn:
+        admin = User("admin", "Admin", "admin", None)
+        with engine.begin() as conn:  # an item of Polsek A, one of Polsek B, one national
+            for kind, subject in (("blind_spot", "35.21.01.2001"), ("blind_spot", "35.21.02.2003"),
+                                  ("submission_dip", "")):
+                follow_up.open_item(conn, admin, kind, subject, START)
             schema = conn.execute(text("SELECT current_schema()")).scalar_one()
             for statement in rls_statements(role):
                 conn.exec_driver_sql(statement)
@@ -47,6 +53,17 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
                         # Even a query that asks for everything gets the home unit's rows only.
                         coverage = export_frame(conn, "coverage", Scope(None, START, END))
                         assert sorted(coverage["village_code"]) == ["35.21.01.2001", "35.21.01.2002"]
+            for unit, expected in (("PS-A", 1), ("PR-35.21", 2), ("", 3)):
+                with conn.begin():
+                    conn.execute(text("SELECT set_config(:name, :unit, true)"), {"name": SETTING, "unit": unit})
+                    assert conn.execute(select(func.count()).select_from(follow_ups)).scalar_one() == expected
+            with conn.begin():  # the reader writes items of its subtree, and their history
+                conn.execute(text("SELECT set_config(:name, 'PS-A', true)"), {"name": SETTING})
+                chief = User("kapolsek.a", "Kapolsek A", "polsek", "PS-A")
+                item_id = follow_up.open_item(conn, chief, "silent_officer", "80010001", START)
+                follow_up.set_status(conn, chief, item_id, "ditangani")
+                assert conn.execute(select(func.count()).select_from(follow_up_history)
+                                    .where(follow_up_history.c.item_id == item_id)).scalar_one() == 2
             with conn.begin():
                 conn.execute(text("SELECT set_config(:name, 'PS-A', true)"), {"name": SETTING})
                 write = conn.execute(text("SELECT has_table_privilege(current_user, 'activities', 'INSERT')"))

@@ -17,6 +17,7 @@ from test_briefing import indonesian
 from components import data
 from components.i18n import TEXTS
 from ingest.importer import import_export
+from queries.accounts import User
 from queries.compliance import officer_table
 from queries.db import make_engine
 from queries.effectiveness import unit_counts
@@ -28,7 +29,7 @@ from queries.scorecards import scorecard
 
 WINDOW = (date(2022, 4, 16), date(2022, 5, 15))
 KARANGJATI = "PS-35.21.07"
-NATIONAL_PAGES = ["ringkasan", "peta", "pengaduan", "efektivitas", "perbandingan", "definisi"]
+NATIONAL_PAGES = ["ringkasan", "tindak_lanjut", "peta", "pengaduan", "efektivitas", "perbandingan", "definisi"]
 CHILD_LEVEL = {None: "polda", "PD-35": "polres", "PR-35.21": "polsek"}
 
 
@@ -71,7 +72,8 @@ def test_no_frame_reaching_a_national_user_holds_an_officer(sample_sqlite_url, s
         officer = conn.execute(select(officers.c.nrp).where(officers.c.unit_code == KARANGJATI)).scalars().first()
     # An argument for each parameter a loader may take besides the scope.
     arguments = {"level": "polsek", "nrp": officer, "text": "", "codes": (KARANGJATI, "PS-35.21.01"),
-                 "offset": 0, "limit": 100, "order": "worst", "flags": (), "officer_text": ""}
+                 "offset": 0, "limit": 100, "order": "worst", "flags": (), "officer_text": "", "item_id": 1,
+                 "now": None, "user": User("tester", "Tester", "admin", None)}
     loaders = {name: loader for name, loader in vars(data).items()
                if getattr(loader, "__module__", None) == data.__name__ and callable(loader)
                and "scope" in _parameters(loader) and name != "any_window"}
@@ -153,14 +155,14 @@ def test_the_briefing_prints_an_nrp_as_written_and_hides_it_from_national_users(
     assert nrp not in hidden and data.MASK in hidden
 
 
-ANALYSIS = ["ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas", "perbandingan",
-            "definisi"]
+ANALYSIS = ["ringkasan", "tindak_lanjut", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas",
+            "perbandingan", "definisi"]
 ROLE_PAGES = {  # what dashboard.py lets each role open (the test checks the navigation agrees)
     "national": NATIONAL_PAGES,
     "polda": ANALYSIS,
     "polres": ANALYSIS,
     "polsek": ANALYSIS,
-    "trainer": ["ringkasan", "kepatuhan", "rapor", "kualitas", "definisi"],
+    "trainer": ["ringkasan", "tindak_lanjut", "kepatuhan", "rapor", "kualitas", "definisi"],
     "admin": ANALYSIS + ["impor", "audit", "langganan"],
 }
 HOMES = {  # each export's home unit for the roles that need one
@@ -168,7 +170,8 @@ HOMES = {  # each export's home unit for the roles that need one
     "world": {"polda": "PD-63", "polres": "PR-35.21", "polsek": "PS-B", "trainer": "PR-35.21"},
 }
 EXPORTS = {"sample": "sample_sqlite_url", "world": "world_export_url"}
-TITLES = {"ringkasan": "overview.title", "peta": "map.title", "kepatuhan": "compliance.title", "rapor": "score.title",
+TITLES = {"ringkasan": "overview.title", "tindak_lanjut": "fu.title",
+          "peta": "map.title", "kepatuhan": "compliance.title", "rapor": "score.title",
           "kualitas": "quality.title", "pengaduan": "complaints.title", "efektivitas": "eff.title",
           "perbandingan": "cmp.title", "impor": "import.title", "audit": "audit.title",
           "langganan": "subs.title"}

@@ -3,7 +3,7 @@
 Accounts already carry an e-mail (the OpenID Connect identity), which is where a pack is sent.
 
 Revision ID: 0008_subscriptions
-Revises: 0005_forecasts
+Revises: 0007_follow_up
 Create Date: 2026-11-30 18:10:00
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0008_subscriptions'
-down_revision: Union[str, Sequence[str], None] = '0005_forecasts'
+down_revision: Union[str, Sequence[str], None] = '0007_follow_up'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
