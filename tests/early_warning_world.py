@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from builders import activity, base_export, base_officers, inside
 from sqlalchemy import insert
 
+from builders import activity, base_export, base_officers, inside
 from queries.schema import backtest_scores, forecast_runs, village_forecasts, village_hotspots
 
 AS_OF = date(2024, 3, 17)
