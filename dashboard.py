@@ -31,19 +31,21 @@ PAGES = {
     "pengaduan": ("nav.complaints", ":material/campaign:"),
     "efektivitas": ("nav.effectiveness", ":material/trending_down:"),
     "perbandingan": ("nav.comparison", ":material/compare_arrows:"),
+    "peringatan": ("nav.early_warning", ":material/crisis_alert:"),
     "impor": ("nav.import", ":material/upload_file:"),
     "audit": ("nav.audit", ":material/policy:"),
     "definisi": ("nav.definitions", ":material/menu_book:"),
 }
 ANALYSIS = ["ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas", "perbandingan",
-            "definisi"]
+            "peringatan", "definisi"]
 ROLE_PAGES = {
     "admin": ANALYSIS[:-1] + ["impor", "audit", "definisi"],
     "demo": ANALYSIS,
-    "national": ["ringkasan", "peta", "pengaduan", "efektivitas", "perbandingan", "definisi"],
+    "national": ["ringkasan", "peta", "pengaduan", "efektivitas", "perbandingan", "peringatan", "definisi"],
     "polda": ANALYSIS,
     "polres": ANALYSIS,
     "polsek": ANALYSIS,
+    # Not "peringatan": a trainer coaches one officer at a time; where crime is expected is the commanders' question.
     "trainer": ["ringkasan", "kepatuhan", "rapor", "kualitas", "definisi"],
 }
 

@@ -21,12 +21,14 @@ from queries import (
     complaints,
     compliance,
     coverage,
+    early_warning,
     effectiveness,
     geo,
     hierarchy,
     officers,
     overview,
     people,
+    priorities,
     quality,
     quality_lists,
     rls,
@@ -241,6 +243,18 @@ def alerts(scope: Scope) -> dict[str, pd.DataFrame]:
         "flag_spikes": queries_alerts.flag_spikes(now, before),
         "submission_dips": run(queries_alerts.submission_dips, scope),
     }
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def early_warning_summary(scope: Scope) -> dict | None:
+    """The latest stored forecast run for the scope: its forecasts, backtest card and hot spots (None: no run)."""
+    return run(early_warning.summary, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def dds_priorities(scope: Scope) -> dict | None:
+    """Prioritas DDS for the week after the latest run (officers masked for users who may not see people)."""
+    return run(priorities.latest_priorities, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)

@@ -102,3 +102,13 @@ def hotspot_counts(risk: pd.DataFrame) -> dict[str, int]:
     """How many of the frame's villages fall in each hot-spot class (every class listed, zeros included)."""
     counts = risk["hotspot_class"].value_counts()
     return {name: int(counts.get(name, 0)) for name in HOTSPOT_CLASSES}
+
+
+def summary(conn: Connection, scope: Scope) -> dict | None:
+    """What the page and the briefing read: the latest run, newer data, the shown forecasts, the backtest card."""
+    run = latest_run(conn)
+    if run is None:
+        return None
+    return {"run": run, "newer_data": newer_data(conn, run),
+            "risk": village_risk(conn, scope, run["run_id"], run["method_shown"]),
+            "backtest": backtest_card(conn, scope, run)}

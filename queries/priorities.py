@@ -18,7 +18,7 @@ from sqlalchemy import Connection, or_, select
 
 from queries.coverage import village_coverage
 from queries.db import frame_of
-from queries.early_warning import village_risk
+from queries.early_warning import latest_run, village_risk
 from queries.schema import assignments, officers
 from queries.scope import Scope, villages_in
 
@@ -74,8 +74,9 @@ def dds_priorities(conn: Connection, scope: Scope, run: dict) -> dict:
     names = assigned.groupby("village_code")["officer"].agg("; ".join)
     listed["officers"] = listed["village_code"].map(names)
     total = float(ranked["expected_crimes"].sum())
-    by_officer = listed.drop(columns="officers").merge(assigned[["village_code", "nrp", "name"]], on="village_code",
-                                                       how="left")
+    # One row per village and officer: the village's name as "village", the officer's as "name" (masked by meaning).
+    by_officer = listed.drop(columns="officers").rename(columns={"name": "village"}).merge(
+        assigned[["village_code", "nrp", "name"]], on="village_code", how="left")
     return {
         "villages": listed[VILLAGE_COLUMNS].reset_index(drop=True),
         "by_officer": officer_order(by_officer),
@@ -101,3 +102,9 @@ def polsek_share(priorities: dict, unit_code: str) -> float | None:
     villages = priorities["villages"]
     listed = float(villages.loc[villages["unit_code"] == unit_code, "expected_crimes"].sum())
     return listed / total if total > 0 else None
+
+
+def latest_priorities(conn: Connection, scope: Scope) -> dict | None:
+    """dds_priorities of the latest stored run (None before any run)."""
+    run = latest_run(conn)
+    return None if run is None else dds_priorities(conn, scope, run)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from test_app import new_app
 from early_warning_world import AGUS, AS_OF, CITRA, DEDI, V1, V2, V3, V4, store_runs, write_export
 
 from ingest.importer import import_export
+from queries.db import make_engine
 from queries.early_warning import backtest_card, hotspot_counts, latest_run, newer_data, village_risk
 from queries.priorities import dds_priorities, polsek_share
 from queries.scope import Scope
@@ -104,3 +106,25 @@ def test_dds_priorities_rank_by_forecast_times_the_share_not_visited(world):
     # Polsek A: V1's 4 of its 10 expected crimes; Polsek B: V3's 2 of 2.
     assert polsek_share(ngawi, "PS-A") == pytest.approx(0.4)
     assert polsek_share(ngawi, "PS-B") == pytest.approx(1.0)
+
+
+@pytest.fixture(scope="module")
+def world_url(tmp_path_factory):
+    """The world in a SQLite file for the dashboard, with its runs stored."""
+    directory = tmp_path_factory.mktemp("early_warning")
+    url = f"sqlite:///{directory / 'world.sqlite'}"
+    engine = make_engine(url)
+    assert import_export(engine, write_export(directory / "export")).ok
+    with engine.begin() as conn:
+        store_runs(conn)
+    engine.dispose()
+    return url
+
+
+def open_page(url, monkeypatch, role="polres", home=NGAWI, unit=NGAWI, lang="id"):
+    at = new_app(url, monkeypatch, f"ew-{role}", role, home)
+    at.session_state["unit"] = unit
+    at.session_state["lang"] = lang
+    at.switch_page("app_pages/peringatan.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

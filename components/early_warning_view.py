@@ -1,0 +1,217 @@
+"""Peringatan Dini on screen and on paper: the backtest card in words, risk and hot-spot maps, Prioritas DDS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import pydeck as pdk
+import streamlit as st
+
+from components import data
+from components.briefing import TEMPLATES
+from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_num, fmt_pct, language, t
+from components.maps import CompactDeck, LegendEntry, view_for
+from components.safe import md
+from components.tables import percent_column, show_table, table_with_download
+from queries.early_warning import HOTSPOT_CLASSES, OVERALL
+from queries.priorities import COVERAGE_DAYS, polsek_share
+
+# Risk classes by the village's rank within the scope, the shares the backtest's PAI and hit rate target
+# (upper bound of the rank share, exclusive; ColorBrewer YlOrRd, darkest = most at risk).
+RISK_CLASSES = ((0.05, (189, 0, 38)), (0.10, (240, 59, 32)), (0.20, (253, 141, 60)), (1.01, (255, 237, 160)))
+# Qualitative, colour-blind-safe (ColorBrewer Set1 order), "none" a light grey.
+HOTSPOT_COLOURS = {"new": (228, 26, 28), "intensifying": (255, 127, 0), "persistent": (152, 78, 163),
+                   "diminishing": (55, 126, 184), "sporadic": (77, 175, 74), "": (224, 224, 224)}
+BORDER = (90, 90, 90)
+
+
+def method_label(method: str) -> str:
+    return t(f"ew.method.{method}")
+
+
+def verdict_sentence(verdict: dict | None, origins: int) -> str:
+    """The backtest in one plain sentence: does the model beat the best baseline, by how much."""
+    if verdict is None:
+        return t("ew.verdict.none")
+    values = {"baseline": method_label(verdict["best_baseline"]), "origins": fmt_int(origins),
+              "model": fmt_num(verdict["model_deviance"], 2), "best": fmt_num(verdict["best_deviance"], 2)}
+    if verdict["beats"]:
+        return t("ew.verdict.beats", improvement=fmt_pct(verdict["improvement"]), **values)
+    return t("ew.verdict.loses", **values)
+
+
+def shown_sentence(run: dict) -> str:
+    """Which forecast the page shows, and why (the run decided it from the overall backtest)."""
+    key = "ew.shown.model" if run["method_shown"] == "model" else "ew.shown.baseline"
+    return t(key, method=method_label(run["method_shown"]))
+
+
+def run_caption(run: dict, scope_zone: str) -> str:
+    return t("ew.run", as_of=fmt_date(run["as_of"]), days=fmt_int(run["horizon_days"]),
+                    computed=fmt_local_moment(run["computed_at"].replace(tzinfo=UTC), scope_zone))
+
+
+def scores_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """A backtest's rows with translated methods and headers (hit rates as percentages)."""
+    shown = pd.DataFrame({t("ew.col.method"): [method_label(m) for m in scores["method"]]})
+    for column in ("pai_5", "pai_10", "pai_20"):
+        shown[t(f"ew.col.{column}")] = scores[column].astype("float64")
+    for column in ("hit_rate_5", "hit_rate_10", "hit_rate_20"):
+        shown[t(f"ew.col.{column}")] = scores[column].astype("float64") * 100
+    shown[t("ew.col.deviance")] = scores["deviance"].astype("float64")
+    return shown
+
+
+def backtest_card(card: dict, run: dict, scope_name: str) -> None:
+    """Overall first, then the scope's unit: the verdict sentence, and the numbers behind it in an expander."""
+    with st.container(border=True):
+        st.subheader(t("ew.backtest"))
+        for code, part in card.items():
+            where = t("ew.overall") if code == OVERALL else md(scope_name)
+            st.markdown(f"**{where}** — " + md(verdict_sentence(part["verdict"], run["origins"])))
+        st.info(shown_sentence(run), icon=":material/visibility:")
+        with st.expander(t("ew.backtest_numbers")):
+            st.caption(t("ew.backtest_explained"))
+            for code, part in card.items():
+                st.markdown("**" + (t("ew.overall") if code == OVERALL else md(scope_name)) + "**")
+                frame = scores_table(part["scores"])
+                show_table(frame, column_config={t(f"ew.col.hit_rate_{n}"): percent_column(t(f"ew.col.hit_rate_{n}"))
+                                                 for n in (5, 10, 20)})
+
+
+def risk_class(rank: int, villages: int) -> int:
+    """Index into RISK_CLASSES of a village ranked `rank` (1 = highest) among `villages`."""
+    share = (rank - 1) / villages
+    return next(index for index, (bound, _) in enumerate(RISK_CLASSES) if share < bound)
+
+
+def risk_legend() -> list[LegendEntry]:
+    labels = [t("ew.class.top", share=fmt_pct(RISK_CLASSES[0][0], 0))]
+    labels += [t("ew.class.band", low=fmt_pct(RISK_CLASSES[i - 1][0], 0, sign=False),
+                 high=fmt_pct(RISK_CLASSES[i][0], 0)) for i in (1, 2)]
+    labels.append(t("ew.class.rest"))
+    return [LegendEntry(label, colour) for label, (_, colour) in zip(labels, RISK_CLASSES)]
+
+
+def hotspot_legend(counts: dict[str, int]) -> list[LegendEntry]:
+    return [LegendEntry(f"{hotspot_label(name)} ({fmt_int(counts.get(name, 0))})", HOTSPOT_COLOURS[name])
+            for name in (*HOTSPOT_CLASSES, "")]
+
+
+def hotspot_label(name: str) -> str:
+    return t(f"ew.hotspot.{name or 'none'}")
+
+
+def map_records(risk: pd.DataFrame, shapes: dict, colour_of) -> list[dict]:
+    """One record per polygon part: its fill and a plain-text tooltip (never HTML)."""
+    records = []
+    for row in risk.itertuples(index=False):
+        properties = {"village": row.name, "polsek": row.polsek, "rank": fmt_int(row.risk_rank),
+                      "expected": fmt_num(row.expected_crimes, 1), "lower": fmt_num(row.lower, 1),
+                      "upper": fmt_num(row.upper, 1), "hotspot": hotspot_label(row.hotspot_class),
+                      "fill": [*colour_of(row), 210]}
+        records += [{"polygon": rings, **properties} for rings in shapes.get(row.village_code, [])]
+    return records
+
+
+def village_deck(records: list[dict], bounds, layer_id: str) -> pdk.Deck:
+    layer = pdk.Layer("PolygonLayer", id=layer_id, data=records, get_polygon="polygon", get_fill_color="fill",
+                      get_line_color=[*BORDER, 160], get_line_width=0, line_width_min_pixels=1, stroked=True,
+                      filled=True, pickable=True)
+    return CompactDeck(layers=[layer], initial_view_state=view_for(bounds, 700, 480),
+                       tooltip={"text": t("ew.tooltip")}, map_provider="carto", map_style="light")
+
+
+def risk_deck(risk: pd.DataFrame, shapes: dict, bounds) -> pdk.Deck:
+    """Villages coloured by their risk class within the scope."""
+    villages = len(risk)
+    return village_deck(map_records(risk, shapes, lambda row: RISK_CLASSES[risk_class(row.risk_rank, villages)][1]),
+                        bounds, "risk")
+
+
+def hotspot_deck(risk: pd.DataFrame, shapes: dict, bounds) -> pdk.Deck:
+    """Villages coloured by their emerging hot-spot class."""
+    return village_deck(map_records(risk, shapes, lambda row: HOTSPOT_COLOURS.get(row.hotspot_class, BORDER)),
+                        bounds, "hotspots")
+
+
+def risk_table(risk: pd.DataFrame, file_name: str) -> None:
+    """The villages worst first, with the interval and hot-spot class, and the same rows as CSV."""
+    frame = risk.assign(hotspot=[hotspot_label(name) for name in risk["hotspot_class"]])
+    columns = ("risk_rank", "name", "polsek", "expected_crimes", "lower", "upper", "hotspot")
+    table_with_download(frame, {column: t(f"ew.col.{column}") for column in columns}, file_name=file_name,
+                        key="early_warning")
+
+
+def priority_table(priorities: dict) -> None:
+    """The priority list on screen, with its CSV."""
+    villages = priorities["villages"].assign(coverage_pct=priorities["villages"]["coverage"] * 100)
+    columns = ("priority", "name", "polsek", "officers", "expected_crimes", "coverage_pct", "score")
+    table_with_download(villages, {column: t(f"ew.pcol.{column}") for column in columns},
+                        file_name=f"prioritas_dds_{priorities['week'][0]:%Y%m%d}.csv", key="dds_priorities",
+                        column_config={"coverage_pct": percent_column(t("ew.pcol.coverage_pct"))})
+
+
+def coverage_text(value) -> str:
+    return t("map.unknown") if pd.isna(value) else fmt_pct(value)
+
+
+def officer_groups(rows: pd.DataFrame) -> list[dict]:
+    """The list grouped by officer (a village with two officers under both; unassigned villages last)."""
+    groups = []
+    for nrp, part in rows.groupby(rows["nrp"].fillna(""), sort=False):
+        officer = f"{part['name'].iloc[0]} ({nrp})" if nrp else t("ew.no_officer")
+        groups.append({"officer": officer, "rows": [
+            {"priority": fmt_int(row.priority), "village": row.village, "expected": fmt_num(row.expected_crimes, 1),
+             "coverage": coverage_text(row.coverage), "visited": visited_text(row)}
+            for row in part.itertuples(index=False)]})
+    return groups
+
+
+def visited_text(row) -> str:
+    """"12 / 80" households visited in the 28 days, or "12 / ?" without a household count."""
+    households = "?" if pd.isna(row.households) else fmt_int(row.households)
+    return f"{fmt_int(row.households_visited)} / {households}"
+
+
+def polsek_rows(priorities: dict, unit_code: str) -> pd.DataFrame:
+    """The by-officer rows of one Polsek."""
+    rows = priorities["by_officer"]
+    return rows[rows["unit_code"] == unit_code]
+
+
+def share_sentence(share: float | None, where: str) -> str:
+    if share is None:
+        return t("ew.share_none", scope=where)
+    return t("ew.share", share=fmt_pct(share), scope=where)
+
+
+def week_text(priorities: dict) -> str:
+    start, end = priorities["week"]
+    return t("ew.week", start=fmt_date(start), end=fmt_date(end))
+
+
+def priorities_text(priorities: dict, unit_code: str, polsek: str) -> str:
+    """The Polsek's list as short plain text to paste into a chat group."""
+    lines = [f"{t('ew.priorities')} · {polsek}", week_text(priorities), t("ew.rule_short", days=COVERAGE_DAYS), ""]
+    for group in officer_groups(polsek_rows(priorities, unit_code)):
+        lines.append(group["officer"])
+        lines += [t("ew.text_line", **row) for row in group["rows"]]
+        lines.append("")
+    lines.append(share_sentence(polsek_share(priorities, unit_code), polsek))
+    return "\n".join(lines)
+
+
+def priorities_html(priorities: dict, unit_code: str, polsek: str, now: datetime | None = None) -> str:
+    """The Polsek's list on one printable A4 page, grouped by officer (every value escaped by Jinja)."""
+    now = now or datetime.now(UTC)
+    return TEMPLATES.get_template("priorities.html").render(
+        lang=language(), title=t("ew.priorities"), polsek=polsek, week=week_text(priorities),
+        rule=t("ew.rule", days=COVERAGE_DAYS), as_of=t("ew.as_of", as_of=fmt_date(priorities["as_of"])),
+        groups=officer_groups(polsek_rows(priorities, unit_code)),
+        headers=[t("ew.pcol.priority"), t("ew.pcol.name"), t("ew.pcol.expected_crimes"), t("ew.pcol.coverage_pct"),
+                 t("ew.pcol.visited")],
+        share=share_sentence(polsek_share(priorities, unit_code), polsek),
+        generated=t("briefing.generated", when=fmt_local_moment(now, data.unit_timezone(unit_code))),
+        footer=t("briefing.footer"))
