@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from test_app import new_app
 from early_warning_world import AGUS, AS_OF, CITRA, DEDI, V1, V2, V3, V4, store_runs, write_export
+from test_app import new_app
+from test_roles import unescaped
 
+from components.i18n import TEXTS
 from ingest.importer import import_export
 from queries.db import make_engine
 from queries.early_warning import backtest_card, hotspot_counts, latest_run, newer_data, village_risk
 from queries.priorities import dds_priorities, polsek_share
+from queries.schema import villages
 from queries.scope import Scope
 
 NGAWI = "PR-35.21"
@@ -128,3 +131,76 @@ def open_page(url, monkeypatch, role="polres", home=NGAWI, unit=NGAWI, lang="id"
     at.switch_page("app_pages/peringatan.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def test_the_page_says_the_verdict_the_staleness_and_lists_the_priorities(world_url, monkeypatch):
+    at = open_page(world_url, monkeypatch)
+    verdicts = [unescaped(m.value) for m in at.markdown if "baseline terbaik" in m.value]
+    # Overall: (0.95 - 0.8) / 0.95 = 15.8 %; Ngawi: 1.1 against last_28's 1.0.
+    assert verdicts == [
+        "**Seluruh data** — Model mengalahkan baseline terbaik (rata-rata 12 bulan) sebesar 15,8% pada deviance "
+        "Poisson (rata-rata 12 titik awal backtest: 0,80 lawan 0,95).",
+        "**Polres Ngawi** — Model tidak lebih baik dari baseline terbaik (28 hari terakhir) pada deviance Poisson "
+        "(rata-rata 12 titik awal backtest: 1,10 lawan 1,00)."]
+    assert [w.value for w in at.warning] == [
+        "Perkiraan ini dihitung dengan data sampai 17 Maret 2024, padahal data sudah ada sampai 20 Maret 2024. "
+        "Minta admin menjalankan `python manage.py forecast` lagi."]
+    table = next(frame.value for frame in at.dataframe if "Peringkat risiko" in frame.value.columns)
+    assert table[["Peringkat risiko", "Desa/kelurahan", "Perkiraan kejadian", "Kelas hot spot"]].values.tolist() == [
+        [1, "Desa Dua", 6.0, "menetap"], [2, "Desa Satu", 4.0, "baru"], [3, "Desa Tiga", 2.0, "menguat"]]
+    assert len(at.get("deck_gl_json_chart")) == 2  # the risk map and the hot-spot map
+    priorities = next(frame.value for frame in at.dataframe if "Nilai prioritas" in frame.value.columns)
+    assert priorities[["No.", "Desa/kelurahan", "Nilai prioritas"]].values.tolist() == [[1, "Desa Satu", 3.6],
+                                                                                        [2, "Desa Tiga", 1.5]]
+    assert any(m.value == "Daftar ini mencakup 50,0% dari perkiraan kejadian Polres Ngawi." for m in at.markdown)
+
+
+def test_the_plain_text_list_of_a_polsek(world_url, monkeypatch):
+    at = open_page(world_url, monkeypatch)
+    assert at.code[0].value == (
+        "Prioritas DDS · Polsek A\n"
+        "Minggu 18 Maret 2024 – 24 Maret 2024\n"
+        "Urutan: perkiraan kejadian × (1 − cakupan DDS 28 hari)\n\n"
+        "Agus (80010001)\n"
+        "1. Desa Satu — perkiraan 4,0 kejadian, cakupan 10,0%\n\n"
+        "Daftar ini mencakup 40,0% dari perkiraan kejadian Polsek A.")  # V1's 4 of Polsek A's 4 + 6
+    at.selectbox(key=f"ew_polsek_{NGAWI}").select("PS-B").run()
+    assert at.code[0].value.splitlines()[4:6] == [f"Dedi ({DEDI})",
+                                                  "2. Desa Tiga — perkiraan 2,0 kejadian, cakupan 25,0%"]
+    at = open_page(world_url, monkeypatch, lang="en")
+    assert at.code[0].value.splitlines()[0] == "DDS priorities · Polsek A"
+    assert at.code[0].value.splitlines()[-1] == "This list covers 40.0% of the incidents expected in Polsek A."
+
+
+def test_the_printable_list_escapes_what_the_field_typed(world, monkeypatch):
+    from components.early_warning_view import priorities_html
+
+    with world.begin() as conn:
+        conn.execute(villages.update().where(villages.c.code == V1).values(name="<b>Desa</b> & Satu"))
+        priorities = dds_priorities(conn, scope(NGAWI), latest_run(conn))
+    monkeypatch.setattr("components.data.unit_timezone", lambda code: "Asia/Jakarta")
+    page = priorities_html(priorities, "PS-A", "Polsek A")
+    assert "&lt;b&gt;Desa&lt;/b&gt; &amp; Satu" in page and "<b>Desa</b>" not in page
+    assert "@page { size: A4" in page and f"Agus ({AGUS})" in page and "10 / 100" in page
+
+
+def test_without_a_run_the_page_says_how_to_get_one(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'plain.sqlite'}"
+    engine = make_engine(url)
+    assert import_export(engine, write_export(tmp_path / "export")).ok
+    engine.dispose()
+    at = open_page(url, monkeypatch)
+    assert [i.value for i in at.info] == [TEXTS["ew.no_run"][0]]
+    assert not at.dataframe and not at.error
+
+
+@pytest.mark.parametrize(("role", "home", "unit"), [("national", None, None), ("polda", "PD-63", "PD-63"),
+                                                    ("polres", NGAWI, NGAWI), ("polsek", "PS-B", "PS-B"),
+                                                    ("admin", None, "PS-C"), ("polsek", "PS-A", "PS-B")])
+def test_every_role_opens_the_page_with_a_run(world_url, monkeypatch, role, home, unit):
+    at = open_page(world_url, monkeypatch, role, home, unit)
+    assert not at.error, [e.value for e in at.error]
+    assert at.title[0].value == "Peringatan Dini"
+    if role == "national":  # the priority list names no officer to a user who may not see people
+        assert not any(name in code.value for code in at.code for name in ("Agus", "Dedi", "Citra", AGUS, DEDI))
+        assert "•••" in at.code[0].value
