@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components import data
+from components.early_warning_text import run_caption
 from components.early_warning_view import (
     backtest_card,
     hotspot_deck,
@@ -13,7 +14,6 @@ from components.early_warning_view import (
     risk_deck,
     risk_legend,
     risk_table,
-    run_caption,
     share_sentence,
     week_text,
 )

@@ -10,6 +10,7 @@ import streamlit as st
 
 from components import data
 from components.briefing import TEMPLATES
+from components.early_warning_text import hotspot_label, method_label, shown_sentence, verdict_sentence
 from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_num, fmt_pct, language, t
 from components.maps import CompactDeck, LegendEntry, view_for
 from components.safe import md
@@ -24,32 +25,6 @@ RISK_CLASSES = ((0.05, (189, 0, 38)), (0.10, (240, 59, 32)), (0.20, (253, 141, 6
 HOTSPOT_COLOURS = {"new": (228, 26, 28), "intensifying": (255, 127, 0), "persistent": (152, 78, 163),
                    "diminishing": (55, 126, 184), "sporadic": (77, 175, 74), "": (224, 224, 224)}
 BORDER = (90, 90, 90)
-
-
-def method_label(method: str) -> str:
-    return t(f"ew.method.{method}")
-
-
-def verdict_sentence(verdict: dict | None, origins: int) -> str:
-    """The backtest in one plain sentence: does the model beat the best baseline, by how much."""
-    if verdict is None:
-        return t("ew.verdict.none")
-    values = {"baseline": method_label(verdict["best_baseline"]), "origins": fmt_int(origins),
-              "model": fmt_num(verdict["model_deviance"], 2), "best": fmt_num(verdict["best_deviance"], 2)}
-    if verdict["beats"]:
-        return t("ew.verdict.beats", improvement=fmt_pct(verdict["improvement"]), **values)
-    return t("ew.verdict.loses", **values)
-
-
-def shown_sentence(run: dict) -> str:
-    """Which forecast the page shows, and why (the run decided it from the overall backtest)."""
-    key = "ew.shown.model" if run["method_shown"] == "model" else "ew.shown.baseline"
-    return t(key, method=method_label(run["method_shown"]))
-
-
-def run_caption(run: dict, scope_zone: str) -> str:
-    return t("ew.run", as_of=fmt_date(run["as_of"]), days=fmt_int(run["horizon_days"]),
-                    computed=fmt_local_moment(run["computed_at"].replace(tzinfo=UTC), scope_zone))
 
 
 def scores_table(scores: pd.DataFrame) -> pd.DataFrame:
@@ -97,10 +72,6 @@ def risk_legend() -> list[LegendEntry]:
 def hotspot_legend(counts: dict[str, int]) -> list[LegendEntry]:
     return [LegendEntry(f"{hotspot_label(name)} ({fmt_int(counts.get(name, 0))})", HOTSPOT_COLOURS[name])
             for name in (*HOTSPOT_CLASSES, "")]
-
-
-def hotspot_label(name: str) -> str:
-    return t(f"ew.hotspot.{name or 'none'}")
 
 
 def map_records(risk: pd.DataFrame, shapes: dict, colour_of) -> list[dict]:

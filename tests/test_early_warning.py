@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -204,3 +205,25 @@ def test_every_role_opens_the_page_with_a_run(world_url, monkeypatch, role, home
     if role == "national":  # the priority list names no officer to a user who may not see people
         assert not any(name in code.value for code in at.code for name in ("Agus", "Dedi", "Citra", AGUS, DEDI))
         assert "•••" in at.code[0].value
+
+
+def test_the_briefing_pack_has_the_early_warning_section_only_with_a_run(world_url, tmp_path, monkeypatch):
+    from components.briefing import briefing_html
+
+    new_app(world_url, monkeypatch)  # points the loaders at the world, caches cleared
+    pack = briefing_html(scope(NGAWI))
+    section = pack[pack.index("<h2>Peringatan dini</h2>"):pack.index("<h2 class=\"page-break\">", pack.index(
+        "<h2>Peringatan dini</h2>"))]
+    assert ("Model mengalahkan baseline terbaik (rata-rata 12 bulan) sebesar 15,8% pada deviance Poisson "
+            "(rata-rata 12 titik awal backtest: 0,80 lawan 0,95).") in section
+    # The villages most at risk, with the 90 % interval as stored (upper = 2 x expected + 1).
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>[^<]+</td><td>([^<]+)</td>", section)
+    assert rows == [("1", "Desa Dua", "6,0 (0,0–13,0)"), ("2", "Desa Satu", "4,0 (0,0–9,0)"),
+                    ("3", "Desa Tiga", "2,0 (0,0–5,0)")]
+    assert re.findall(r"<li>([^<]+)</li>", section) == ["Desa Satu (Polsek A): baru", "Desa Tiga (Polsek B): menguat"]
+    url = f"sqlite:///{tmp_path / 'plain.sqlite'}"
+    engine = make_engine(url)
+    assert import_export(engine, write_export(tmp_path / "export")).ok
+    engine.dispose()
+    new_app(url, monkeypatch)
+    assert "Peringatan dini" not in briefing_html(scope(NGAWI))
