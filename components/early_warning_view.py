@@ -90,6 +90,7 @@ def village_deck(records: list[dict], bounds, layer_id: str) -> pdk.Deck:
     layer = pdk.Layer("PolygonLayer", id=layer_id, data=records, get_polygon="polygon", get_fill_color="fill",
                       get_line_color=[*BORDER, 160], get_line_width=0, line_width_min_pixels=1, stroked=True,
                       filled=True, pickable=True)
+    # Framed for half of the wide layout: the two maps stand side by side.
     return CompactDeck(layers=[layer], initial_view_state=view_for(bounds, 460, 480),
                        tooltip={"text": t("ew.tooltip")}, map_provider="carto", map_style="light")
 
