@@ -14,6 +14,7 @@ from components.early_warning_view import (
     risk_deck,
     risk_legend,
     risk_table,
+    rule_text,
     share_sentence,
     week_text,
 )
@@ -24,7 +25,6 @@ from components.safe import md
 from components.tables import record_download
 from queries.early_warning import hotspot_counts
 from queries.geo import MAX_MAP_VILLAGES
-from queries.priorities import COVERAGE_DAYS
 
 scope = st.session_state["scope"]
 st.title(t("ew.title"))
@@ -64,7 +64,7 @@ risk_table(risk, f"peringatan_dini_{scope.unit_code or 'nasional'}_{run['as_of']
 
 st.header(t("ew.priorities"))
 priorities = data.dds_priorities(scope)
-st.caption(week_text(priorities) + " · " + t("ew.rule", days=COVERAGE_DAYS))
+st.caption(week_text(priorities) + " · " + rule_text())
 if priorities["villages"].empty:
     st.info(t("ew.no_priorities"))
     st.stop()

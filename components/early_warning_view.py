@@ -16,7 +16,7 @@ from components.maps import CompactDeck, LegendEntry, view_for
 from components.safe import md
 from components.tables import percent_column, show_table, table_with_download
 from queries.early_warning import HOTSPOT_CLASSES, OVERALL
-from queries.priorities import COVERAGE_DAYS, polsek_share
+from queries.priorities import COVERAGE_DAYS, PRIORITY_MIN, PRIORITY_SHARE, polsek_share
 
 # Risk classes by the village's rank within the scope, the shares the backtest's PAI and hit rate target
 # (upper bound of the rank share, exclusive; ColorBrewer YlOrRd, darkest = most at risk).
@@ -159,6 +159,11 @@ def share_sentence(share: float | None, where: str) -> str:
     return t("ew.share", share=fmt_pct(share), scope=where)
 
 
+def rule_text() -> str:
+    """How the list is ranked and how long it is, from the constants that decide it."""
+    return t("ew.rule", days=fmt_int(COVERAGE_DAYS), share=fmt_pct(PRIORITY_SHARE, 0), minimum=fmt_int(PRIORITY_MIN))
+
+
 def week_text(priorities: dict) -> str:
     start, end = priorities["week"]
     return t("ew.week", start=fmt_date(start), end=fmt_date(end))
@@ -180,7 +185,7 @@ def priorities_html(priorities: dict, unit_code: str, polsek: str, now: datetime
     now = now or datetime.now(UTC)
     return TEMPLATES.get_template("priorities.html").render(
         lang=language(), title=t("ew.priorities"), polsek=polsek, week=week_text(priorities),
-        rule=t("ew.rule", days=COVERAGE_DAYS), as_of=t("ew.as_of", as_of=fmt_date(priorities["as_of"])),
+        rule=rule_text(), as_of=t("ew.as_of", as_of=fmt_date(priorities["as_of"])),
         groups=officer_groups(polsek_rows(priorities, unit_code)),
         headers=[t("ew.pcol.priority"), t("ew.pcol.name"), t("ew.pcol.expected_crimes"), t("ew.pcol.coverage_pct"),
                  t("ew.pcol.visited")],

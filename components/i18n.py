@@ -122,9 +122,9 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "ew.priorities": ("Prioritas DDS", "DDS priorities"),
     "ew.week": ("Minggu {start} – {end}", "Week {start} – {end}"),
     "ew.rule": ("Urutan: perkiraan kejadian × (1 − cakupan DDS {days} hari terakhir); desa tanpa jumlah rumah "
-                "tangga dihitung belum dikunjungi. Daftar: 10 % desa teratas (paling sedikit 5).",
+                "tangga dihitung belum dikunjungi. Daftar: {share} desa teratas (paling sedikit {minimum}).",
                 "Order: expected incidents × (1 − DDS coverage of the last {days} days); a village without a "
-                "household count counts as unvisited. The list: the top 10 % of villages (at least 5)."),
+                "household count counts as unvisited. The list: the top {share} of villages (at least {minimum})."),
     "ew.rule_short": ("Urutan: perkiraan kejadian × (1 − cakupan DDS {days} hari)",
                       "Order: expected incidents × (1 − DDS coverage of {days} days)"),
     "ew.as_of": ("data sampai {as_of}", "data up to {as_of}"),
