@@ -8,6 +8,7 @@ from components.early_warning_view import (
     backtest_card,
     hotspot_deck,
     hotspot_legend,
+    map_records,
     priorities_html,
     priorities_text,
     priority_table,
@@ -48,14 +49,14 @@ backtest_card(summary["backtest"], run, unit_name(scope.unit_code))
 if len(risk) > MAX_MAP_VILLAGES:
     st.info(t("map.too_many", villages=fmt_int(len(risk)), limit=fmt_int(MAX_MAP_VILLAGES)))
 else:
-    shapes, bounds = data.village_outlines(data.any_window(scope)), data.scope_bounds(scope)
+    records, bounds = map_records(risk, data.village_outlines(data.any_window(scope))), data.scope_bounds(scope)
     left, right = st.columns(2)
     with left:
         st.subheader(t("ew.risk_map"))
-        show_map(risk_deck(risk, shapes, bounds), risk_legend(), t("ew.risk_map"), 480, key="ew_risk_map")
+        show_map(risk_deck(risk, records, bounds), risk_legend(), t("ew.risk_map"), 480, key="ew_risk_map")
     with right:
         st.subheader(t("ew.hotspot_map"))
-        show_map(hotspot_deck(risk, shapes, bounds), hotspot_legend(hotspot_counts(risk)), t("ew.hotspot_map"), 480,
+        show_map(hotspot_deck(risk, records, bounds), hotspot_legend(hotspot_counts(risk)), t("ew.hotspot_map"), 480,
                  key="ew_hotspot_map")
     st.caption(t("ew.hotspot_explained"))
 

@@ -74,20 +74,34 @@ def hotspot_legend(counts: dict[str, int]) -> list[LegendEntry]:
             for name in (*HOTSPOT_CLASSES, "")]
 
 
-def map_records(risk: pd.DataFrame, shapes: dict, colour_of) -> list[dict]:
-    """One record per polygon part: its fill and a plain-text tooltip (never HTML)."""
+def number_texts(values: pd.Series) -> list[str]:
+    """Values with one decimal as the language writes them, each distinct value formatted once.
+
+    A Polda's 5,000 villages hold a few hundred distinct rounded values: formatting each row took most of a map.
+    """
+    rounded = values.astype("float64").round(1)
+    texts = {value: fmt_num(value, 1) for value in rounded.unique()}
+    return [texts[value] for value in rounded]
+
+
+def map_records(risk: pd.DataFrame, shapes: dict) -> list[dict]:
+    """One record per polygon part with a plain-text tooltip (never HTML); both maps colour the same records."""
+    columns = {"expected": number_texts(risk["expected_crimes"]), "lower": number_texts(risk["lower"]),
+               "upper": number_texts(risk["upper"])}
+    labels = {name: hotspot_label(name) for name in risk["hotspot_class"].unique()}
     records = []
-    for row in risk.itertuples(index=False):
-        properties = {"village": row.name, "polsek": row.polsek, "rank": fmt_int(row.risk_rank),
-                      "expected": fmt_num(row.expected_crimes, 1), "lower": fmt_num(row.lower, 1),
-                      "upper": fmt_num(row.upper, 1), "hotspot": hotspot_label(row.hotspot_class),
-                      "fill": [*colour_of(row), 210]}
+    for index, row in enumerate(risk.itertuples(index=False)):
+        properties = {"village_code": row.village_code, "village": row.name, "polsek": row.polsek,
+                      "rank": str(row.risk_rank), "hotspot": labels[row.hotspot_class],
+                      **{key: texts[index] for key, texts in columns.items()}}
         records += [{"polygon": rings, **properties} for rings in shapes.get(row.village_code, [])]
     return records
 
 
-def village_deck(records: list[dict], bounds, layer_id: str) -> pdk.Deck:
-    layer = pdk.Layer("PolygonLayer", id=layer_id, data=records, get_polygon="polygon", get_fill_color="fill",
+def village_deck(records: list[dict], fills: dict[str, tuple], bounds, layer_id: str) -> pdk.Deck:
+    """The records filled with each village's colour, as a pydeck map with a plain-text tooltip."""
+    data = [{**record, "fill": [*fills[record["village_code"]], 210]} for record in records]
+    layer = pdk.Layer("PolygonLayer", id=layer_id, data=data, get_polygon="polygon", get_fill_color="fill",
                       get_line_color=[*BORDER, 160], get_line_width=0, line_width_min_pixels=1, stroked=True,
                       filled=True, pickable=True)
     # Framed for half of the wide layout: the two maps stand side by side.
@@ -95,17 +109,17 @@ def village_deck(records: list[dict], bounds, layer_id: str) -> pdk.Deck:
                        tooltip={"text": t("ew.tooltip")}, map_provider="carto", map_style="light")
 
 
-def risk_deck(risk: pd.DataFrame, shapes: dict, bounds) -> pdk.Deck:
+def risk_deck(risk: pd.DataFrame, records: list[dict], bounds) -> pdk.Deck:
     """Villages coloured by their risk class within the scope."""
-    villages = len(risk)
-    return village_deck(map_records(risk, shapes, lambda row: RISK_CLASSES[risk_class(row.risk_rank, villages)][1]),
-                        bounds, "risk")
+    fills = {code: RISK_CLASSES[risk_class(rank, len(risk))][1]
+             for code, rank in zip(risk["village_code"], risk["risk_rank"])}
+    return village_deck(records, fills, bounds, "risk")
 
 
-def hotspot_deck(risk: pd.DataFrame, shapes: dict, bounds) -> pdk.Deck:
+def hotspot_deck(risk: pd.DataFrame, records: list[dict], bounds) -> pdk.Deck:
     """Villages coloured by their emerging hot-spot class."""
-    return village_deck(map_records(risk, shapes, lambda row: HOTSPOT_COLOURS.get(row.hotspot_class, BORDER)),
-                        bounds, "hotspots")
+    fills = {code: HOTSPOT_COLOURS.get(name, BORDER) for code, name in zip(risk["village_code"], risk["hotspot_class"])}
+    return village_deck(records, fills, bounds, "hotspots")
 
 
 def risk_table(risk: pd.DataFrame, file_name: str) -> None:
