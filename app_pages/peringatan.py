@@ -40,8 +40,9 @@ st.caption(run_caption(run, data.unit_timezone(scope.unit_code)))
 if summary["newer_data"] is not None:
     st.warning(t("ew.stale", as_of=fmt_date(run["as_of"]), last=fmt_date(summary["newer_data"])),
                icon=":material/update:")
-if risk.empty:
-    st.info(t("empty.scope", scope=unit_name(scope.unit_code)))
+if risk.empty:  # a scope without villages, or villages imported after the run
+    no_villages = data.scope_counts(scope)["villages"] == 0
+    st.info(t("empty.scope" if no_villages else "ew.not_in_run", scope=unit_name(scope.unit_code)))
     st.stop()
 
 backtest_card(summary["backtest"], run, unit_name(scope.unit_code))

@@ -54,6 +54,9 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
                  "Minta admin menjalankan `python manage.py forecast` lagi.",
                  "This forecast uses data up to {as_of}, but the data now reach {last}. "
                  "Ask an admin to run `python manage.py forecast` again."),
+    "ew.not_in_run": ("Perkiraan terakhir belum memuat desa {scope}: desanya diimpor sesudah perkiraan dihitung.",
+                      "The latest forecast has no village of {scope} yet: its villages were imported after it was "
+                      "computed."),
     "ew.backtest": ("Seberapa tepat perkiraan ini di masa lalu", "How well this forecast did in the past"),
     "ew.overall": ("Seluruh data", "All data"),
     "ew.verdict.none": ("Backtest belum menilai wilayah ini (belum ada kejadian yang cukup).",

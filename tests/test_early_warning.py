@@ -8,14 +8,14 @@ from datetime import date
 import pytest
 from early_warning_world import AGUS, AS_OF, CITRA, DEDI, V1, V2, V3, V4, store_runs, write_export
 from test_app import new_app
-from test_roles import unescaped
+from test_roles import leaks, unescaped
 
 from components.i18n import TEXTS
 from ingest.importer import import_export
 from queries.db import make_engine
 from queries.early_warning import backtest_card, hotspot_counts, latest_run, newer_data, village_risk
 from queries.priorities import dds_priorities, polsek_share
-from queries.schema import villages
+from queries.schema import village_forecasts, villages
 from queries.scope import Scope
 
 NGAWI = "PR-35.21"
@@ -112,10 +112,8 @@ def test_dds_priorities_rank_by_forecast_times_the_share_not_visited(world):
     assert polsek_share(ngawi, "PS-B") == pytest.approx(1.0)
 
 
-@pytest.fixture(scope="module")
-def world_url(tmp_path_factory):
-    """The world in a SQLite file for the dashboard, with its runs stored."""
-    directory = tmp_path_factory.mktemp("early_warning")
+def world_database(directory) -> str:
+    """The world in a SQLite file for the dashboard, with its runs stored; its URL."""
     url = f"sqlite:///{directory / 'world.sqlite'}"
     engine = make_engine(url)
     assert import_export(engine, write_export(directory / "export")).ok
@@ -123,6 +121,12 @@ def world_url(tmp_path_factory):
         store_runs(conn)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="module")
+def world_url(tmp_path_factory):
+    """The world for the dashboard, shared by the module's tests (which only read it)."""
+    return world_database(tmp_path_factory.mktemp("early_warning"))
 
 
 def open_page(url, monkeypatch, role="polres", home=NGAWI, unit=NGAWI, lang="id"):
@@ -230,3 +234,29 @@ def test_the_briefing_pack_has_the_early_warning_section_only_with_a_run(world_u
     engine.dispose()
     new_app(url, monkeypatch)
     assert "Peringatan dini" not in briefing_html(scope(NGAWI))
+
+
+def test_the_priorities_reach_a_national_user_without_an_officer(world_url, monkeypatch):
+    from components import data
+
+    new_app(world_url, monkeypatch)  # points the loaders at the world, caches cleared
+    names, nrps = {"Agus", "Dedi", "Citra"}, {AGUS, DEDI, CITRA}
+    hidden, shown = data.dds_priorities(scope(people=False)), data.dds_priorities(scope())
+    assert leaks(shown, nrps, names) == names | nrps  # the check sees them when they are there
+    assert not leaks(hidden, nrps, names)
+    # Pseudonyms keep the officers apart, and every number is the same.
+    assert hidden["by_officer"]["nrp"].nunique() == 3
+    assert hidden["villages"]["score"].tolist() == shown["villages"]["score"].tolist()
+
+
+def test_villages_imported_after_the_run_are_said_to_be_missing_from_it(tmp_path, monkeypatch):
+    world_url = world_database(tmp_path)  # its own copy: this test changes it
+    engine = make_engine(world_url)
+    with engine.begin() as conn:
+        conn.execute(village_forecasts.delete().where(village_forecasts.c.village_code == V4))
+    engine.dispose()
+    at = open_page(world_url, monkeypatch, "admin", None, "PS-C")
+    assert [i.value for i in at.info] == [
+        "Perkiraan terakhir belum memuat desa Polsek C: desanya diimpor sesudah perkiraan dihitung."]
+    at = open_page(world_url, monkeypatch, "admin", None, "PS-NONE")  # not a unit: the sidebar falls back
+    assert not at.exception
