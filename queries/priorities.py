@@ -84,7 +84,6 @@ def dds_priorities(conn: Connection, scope: Scope, run: dict) -> dict:
         "expected_by_polsek": ranked.groupby("unit_code")["expected_crimes"].sum().to_dict(),
         "as_of": as_of,
         "week": (as_of + timedelta(days=1), as_of + timedelta(days=WEEK_DAYS)),
-        "scope_villages": len(ranked),
     }
 
 
