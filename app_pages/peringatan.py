@@ -42,7 +42,7 @@ if summary["newer_data"] is not None:
                icon=":material/update:")
 if risk.empty:  # a scope without villages, or villages imported after the run
     no_villages = data.scope_counts(scope)["villages"] == 0
-    st.info(t("empty.scope" if no_villages else "ew.not_in_run", scope=unit_name(scope.unit_code)))
+    st.info(t("empty.scope" if no_villages else "ew.not_in_run", scope=md(unit_name(scope.unit_code))))
     st.stop()
 
 backtest_card(summary["backtest"], run, unit_name(scope.unit_code))
