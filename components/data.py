@@ -254,7 +254,8 @@ def early_warning_summary(scope: Scope) -> dict | None:
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def dds_priorities(scope: Scope) -> dict | None:
     """Prioritas DDS for the week after the latest run (officers masked for users who may not see people)."""
-    return run(priorities.latest_priorities, scope)
+    summary = early_warning_summary(scope)  # its forecasts are the ones ranked: read once
+    return None if summary is None else run(priorities.dds_priorities, scope, summary["run"], summary["risk"])
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)

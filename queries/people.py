@@ -36,7 +36,7 @@ PEOPLE: dict[Callable, Identity | dict[str, Identity]] = {
     officers.calendar: OFFICER,
     officers.coaching_order: OFFICER,
     officers.officer_search: OFFICER,
-    priorities.latest_priorities: {"villages": Identity(names=("officers",)), "by_officer": OFFICER},
+    priorities.dds_priorities: {"villages": Identity(names=("officers",)), "by_officer": OFFICER},
     quality.narrative_clusters: Identity(names=("names",)),
     quality.reused_photos: Identity(names=("names",)),
     quality.flagged_points: REPORT,

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, or_, select
 
 from queries.coverage import village_coverage
 from queries.db import frame_of
-from queries.early_warning import latest_run, village_risk
+from queries.early_warning import village_risk
 from queries.schema import assignments, officers
 from queries.scope import Scope, villages_in
 
@@ -59,13 +59,15 @@ def assigned_officers(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
     return frame_of(conn.execute(query).all(), columns=["village_code", "nrp", "name"])
 
 
-def dds_priorities(conn: Connection, scope: Scope, run: dict) -> dict:
+def dds_priorities(conn: Connection, scope: Scope, run: dict, risk: pd.DataFrame | None = None) -> dict:
     """The priority list of the week after the run's as-of: villages, the same grouped by officer, and its reach.
 
+    `risk` is the scope's village_risk for the run's shown method, when the caller has it already.
     "share" is the listed villages' forecast crimes over the whole scope's (None when the scope expects none).
     """
     as_of = run["as_of"]
-    risk = village_risk(conn, scope, run["run_id"], run["method_shown"])
+    if risk is None:
+        risk = village_risk(conn, scope, run["run_id"], run["method_shown"])
     ranked = ranked_villages(risk, village_coverage(conn, coverage_window(scope, as_of)))
     listed = ranked[ranked["score"] > 0].head(list_length(len(ranked))).copy()
     listed["priority"] = range(1, len(listed) + 1)
@@ -102,8 +104,3 @@ def polsek_share(priorities: dict, unit_code: str) -> float | None:
     listed = float(villages.loc[villages["unit_code"] == unit_code, "expected_crimes"].sum())
     return listed / total if total > 0 else None
 
-
-def latest_priorities(conn: Connection, scope: Scope) -> dict | None:
-    """dds_priorities of the latest stored run (None before any run)."""
-    run = latest_run(conn)
-    return None if run is None else dds_priorities(conn, scope, run)
