@@ -59,8 +59,8 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
                       "computed."),
     "ew.backtest": ("Seberapa tepat perkiraan ini di masa lalu", "How well this forecast did in the past"),
     "ew.overall": ("Seluruh data", "All data"),
-    "ew.verdict.none": ("Backtest belum menilai wilayah ini (belum ada kejadian yang cukup).",
-                        "The backtest has not scored this area (not enough incidents)."),
+    "ew.verdict.none": ("Backtest tidak menilai wilayah ini secara terpisah.",
+                        "The backtest did not score this area on its own."),
     "ew.verdict.beats": ("Model mengalahkan baseline terbaik ({baseline}) sebesar {improvement} pada deviance "
                          "Poisson (rata-rata {origins} titik awal backtest: {model} lawan {best}).",
                          "The model beats the best baseline ({baseline}) by {improvement} on Poisson deviance "

@@ -260,3 +260,9 @@ def test_villages_imported_after_the_run_are_said_to_be_missing_from_it(tmp_path
         "Perkiraan terakhir belum memuat desa Polsek C: desanya diimpor sesudah perkiraan dihitung."]
     at = open_page(world_url, monkeypatch, "admin", None, "PS-NONE")  # not a unit: the sidebar falls back
     assert not at.exception
+
+
+def test_a_unit_the_backtest_did_not_score_says_so(world_url, monkeypatch):
+    at = open_page(world_url, monkeypatch, "polsek", "PS-B", "PS-B")  # backtest rows: overall and Ngawi only
+    verdicts = [unescaped(m.value) for m in at.markdown if m.value.startswith("**")]
+    assert verdicts[1] == "**Polsek B** — Backtest tidak menilai wilayah ini secara terpisah."
