@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
 import pytest
 from early_warning_world import AGUS, AS_OF, CITRA, DEDI, V1, V2, V3, V4, store_runs, write_export
 from test_app import new_app
+from test_maps import legends_after_maps
 from test_roles import leaks, unescaped
+from test_security import rendered_text
 
 from components.i18n import TEXTS
 from ingest.importer import import_export
@@ -266,3 +269,28 @@ def test_a_unit_the_backtest_did_not_score_says_so(world_url, monkeypatch):
     at = open_page(world_url, monkeypatch, "polsek", "PS-B", "PS-B")  # backtest rows: overall and Ngawi only
     verdicts = [unescaped(m.value) for m in at.markdown if m.value.startswith("**")]
     assert verdicts[1] == "**Polsek B** — Backtest tidak menilai wilayah ini secara terpisah."
+
+
+def test_both_maps_have_their_legend_and_plain_text_tooltips(world_url, monkeypatch):
+    at = open_page(world_url, monkeypatch)
+    legends = legends_after_maps(at)
+    # Ngawi's 3 villages: rank 1 of 3 is in the top 5 % ((1 - 1) / 3 = 0); one new, one intensifying, one persistent.
+    assert len(legends) == 2 and "5% teratas" in legends[0] and "lainnya" in legends[0]
+    assert all(f"{label} (1)" in legends[1] for label in ("baru", "menguat", "menetap"))
+    protos = [e.proto for e in at.main if getattr(e, "type", None) == "deck_gl_json_chart"]
+    decks = [json.loads(proto.json) for proto in protos]
+    tooltip = json.loads(protos[0].tooltip)  # Streamlit sends it beside the spec
+    assert list(tooltip) == ["text"] and "{expected} ({lower}–{upper})" in tooltip["text"]
+    fills = {record["village"]: record["fill"][:3] for record in decks[0]["layers"][0]["data"]}
+    assert fills == {"Desa Dua": [189, 0, 38], "Desa Satu": [255, 237, 160], "Desa Tiga": [255, 237, 160]}
+
+
+def test_a_polsek_user_sees_nothing_of_another_polda(world_url, monkeypatch):
+    at = new_app(world_url, monkeypatch, "ew-polsek-a", "polsek", "PS-A")
+    at.session_state["unit"] = "PD-63"  # a stale widget value and a crafted link both point elsewhere
+    at.query_params["unit"] = "PD-63"
+    at.switch_page("app_pages/peringatan.py").run()
+    assert not at.exception and at.session_state["unit"] == "PS-A"
+    text = rendered_text(at)
+    assert "Desa Satu" in text and "Desa Dua" in text
+    assert not [token for token in ("Desa Tiga", "Desa Empat", "Citra", "Dedi", CITRA, DEDI, V3, V4) if token in text]
