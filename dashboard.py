@@ -32,20 +32,23 @@ PAGES = {
     "pengaduan": ("nav.complaints", ":material/campaign:"),
     "efektivitas": ("nav.effectiveness", ":material/trending_down:"),
     "perbandingan": ("nav.comparison", ":material/compare_arrows:"),
+    "peringatan": ("nav.early_warning", ":material/crisis_alert:"),
     "impor": ("nav.import", ":material/upload_file:"),
     "audit": ("nav.audit", ":material/policy:"),
     "langganan": ("nav.subscriptions", ":material/forward_to_inbox:"),
     "definisi": ("nav.definitions", ":material/menu_book:"),
 }
 ANALYSIS = ["ringkasan", "tindak_lanjut", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas",
-            "perbandingan", "definisi"]
+            "perbandingan", "peringatan", "definisi"]
 ROLE_PAGES = {
     "admin": ANALYSIS[:-1] + ["impor", "audit", "langganan", "definisi"],
     "demo": ANALYSIS,
-    "national": ["ringkasan", "tindak_lanjut", "peta", "pengaduan", "efektivitas", "perbandingan", "definisi"],
+    "national": ["ringkasan", "tindak_lanjut", "peta", "pengaduan", "efektivitas", "perbandingan", "peringatan",
+                 "definisi"],
     "polda": ANALYSIS,
     "polres": ANALYSIS,
     "polsek": ANALYSIS,
+    # Not "peringatan": a trainer coaches one officer at a time; where crime is expected is the commanders' question.
     "trainer": ["ringkasan", "tindak_lanjut", "kepatuhan", "rapor", "kualitas", "definisi"],
 }
 

@@ -16,13 +16,15 @@ from markupsafe import Markup
 
 from components import data
 from components.alerts import displayable
+from components.early_warning_text import hotspot_label, run_caption, shown_sentence, verdict_sentence
 from components.filters import unit_name
 from components.follow_up_view import review_rows
-from components.i18n import fmt_date, fmt_int, fmt_local_moment, in_language, language, t, t_count, t_plural
+from components.i18n import fmt_date, fmt_int, fmt_local_moment, fmt_num, in_language, language, t, t_count, t_plural
 from components.kpis import kpi_change, kpi_value
 from components.maps import coverage_svg, legend_entries
 from components.rankings import OFFICER_COLUMNS, UNIT_COLUMNS
 from queries.briefing import best_and_worst
+from queries.early_warning import OVERALL
 from queries.follow_up import REVIEW_DAYS
 from queries.metrics import METRICS
 from queries.scope import Scope
@@ -37,6 +39,7 @@ PDF_FONT_CSS = f"""
 @font-face {{ font-family: "DejaVu Sans"; src: url("{(FONTS / 'DejaVuSans-Bold.ttf').as_uri()}"); font-weight: bold; }}
 * {{ font-family: "DejaVu Sans" !important; }}
 """
+RISK_ROWS = 10  # the villages most at risk printed; the Peringatan Dini page lists them all
 
 
 def briefing_html(scope: Scope, now: datetime | None = None, lang: str | None = None) -> str:
@@ -68,6 +71,7 @@ def briefing_html(scope: Scope, now: datetime | None = None, lang: str | None = 
         "ranking": _ranking(rankings),
         "legend": legend_entries(villages, scope.policy.blind_spot_days),
         "map_svg": coverage_svg(villages, bounds) if bounds else "",
+        "early_warning": _early_warning(scope),
         "footer": t("briefing.footer"),
     }
     return TEMPLATES.get_template("briefing.html").render(**context)
@@ -111,6 +115,33 @@ def _follow_up(review: pd.DataFrame) -> dict:
     return {"heading": t("briefing.follow_up"), "help": t("fu.review.help", days=fmt_int(REVIEW_DAYS)),
             "headers": [t(f"fu.review.col.{c}") for c in ("item", "promise", "outcome", "number")],
             "rows": review_rows(review), "none": t("fu.review.none", days=fmt_int(REVIEW_DAYS))}
+
+
+def _early_warning(scope: Scope) -> dict | None:
+    """The latest forecast run in a few lines: the backtest verdict, the villages most at risk, hot spots to watch.
+
+    None (no section at all) before any run, or when the run has no village of the scope.
+    """
+    summary = data.early_warning_summary(scope)
+    if summary is None or summary["risk"].empty:
+        return None
+    run, risk = summary["run"], summary["risk"]
+    overall = summary["backtest"][OVERALL]["verdict"]
+    hot = risk[risk["hotspot_class"].isin(("new", "intensifying"))]
+    return {
+        "heading": t("ew.briefing.heading"),
+        "run": run_caption(run, data.unit_timezone(scope.unit_code)),
+        "verdict": verdict_sentence(overall, run["origins"]) + " " + shown_sentence(run),
+        "top_title": t("ew.briefing.top"),
+        "headers": [t(f"ew.col.{c}") for c in ("risk_rank", "name", "polsek", "expected_crimes", "hotspot")],
+        "top": [[fmt_int(row.risk_rank), row.name, row.polsek,
+                 f"{fmt_num(row.expected_crimes, 1)} ({fmt_num(row.lower, 1)}–{fmt_num(row.upper, 1)})",
+                 hotspot_label(row.hotspot_class)] for row in risk.head(RISK_ROWS).itertuples(index=False)],
+        "hot_title": t("ew.briefing.hot"),
+        "hot": [f"{row.name} ({row.polsek}): {hotspot_label(row.hotspot_class)}"
+                for row in hot.itertuples(index=False)],
+        "no_hot": t("ew.briefing.no_hot"),
+    }
 
 
 def _card(row: dict) -> dict:

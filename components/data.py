@@ -21,6 +21,7 @@ from queries import (
     complaints,
     compliance,
     coverage,
+    early_warning,
     effectiveness,
     follow_up,
     geo,
@@ -28,6 +29,7 @@ from queries import (
     officers,
     overview,
     people,
+    priorities,
     quality,
     quality_lists,
     rls,
@@ -243,6 +245,19 @@ def alerts(scope: Scope) -> dict[str, pd.DataFrame]:
         "flag_spikes": queries_alerts.flag_spikes(now, before),
         "submission_dips": run(queries_alerts.submission_dips, scope),
     }
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def early_warning_summary(scope: Scope) -> dict | None:
+    """The latest stored forecast run for the scope: its forecasts, backtest card and hot spots (None: no run)."""
+    return run(early_warning.summary, scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def dds_priorities(scope: Scope) -> dict | None:
+    """Prioritas DDS for the week after the latest run (officers masked for users who may not see people)."""
+    summary = early_warning_summary(scope)  # its forecasts are the ones ranked: read once
+    return None if summary is None else run(priorities.dds_priorities, scope, summary["run"], summary["risk"])
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)

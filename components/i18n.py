@@ -43,6 +43,123 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "app.name": ("Dasbor Binmas", "Binmas Dashboard"),
     "app.subtitle": ("Bhabinkamtibmas · BOS V2", "Bhabinkamtibmas · BOS V2"),
     "nav.overview": ("Ringkasan", "Overview"),
+    # -- Peringatan Dini (issue 19): page, Prioritas DDS, briefing section (branch early-warning-page)
+    "nav.early_warning": ("Peringatan Dini", "Early Warning"),
+    "ew.title": ("Peringatan Dini", "Early Warning"),
+    "ew.no_run": ("Belum ada perkiraan tersimpan. Admin dapat menghitungnya dengan `python manage.py forecast`; "
+                  "halaman ini lalu menampilkan desa yang paling berisiko, hot spot yang muncul, dan Prioritas DDS.",
+                  "No forecast has been stored yet. An admin can compute one with `python manage.py forecast`; this "
+                  "page then shows the villages most at risk, emerging hot spots and the DDS priorities."),
+    "ew.run": ("Perkiraan kejadian untuk {days} hari setelah {as_of} (data sampai tanggal itu saja) · dihitung {computed}",
+               "Incidents expected in the {days} days after {as_of} (using data up to that date only) · "
+               "computed {computed}"),
+    "ew.stale": ("Perkiraan ini dihitung dengan data sampai {as_of}, padahal data sudah ada sampai {last}. "
+                 "Minta admin menjalankan `python manage.py forecast` lagi.",
+                 "This forecast uses data up to {as_of}, but the data now reach {last}. "
+                 "Ask an admin to run `python manage.py forecast` again."),
+    "ew.not_in_run": ("Perkiraan terakhir belum memuat desa {scope}: desanya diimpor sesudah perkiraan dihitung.",
+                      "The latest forecast has no village of {scope} yet: its villages were imported after it was "
+                      "computed."),
+    "ew.backtest": ("Seberapa tepat perkiraan ini di masa lalu", "How well this forecast did in the past"),
+    "ew.overall": ("Seluruh data", "All data"),
+    "ew.verdict.none": ("Backtest tidak menilai wilayah ini secara terpisah.",
+                        "The backtest did not score this area on its own."),
+    "ew.verdict.beats": ("Model mengalahkan baseline terbaik ({baseline}) sebesar {improvement} pada deviance "
+                         "Poisson (rata-rata {origins} titik awal backtest: {model} lawan {best}).",
+                         "The model beats the best baseline ({baseline}) by {improvement} on Poisson deviance "
+                         "(mean over {origins} backtest origins: {model} against {best})."),
+    "ew.verdict.loses": ("Model tidak lebih baik dari baseline terbaik ({baseline}) pada deviance Poisson "
+                         "(rata-rata {origins} titik awal backtest: {model} lawan {best}).",
+                         "The model is no better than the best baseline ({baseline}) on Poisson deviance "
+                         "(mean over {origins} backtest origins: {model} against {best})."),
+    "ew.shown.model": ("Yang ditampilkan: perkiraan model, karena secara keseluruhan model mengalahkan baseline "
+                       "terbaik.", "Shown: the model's forecast, since overall it beats the best baseline."),
+    "ew.shown.baseline": ("Yang ditampilkan: {method}, baseline terbaik — secara keseluruhan model tidak "
+                          "mengalahkannya.", "Shown: {method}, the best baseline — overall the model does not "
+                          "beat it."),
+    "ew.method.model": ("model", "model"),
+    "ew.method.last_28": ("28 hari terakhir", "last 28 days"),
+    "ew.method.mean_12m": ("rata-rata 12 bulan", "mean of 12 months"),
+    "ew.method.last_year": ("periode yang sama tahun lalu", "same period last year"),
+    "ew.backtest_numbers": ("Angka backtest: PAI, hit rate dan deviance", "Backtest numbers: PAI, hit rate and deviance"),
+    "ew.backtest_explained": ("Setiap titik awal: model dilatih hanya dengan data sebelumnya lalu memperkirakan 28 hari "
+                              "berikutnya. PAI = bagian kejadian di desa sasaran ÷ bagian desa yang disasar (lebih "
+                              "tinggi lebih baik); hit rate = bagian kejadian yang jatuh di desa sasaran (5, 10, 20 % "
+                              "desa teratas); deviance Poisson rata-rata per desa (lebih rendah lebih baik).",
+                              "At each origin the model is fitted on the past only and forecasts the next 28 days. "
+                              "PAI = share of incidents in the targeted villages ÷ share of villages targeted (higher "
+                              "is better); hit rate = share of incidents that fell in the targeted villages (top 5, "
+                              "10, 20 % of villages); mean Poisson deviance per village (lower is better)."),
+    "ew.col.method": ("Metode", "Method"),
+    "ew.col.pai_5": ("PAI 5 %", "PAI 5 %"),
+    "ew.col.pai_10": ("PAI 10 %", "PAI 10 %"),
+    "ew.col.pai_20": ("PAI 20 %", "PAI 20 %"),
+    "ew.col.hit_rate_5": ("Hit rate 5 %", "Hit rate 5 %"),
+    "ew.col.hit_rate_10": ("Hit rate 10 %", "Hit rate 10 %"),
+    "ew.col.hit_rate_20": ("Hit rate 20 %", "Hit rate 20 %"),
+    "ew.col.deviance": ("Deviance Poisson", "Poisson deviance"),
+    "ew.col.risk_rank": ("Peringkat risiko", "Risk rank"),
+    "ew.col.name": ("Desa/kelurahan", "Village"),
+    "ew.col.polsek": ("Polsek", "Polsek"),
+    "ew.col.expected_crimes": ("Perkiraan kejadian", "Expected incidents"),
+    "ew.col.lower": ("Batas bawah (90 %)", "Lower bound (90 %)"),
+    "ew.col.upper": ("Batas atas (90 %)", "Upper bound (90 %)"),
+    "ew.col.hotspot": ("Kelas hot spot", "Hot-spot class"),
+    "ew.class.top": ("{share} teratas", "top {share}"),
+    "ew.class.band": ("{low}–{high}", "{low}–{high}"),
+    "ew.class.rest": ("lainnya", "the rest"),
+    "ew.hotspot.new": ("baru", "new"),
+    "ew.hotspot.intensifying": ("menguat", "intensifying"),
+    "ew.hotspot.persistent": ("menetap", "persistent"),
+    "ew.hotspot.diminishing": ("melemah", "diminishing"),
+    "ew.hotspot.sporadic": ("sporadis", "sporadic"),
+    "ew.hotspot.none": ("bukan hot spot", "not a hot spot"),
+    "ew.tooltip": ("{village}\n{polsek}\nPeringkat risiko: {rank}\nPerkiraan kejadian: {expected} ({lower}–{upper})\n"
+                   "Hot spot: {hotspot}", "{village}\n{polsek}\nRisk rank: {rank}\nExpected incidents: {expected} "
+                   "({lower}–{upper})\nHot spot: {hotspot}"),
+    "ew.risk_map": ("Peta risiko (peringkat dalam wilayah ini)", "Risk map (rank within this area)"),
+    "ew.hotspot_map": ("Hot spot yang muncul", "Emerging hot spots"),
+    "ew.hotspot_explained": ("Hot spot: Getis-Ord Gi* tiap bulan atas angka kejadian desa dan tetangganya, dengan "
+                             "uji tren Mann-Kendall; kelas menurut taksonomi emerging hot spot yang dipakai analis "
+                             "kriminal.", "Hot spots: Getis-Ord Gi* per month over the incidents of a village and its "
+                             "neighbours, with a Mann-Kendall trend test; classes follow the emerging hot-spot "
+                             "taxonomy crime analysts use."),
+    "ew.table": ("Desa, risiko tertinggi dulu", "Villages, highest risk first"),
+    "ew.priorities": ("Prioritas DDS", "DDS priorities"),
+    "ew.week": ("Minggu {start} – {end}", "Week {start} – {end}"),
+    "ew.rule": ("Urutan: perkiraan kejadian × (1 − cakupan DDS {days} hari terakhir); desa tanpa jumlah rumah "
+                "tangga dihitung belum dikunjungi. Daftar: {share} desa teratas (paling sedikit {minimum}).",
+                "Order: expected incidents × (1 − DDS coverage of the last {days} days); a village without a "
+                "household count counts as unvisited. The list: the top {share} of villages (at least {minimum})."),
+    "ew.rule_short": ("Urutan: perkiraan kejadian × (1 − cakupan DDS {days} hari)",
+                      "Order: expected incidents × (1 − DDS coverage of {days} days)"),
+    "ew.as_of": ("data sampai {as_of}", "data up to {as_of}"),
+    "ew.share": ("Daftar ini mencakup {share} dari perkiraan kejadian {scope}.",
+                 "This list covers {share} of the incidents expected in {scope}."),
+    "ew.share_none": ("Tidak ada kejadian yang diperkirakan di {scope}.", "No incidents are expected in {scope}."),
+    "ew.no_priorities": ("Tidak ada desa yang perlu diprioritaskan: tidak ada kejadian yang diperkirakan di desa "
+                         "yang belum terkunjungi.", "No village needs priority: no incidents are expected in "
+                         "villages not yet visited."),
+    "ew.pcol.priority": ("No.", "No."),
+    "ew.pcol.name": ("Desa/kelurahan", "Village"),
+    "ew.pcol.polsek": ("Polsek", "Polsek"),
+    "ew.pcol.officers": ("Bhabinkamtibmas", "Bhabinkamtibmas"),
+    "ew.pcol.expected_crimes": ("Perkiraan kejadian", "Expected incidents"),
+    "ew.pcol.coverage_pct": ("Cakupan DDS 28 hari", "DDS coverage, 28 days"),
+    "ew.pcol.score": ("Nilai prioritas", "Priority score"),
+    "ew.pcol.visited": ("Rumah tangga dikunjungi", "Households visited"),
+    "ew.no_officer": ("Tanpa Bhabinkamtibmas", "No Bhabinkamtibmas"),
+    "ew.text_line": ("{priority}. {village} — perkiraan {expected} kejadian, cakupan {coverage}",
+                     "{priority}. {village} — {expected} incidents expected, coverage {coverage}"),
+    "ew.pick_polsek": ("Daftar cetak untuk Polsek", "Printable list for Polsek"),
+    "ew.print": ("Unduh daftar cetak (A4)", "Download the printable list (A4)"),
+    "ew.chat": ("Versi singkat untuk grup obrolan (salin dengan tombol di pojok kanan):",
+                "A short version for a chat group (copy it with the button in the corner):"),
+    "ew.chat_download": ("Unduh sebagai teks", "Download as text"),
+    "ew.briefing.heading": ("Peringatan dini", "Early warning"),
+    "ew.briefing.top": ("Desa dengan risiko tertinggi", "Villages most at risk"),
+    "ew.briefing.hot": ("Hot spot baru atau menguat", "New or intensifying hot spots"),
+    "ew.briefing.no_hot": ("Tidak ada hot spot baru atau menguat.", "No new or intensifying hot spot."),
     "chart.as_table": ("Lihat angka grafik ini sebagai tabel", "See this chart's numbers as a table"),
     "chart.x": ("Kategori", "Category"),
     "chart.month": ("Bulan", "Month"),

@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from queries import alerts, complaints, compliance, follow_up, geo, officers, quality, quality_lists, scorecards
+from queries import (
+    alerts,
+    complaints,
+    compliance,
+    follow_up,
+    geo,
+    officers,
+    priorities,
+    quality,
+    quality_lists,
+    scorecards,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,7 @@ PEOPLE: dict[Callable, Identity | dict[str, Identity]] = {
     officers.calendar: OFFICER,
     officers.coaching_order: OFFICER,
     officers.officer_search: OFFICER,
+    priorities.dds_priorities: {"villages": Identity(names=("officers",)), "by_officer": OFFICER},
     quality.narrative_clusters: Identity(names=("names",)),
     quality.reused_photos: Identity(names=("names",)),
     quality.flagged_points: REPORT,

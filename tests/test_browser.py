@@ -51,6 +51,7 @@ PAGES = {
     "pengaduan": ("Pengaduan Masyarakat", '[data-testid="stPlotlyChart"]'),
     "efektivitas": ("Efektivitas", '[data-testid="stPlotlyChart"]'),
     "perbandingan": ("Perbandingan Wilayah", '[data-testid="stPlotlyChart"]'),
+    "peringatan": ("Peringatan Dini", None),  # the sample stores no run: its empty state (test_early_warning_browser)
     "definisi": ("Definisi angka", None),
     "impor": ("Impor Data", None),
     "audit": ("Audit & Akun", '[data-testid="stDataFrame"]'),
@@ -437,7 +438,8 @@ def test_the_overview_by_name_opens_after_the_sign_in_form(page):
 # page -> its i18n navigation key (dashboard.py's PAGES), for finding its English title
 NAV_KEYS = {"peta": "nav.map", "kepatuhan": "nav.compliance", "rapor": "nav.scorecard", "kualitas": "nav.quality",
             "pengaduan": "nav.complaints", "efektivitas": "nav.effectiveness", "perbandingan": "nav.comparison",
-            "definisi": "nav.definitions", "impor": "nav.import", "audit": "nav.audit"}
+            "peringatan": "nav.early_warning", "definisi": "nav.definitions", "impor": "nav.import",
+            "audit": "nav.audit"}
 
 
 @pytest.mark.parametrize("name", list(NAV_KEYS))

@@ -29,7 +29,8 @@ from queries.scorecards import scorecard
 
 WINDOW = (date(2022, 4, 16), date(2022, 5, 15))
 KARANGJATI = "PS-35.21.07"
-NATIONAL_PAGES = ["ringkasan", "tindak_lanjut", "peta", "pengaduan", "efektivitas", "perbandingan", "definisi"]
+NATIONAL_PAGES = ["ringkasan", "tindak_lanjut", "peta", "pengaduan", "efektivitas", "perbandingan", "peringatan",
+                  "definisi"]
 CHILD_LEVEL = {None: "polda", "PD-35": "polres", "PR-35.21": "polsek"}
 
 
@@ -156,7 +157,7 @@ def test_the_briefing_prints_an_nrp_as_written_and_hides_it_from_national_users(
 
 
 ANALYSIS = ["ringkasan", "tindak_lanjut", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas",
-            "perbandingan", "definisi"]
+            "perbandingan", "peringatan", "definisi"]
 ROLE_PAGES = {  # what dashboard.py lets each role open (the test checks the navigation agrees)
     "national": NATIONAL_PAGES,
     "polda": ANALYSIS,
@@ -173,7 +174,7 @@ EXPORTS = {"sample": "sample_sqlite_url", "world": "world_export_url"}
 TITLES = {"ringkasan": "overview.title", "tindak_lanjut": "fu.title",
           "peta": "map.title", "kepatuhan": "compliance.title", "rapor": "score.title",
           "kualitas": "quality.title", "pengaduan": "complaints.title", "efektivitas": "eff.title",
-          "perbandingan": "cmp.title", "impor": "import.title", "audit": "audit.title",
+          "perbandingan": "cmp.title", "peringatan": "ew.title", "impor": "import.title", "audit": "audit.title",
           "langganan": "subs.title"}
 
 

@@ -302,11 +302,11 @@ def test_a_disabled_account_is_dropped_at_once(sample_sqlite_url, monkeypatch):
 
 
 @pytest.mark.parametrize(("role", "unit", "expected"), [
-    ("national", None, ["definisi", "efektivitas", "pengaduan", "perbandingan", "peta", "ringkasan",
+    ("national", None, ["definisi", "efektivitas", "pengaduan", "perbandingan", "peringatan", "peta", "ringkasan",
                         "tindak_lanjut"]),
     ("trainer", "PR-35.21", ["definisi", "kepatuhan", "kualitas", "rapor", "ringkasan", "tindak_lanjut"]),
-    ("polsek", HOME, ["definisi", "efektivitas", "kepatuhan", "kualitas", "pengaduan", "perbandingan", "peta",
-                      "rapor", "ringkasan", "tindak_lanjut"]),
+    ("polsek", HOME, ["definisi", "efektivitas", "kepatuhan", "kualitas", "pengaduan", "perbandingan", "peringatan",
+                      "peta", "rapor", "ringkasan", "tindak_lanjut"]),
     ("admin", None, ALL_PAGES),
 ])
 def test_each_role_sees_exactly_its_pages(sample_sqlite_url, monkeypatch, role, unit, expected):
