@@ -607,15 +607,16 @@ class SampleGenerator:
     def plan_signal(self) -> crime_signal.SignalPlan:
         """Hot spots, noise villages, bursts and early-detection rises: drawn before any report."""
         if self.neighbours is None:
-            self.neighbours = crime_signal.polygon_neighbours(self._village_shapes())
+            self.neighbours = self._village_neighbours()
         # Karangjati's rising crime is the field study's story: its villages are never pure noise.
         noise_allowed = np.array([v.district != "Karangjati" for v in self.villages])
         self.signal = crime_signal.draw_plan([v.code for v in self.villages], self.neighbours, CRIME_START, self.end,
                                              self.structure, noise_allowed, self.seed)
         return self.signal
 
-    def _village_shapes(self) -> list:
-        return [shape(v.feature["geometry"]) for v in self.villages]
+    def _village_neighbours(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs of villages whose polygons touch (indices into self.villages, both ways)."""
+        return crime_signal.polygon_neighbours([shape(v.feature["geometry"]) for v in self.villages])
 
     def build_crimes(self) -> list[dict]:
         plan = self.signal or self.plan_signal()

@@ -1,0 +1,171 @@
+"""The sample's crime has the signal issue 19 asks for, measured on the written files.
+
+The plan (which villages are hot spots or noise, when bursts come) is the generator's truth, drawn
+again here from the seed; every count is taken from the export's files.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from shapely.geometry import shape
+
+import manage
+from sample_data.crime_signal import LEAD_DAYS, LEBARAN, polygon_neighbours
+from sample_data.generator import CRIME_RATE, CRIME_START, END, SEED, START, SampleGenerator
+from sample_data.scale import ScaleGenerator, scale_of
+
+YEAR_DAYS = 365.25
+
+
+@pytest.fixture(scope="module")
+def plan():
+    generator = SampleGenerator(SEED)
+    generator.build_units_and_villages()
+    return generator.plan_signal()
+
+
+@pytest.fixture(scope="module")
+def export(sample_export):
+    directory = sample_export[0]
+    crimes = [(row["village_code"], date.fromisoformat(row["occurred_at"][:10]))
+              for row in csv.DictReader((directory / "crimes.csv").open(encoding="utf-8"))]
+    early = [(row["village_code"], date.fromisoformat(row["activity_at"][:10]))
+             for row in csv.DictReader((directory / "activities.csv").open(encoding="utf-8"))
+             if row["activity_type"] == "deteksi_dini"]
+    features = json.loads((directory / "villages.geojson").read_text(encoding="utf-8"))["features"]
+    return crimes, early, features
+
+
+def populations(features) -> dict[str, int]:
+    # Villages without a population count are generated as 1,500 residents.
+    return {f["properties"]["village_code"]: f["properties"].get("population", 1500) for f in features}
+
+
+def per_10k_month(crimes: int, residents: int, days: int) -> float:
+    return crimes / residents * 10_000 / (days * 12 / YEAR_DAYS)
+
+
+def test_crimes_cover_three_years(export):
+    # A 12-month rolling-origin backtest whose last origin is 28 days before the end needs 24 months
+    # before it for "same period last year" and "mean of the last 12 months" at its first origin.
+    days = [day for _, day in export[0]]
+    assert min(days) <= CRIME_START + timedelta(days=2)
+    assert max(days) >= END - timedelta(days=2)
+    assert (END - timedelta(days=28)) - min(days) >= timedelta(days=2 * 365)
+
+
+def test_hot_spots_burn_steadily_and_cluster(plan, export):
+    crimes, _, features = export
+    people = populations(features)
+    hot = set(plan.hot_spots)
+    residents = sum(people[code] for code in hot)
+    for year in range(3):  # every year of the history, not only on average
+        first = CRIME_START + timedelta(days=365 * year)
+        count = sum(code in hot and first <= day < first + timedelta(days=365) for code, day in crimes)
+        assert per_10k_month(count, residents, 365) >= 3 * CRIME_RATE
+    per_village = Counter(code for code, _ in crimes)
+    span = (END - CRIME_START).days + 1
+    assert all(per_10k_month(per_village[code], people[code], span) >= 2 * CRIME_RATE for code in hot)
+    # Clustered: nearly every hot-spot village touches another one (the polygons of the file).
+    shapes = {f["properties"]["village_code"]: shape(f["geometry"]) for f in features}
+    codes = sorted(hot)
+    left, right = polygon_neighbours([shapes[code] for code in codes])
+    assert len(set(left.tolist())) >= 0.8 * len(codes)
+
+
+def test_noise_villages_are_poisson_at_the_base_rate(plan, export):
+    crimes, _, features = export
+    people = populations(features)
+    counts = Counter((code, day.replace(day=1)) for code, day in crimes if code in plan.noise)
+    months = Counter(day.replace(day=1) for day in (CRIME_START + timedelta(days=n)
+                                                    for n in range((END - CRIME_START).days + 1)))
+    observed, expected = [], []
+    for code in sorted(plan.noise):
+        for month, days in sorted(months.items()):
+            observed.append(counts[(code, month)])
+            expected.append(CRIME_RATE * people[code] / 10_000 * 12 / YEAR_DAYS * days)
+    total, mean = sum(observed), sum(expected)
+    assert abs(total - mean) < 3 * mean**0.5  # the base rate, within three standard deviations
+    # No clustering in time: Pearson's X² of village-months against their Poisson means is unremarkable.
+    # Means near 0.15 a month make the χ² approximation poor, so X² is judged against 2,000 draws of
+    # the Poisson model itself (a parametric bootstrap).
+    observed, expected = np.array(observed), np.array(expected)
+    pearson = ((observed - expected) ** 2 / expected).sum()
+    draws = np.random.default_rng(19).poisson(expected, size=(2000, len(expected)))
+    simulated = ((draws - expected) ** 2 / expected).sum(axis=1)
+    assert 0.005 < (simulated >= pearson).mean() < 0.995
+    assert len(plan.noise) >= 0.15 * len(people)
+
+
+def test_early_detection_rises_before_foreshadowed_bursts_only(plan, export):
+    _, early, _ = export
+    reports = Counter(early)
+    in_rise = {(lead.village, lead.start + timedelta(days=n)) for lead in plan.leads for n in range(LEAD_DAYS)}
+    usual_days = (END - START).days + 1
+
+    def before_and_usual(bursts) -> tuple[int, float]:
+        """Reports in the four weeks before the bursts, and the villages' usual reports in as many days."""
+        before = usual = 0
+        for burst in bursts:
+            days = [burst.start - timedelta(days=n) for n in range(1, LEAD_DAYS + 1)]
+            before += sum(reports[(burst.village, day)] for day in days)
+            quiet = [START + timedelta(days=n) for n in range(usual_days)]
+            quiet = [day for day in quiet if (burst.village, day) not in in_rise]
+            usual += sum(reports[(burst.village, day)] for day in quiet) / len(quiet) * LEAD_DAYS
+        return before, usual
+
+    visible = [b for b in plan.bursts if b.start - timedelta(days=LEAD_DAYS) >= START]
+    marked = [b for b in visible if b.foreshadowed]
+    unmarked = [b for b in visible if not b.foreshadowed]
+    assert len(marked) >= 10 and len(unmarked) >= 10  # the lead is real, but not for every burst
+    before, usual = before_and_usual(marked)
+    assert before >= 2 * usual
+    before, usual = before_and_usual(unmarked)
+    assert before <= 1.4 * usual
+    assert any(not lead.burst for lead in plan.leads)  # and some rises are false alarms
+
+
+def test_crime_rises_from_ramadan_to_a_week_after_lebaran(plan, export):
+    crimes, _, _ = export
+    per_day = Counter(day for code, day in crimes if code not in plan.noise)
+    season = {lebaran + timedelta(days=n) for lebaran in LEBARAN.values() for n in range(-30, 8)}
+    days = [CRIME_START + timedelta(days=n) for n in range((END - CRIME_START).days + 1)]
+    inside = [per_day[day] for day in days if day in season]
+    outside = [per_day[day] for day in days if day not in season and day.month != 12]
+    assert sum(inside) / len(inside) >= 1.2 * sum(outside) / len(outside)
+
+
+def test_the_second_export_has_another_structure(tmp_path):
+    out = tmp_path / "kedua"
+    assert manage.main(["generate", "--scale", "polres", "--days", "2", "--seed", "7",
+                        "--crime-structure", "kedua", "--out", str(out)]) == 0
+    crimes = [date.fromisoformat(row["occurred_at"][:10])
+              for row in csv.DictReader((out / "crimes.csv").open(encoding="utf-8"))]
+    generator = ScaleGenerator(scale_of("polres", 2), 7, "kedua")
+    generator.build_units_and_villages()
+    second = generator.plan_signal()
+    sample = SampleGenerator(SEED)
+    sample.build_units_and_villages()
+    ngawi_hot = {code for code in sample.plan_signal().hot_spots if code.startswith("35.21.")}
+    assert set(second.hot_spots) != ngawi_hot and len(second.hot_spots) > len(ngawi_hot)
+    assert {b.end - b.start for b in second.bursts} == {timedelta(days=27)}  # four weeks, not two
+    per_day = Counter(crimes)
+    days = [CRIME_START + timedelta(days=n) for n in range((END - CRIME_START).days + 1)]
+    year_end = [per_day[d] for d in days if (d.month, d.day) >= (12, 15) or (d.month, d.day) <= (1, 15)]
+    lebaran = {lebaran + timedelta(days=n) for lebaran in LEBARAN.values() for n in range(-30, 8)}
+    in_lebaran = [per_day[d] for d in days if d in lebaran]
+    rest = [per_day[d] for d in days if d not in lebaran and not (d.month == 12 or d.month == 1)]
+    assert sum(year_end) / len(year_end) >= 1.15 * sum(rest) / len(rest)
+    assert sum(in_lebaran) / len(in_lebaran) < 1.15 * sum(rest) / len(rest)
+
+
+def test_scale_crimes_are_identical_for_a_seed(tmp_path):
+    first = ScaleGenerator(scale_of("polres", 1), 7, "kedua").write(tmp_path / "a")
+    assert ScaleGenerator(scale_of("polres", 1), 7, "kedua").write(tmp_path / "b") == first
+    assert (tmp_path / "a" / "crimes.csv").read_bytes() == (tmp_path / "b" / "crimes.csv").read_bytes()
