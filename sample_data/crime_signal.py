@@ -10,7 +10,8 @@ crime rate is
   times the base, all years long;
 - bursts: short waves of crime in one village, spilling over at a lower rate onto its neighbours;
   some are foreshadowed: in the weeks before, the village's officer files more early-detection
-  (`deteksi_dini`) reports, rising towards the start. Some such rises are false alarms (no burst
+  (`deteksi_dini`) reports, rising towards the start, and residents complain a little more often
+  about unrest. Some such rises are false alarms (no burst
   follows), and officers who report "as a formality" never notice anything, so the lead is real
   but imperfect;
 - near-repeat: every crime raises its own village's rate, and its neighbours', for a couple of
@@ -36,9 +37,11 @@ from datetime import date, timedelta
 import numpy as np
 import shapely
 
-PLAN_TAG, CRIME_TAG = 1901, 1902  # issue 19's streams, apart from the generator's own
+PLAN_TAG, CRIME_TAG, COMPLAINT_TAG = 1901, 1902, 1903  # issue 19's streams, apart from the generator's own
 LEAD_DAYS = 28  # early-detection reports rise over the four weeks before a foreshadowed burst
 LEAD_PEAK = 0.4  # chance of each of two extra reports on a working day at the end of the rise
+LEAD_COMPLAINTS = 0.7  # residents' complaints about unrest during a rise (Poisson mean)
+UNREST_CATEGORIES = ("Gangguan ketertiban", "Kenakalan remaja", "Narkoba", "Pencurian")
 NEIGHBOUR_DISTANCE = 0.0005  # degrees (≈ 50 m): polygons this close count as touching (queen contiguity)
 
 # Idul Fitri (1 Syawal) per year, as announced by the Ministry of Religious Affairs.

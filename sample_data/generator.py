@@ -561,34 +561,61 @@ class SampleGenerator:
         rows = []
         span = (self.end - self.start).days + 1
         holder = self._assignment_lookup()
+        counts = {}
         for village in self.villages:
             size = (village.population or 1500) / 4000
-            count = int(self.rng.poisson(4.5 * size * span / 365))
-            median, never = RESPONSE[village.regency_code]
+            counts[village.code] = count = int(self.rng.poisson(4.5 * size * span / 365))
             for number in range(count):
                 created = datetime.combine(self.start, datetime.min.time()) + timedelta(
                     minutes=int(self.rng.integers(span * 24 * 60)))
-                row = {
-                    "complaint_id": f"ADU-{village.code.replace('.', '')}-{number + 1:03d}",
-                    "village_code": village.code,
-                    "category": COMPLAINT_CATEGORIES[self.rng.choice(len(COMPLAINT_CATEGORIES), p=COMPLAINT_WEIGHTS)],
-                    "channel": CHANNELS[self.rng.choice(len(CHANNELS), p=CHANNEL_WEIGHTS)],
-                    "created_at": f"{created:%Y-%m-%dT%H:%M:%S}",
-                    "first_response_at": "",
-                    "resolved_at": "",
-                    "nrp": holder(village.code, created.date()) or "",
-                }
-                if self.rng.random() >= never:
-                    responded = created + timedelta(hours=float(self.rng.lognormal(np.log(median), 1.2)))
-                    if responded.date() <= self.end:
-                        row["first_response_at"] = f"{responded:%Y-%m-%dT%H:%M:%S}"
-                        if self.rng.random() < 0.9:
-                            resolved = responded + timedelta(hours=float(self.rng.lognormal(np.log(40), 1.0)))
-                            if resolved.date() <= self.end:
-                                row["resolved_at"] = f"{resolved:%Y-%m-%dT%H:%M:%S}"
-                rows.append(row)
+                rows.append(self._complaint(village, number + 1, created, holder, self.rng))
+        rows.extend(self._early_complaints(counts, holder))
         rows.sort(key=lambda r: (r["created_at"], r["complaint_id"]))
         return rows
+
+    def _early_complaints(self, counts: dict[str, int], holder) -> list[dict]:
+        """Residents' complaints about unrest, more frequent towards the end of a rise of early detection."""
+        if self.signal is None:
+            return []
+        rng = np.random.default_rng([self.seed, crime_signal.COMPLAINT_TAG])
+        villages = {v.code: v for v in self.villages}
+        rows = []
+        for lead in self.signal.leads:
+            for _ in range(int(rng.poisson(crime_signal.LEAD_COMPLAINTS))):
+                # The square root of a uniform draw: a density rising linearly over the rise.
+                offset = crime_signal.LEAD_DAYS * 24 * 60 * float(np.sqrt(rng.random()))
+                created = datetime.combine(lead.start, datetime.min.time()) + timedelta(minutes=int(offset))
+                if not self.start <= created.date() <= self.end:
+                    continue
+                counts[lead.village] += 1
+                category = crime_signal.UNREST_CATEGORIES[int(rng.integers(len(crime_signal.UNREST_CATEGORIES)))]
+                rows.append(self._complaint(villages[lead.village], counts[lead.village], created, holder, rng,
+                                            category))
+        return rows
+
+    def _complaint(self, village: Village, number: int, created: datetime, holder, rng: np.random.Generator,
+                   category: str | None = None) -> dict:
+        """One complaint with its answer (or none); the draws come from `rng`, the category if not given."""
+        median, never = RESPONSE[village.regency_code]
+        row = {
+            "complaint_id": f"ADU-{village.code.replace('.', '')}-{number:03d}",
+            "village_code": village.code,
+            "category": category or COMPLAINT_CATEGORIES[rng.choice(len(COMPLAINT_CATEGORIES), p=COMPLAINT_WEIGHTS)],
+            "channel": CHANNELS[rng.choice(len(CHANNELS), p=CHANNEL_WEIGHTS)],
+            "created_at": f"{created:%Y-%m-%dT%H:%M:%S}",
+            "first_response_at": "",
+            "resolved_at": "",
+            "nrp": holder(village.code, created.date()) or "",
+        }
+        if rng.random() >= never:
+            responded = created + timedelta(hours=float(rng.lognormal(np.log(median), 1.2)))
+            if responded.date() <= self.end:
+                row["first_response_at"] = f"{responded:%Y-%m-%dT%H:%M:%S}"
+                if rng.random() < 0.9:
+                    resolved = responded + timedelta(hours=float(rng.lognormal(np.log(40), 1.0)))
+                    if resolved.date() <= self.end:
+                        row["resolved_at"] = f"{resolved:%Y-%m-%dT%H:%M:%S}"
+        return row
 
     def _assignment_lookup(self):
         by_village: dict[str, list[dict]] = {}

@@ -39,7 +39,9 @@ def export(sample_export):
              for row in csv.DictReader((directory / "activities.csv").open(encoding="utf-8"))
              if row["activity_type"] == "deteksi_dini"]
     features = json.loads((directory / "villages.geojson").read_text(encoding="utf-8"))["features"]
-    return crimes, early, features
+    complained = [(row["village_code"], date.fromisoformat(row["created_at"][:10]))
+                  for row in csv.DictReader((directory / "complaints.csv").open(encoding="utf-8"))]
+    return crimes, early, features, complained
 
 
 def populations(features) -> dict[str, int]:
@@ -61,7 +63,7 @@ def test_crimes_cover_three_years(export):
 
 
 def test_hot_spots_burn_steadily_and_cluster(plan, export):
-    crimes, _, features = export
+    crimes, _, features, _ = export
     people = populations(features)
     hot = set(plan.hot_spots)
     residents = sum(people[code] for code in hot)
@@ -80,7 +82,7 @@ def test_hot_spots_burn_steadily_and_cluster(plan, export):
 
 
 def test_noise_villages_are_poisson_at_the_base_rate(plan, export):
-    crimes, _, features = export
+    crimes, _, features, _ = export
     people = populations(features)
     counts = Counter((code, day.replace(day=1)) for code, day in crimes if code in plan.noise)
     months = Counter(day.replace(day=1) for day in (CRIME_START + timedelta(days=n)
@@ -103,36 +105,45 @@ def test_noise_villages_are_poisson_at_the_base_rate(plan, export):
     assert len(plan.noise) >= 0.15 * len(people)
 
 
-def test_early_detection_rises_before_foreshadowed_bursts_only(plan, export):
-    _, early, _ = export
-    reports = Counter(early)
+def before_and_usual(plan, events: Counter, bursts) -> tuple[int, float]:
+    """Events (village, day) in the four weeks before the bursts, and the villages' usual number in as many
+    days of the reporting period outside any rise."""
     in_rise = {(lead.village, lead.start + timedelta(days=n)) for lead in plan.leads for n in range(LEAD_DAYS)}
-    usual_days = (END - START).days + 1
+    period = [START + timedelta(days=n) for n in range((END - START).days + 1)]
+    before = usual = 0
+    for burst in bursts:
+        before += sum(events[(burst.village, burst.start - timedelta(days=n))] for n in range(1, LEAD_DAYS + 1))
+        quiet = [day for day in period if (burst.village, day) not in in_rise]
+        usual += sum(events[(burst.village, day)] for day in quiet) / len(quiet) * LEAD_DAYS
+    return before, usual
 
-    def before_and_usual(bursts) -> tuple[int, float]:
-        """Reports in the four weeks before the bursts, and the villages' usual reports in as many days."""
-        before = usual = 0
-        for burst in bursts:
-            days = [burst.start - timedelta(days=n) for n in range(1, LEAD_DAYS + 1)]
-            before += sum(reports[(burst.village, day)] for day in days)
-            quiet = [START + timedelta(days=n) for n in range(usual_days)]
-            quiet = [day for day in quiet if (burst.village, day) not in in_rise]
-            usual += sum(reports[(burst.village, day)] for day in quiet) / len(quiet) * LEAD_DAYS
-        return before, usual
 
-    visible = [b for b in plan.bursts if b.start - timedelta(days=LEAD_DAYS) >= START]
-    marked = [b for b in visible if b.foreshadowed]
-    unmarked = [b for b in visible if not b.foreshadowed]
+def visible_bursts(plan, foreshadowed: bool):
+    """Bursts whose four weeks before lie in the reporting period (before it, nothing is reported)."""
+    return [b for b in plan.bursts if b.start - timedelta(days=LEAD_DAYS) >= START and b.foreshadowed == foreshadowed]
+
+
+def test_early_detection_rises_before_foreshadowed_bursts_only(plan, export):
+    reports = Counter(export[1])
+    marked, unmarked = visible_bursts(plan, True), visible_bursts(plan, False)
     assert len(marked) >= 10 and len(unmarked) >= 10  # the lead is real, but not for every burst
-    before, usual = before_and_usual(marked)
+    before, usual = before_and_usual(plan, reports, marked)
     assert before >= 2 * usual
-    before, usual = before_and_usual(unmarked)
+    before, usual = before_and_usual(plan, reports, unmarked)
     assert before <= 1.4 * usual
     assert any(not lead.burst for lead in plan.leads)  # and some rises are false alarms
 
 
+def test_complaints_rise_before_foreshadowed_bursts(plan, export):
+    complained = Counter(export[3])
+    before, usual = before_and_usual(plan, complained, visible_bursts(plan, True))
+    assert before >= 2 * usual
+    before, usual = before_and_usual(plan, complained, visible_bursts(plan, False))
+    assert before <= 1.5 * usual + 3  # few complaints: a little room for chance
+
+
 def test_crime_rises_from_ramadan_to_a_week_after_lebaran(plan, export):
-    crimes, _, _ = export
+    crimes = export[0]
     per_day = Counter(day for code, day in crimes if code not in plan.noise)
     season = {lebaran + timedelta(days=n) for lebaran in LEBARAN.values() for n in range(-30, 8)}
     days = [CRIME_START + timedelta(days=n) for n in range((END - CRIME_START).days + 1)]
