@@ -98,6 +98,8 @@ def season_factor(season: str, day: date) -> float:
 
 @dataclass(frozen=True)
 class Burst:
+    """A wave of crime in `village` (and, fainter, around it) over [start, end]."""
+
     village: str
     start: date
     end: date
