@@ -3,6 +3,7 @@
     python manage.py init-db [--db URL]
     python manage.py load-sample [--db URL] [--out DIR] [--if-missing]
     python manage.py generate --scale polres|polda|national --out DIR [--days N] [--daily [YYYY-MM-DD]]
+                              [--seed N] [--crime-structure sample|kedua]
     python manage.py bench --db URL [--scale polres|polda|national] [--data DIR] [--json FILE]
     python manage.py bench-import --db URL --scenario bulk|daily|year [--scale S] [--data DIR] [--daily DIR]
     python manage.py import PATH [--db URL] [--dry-run] [--keep-valid --rejects FILE]
@@ -42,6 +43,8 @@ from queries.migrations import SchemaNotCurrent, create_schema, head_revision
 from queries.policy import load_policy
 from queries.schema import activities
 from queries.settings import SettingsError, settings
+from sample_data.crime_signal import STRUCTURES
+from sample_data.generator import SEED
 
 
 class ProgressPrinter:
@@ -154,11 +157,12 @@ def cmd_generate(args) -> int:
             day = None if args.daily == NEXT_DAY else date.fromisoformat(args.daily)
             print(f"Generating the {args.scale} reports of {day or 'the day after the export'} "
                   f"(activities.csv only) in {args.out} ...", file=sys.stderr)
-            counts = generate_daily(args.scale, args.out, day, days=args.days)
+            counts = generate_daily(args.scale, args.out, day, args.seed, args.days, args.crime_structure)
         else:
             print(f"Generating a {args.scale} export ({scale.copies} copies of {len(scale.patterns)} district(s), "
-                  f"{scale.days} days) in {args.out} ...", file=sys.stderr)
-            counts = generate_scale(args.scale, args.out, days=args.days)
+                  f"{scale.days} days, seed {args.seed}, crime structure {args.crime_structure}) in {args.out} ...",
+                  file=sys.stderr)
+            counts = generate_scale(args.scale, args.out, args.seed, args.days, args.crime_structure)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -607,6 +611,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--daily", nargs="?", const=NEXT_DAY, metavar="YYYY-MM-DD",
                    help="only activities.csv: every officer's reports of one day after the export's last "
                         "(default the day after), to import into a database holding the export (give its --days)")
+    p.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED}, the sample's)")
+    p.add_argument("--crime-structure", choices=sorted(STRUCTURES), default="sample",
+                   help="how crime is organised: the sample's hot spots, bursts and Lebaran season, or the "
+                        "second export's (kedua: other hot spots, year-end season, longer bursts)")
     p.set_defaults(func=cmd_generate)
 
     p = with_db(sub.add_parser("bench-import", help="time one import (bulk, daily or year) in a process of its "

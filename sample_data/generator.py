@@ -16,8 +16,12 @@ field research found, so every page has something true to show:
 - crime where Polsek Karangjati ranks among the highest in Ngawi with a rising trend;
 - Hulu Sungai Utara in WITA (UTC+8), timestamps with and without offsets.
 
-Activities run from the BOS V2 launch (5 May 2021) for a year and ten days; crimes start a year earlier,
-so before/after comparisons around the launch have data on both sides.
+Activities run from the BOS V2 launch (5 May 2021) for a year and ten days; crimes start two years
+earlier, so before/after comparisons around the launch have data on both sides and a forecast can be
+backtested over the last twelve months against "same period last year" and "mean of the last twelve
+months". Crime also has something true to find (sample_data/crime_signal.py): hot spots, near-repeat
+bursts, the Ramadan-Lebaran season, early-detection reports rising before some bursts, and villages
+where nothing is predictable.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import csv
 import hashlib
 import json
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -34,11 +39,14 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
+from sample_data import crime_signal
+
 SEED = 20210505
 REFERENCE_FILE = Path(__file__).resolve().parent / "villages_seed_regions.geojson"
 START = date(2021, 5, 5)  # BOS V2 launch
 END = date(2022, 5, 15)
-CRIME_START = date(2020, 5, 5)
+CRIME_START = date(2019, 5, 5)
+STORY_START = date(2020, 5, 1)  # Karangjati's rise is measured from here (crimes began here before issue 19)
 ASSIGNMENT_START = date(2021, 1, 1)
 
 POLDA = {"32": "Polda Jawa Barat", "35": "Polda Jawa Timur", "63": "Polda Kalimantan Selatan"}
@@ -184,10 +192,14 @@ class Officer:
 class SampleGenerator:
     """Builds the sample export in memory, then writes it; `generate` is the entry point."""
 
-    def __init__(self, seed: int = SEED):
+    def __init__(self, seed: int = SEED, structure: str = "sample"):
         self.rng = np.random.default_rng(seed)  # arrays and distributions
         self.r = random.Random(seed)  # scalar draws in the hot loops (much cheaper per call)
+        self.lead_r = random.Random(f"deteksi-dini-{seed}")  # extra early-detection reports, a stream apart
         self.seed = seed
+        self.structure = crime_signal.STRUCTURES[structure]
+        self.signal: crime_signal.SignalPlan | None = None
+        self.neighbours: tuple[np.ndarray, np.ndarray] | None = None
         self.villages: list[Village] = []
         self.units: list[dict] = []
         self.officers: list[Officer] = []
@@ -414,7 +426,34 @@ class SampleGenerator:
                                                                                       seconds=r.randrange(60))
                     rows.append(self._activity(officer, village, kind, local_at, seq, backlog_until, outages,
                                                photo_pools[officer.unit_code], villages))
+                if self.signal is not None and not formal:  # formality reporters notice nothing
+                    rows.extend(self._early_detection(officer, day, covered, clock, len(kinds), backlog_until,
+                                                      outages, photo_pools[officer.unit_code], villages))
             yield rows
+
+    def _early_detection(self, officer, day, covered, clock, seq, backlog_until, outages, pool, villages) -> list[dict]:
+        """The extra early-detection reports of a working day where a rise before a burst runs."""
+        rows = []
+        with self._drawing_from(self.lead_r):
+            for code in covered:
+                ramp = self.signal.lead_ramp(code, day)
+                for _ in range(crime_signal.extra_early_detection(self.lead_r, ramp) if ramp else 0):
+                    clock += self.lead_r.randrange(15, 30)
+                    seq += 1
+                    local_at = datetime.combine(day, datetime.min.time()) + timedelta(
+                        minutes=clock, seconds=self.lead_r.randrange(60))
+                    rows.append(self._activity(officer, villages[code], "deteksi_dini", local_at, seq, backlog_until,
+                                               outages, pool, villages))
+        return rows
+
+    @contextmanager
+    def _drawing_from(self, stream: random.Random):
+        """Scalar draws from another stream for a while, so the usual reports draw what they always drew."""
+        usual, self.r = self.r, stream
+        try:
+            yield
+        finally:
+            self.r = usual
 
     def _activity(self, officer, village, kind, local_at, seq, backlog_until, outages, pool, villages) -> dict:
         r = self.r
@@ -522,34 +561,61 @@ class SampleGenerator:
         rows = []
         span = (self.end - self.start).days + 1
         holder = self._assignment_lookup()
+        counts = {}
         for village in self.villages:
             size = (village.population or 1500) / 4000
-            count = int(self.rng.poisson(4.5 * size * span / 365))
-            median, never = RESPONSE[village.regency_code]
+            counts[village.code] = count = int(self.rng.poisson(4.5 * size * span / 365))
             for number in range(count):
                 created = datetime.combine(self.start, datetime.min.time()) + timedelta(
                     minutes=int(self.rng.integers(span * 24 * 60)))
-                row = {
-                    "complaint_id": f"ADU-{village.code.replace('.', '')}-{number + 1:03d}",
-                    "village_code": village.code,
-                    "category": COMPLAINT_CATEGORIES[self.rng.choice(len(COMPLAINT_CATEGORIES), p=COMPLAINT_WEIGHTS)],
-                    "channel": CHANNELS[self.rng.choice(len(CHANNELS), p=CHANNEL_WEIGHTS)],
-                    "created_at": f"{created:%Y-%m-%dT%H:%M:%S}",
-                    "first_response_at": "",
-                    "resolved_at": "",
-                    "nrp": holder(village.code, created.date()) or "",
-                }
-                if self.rng.random() >= never:
-                    responded = created + timedelta(hours=float(self.rng.lognormal(np.log(median), 1.2)))
-                    if responded.date() <= self.end:
-                        row["first_response_at"] = f"{responded:%Y-%m-%dT%H:%M:%S}"
-                        if self.rng.random() < 0.9:
-                            resolved = responded + timedelta(hours=float(self.rng.lognormal(np.log(40), 1.0)))
-                            if resolved.date() <= self.end:
-                                row["resolved_at"] = f"{resolved:%Y-%m-%dT%H:%M:%S}"
-                rows.append(row)
+                rows.append(self._complaint(village, number + 1, created, holder, self.rng))
+        rows.extend(self._early_complaints(counts, holder))
         rows.sort(key=lambda r: (r["created_at"], r["complaint_id"]))
         return rows
+
+    def _early_complaints(self, counts: dict[str, int], holder) -> list[dict]:
+        """Residents' complaints about unrest, more frequent towards the end of a rise of early detection."""
+        if self.signal is None:
+            return []
+        rng = np.random.default_rng([self.seed, crime_signal.COMPLAINT_TAG])
+        villages = {v.code: v for v in self.villages}
+        rows = []
+        for lead in self.signal.leads:
+            for _ in range(int(rng.poisson(crime_signal.LEAD_COMPLAINTS))):
+                # The square root of a uniform draw: a density rising linearly over the rise.
+                offset = crime_signal.LEAD_DAYS * 24 * 60 * float(np.sqrt(rng.random()))
+                created = datetime.combine(lead.start, datetime.min.time()) + timedelta(minutes=int(offset))
+                if not self.start <= created.date() <= self.end:
+                    continue
+                counts[lead.village] += 1
+                category = crime_signal.UNREST_CATEGORIES[int(rng.integers(len(crime_signal.UNREST_CATEGORIES)))]
+                rows.append(self._complaint(villages[lead.village], counts[lead.village], created, holder, rng,
+                                            category))
+        return rows
+
+    def _complaint(self, village: Village, number: int, created: datetime, holder, rng: np.random.Generator,
+                   category: str | None = None) -> dict:
+        """One complaint with its answer (or none); the draws come from `rng`, the category if not given."""
+        median, never = RESPONSE[village.regency_code]
+        row = {
+            "complaint_id": f"ADU-{village.code.replace('.', '')}-{number:03d}",
+            "village_code": village.code,
+            "category": category or COMPLAINT_CATEGORIES[rng.choice(len(COMPLAINT_CATEGORIES), p=COMPLAINT_WEIGHTS)],
+            "channel": CHANNELS[rng.choice(len(CHANNELS), p=CHANNEL_WEIGHTS)],
+            "created_at": f"{created:%Y-%m-%dT%H:%M:%S}",
+            "first_response_at": "",
+            "resolved_at": "",
+            "nrp": holder(village.code, created.date()) or "",
+        }
+        if rng.random() >= never:
+            responded = created + timedelta(hours=float(rng.lognormal(np.log(median), 1.2)))
+            if responded.date() <= self.end:
+                row["first_response_at"] = f"{responded:%Y-%m-%dT%H:%M:%S}"
+                if rng.random() < 0.9:
+                    resolved = responded + timedelta(hours=float(rng.lognormal(np.log(40), 1.0)))
+                    if resolved.date() <= self.end:
+                        row["resolved_at"] = f"{resolved:%Y-%m-%dT%H:%M:%S}"
+        return row
 
     def _assignment_lookup(self):
         by_village: dict[str, list[dict]] = {}
@@ -564,44 +630,76 @@ class SampleGenerator:
 
         return holder
 
+    # -- the crime signal (issue 19) ----------------------------------------------------------
+    def plan_signal(self) -> crime_signal.SignalPlan:
+        """Hot spots, noise villages, bursts and early-detection rises: drawn before any report."""
+        if self.neighbours is None:
+            self.neighbours = self._village_neighbours()
+        # Karangjati's rising crime is the field study's story: its villages are never pure noise.
+        noise_allowed = np.array([v.district != "Karangjati" for v in self.villages])
+        self.signal = crime_signal.draw_plan([v.code for v in self.villages], self.neighbours, CRIME_START, self.end,
+                                             self.structure, noise_allowed, self.seed)
+        return self.signal
+
+    def _village_neighbours(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs of villages whose polygons touch (indices into self.villages, both ways)."""
+        return crime_signal.polygon_neighbours([shape(v.feature["geometry"]) for v in self.villages])
+
     def build_crimes(self) -> list[dict]:
-        rows = []
-        months = []
-        month = date(CRIME_START.year, CRIME_START.month, 1)
-        while month <= self.end:
-            months.append(month)
-            month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        plan = self.signal or self.plan_signal()
+        days = [CRIME_START + timedelta(days=n) for n in range((self.end - CRIME_START).days + 1)]
+        months = sorted({day.replace(day=1) for day in days})
+        month_index = {month: i for i, month in enumerate(months)}
+        month_of_day = np.array([month_index[day.replace(day=1)] for day in days])
+        month_days = np.array([(_next_month(m) - m).days for m in months], dtype=float)
+        base_per_day = self._monthly_crime_rates(months) / month_days[:, None]
+        population = np.array([v.population or 1500 for v in self.villages], dtype=float)
+        noise_per_day = CRIME_RATE * population / 10_000 * 12 / 365.25
+        codes = [v.code for v in self.villages]
+        found, rng = crime_signal.simulate_counts(plan, codes, days, month_of_day, base_per_day, noise_per_day,
+                                                  self.neighbours, self.seed)
+        total = int(sum(counts.sum() for _, _, counts in found))
+        minutes = rng.integers(24 * 60, size=total).tolist()
+        categories = rng.choice(len(CRIME_CATEGORIES), size=total, p=CRIME_WEIGHTS).tolist()
+        rows, numbers, drawn = [], {}, 0
+        for t, struck, counts in found:
+            day = days[t]
+            for index, count in zip(struck.tolist(), counts.tolist()):
+                key = (index, day.year, day.month)
+                for _ in range(count):
+                    numbers[key] = numbers.get(key, 0) + 1
+                    occurred = datetime.combine(day, datetime.min.time()) + timedelta(minutes=minutes[drawn])
+                    rows.append({
+                        "incident_id": f"LP-{codes[index].replace('.', '')}-{day:%Y%m}-{numbers[key]:02d}",
+                        "village_code": codes[index],
+                        "category": CRIME_CATEGORIES[categories[drawn]],
+                        "occurred_at": f"{occurred:%Y-%m-%dT%H:%M:%S}",
+                    })
+                    drawn += 1
+        rows.sort(key=lambda r: (r["occurred_at"], r["incident_id"]))
+        return rows
+
+    def _monthly_crime_rates(self, months: list[date]) -> np.ndarray:
+        """(months, villages): crimes per month before the signal, with the district stories."""
         diligent_share = {}
         for unit in {o.unit_code for o in self.officers}:
             staff = [o for o in self.officers if o.unit_code == unit]
             diligent_share[unit] = sum(o.profile == "diligent" for o in staff) / len(staff)
-        for village in self.villages:
-            population = village.population or 1500
-            for index, month in enumerate(months):
-                progress = index / (len(months) - 1)
-                factor = 1.0
-                if village.district == "Karangjati":
-                    factor = 1.4 + 2.2 * progress**2  # among Ngawi's highest, and rising faster lately
-                elif village.regency_code == "32.74":
-                    factor = 1.3
-                if month >= date(2021, 5, 1):
-                    # Where door-to-door work is done well, crime eases a little after the launch.
-                    factor *= 1.15 - 0.3 * diligent_share[village.unit_code]
-                lam = CRIME_RATE * population / 10_000 * factor
-                for number in range(int(self.rng.poisson(lam))):
-                    next_month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-                    minutes = int(self.rng.integers((next_month - month).days * 24 * 60))
-                    occurred = datetime.combine(month, datetime.min.time()) + timedelta(minutes=minutes)
-                    if not CRIME_START <= occurred.date() <= self.end:
-                        continue
-                    rows.append({
-                        "incident_id": f"LP-{village.code.replace('.', '')}-{month:%Y%m}-{number + 1:02d}",
-                        "village_code": village.code,
-                        "category": CRIME_CATEGORIES[self.rng.choice(len(CRIME_CATEGORIES), p=CRIME_WEIGHTS)],
-                        "occurred_at": f"{occurred:%Y-%m-%dT%H:%M:%S}",
-                    })
-        rows.sort(key=lambda r: (r["occurred_at"], r["incident_id"]))
-        return rows
+        population = np.array([v.population or 1500 for v in self.villages], dtype=float)
+        karangjati = np.array([v.district == "Karangjati" for v in self.villages])
+        cirebon = np.array([v.regency_code == "32.74" for v in self.villages])
+        # Where door-to-door work is done well, crime eases a little after the launch.
+        after_launch = np.array([1.15 - 0.3 * diligent_share.get(v.unit_code, 0.0) for v in self.villages])
+        story_months = (self.end.year - STORY_START.year) * 12 + self.end.month - STORY_START.month
+        rates = np.empty((len(months), len(self.villages)))
+        for i, month in enumerate(months):
+            progress = max(0, (month.year - STORY_START.year) * 12 + month.month - STORY_START.month) / story_months
+            # Karangjati: among Ngawi's highest, and rising faster lately.
+            factor = np.where(karangjati, 1.4 + 2.2 * progress**2, np.where(cirebon, 1.3, 1.0))
+            if month >= date(2021, 5, 1):
+                factor = factor * after_launch
+            rates[i] = CRIME_RATE * population / 10_000 * factor
+        return rates
 
     # -- writing ----------------------------------------------------------------------------
     def reference_files(self) -> dict[str, list[dict]]:
@@ -633,6 +731,7 @@ class SampleGenerator:
         out_dir.mkdir(parents=True, exist_ok=True)
         self.build_units_and_villages()
         self.build_officers()
+        self.plan_signal()
         activities = self.build_activities()
         complaints = self.build_complaints()
         crimes = self.build_crimes()
@@ -670,6 +769,10 @@ class SampleGenerator:
         return len(features)
 
 
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
 def _write_csv(path: Path, rows: list[dict]) -> None:
     columns = list(rows[0]) if rows else []
     with path.open("w", newline="", encoding="utf-8") as fh:
@@ -678,6 +781,9 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
         writer.writerows(rows)
 
 
-def generate(out_dir: str | Path, seed: int = SEED) -> dict[str, int]:
-    """Write the sample export to out_dir; return the number of rows (features) per file."""
-    return SampleGenerator(seed).write(Path(out_dir))
+def generate(out_dir: str | Path, seed: int = SEED, structure: str = "sample") -> dict[str, int]:
+    """Write the sample export to out_dir; return the number of rows (features) per file.
+
+    structure: how crime is organised (sample_data.crime_signal.STRUCTURES).
+    """
+    return SampleGenerator(seed, structure).write(Path(out_dir))

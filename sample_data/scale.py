@@ -4,8 +4,10 @@ The sample's three real districts are the pattern: a `polda` export holds eleven
 each, a `national` one 175 copies spread over 34 Polda. Each copy is the real geometry moved
 to its own cell of a grid over Indonesia, with new unit and village codes, and gets the
 sample's behaviours (diligent and formality reporters, late submitters, outages, complaint
-response by pattern district, Karangjati's rising crime). Activities are streamed to disk one
-officer at a time, so memory stays flat however large the export.
+response by pattern district, Karangjati's rising crime) and crime with the signal of
+sample_data/crime_signal.py, from two years before the BOS V2 launch (three years of crimes at
+every scale). Activities are streamed to disk one officer at a time, so memory stays flat however
+large the export.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping, shape
 
+from sample_data import crime_signal
 from sample_data.generator import END, OUTAGES, SEED, START, SampleGenerator, Village, _write_csv
 
 PATTERNS = ("32.74", "35.21", "63.08")  # Kota Cirebon, Ngawi, Hulu Sungai Utara
@@ -55,8 +58,8 @@ GRID_CELL = 0.8
 class ScaleGenerator(SampleGenerator):
     """The sample generator over copies of the real districts; `write` streams activities."""
 
-    def __init__(self, scale: Scale, seed: int = SEED):
-        super().__init__(seed)
+    def __init__(self, scale: Scale, seed: int = SEED, structure: str = "sample"):
+        super().__init__(seed, structure)
         self.scale = scale
         self.start = END - timedelta(days=scale.days - 1)
         self.pair_share = scale.pair_share
@@ -64,7 +67,7 @@ class ScaleGenerator(SampleGenerator):
         self.offsets: dict[str, tuple[float, float]] = {}  # new Polres code -> (dlng, dlat)
 
     def build_units_and_villages(self) -> None:
-        pattern = SampleGenerator(self.seed)
+        pattern = SampleGenerator(self.seed, self.structure.name)
         pattern.build_units_and_villages()
         by_regency: dict[str, list[Village]] = {}
         for village in pattern.villages:
@@ -115,6 +118,23 @@ class ScaleGenerator(SampleGenerator):
                     self.pattern_feature[code] = (village.feature, dlng, dlat)
                 cell += 1
 
+    def _village_neighbours(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each copy's villages touch as their real pattern's do; copies never touch one another."""
+        if not self.pattern_feature:
+            return super()._village_neighbours()
+        features = {f["properties"]["village_code"]: f for f, _, _ in self.pattern_feature.values()}
+        patterns = sorted(features)
+        left, right = crime_signal.polygon_neighbours([shape(features[code]["geometry"]) for code in patterns])
+        position = {code: i for i, code in enumerate(patterns)}
+        copies: dict[tuple[float, float], dict[int, int]] = {}  # a copy's offset -> pattern index -> village index
+        for index, village in enumerate(self.villages):
+            feature, dlng, dlat = self.pattern_feature[village.code]
+            copies.setdefault((dlng, dlat), {})[position[feature["properties"]["village_code"]]] = index
+        pairs = [(members[i], members[j]) for members in copies.values()
+                 for i, j in zip(left.tolist(), right.tolist()) if i in members and j in members]
+        source, target = np.array(pairs, dtype=np.int64).reshape(-1, 2).T
+        return source, target
+
     def _new_officer(self, unit_code, zone, serial, profile):
         # Names follow the pattern district's region (the copies' provinces are synthetic).
         pattern = {"Asia/Jakarta": "35", "Asia/Makassar": "63", "Asia/Jayapura": "63"}[zone]
@@ -130,6 +150,7 @@ class ScaleGenerator(SampleGenerator):
         self.outages = tuple(o for o in OUTAGES if o[3] is None) + tuple(
             o[:3] + (hsu,) + o[4:] for o in OUTAGES if o[3] is not None and hsu)
         self.build_officers()
+        self.plan_signal()  # before any report: early-detection reports rise before some bursts
 
     def write(self, out_dir: Path) -> dict[str, int]:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -213,18 +234,22 @@ def scale_of(name: str, days: int | None = None) -> Scale:
     return SCALES[name] if days is None else replace(SCALES[name], days=checked_days(days))
 
 
-def generate_scale(name: str, out_dir: str | Path, seed: int = SEED, days: int | None = None) -> dict[str, int]:
-    """Write an export of the named scale (see SCALES) to out_dir; return the rows per file."""
-    return ScaleGenerator(scale_of(name, days), seed).write(Path(out_dir))
+def generate_scale(name: str, out_dir: str | Path, seed: int = SEED, days: int | None = None,
+                   structure: str = "sample") -> dict[str, int]:
+    """Write an export of the named scale (see SCALES) to out_dir; return the rows per file.
+
+    structure: how crime is organised (sample_data.crime_signal.STRUCTURES).
+    """
+    return ScaleGenerator(scale_of(name, days), seed, structure).write(Path(out_dir))
 
 
 def generate_daily(name: str, out_dir: str | Path, day: date | None = None, seed: int = SEED,
-                   days: int | None = None) -> dict[str, int]:
+                   days: int | None = None, structure: str = "sample") -> dict[str, int]:
     """Write the named scale's reports of one day (default: the day after the exports end) to out_dir.
 
     days: that of the export the file follows (officers' transfers and leave are drawn over it).
     """
-    return ScaleGenerator(scale_of(name, days), seed).write_daily(Path(out_dir), day or DAILY_DAY)
+    return ScaleGenerator(scale_of(name, days), seed, structure).write_daily(Path(out_dir), day or DAILY_DAY)
 
 
 def first_activity_day(name: str) -> date:
