@@ -133,5 +133,5 @@ def export_forecast(conn: Connection, as_of: date, horizon_days: int = 28, unit_
     frame["risk_rank"] = frame["expected_crimes"].rank(method="min", ascending=False).astype("int64")
     hotspots = hotspot_classes(conn, as_of, unit_code)
     classes = {} if hotspots is None else dict(zip(hotspots["village_code"], hotspots["hotspot_class"], strict=True))
-    frame["hotspot_class"] = frame["village_code"].map(classes).fillna("")
+    frame["hotspot_class"] = [classes.get(code, "") for code in frame["village_code"]]
     return frame.sort_values(["risk_rank", "village_code"])[EXPORT_COLUMNS].reset_index(drop=True)
