@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date, timedelta
 
 import numpy as np
@@ -14,10 +15,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 import manage
-from builders import activity, base_export, base_units, base_villages, inside
+from builders import activity, base_export, base_units, base_villages, inside, square
 from forecast.backtest import scores, shown_method, unit_deviance
 from forecast.baselines import baseline_forecasts
 from forecast.history import History, cumulative_matrix
+from forecast.neighbours import adjacency, areas
 from forecast.run import EXPORT_COLUMNS, compute_run, latest_run
 from ingest.importer import import_export
 from queries.schema import backtest_scores, village_forecasts
@@ -123,6 +125,27 @@ def test_shown_method_is_the_model_only_when_it_beats_the_best_baseline():
                              "deviance": [model, 1.2, 0.6, 0.9]})
     assert shown_method(table(0.55)) == "model"
     assert shown_method(table(0.65)) == "mean_12m"
+
+
+def test_neighbours_touching_polygons_or_nearest_points():
+    # A and B share an edge; C stands alone; D has no polygon, only a point, so its neighbours are the
+    # nearest villages with a location (all three others: fewer than K_NEAREST exist).
+    frame = pd.DataFrame({"village_code": ["A", "B", "C", "D"],
+                          "geometry": [json.dumps(square(0, 0)), json.dumps(square(0.01, 0)),
+                                       json.dumps(square(0.05, 0)), None],
+                          "lat": [0.005, 0.005, 0.005, 0.006], "lng": [0.005, 0.015, 0.055, 0.004]})
+    weights = adjacency(frame).toarray()
+    np.testing.assert_allclose(weights, [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0], [1 / 3, 1 / 3, 1 / 3, 0]])
+    # Areas: each 0.01° square is 0.0001 deg² × cos(0.005°) ≈ 0.0001; D takes the median of the known ones.
+    np.testing.assert_allclose(areas(frame), [1e-4] * 4, rtol=1e-6)
+
+
+def test_export_needs_its_own_dates(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    assert manage.main(["export", "forecast", "--db", url]) == 2
+    assert "--as-of" in capsys.readouterr().err
+    assert manage.main(["export", "coverage", "--db", url]) == 2
+    assert "--start and --end" in capsys.readouterr().err
 
 
 # -- A small world in the database: V1 (PS-A) and V4 (PS-C, WITA) have crimes; V2 and V3 never have any, and
