@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
 from forecast.backtest import backtest_forecasts, backtest_origins, scores, shown_method
-from forecast.baselines import baseline_forecasts
+from forecast.baselines import LAST_YEAR_LAG, baseline_forecasts
 from forecast.history import ForecastError, History, last_data_day, load_history
 from forecast.model import FeatureBook, fit_model, interval
 from forecast.neighbours import adjacency, areas
@@ -60,6 +60,9 @@ def scope_membership(conn: Connection, history: History) -> pd.DataFrame:
 
 def compute(conn: Connection, as_of: date | None = None, horizon_days: int = 28) -> Run:
     """Forecasts at as_of (default: the last crime or activity date) and the backtest before it."""
+    if not 1 <= horizon_days <= LAST_YEAR_LAG:
+        raise ForecastError(f"the horizon must be 1 to {LAST_YEAR_LAG} days (the same window a year earlier must end "
+                            "before the as-of date)")
     as_of = as_of or last_data_day(conn)
     if as_of is None:
         raise ForecastError("the database holds no crime and no activity")
@@ -100,7 +103,9 @@ def hotspot_classes(conn: Connection, as_of: date, unit_code: str | None = None)
     """Emerging hot spots at as_of, or None while forecast/hotspots.py (from the hotspots branch) is absent."""
     try:
         from forecast.hotspots import emerging_hotspots
-    except ImportError:  # lands from the hotspots branch at merge; until then hotspot_class stays empty
+    except ModuleNotFoundError as exc:  # lands from the hotspots branch at merge; until then hotspot_class stays empty
+        if exc.name != "forecast.hotspots":
+            raise
         return None
     return emerging_hotspots(conn, as_of, unit_code)
 

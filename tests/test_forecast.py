@@ -146,6 +146,8 @@ def test_export_needs_its_own_dates(tmp_path, capsys):
     assert "--as-of" in capsys.readouterr().err
     assert manage.main(["export", "coverage", "--db", url]) == 2
     assert "--start and --end" in capsys.readouterr().err
+    assert manage.main(["export", "forecast", "--as-of", "2024-06-30", "--horizon-days", "0", "--db", url]) == 1
+    assert "horizon must be 1 to 364 days" in capsys.readouterr().err
 
 
 # -- A small world in the database: V1 (PS-A) and V4 (PS-C, WITA) have crimes; V2 and V3 never have any, and
