@@ -75,8 +75,7 @@ def log_population(history: History) -> np.ndarray:
 
 def training_origins(fit_origin: int, horizon: int) -> list[int]:
     """Origins every ORIGIN_STEP days back whose target window ends on or before `fit_origin`."""
-    origins = range(fit_origin - horizon, MIN_HISTORY - 2, -ORIGIN_STEP)
-    return [origin for origin in origins if origin >= MIN_HISTORY - 1]
+    return list(range(fit_origin - horizon, MIN_HISTORY - 2, -ORIGIN_STEP))  # down to day index MIN_HISTORY - 1
 
 
 @dataclass

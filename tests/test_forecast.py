@@ -19,6 +19,7 @@ from builders import activity, base_export, base_units, base_villages, inside, s
 from forecast.backtest import scores, shown_method, unit_deviance
 from forecast.baselines import baseline_forecasts
 from forecast.history import History, cumulative_matrix
+from forecast.model import training_origins
 from forecast.neighbours import adjacency, areas
 from forecast.run import EXPORT_COLUMNS, compute_run, latest_run
 from ingest.importer import import_export
@@ -125,6 +126,12 @@ def test_shown_method_is_the_model_only_when_it_beats_the_best_baseline():
                              "deviance": [model, 1.2, 0.6, 0.9]})
     assert shown_method(table(0.55)) == "model"
     assert shown_method(table(0.65)) == "mean_12m"
+
+
+def test_training_origins_end_their_targets_before_the_fit_origin():
+    # Fit at day 181, horizon 28: targets of origins 153, 125, … end by day 181; day 13 has under 28 days behind it.
+    assert training_origins(181, 28) == [153, 125, 97, 69, 41]
+    assert training_origins(54, 28) == []  # 26 is one day short of 28 days of history
 
 
 def test_neighbours_touching_polygons_or_nearest_points():
