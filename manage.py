@@ -8,6 +8,8 @@
     python manage.py bench-import --db URL --scenario bulk|daily|year [--scale S] [--data DIR] [--daily DIR]
     python manage.py import PATH [--db URL] [--dry-run] [--keep-valid --rejects FILE]
     python manage.py export KIND --start YYYY-MM-DD --end YYYY-MM-DD [--unit CODE] [--level LEVEL] [--out FILE]
+    python manage.py export forecast --as-of YYYY-MM-DD [--horizon-days 28] [--unit CODE] [--out FILE]
+    python manage.py forecast [--as-of YYYY-MM-DD] [--horizon-days 28] [--db URL]
     python manage.py user add|disable|enable|list|set-role|set-password|set-email|sign-out ...
     python manage.py briefing --unit CODE --end YYYY-MM-DD [--days N] --format pdf|html --lang id|en --out FILE
     python manage.py subscription add|list|remove|pause|resume ...
@@ -336,10 +338,14 @@ def cmd_load_sample(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from queries.exports import export_frame, to_csv
-    from queries.schema import units
+    from queries.exports import export_frame
     from queries.scope import Scope
 
+    if args.kind == "forecast":
+        return cmd_export_forecast(args)
+    if args.start is None or args.end is None:
+        print(f"error: export {args.kind} needs --start and --end", file=sys.stderr)
+        return 2
     try:
         start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
         scope = Scope(args.unit, start, end, load_policy(args.policy))
@@ -348,18 +354,87 @@ def cmd_export(args) -> int:
         return 2
     engine = make_engine(resolve_url(args.db))
     with engine.connect() as conn:
-        if args.unit is not None:
-            level = conn.execute(select(units.c.level).where(units.c.code == args.unit)).scalar()
-            if level is None:
-                print(f"error: unknown unit {args.unit!r}", file=sys.stderr)
-                return 2
+        if args.unit is not None and unit_level(conn, args.unit) is None:
+            print(f"error: unknown unit {args.unit!r}", file=sys.stderr)
+            return 2
         frame = export_frame(conn, args.kind, scope, args.level)
+    write_csv(frame, args.out)
+    return 0
+
+
+def unit_level(conn, code: str) -> str | None:
+    """The level of a unit, None when there is no such unit."""
+    from queries.schema import units
+
+    return conn.execute(select(units.c.level).where(units.c.code == code)).scalar()
+
+
+def write_csv(frame, out: str | None) -> None:
+    """An export's CSV to the file `out`, or to standard output."""
+    from queries.exports import to_csv
+
     text = to_csv(frame)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"{len(frame):,} rows written to {args.out}", file=sys.stderr)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"{len(frame):,} rows written to {out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+
+
+def cmd_export_forecast(args) -> int:
+    """DESIGN §5: the shown method's forecast per village at --as-of, using nothing dated after it."""
+    from forecast.history import ForecastError
+    from forecast.run import export_forecast
+
+    if args.as_of is None:
+        print("error: export forecast needs --as-of YYYY-MM-DD", file=sys.stderr)
+        return 2
+    try:
+        as_of = date.fromisoformat(args.as_of)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(resolve_url(args.db))
+    with engine.connect() as conn:
+        if args.unit is not None and unit_level(conn, args.unit) is None:
+            print(f"error: unknown unit {args.unit!r}", file=sys.stderr)
+            return 2
+        try:
+            frame = export_forecast(conn, as_of, args.horizon_days, args.unit)
+        except ForecastError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    write_csv(frame, args.out)
+    return 0
+
+
+def cmd_forecast(args) -> int:
+    """Compute, store and summarise one forecast run (the backtest: the model against each baseline)."""
+    from forecast.history import ForecastError
+    from forecast.report import summary_table
+    from forecast.run import compute_run, latest_run
+    from queries.schema import backtest_scores
+
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    engine = make_engine(resolve_url(args.db))
+    started = time.perf_counter()
+    try:
+        run_id = compute_run(engine, as_of, args.horizon_days)
+    except ForecastError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    with engine.connect() as conn:
+        run = latest_run(conn)
+        rows = conn.execute(select(backtest_scores).where(backtest_scores.c.run_id == run_id,
+                                                          backtest_scores.c.scope_code == "")).mappings().all()
+    print(f"Run {run_id}: as of {run['as_of']}, next {run['horizon_days']} days, {run['origins']} backtest origins, "
+          f"{time.perf_counter() - started:.1f}s")
+    print(summary_table([dict(row) for row in rows]))
+    print(f"Shown: {run['method_shown']}")
     return 0
 
 
@@ -645,15 +720,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench)
 
     p = with_db(sub.add_parser("export", help="metrics as CSV (column names of docs/metrics-reference.md)"))
-    p.add_argument("kind", choices=KINDS)
-    p.add_argument("--start", required=True, metavar="YYYY-MM-DD", help="first day of the window")
-    p.add_argument("--end", required=True, metavar="YYYY-MM-DD", help="last day of the window (inclusive)")
+    p.add_argument("kind", choices=(*KINDS, "forecast"))
+    p.add_argument("--start", metavar="YYYY-MM-DD", help="first day of the window (every kind but forecast)")
+    p.add_argument("--end", metavar="YYYY-MM-DD", help="last day of the window, inclusive (every kind but forecast)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="forecast: the last date the forecast may use")
+    p.add_argument("--horizon-days", type=int, default=28, help="forecast: days ahead (default 28)")
     p.add_argument("--unit", metavar="CODE", help="a unit and everything below it (default: everything)")
     p.add_argument("--level", choices=LEVELS, default="polsek",
                    help="unit level of the complaints and effectiveness rows (default polsek)")
     p.add_argument("--policy", metavar="FILE", help="policy settings file (default policy.toml)")
     p.add_argument("--out", metavar="FILE", help="write the CSV here instead of standard output")
     p.set_defaults(func=cmd_export)
+
+    p = with_db(sub.add_parser("forecast", help="compute and store village crime forecasts and their backtest"))
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="last date used (default: the last crime or activity date)")
+    p.add_argument("--horizon-days", type=int, default=28, help="days ahead (default 28)")
+    p.set_defaults(func=cmd_forecast)
 
     p = with_db(sub.add_parser("user", help="manage dashboard accounts"))
     actions = p.add_subparsers(dest="action", required=True)
