@@ -188,7 +188,7 @@ def unclassified(places: pd.DataFrame) -> pd.DataFrame:
 def filled(frame: pd.DataFrame) -> pd.DataFrame:
     """The result columns in order; villages outside the study area get no class and zero months."""
     frame = frame.reindex(columns=HOTSPOT_COLUMNS)
-    frame["hotspot_class"] = frame["hotspot_class"].fillna("").astype(object)
+    frame["hotspot_class"] = [value if isinstance(value, str) else "" for value in frame["hotspot_class"]]
     for column in ("gi_z", "trend_z", "trend_p"):
         frame[column] = frame[column].astype("float64")
     for column in ("hot_months", "months"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import geopandas
 import numpy as np
 import pandas as pd
@@ -57,7 +59,11 @@ def polygon_adjacency(shapes: pd.Series) -> sparse.csr_matrix:
     if len(positions) < 2:
         return sparse.csr_matrix((size, size))
     frame = geopandas.GeoDataFrame(geometry=geopandas.GeoSeries(shapes[has_shape].tolist()))
-    polygons = fuzzy_contiguity(frame, buffering=True, buffer=BORDER_TOLERANCE_DEG, silence_warnings=True).sparse
+    with warnings.catch_warnings():
+        # libpysal 4.14 drops a column in place, which pandas 3.1 deprecates; the result is unaffected.
+        warnings.simplefilter("ignore", pd.errors.Pandas4Warning)
+        polygons = fuzzy_contiguity(frame, buffering=True, buffer=BORDER_TOLERANCE_DEG,
+                                    silence_warnings=True).sparse
     rows, cols = polygons.nonzero()
     return sparse.csr_matrix((np.ones(len(rows)), (positions[rows], positions[cols])), shape=(size, size))
 
