@@ -318,6 +318,30 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "map.col.last_dds_date": ("DDS terakhir", "Last DDS"),
     "map.col.blind_spot": ("Titik buta", "Blind spot"),
     "nav.map": ("Peta Cakupan DDS", "DDS Coverage Map"),
+    # Emerging hot spots (issue 19): the overview alert and the class names.
+    "alert.hotspot": ("Hot spot kejahatan baru atau menguat: {count} desa",
+                      {"one": "New or intensifying crime hot spots: {count} village",
+                       "other": "New or intensifying crime hot spots: {count} villages"}),
+    "alert.hotspot.help": ("Menurut perhitungan Peringatan Dini terakhir (data sampai tanggal di tabel): Getis-Ord "
+                           "Gi* atas kejahatan per 10.000 penduduk per desa dan bulan, 12 bulan penuh terakhir, "
+                           "dikoreksi untuk uji berganda dengan False Discovery Rate (Benjamini-Hochberg), tren "
+                           "diuji dengan Mann-Kendall. Baru: hot spot hanya pada bulan terakhir. Menguat: hot spot "
+                           "hampir setiap bulan (≥ 90 %) dan makin kuat.",
+                           "From the latest early-warning run (data up to the date in the table): Getis-Ord Gi* of "
+                           "crimes per 10,000 residents per village and month over the last 12 complete months, "
+                           "corrected for multiple testing with the False Discovery Rate (Benjamini-Hochberg), "
+                           "trend by the Mann-Kendall test. New: a hot spot in the last month only. Intensifying: "
+                           "a hot spot in almost every month (≥ 90 %) and getting stronger."),
+    "alert.col.hotspot_class": ("Kelas", "Class"),
+    "alert.col.hot_months": ("Bulan hot spot", "Months hot"),
+    "alert.col.months": ("Bulan dianalisis", "Months analysed"),
+    "alert.col.as_of": ("Data sampai", "Data up to"),
+    "hotspot.class.new": ("Baru", "New"),
+    "hotspot.class.intensifying": ("Menguat", "Intensifying"),
+    "hotspot.class.persistent": ("Menetap", "Persistent"),
+    "hotspot.class.diminishing": ("Melemah", "Diminishing"),
+    "hotspot.class.sporadic": ("Sporadis", "Sporadic"),
+    "hotspot.class.none": ("Tidak ada pola", "No pattern"),
     "nav.compliance": ("Kepatuhan Pelaporan", "Reporting Compliance"),
     "nav.complaints": ("Pengaduan Masyarakat", "Public Complaints"),
     "nav.import": ("Impor Data", "Import Data"),

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import shutil
 from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from sqlalchemy import insert, update
+from sqlalchemy import insert, make_url, update
+from test_app import new_app
 
 from builders import base_units, square, write_export
 from forecast.hotspots import analysis_months, classified, emerging_hotspots, gi_star_z, mann_kendall, significant
 from forecast.neighbours import village_weights
 from ingest.importer import import_export
-from queries.schema import crimes, villages
+from queries.db import make_engine
+from queries.schema import crimes, forecast_runs, village_hotspots, villages
+from queries.scope import Scope
 
 HOT, CALM = 6.0, 0.0  # Gi* z of a clearly hot month (two-sided p ≈ 2e-9) and of a month without pattern
 
@@ -244,3 +249,74 @@ def test_villages_without_a_polygon_take_their_nearest_and_islands_too():
     assert len(weights.neighbors["island"]) == 5  # NEAREST, although its polygon touches nothing
     assert set(weights.neighbors["point"]) >= {"r0c2", "r1c2", "r2c2"}  # the column beside it
     assert all("point" in weights.neighbors[other] for other in weights.neighbors["point"])  # symmetric
+
+
+# The overview alert reads the latest stored run: an older run and classes other than new/intensifying stay silent.
+NGAWI = Scope("PR-35.21", date(2022, 4, 16), date(2022, 5, 15))
+OLDER_RUN = [("35.21.07.2003", "intensifying", 5.0)]
+LATEST_RUN = [("35.21.07.2001", "new", 3.1), ("35.21.07.2002", "intensifying", 4.0),
+              ("35.21.07.2004", "persistent", 6.0), ("63.08.01.2003", "new", 3.5)]
+
+
+@pytest.fixture
+def hotspot_url(sample_sqlite_url, tmp_path):
+    """A copy of the sample database with two stored runs of hot spots, the later one as listed above."""
+    path = tmp_path / "hotspots.sqlite"
+    shutil.copy(make_url(sample_sqlite_url).database, path)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        for run_id, (computed, rows) in enumerate([(datetime(2022, 5, 1), OLDER_RUN),
+                                                   (datetime(2022, 5, 16), LATEST_RUN)], start=1):
+            conn.execute(insert(forecast_runs).values(run_id=run_id, as_of=computed.date(), horizon_days=28,
+                                                      computed_at=computed, method_shown="last_28", origins=12))
+            conn.execute(insert(village_hotspots), [
+                {"run_id": run_id, "village_code": code, "unit_code": "PS-" + code[:8], "hotspot_class": kind,
+                 "gi_z": z, "trend_z": 2.5, "trend_p": 0.01, "hot_months": 1 if kind == "new" else 12, "months": 12}
+                for code, kind, z in rows])
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+def hotspot_expander(at):
+    return next(e for e in at.expander if e.label.startswith("Hot spot kejahatan"))
+
+
+def test_the_overview_alerts_new_and_intensifying_hot_spots_of_the_latest_run(hotspot_url, monkeypatch):
+    at = new_app(hotspot_url, monkeypatch)
+    at.session_state["unit"], at.session_state["window"] = NGAWI.unit_code, (NGAWI.start, NGAWI.end)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    expander = hotspot_expander(at)
+    # Ngawi: Campurasri (new) and Danguk (intensifying); Gempol was only in the older run, Ringinanom is
+    # persistent, Sungai Namang lies in Polres Hulu Sungai Utara.
+    assert expander.label == "Hot spot kejahatan baru atau menguat: 2 desa"
+    table = expander.dataframe[0].value
+    assert table["Desa"].tolist() == ["Campurasri", "Danguk"]  # new ones first
+    assert table["Kelas"].tolist() == ["Baru", "Menguat"]
+    assert table["Polsek"].tolist() == ["Polsek Karangjati"] * 2
+    assert table["Bulan hot spot"].tolist() == [1, 12] and table["Data sampai"].tolist() == ["16 Mei 2022"] * 2
+
+
+def test_the_whole_country_sees_every_rising_hot_spot(hotspot_url, monkeypatch):
+    at = new_app(hotspot_url, monkeypatch).run()
+    assert hotspot_expander(at).label == "Hot spot kejahatan baru atau menguat: 3 desa"
+
+
+def test_without_a_stored_run_all_is_well(sample_sqlite_url, monkeypatch):
+    at = new_app(sample_sqlite_url, monkeypatch).run()
+    assert not at.exception
+    assert hotspot_expander(at).label == "Hot spot kejahatan baru atau menguat: 0 desa"
+
+
+def test_the_briefing_pack_lists_the_hot_spots(hotspot_url, monkeypatch):
+    from components.briefing import briefing_html
+
+    new_app(hotspot_url, monkeypatch)  # points the loaders at the database and clears caches
+    pack = briefing_html(NGAWI)
+    section = re.search(r"Hot spot kejahatan baru atau menguat: 2 desa</strong></p>\s*<table>(.*?)</table>", pack, re.S)
+    rows = re.findall(r"<tr>(.*?)</tr>", section.group(1))
+    assert re.findall(r"<th>([^<]*)</th>", rows[0]) == ["Desa", "Polsek", "Kelas", "Bulan hot spot",
+                                                          "Bulan dianalisis", "Data sampai"]
+    assert [re.findall(r"<td>([^<]*)</td>", row) for row in rows[1:]] == [
+        ["Campurasri", "Polsek Karangjati", "Baru", "1", "12", "16 Mei 2022"],
+        ["Danguk", "Polsek Karangjati", "Menguat", "12", "12", "16 Mei 2022"]]
