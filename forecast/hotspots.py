@@ -36,12 +36,11 @@ from sqlalchemy import Connection, String, cast, func, select
 
 from forecast.neighbours import village_weights
 from queries.db import frame_of
+from queries.policy import HOTSPOT_ALPHA, HOTSPOT_MONTHS, HOTSPOT_MOST_MONTHS
 from queries.schema import crimes, villages
 from queries.scope import Scope, villages_in, within
 
-MONTHS = 12  # a year: long enough for a trend, short enough that "new" means new this year
-ALPHA = 0.05  # for the FDR-corrected Gi* p-values and for the trend
-MOST_MONTHS = 0.9  # ArcGIS's "ninety percent of the time-step intervals"
+MONTHS, MOST_MONTHS, ALPHA = HOTSPOT_MONTHS, HOTSPOT_MOST_MONTHS, HOTSPOT_ALPHA  # the texts quote them too
 RATE_PER = 10_000
 MIN_STUDY_VILLAGES = 3  # Gi* needs villages beyond one and its neighbours to compare with
 
