@@ -16,9 +16,11 @@ The method follows ArcGIS's "Emerging Hot Spot Analysis", the one crime analysts
    scipy.stats.kendalltau, normal approximation) gives trend_z and trend_p.
 5. classify() turns the hot months and the trend into the class.
 
-The study area is the villages of the scope that have a population (a rate needs one) and a
-location (a polygon or lat/lng); the others get no class ("") and months = 0. Neighbours outside
-the scope are not counted: Gi* compares each village with the mean of its study area.
+The study area is the scope's unit, or each Polda on its own for the whole country: crime levels
+differ between provinces, and a Kapolda needs villages hot against their own region, not against the
+country. Inside it count the villages with a population (a rate needs one) and a location (a polygon
+or lat/lng); the others get no class ("") and months = 0. Neighbours outside the study area are not
+counted: Gi* compares each village with the mean of its study area.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from sqlalchemy import Connection, String, cast, func, select
 from forecast.neighbours import village_weights
 from queries.db import frame_of
 from queries.policy import HOTSPOT_ALPHA, HOTSPOT_MONTHS, HOTSPOT_MOST_MONTHS
-from queries.schema import crimes, villages
+from queries.schema import crimes, units, villages
 from queries.scope import Scope, villages_in, within
 
 MONTHS, MOST_MONTHS, ALPHA = HOTSPOT_MONTHS, HOTSPOT_MOST_MONTHS, HOTSPOT_ALPHA  # the texts quote them too
@@ -51,6 +53,15 @@ CLASSES = ("new", "intensifying", "persistent", "diminishing", "sporadic")
 
 def emerging_hotspots(conn: Connection, as_of: date, unit_code: str | None = None) -> pd.DataFrame:
     """One row per village of the scope: its class, last month's Gi* z, the trend, hot months of months."""
+    if unit_code is not None:
+        return study_area_hotspots(conn, as_of, unit_code)
+    poldas = conn.execute(select(units.c.code).where(units.c.level == "polda").order_by(units.c.code)).scalars()
+    parts = [study_area_hotspots(conn, as_of, code) for code in poldas]
+    return pd.concat(parts, ignore_index=True) if parts else filled(pd.DataFrame())
+
+
+def study_area_hotspots(conn: Connection, as_of: date, unit_code: str) -> pd.DataFrame:
+    """emerging_hotspots over one study area: the villages under `unit_code`."""
     scope = Scope(unit_code, as_of, as_of)
     places = study_villages(conn, scope)
     months = analysis_months(as_of, first_crime_date(conn, scope, as_of))

@@ -320,3 +320,18 @@ def test_the_briefing_pack_lists_the_hot_spots(hotspot_url, monkeypatch):
     assert [re.findall(r"<td>([^<]*)</td>", row) for row in rows[1:]] == [
         ["Campurasri", "Polsek Karangjati", "Baru", "1", "12", "16 Mei 2022"],
         ["Danguk", "Polsek Karangjati", "Menguat", "12", "12", "16 Mei 2022"]]
+
+
+def test_each_polda_is_its_own_study_area(grid_engine, tmp_path):
+    # A far busier Polda elsewhere must not change which of Jawa Timur's villages are hot against their region.
+    within_polda = hotspots(grid_engine, "PD-35")
+    other = {"village_code": "63.08.01.2004", "village": "Desa Empat", "unit_code": "PS-C", "population": 1000,
+             "geometry": square(115.2, -2.4)}
+    report = import_export(grid_engine, write_export(
+        tmp_path / "other", units=base_units(), villages=[other]), imported_by="test")
+    assert report.ok, [str(p) for p in report.problems[:5]]
+    add_crimes(grid_engine, "63.08.01.2004", date(2023, 6, 10), 50)
+    everything = hotspots(grid_engine)
+    assert set(everything["village_code"]) == set(within_polda["village_code"]) | {"63.08.01.2004"}
+    java = everything[everything["village_code"] != "63.08.01.2004"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(java, within_polda)
