@@ -77,3 +77,35 @@ def nearest_links(located: pd.DataFrame, lonely: np.ndarray) -> sparse.csr_matri
     nearest = KNN.from_array(points, k=min(NEAREST, size - 1), silence_warnings=True).sparse.tocsr()
     keep = sparse.diags(lonely.astype("float64"))
     return sparse.csr_matrix(keep @ nearest)
+
+
+def adjacency(frame: pd.DataFrame) -> sparse.csr_matrix:
+    """Row-normalised neighbour weights in the frame's row order (a spatial lag averages the neighbours).
+
+    The same neighbours as village_weights; a village that cannot be placed gets a zero row.
+    """
+    size = len(frame)
+    weights = village_weights(frame[["geometry", "lat", "lng"]].assign(village_code=np.arange(size)))
+    if weights.n == 0:
+        return sparse.csr_matrix((size, size))
+    positions = np.asarray(weights.id_order, dtype=int)
+    inner = weights.sparse.tocoo()
+    binary = sparse.csr_matrix((np.ones(inner.nnz), (positions[inner.row], positions[inner.col])), shape=(size, size))
+    degree = np.asarray(binary.sum(axis=1)).ravel()
+    return sparse.csr_matrix(sparse.diags(np.divide(1.0, degree, out=np.zeros(size), where=degree > 0)) @ binary)
+
+
+def areas(frame: pd.DataFrame) -> np.ndarray:
+    """Approximate areas (degrees² scaled by cos(latitude)) in the frame's row order, for the PAI's area shares.
+
+    Villages without a polygon get the median area of those with one; with no polygon at all every village
+    counts as the same area (the PAI then compares crime share with village share).
+    """
+    shapes = located_villages(frame.assign(village_code=np.arange(len(frame)), lat=np.nan, lng=np.nan))
+    size = np.full(len(frame), np.nan)
+    if shapes.empty:
+        return np.ones(len(frame))
+    geometries = shapes["shape"].to_numpy(dtype=object)
+    size[shapes["village_code"].to_numpy(dtype=int)] = (shapely.area(geometries)
+                                                         * np.cos(np.radians(shapes["y"].to_numpy())))
+    return np.where(np.isnan(size), np.nanmedian(size), size)

@@ -17,7 +17,7 @@ from test_app import new_app
 
 from builders import base_units, square, write_export
 from forecast.hotspots import analysis_months, classified, emerging_hotspots, gi_star_z, mann_kendall, significant
-from forecast.neighbours import village_weights
+from forecast.neighbours import adjacency, areas, village_weights
 from ingest.importer import import_export
 from queries.db import make_engine
 from queries.schema import crimes, forecast_runs, village_hotspots, villages
@@ -335,3 +335,13 @@ def test_each_polda_is_its_own_study_area(grid_engine, tmp_path):
     assert set(everything["village_code"]) == set(within_polda["village_code"]) | {"63.08.01.2004"}
     java = everything[everything["village_code"] != "63.08.01.2004"].reset_index(drop=True)
     pd.testing.assert_frame_equal(java, within_polda)
+
+
+def test_the_models_spatial_lag_averages_the_same_neighbours():
+    # Squares (0,0) and (1,0) share a border; the point at (2.5, 0.5) has no polygon and takes its nearest,
+    # which are the two squares (only two others exist); the last row cannot be placed: a zero row.
+    frame = pd.DataFrame({"geometry": [json.dumps(square(0, 0, 1)), json.dumps(square(1, 0, 1)), None, None],
+                          "lat": [None, None, 0.5, None], "lng": [None, None, 2.5, None]})
+    assert adjacency(frame).toarray().tolist() == [[0, 0.5, 0.5, 0], [0.5, 0, 0.5, 0], [0.5, 0.5, 0, 0], [0, 0, 0, 0]]
+    # Unit squares near the equator: 1 degree² × cos(0.5°) = 0.99996; no polygon: the median of the others.
+    assert areas(frame) == pytest.approx([math.cos(math.radians(0.5))] * 4)
