@@ -19,6 +19,7 @@ from builders import base_units, square, write_export
 from forecast.hotspots import analysis_months, classified, emerging_hotspots, gi_star_z, mann_kendall, significant
 from forecast.neighbours import adjacency, areas, village_weights
 from ingest.importer import import_export
+from queries.alerts import rising_hotspots
 from queries.db import make_engine
 from queries.schema import crimes, forecast_runs, village_hotspots, villages
 from queries.scope import Scope
@@ -345,3 +346,22 @@ def test_the_models_spatial_lag_averages_the_same_neighbours():
     assert adjacency(frame).toarray().tolist() == [[0, 0.5, 0.5, 0], [0.5, 0, 0.5, 0], [0.5, 0.5, 0, 0], [0, 0, 0, 0]]
     # Unit squares near the equator: 1 degree² × cos(0.5°) = 0.99996; no polygon: the median of the others.
     assert areas(frame) == pytest.approx([math.cos(math.radians(0.5))] * 4)
+
+
+def test_the_alert_query_reads_only_the_latest_run_on_both_databases(grid_engine):
+    with grid_engine.begin() as conn:
+        for run_id, computed, rows in [(1, datetime(2024, 1, 20), [(village_code(0, 0), "new", 9.0)]),
+                                       (2, datetime(2024, 2, 20), [(village_code(1, 1), "intensifying", 5.0),
+                                                                   (village_code(2, 2), "new", 3.0),
+                                                                   (village_code(3, 3), "sporadic", 4.0)])]:
+            conn.execute(insert(forecast_runs).values(run_id=run_id, as_of=computed.date(), horizon_days=28,
+                                                      computed_at=computed, method_shown="model", origins=12))
+            conn.execute(insert(village_hotspots), [
+                {"run_id": run_id, "village_code": code, "unit_code": "PS-A", "hotspot_class": kind, "gi_z": z,
+                 "trend_z": None, "trend_p": None, "hot_months": 1, "months": 12} for code, kind, z in rows])
+        frame = rising_hotspots(conn, Scope("PS-A", AS_OF, AS_OF))
+        elsewhere = rising_hotspots(conn, Scope("PS-B", AS_OF, AS_OF))
+    # Run 2 only; new before intensifying although its z is lower; sporadic is not an alert.
+    assert frame["village_code"].tolist() == [village_code(2, 2), village_code(1, 1)]
+    assert frame["polsek"].tolist() == ["Polsek A"] * 2 and frame["as_of"].tolist() == [date(2024, 2, 20)] * 2
+    assert elsewhere.empty
