@@ -19,6 +19,7 @@ ALERT_COLUMNS = {
                            "age_days"],
     "flag_spikes": ["name", "flagged_reports", "flagged_reports_previous", "reports", "change_z"],
     "submission_dips": ["day", "submissions", "usual"],
+    "hotspot": ["village", "polsek", "hotspot_class", "hot_months", "months", "as_of"],
 }
 
 
@@ -37,6 +38,9 @@ def displayable(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
         frame["change_z"] = frame["change_z"].round(1)
     elif kind == "submission_dips":
         frame["day"] = [fmt_date(d) for d in frame["date"]]
+    elif kind == "hotspot":
+        frame["hotspot_class"] = [t(f"hotspot.class.{name or 'none'}") for name in frame["hotspot_class"]]
+        frame["as_of"] = [fmt_date(d) for d in frame["as_of"]]
     return frame[ALERT_COLUMNS[kind]]
 
 

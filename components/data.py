@@ -244,6 +244,7 @@ def alerts(scope: Scope) -> dict[str, pd.DataFrame]:
         "overdue_complaints": run(queries_alerts.overdue_complaints, scope),
         "flag_spikes": queries_alerts.flag_spikes(now, before),
         "submission_dips": run(queries_alerts.submission_dips, scope),
+        "hotspot": run(queries_alerts.rising_hotspots, scope),
     }
 
 

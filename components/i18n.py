@@ -23,7 +23,16 @@ from babel.numbers import NumberPattern
 from babel.numbers import parse_pattern as parse_number_pattern
 
 from queries.alerts import DIP_LOOKBACK_WEEKS, DIP_SHARE
-from queries.policy import BOS_V2_LAUNCH, LIGHT_RED_BELOW, REAL_CHANGE_Z, SILENT_DAYS, Policy
+from queries.policy import (
+    BOS_V2_LAUNCH,
+    HOTSPOT_ALPHA,
+    HOTSPOT_MONTHS,
+    HOTSPOT_MOST_MONTHS,
+    LIGHT_RED_BELOW,
+    REAL_CHANGE_Z,
+    SILENT_DAYS,
+    Policy,
+)
 from queries.scope import settings_policy
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -35,7 +44,8 @@ PATTERN_DIGITS = re.compile(r"[#,0]*0(?:\.[0#]*)?")
 # Placeholders any text may use without its caller passing them: the values of the policy in force and the
 # fixed thresholds, so no text can go on quoting a value after it has changed.
 QUOTED = frozenset(f.name for f in dataclasses.fields(Policy)) | {
-    "silent_days", "real_change_z", "bos_v2_launch", "light_red_below", "dip_share", "dip_lookback_weeks"}
+    "silent_days", "real_change_z", "bos_v2_launch", "light_red_below", "dip_share", "dip_lookback_weeks",
+    "hotspot_months", "hotspot_most_months", "hotspot_alpha"}
 
 # key: (Indonesian, English). A text quoting a count holds its plural forms as a dict of CLDR categories
 # ({"one": …, "other": …}), read with t_plural; Indonesian has no plural forms.
@@ -438,6 +448,32 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "map.col.last_dds_date": ("DDS terakhir", "Last DDS"),
     "map.col.blind_spot": ("Titik buta", "Blind spot"),
     "nav.map": ("Peta Cakupan DDS", "DDS Coverage Map"),
+    # Emerging hot spots (issue 19): the overview alert and the class names.
+    "alert.hotspot": ("Hot spot kejahatan baru atau menguat: {count} desa",
+                      {"one": "New or intensifying crime hot spots: {count} village",
+                       "other": "New or intensifying crime hot spots: {count} villages"}),
+    "alert.hotspot.help": ("Menurut perhitungan Peringatan Dini terakhir (data sampai tanggal di tabel): "
+                           "Getis-Ord Gi* atas kejahatan per 10.000 penduduk per desa dan bulan, "
+                           "{hotspot_months} bulan penuh terakhir, dikoreksi untuk uji berganda dengan False "
+                           "Discovery Rate (Benjamini-Hochberg), tren diuji dengan Mann-Kendall. Baru: hot spot "
+                           "hanya pada bulan terakhir. Menguat: hot spot pada sedikitnya {hotspot_most_months} "
+                           "bulan, termasuk bulan terakhir, dan makin kuat.",
+                           "From the latest early-warning run (data up to the date in the table): Getis-Ord Gi* "
+                           "of crimes per 10,000 residents per village and month over the last {hotspot_months} "
+                           "complete months, corrected for multiple testing with the False Discovery Rate "
+                           "(Benjamini-Hochberg), trend by the Mann-Kendall test. New: a hot spot in the last "
+                           "month only. Intensifying: a hot spot in at least {hotspot_most_months} of the months, "
+                           "the last one included, and getting stronger."),
+    "alert.col.hotspot_class": ("Kelas", "Class"),
+    "alert.col.hot_months": ("Bulan hot spot", "Months hot"),
+    "alert.col.months": ("Bulan dianalisis", "Months analysed"),
+    "alert.col.as_of": ("Data sampai", "Data up to"),
+    "hotspot.class.new": ("Baru", "New"),
+    "hotspot.class.intensifying": ("Menguat", "Intensifying"),
+    "hotspot.class.persistent": ("Menetap", "Persistent"),
+    "hotspot.class.diminishing": ("Melemah", "Diminishing"),
+    "hotspot.class.sporadic": ("Sporadis", "Sporadic"),
+    "hotspot.class.none": ("Tidak ada pola", "No pattern"),
     "nav.compliance": ("Kepatuhan Pelaporan", "Reporting Compliance"),
     "nav.complaints": ("Pengaduan Masyarakat", "Public Complaints"),
     "nav.import": ("Impor Data", "Import Data"),
@@ -1161,7 +1197,8 @@ def quoted_values() -> dict[str, str]:
     values.update(reporting_weekdays=fmt_weekdays(policy.reporting_weekdays), silent_days=fmt_amount(SILENT_DAYS),
                   real_change_z=fmt_amount(REAL_CHANGE_Z), bos_v2_launch=fmt_date(BOS_V2_LAUNCH),
                   light_red_below=fmt_pct(LIGHT_RED_BELOW, 0), dip_share=fmt_pct(DIP_SHARE, 0),
-                  dip_lookback_weeks=fmt_amount(DIP_LOOKBACK_WEEKS))
+                  dip_lookback_weeks=fmt_amount(DIP_LOOKBACK_WEEKS), hotspot_months=fmt_amount(HOTSPOT_MONTHS),
+                  hotspot_most_months=fmt_pct(HOTSPOT_MOST_MONTHS, 0), hotspot_alpha=fmt_pct(HOTSPOT_ALPHA, 0))
     return values
 
 

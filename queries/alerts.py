@@ -1,4 +1,5 @@
-"""What needs action this week: blind spots, silent officers, overdue complaints, flag spikes, outage-like dips."""
+"""What needs action this week: blind spots, silent officers, overdue complaints, flag spikes, outage-like dips,
+villages becoming crime hot spots."""
 
 from __future__ import annotations
 
@@ -17,7 +18,17 @@ from queries.effectiveness import poisson_change_z
 from queries.metrics import METRICS
 from queries.officers import last_report_dates, village_officers
 from queries.policy import REAL_CHANGE_Z, SILENT_DAYS
-from queries.schema import activities, assignments, leaves, officers, submission_hours, units, villages
+from queries.schema import (
+    activities,
+    assignments,
+    forecast_runs,
+    leaves,
+    officers,
+    submission_hours,
+    units,
+    village_hotspots,
+    villages,
+)
 from queries.scope import Scope, officers_in, villages_in, within
 
 DIP_SHARE = 0.25  # a day with under a quarter of its usual submissions looks like an outage
@@ -192,6 +203,36 @@ def submissions_per_day(conn: Connection, scope: Scope, since, zone: str, use_ro
     frame = frame_of(rows, columns=["hour", "count"])
     local = pd.to_datetime(frame["hour"], format="%Y-%m-%d %H").dt.tz_localize("UTC").dt.tz_convert(zone)
     return frame.groupby(local.dt.date)["count"].sum().to_dict()
+
+
+# The hot spot classes that call for action: a village that has just become, or is becoming more of, a hot spot.
+ALERT_HOTSPOT_CLASSES = ("new", "intensifying")
+HOTSPOT_ALERT_COLUMNS = ["village_code", "village", "polsek", "hotspot_class", "hot_months", "months", "gi_z", "as_of"]
+
+
+def rising_hotspots(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """The scope's villages that the latest stored run classed as new or intensifying hot spots, strongest first.
+
+    The run's own as_of, not the window, dates them: hot spots are computed by `manage.py forecast`
+    over whole months, so the column `as_of` says how recent they are.
+    """
+    run = conn.execute(select(forecast_runs.c.run_id, forecast_runs.c.as_of)
+                       .order_by(forecast_runs.c.computed_at.desc(), forecast_runs.c.run_id.desc()).limit(1)).first()
+    if run is None:
+        return pd.DataFrame(columns=HOTSPOT_ALERT_COLUMNS)
+    h = village_hotspots.c
+    rows = conn.execute(
+        select(h.village_code, villages.c.name, h.unit_code, h.hotspot_class, h.hot_months, h.months, h.gi_z)
+        .join(villages, villages.c.code == h.village_code)
+        .where(h.run_id == run.run_id, h.hotspot_class.in_(ALERT_HOTSPOT_CLASSES),
+               h.village_code.in_(villages_in(scope)))).all()
+    frame = frame_of(rows, columns=["village_code", "village", "unit_code", "hotspot_class", "hot_months", "months",
+                                    "gi_z"])
+    frame = frame.merge(_polsek_names(conn, scope), on="unit_code", how="left").assign(as_of=run.as_of)
+    # New ones first (they are the news), then by how hot the last month was.
+    frame["order"] = frame["hotspot_class"].map(ALERT_HOTSPOT_CLASSES.index)
+    frame = frame.sort_values(["order", "gi_z", "village_code"], ascending=[True, False, True])
+    return frame[HOTSPOT_ALERT_COLUMNS].reset_index(drop=True)
 
 
 def _polsek_names(conn: Connection, scope: Scope) -> pd.DataFrame:

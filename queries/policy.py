@@ -19,6 +19,10 @@ SILENT_AMBER_DAYS = 3  # ... and amber from this many days
 REAL_CHANGE_Z = 3.0  # a Poisson change z beyond ±this is a real change, not chance
 BOS_V2_LAUNCH = date(2021, 5, 5)  # the effectiveness page's default reference date
 LIGHT_RED_BELOW = 0.7  # every traffic light of the compliance list (queries/metrics.py) is red below this share
+# Emerging hot spots (forecast/hotspots.py):
+HOTSPOT_MONTHS = 12  # complete months analysed: enough for a trend, few enough that "new" means new this year
+HOTSPOT_MOST_MONTHS = 0.9  # ArcGIS's "ninety percent of the time-step intervals" (persistent, intensifying, ...)
+HOTSPOT_ALPHA = 0.05  # significance of the FDR-corrected Gi* p-values and of the Mann-Kendall trend
 
 
 # The least value of each numeric setting that still means something (a negative delay, no travel speed or a
