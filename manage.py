@@ -333,6 +333,10 @@ def cmd_load_sample(args) -> int:
     print_report(report)
     if not report.ok:
         return 1
+    from forecast.run import compute_run  # the demo's Peringatan Dini page has a run to show
+
+    print("Computing the forecast and its backtest ...", file=sys.stderr)
+    compute_run(engine)
     print(f"Sample database built in {time.perf_counter() - started:.1f}s.", file=sys.stderr)
     return 0
 
@@ -412,8 +416,8 @@ def cmd_forecast(args) -> int:
     """Compute, store and summarise one forecast run (the backtest: the model against each baseline)."""
     from forecast.history import ForecastError
     from forecast.report import summary_table
-    from forecast.run import compute_run, latest_run
-    from queries.schema import backtest_scores
+    from forecast.run import compute_run
+    from queries.schema import backtest_scores, forecast_runs
 
     try:
         as_of = date.fromisoformat(args.as_of) if args.as_of else None
@@ -428,7 +432,7 @@ def cmd_forecast(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     with engine.connect() as conn:
-        run = latest_run(conn)
+        run = conn.execute(select(forecast_runs).where(forecast_runs.c.run_id == run_id)).mappings().one()
         rows = conn.execute(select(backtest_scores).where(backtest_scores.c.run_id == run_id,
                                                           backtest_scores.c.scope_code == "")).mappings().all()
     print(f"Run {run_id}: as of {run['as_of']}, next {run['horizon_days']} days, {run['origins']} backtest origins, "

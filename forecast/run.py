@@ -119,13 +119,6 @@ def compute_run(engine: Engine, as_of: date | None = None, horizon_days: int = 2
         return store(conn, run, hotspots)
 
 
-def latest_run(conn: Connection) -> dict | None:
-    """The most recently computed run's row, or None."""
-    row = conn.execute(select(forecast_runs).order_by(forecast_runs.c.computed_at.desc(),
-                                                      forecast_runs.c.run_id.desc()).limit(1)).mappings().first()
-    return dict(row) if row else None
-
-
 def export_forecast(conn: Connection, as_of: date, horizon_days: int = 28, unit_code: str | None = None
                     ) -> pd.DataFrame:
     """DESIGN §5: one row per village of the scope, the shown method's forecast, ranked among the rows."""

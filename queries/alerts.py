@@ -4,6 +4,7 @@ villages becoming crime hot spots."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ from queries.briefing import KPIS
 from queries.complaints import scope_complaints
 from queries.coverage import village_coverage
 from queries.db import frame_of
+from queries.early_warning import latest_run
 from queries.effectiveness import poisson_change_z
 from queries.metrics import METRICS
 from queries.officers import last_report_dates, village_officers
@@ -21,7 +23,6 @@ from queries.policy import REAL_CHANGE_Z, SILENT_DAYS
 from queries.schema import (
     activities,
     assignments,
-    forecast_runs,
     leaves,
     officers,
     submission_hours,
@@ -216,10 +217,10 @@ def rising_hotspots(conn: Connection, scope: Scope) -> pd.DataFrame:
     The run's own as_of, not the window, dates them: hot spots are computed by `manage.py forecast`
     over whole months, so the column `as_of` says how recent they are.
     """
-    run = conn.execute(select(forecast_runs.c.run_id, forecast_runs.c.as_of)
-                       .order_by(forecast_runs.c.computed_at.desc(), forecast_runs.c.run_id.desc()).limit(1)).first()
-    if run is None:
+    latest = latest_run(conn)
+    if latest is None:
         return pd.DataFrame(columns=HOTSPOT_ALERT_COLUMNS)
+    run = SimpleNamespace(**latest)
     h = village_hotspots.c
     rows = conn.execute(
         select(h.village_code, villages.c.name, h.unit_code, h.hotspot_class, h.hot_months, h.months, h.gi_z)

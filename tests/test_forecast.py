@@ -21,8 +21,9 @@ from forecast.baselines import baseline_forecasts
 from forecast.history import History, cumulative_matrix
 from forecast.model import training_origins
 from forecast.neighbours import adjacency, areas
-from forecast.run import EXPORT_COLUMNS, compute_run, latest_run
+from forecast.run import EXPORT_COLUMNS, compute_run
 from ingest.importer import import_export
+from queries.early_warning import latest_run
 from queries.schema import backtest_scores, village_forecasts
 
 V1, V2, V3, V4 = "35.21.01.2001", "35.21.01.2002", "35.21.02.2003", "63.08.01.2004"
