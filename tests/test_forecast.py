@@ -136,14 +136,17 @@ def test_training_origins_end_their_targets_before_the_fit_origin():
 
 
 def test_neighbours_touching_polygons_or_nearest_points():
-    # A and B share an edge; C stands alone; D has no polygon, only a point, so its neighbours are the
-    # nearest villages with a location (all three others: fewer than K_NEAREST exist).
+    # A and B share an edge; C's polygon touches nothing and D has none, so each of them takes its nearest
+    # villages (all three others: fewer than NEAREST exist), both ways. A's neighbours are then B (the edge),
+    # C and D (their links back), and so on: four villages, each with three neighbours of weight 1/3.
     frame = pd.DataFrame({"village_code": ["A", "B", "C", "D"],
                           "geometry": [json.dumps(square(0, 0)), json.dumps(square(0.01, 0)),
                                        json.dumps(square(0.05, 0)), None],
                           "lat": [0.005, 0.005, 0.005, 0.006], "lng": [0.005, 0.015, 0.055, 0.004]})
     weights = adjacency(frame).toarray()
-    np.testing.assert_allclose(weights, [[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0], [1 / 3, 1 / 3, 1 / 3, 0]])
+    # Without the loners, A and B are only each other's.
+    np.testing.assert_allclose(adjacency(frame.head(2)).toarray(), [[0, 1], [1, 0]])
+    np.testing.assert_allclose(weights, (np.ones((4, 4)) - np.eye(4)) / 3)
     # Areas: each 0.01° square is 0.0001 deg² × cos(0.005°) ≈ 0.0001; D takes the median of the known ones.
     np.testing.assert_allclose(areas(frame), [1e-4] * 4, rtol=1e-6)
 
