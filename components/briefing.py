@@ -155,7 +155,12 @@ def _card(row: dict) -> dict:
 
 def _alert(kind: str, frame: pd.DataFrame) -> dict:
     shown = displayable(kind, frame) if len(frame) else frame
-    rows = [[_cell(value) for value in row] for row in shown.head(ALERT_ROWS).itertuples(index=False)]
+    # A column of fractions (a complaint's age in days) keeps one decimal on every row: 6,0 under 6,6, not 6.
+    fractional = [pd.api.types.is_float_dtype(shown[c]) and not (shown[c].dropna() % 1 == 0).all()
+                  for c in shown.columns]
+    rows = [[fmt_num(value, 1) if decimal and pd.notna(value) else _cell(value)
+             for value, decimal in zip(row, fractional, strict=True)]
+            for row in shown.head(ALERT_ROWS).itertuples(index=False)]
     more = len(frame) - ALERT_ROWS
     return {"title": t_count(f"alert.{kind}", len(frame)),
             "headers": [t(f"alert.col.{c}") for c in shown.columns] if len(frame) else [],

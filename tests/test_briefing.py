@@ -250,3 +250,17 @@ def test_printed_pages_say_when_in_the_units_local_time(sample_sqlite_url, sampl
         nrp = min(conn.execute(officers_in(scope)).scalars())
     assert expected in scorecard_html(data.scorecard(scope, nrp), scope, now=now)
     assert expected in briefing_html(scope, now=now)
+
+
+def test_briefing_pack_prints_every_complaint_age_with_one_decimal(sample_sqlite_url, sample_engine, monkeypatch):
+    from components.briefing import ALERT_ROWS, briefing_html
+
+    week = Scope("PR-35.21", date(2022, 5, 9), date(2022, 5, 15))
+    new_app(sample_sqlite_url, monkeypatch)
+    pack = briefing_html(week)
+    with sample_engine.connect() as conn:
+        ages = overdue_complaints(conn, week)["age_days_at_end"].head(ALERT_ROWS).round(1)
+    assert (ages % 1 == 0).any() and (ages % 1 != 0).any()  # this week mixes whole (6.0125 → 6,0) and other ages
+    cells = re.findall(r"<td>([^<]*)</td>", pack)
+    for age in ages:  # 6 days reads "6,0" beside "6,6", never a bare "6"
+        assert indonesian(age, 1) in cells, age
