@@ -207,6 +207,10 @@ class ActivitiesWriter:
                 if first_load:
                     joined = joined.outerjoin(m, m.c.report_id == s.c.report_id)
                 rows = select(*values.values()).select_from(joined).where(t.c.is_new)
+                if first_load:
+                    # Rows laid down by date and village: a window's scan then reads the window's pages, not
+                    # a share of every page (an export's rows come in any order). Later imports append by day.
+                    rows = rows.order_by(s.c.local_date, s.c.village_code)
                 self.conn.execute(activities.insert().from_select(list(values), rows))
             if self.changed:
                 updated = select(t.c.report_id).where(~t.c.is_new)

@@ -96,3 +96,4 @@ def test_the_migration_moves_the_narratives_back_and_forth(engine, tmp_path):
         columns = {column["name"] for column in conn.dialect.get_columns(conn, "activities")}
     assert "narrative" not in columns
     assert texts(engine) == {"N1": ROUND, "N2": ROUND_AGAIN}  # N3 had none: no row
+
