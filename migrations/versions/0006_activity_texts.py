@@ -4,8 +4,9 @@ delays read every activity row of a window, and the narrative was more than a th
 A report without a narrative gets no row. The downgrade puts the narratives back into activities.
 
 PostgreSQL: DROP COLUMN only hides the column, the heap keeps its size until it is rewritten. Run
-`VACUUM FULL activities` (outside a transaction, so not from here; it locks the table while it runs) or
-re-import into a fresh database to get the narrow rows; docs/scale.md has the figures.
+`CLUSTER activities USING ix_activities_date` then `VACUUM (ANALYZE) activities` in a maintenance window
+(not from here: it locks the table for a minute or more at a Polda), or re-import into a fresh database;
+docs/scale.md has the figures.
 
 Revision ID: 0006_activity_texts
 Revises: 0005_forecasts
