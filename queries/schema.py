@@ -228,7 +228,9 @@ activities = Table(
 activity_texts = Table(
     "activity_texts",
     metadata,
-    Column("report_id", code_column(), ForeignKey("activities.report_id", ondelete="CASCADE"), primary_key=True),
+    # No foreign key: Citus allows none between two large tables (docs/scale.md); the import alone writes
+    # both, in one transaction, and RLS shows a text only with its report.
+    Column("report_id", code_column(), primary_key=True),
     Column("narrative", Text, nullable=False),
     info={"revision": "0006_activity_texts"},
 )

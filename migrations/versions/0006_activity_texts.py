@@ -34,7 +34,6 @@ def upgrade() -> None:
     op.create_table('activity_texts',
                     sa.Column('report_id', code(40), nullable=False),
                     sa.Column('narrative', sa.Text(), nullable=False),
-                    sa.ForeignKeyConstraint(['report_id'], ['activities.report_id'], ondelete='CASCADE'),
                     sa.PrimaryKeyConstraint('report_id'))
     op.execute("INSERT INTO activity_texts (report_id, narrative) "
                "SELECT report_id, narrative FROM activities WHERE narrative IS NOT NULL")
