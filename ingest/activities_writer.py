@@ -7,6 +7,9 @@ join with the stored activities, and new and changed rows written by one INSERT 
 Work tables for the steps after the write (group flags, rollups, aggregates), TEMPORARY and alive
 until the import's transaction ends (PostgreSQL: ON COMMIT DROP; SQLite: drop_work_tables()):
 - touched_reports (report_id PK, is_new boolean): reports the import inserts (is_new) or updates.
+
+The narrative is staged with the row but written to activity_texts (a row only where there is one), so that
+activities stays narrow for the window scans.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ from ingest.upsert import CONTENT_COLUMNS
 from queries.db import rows_up_to
 from queries.flags import stored_flag_values
 from queries.policy import Policy
-from queries.schema import activities, code_column
+from queries.schema import activities, activity_texts, code_column
 
 # A first load of at least this many reports drops the secondary indexes (PostgreSQL: and the foreign
 # keys) of activities and builds them once afterwards: cheaper than maintaining them row by row.
@@ -62,6 +65,7 @@ BULK_THRESHOLD = 100_000
 STAGED_COLUMNS = ("report_id", "nrp", "village_code", "activity_type", "activity_at", "submitted_at", "local_date",
                   "lat", "lng", "household_id", "narrative", "photo_sha256", "delay_seconds", "gps_distance_m",
                   "narrative_key")
+ACTIVITY_COLUMNS = tuple(name for name in STAGED_COLUMNS if name in activities.c)  # all but the narrative
 MEASURE_COLUMNS = ("travel_km", "travel_seconds", "flag_duplicate_photo", "flag_duplicate_narrative")
 STREAM_ROWS = 100_000  # rows per fetch when a first load's travel is measured
 SQLITE_INSTANT = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime in SQLite (text)
@@ -89,9 +93,14 @@ def staging_table(dialect: str) -> Table:
     keyed = dialect == "sqlite"
     return Table(
         "staging_activities", MetaData(),
-        *(Column(name, activities.c[name].type, primary_key=keyed and name == "report_id") for name in STAGED_COLUMNS),
+        *(Column(name, _stored_type(name), primary_key=keyed and name == "report_id") for name in STAGED_COLUMNS),
         prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
     )
+
+
+def _stored_type(name: str):
+    """The type of a staged column where it is stored: activities, or activity_texts for the narrative."""
+    return (activities.c[name] if name in activities.c else activity_texts.c[name]).type
 
 
 class VillageShapes:
@@ -158,12 +167,15 @@ class ActivitiesWriter:
 
     def classify(self) -> None:
         """Fill touched_reports with the new and changed reports (one join), and count them."""
-        s, a, t = self.staging, activities, touched_reports
+        s, a, t, x = self.staging, activities, touched_reports, activity_texts
         joined = a.c.report_id == s.c.report_id
         new = (select(s.c.report_id, true()).select_from(s.outerjoin(a, joined)).where(a.c.report_id.is_(None)))
+        stored = {name: (x.c[name] if name == "narrative" else a.c[name]) for name in CONTENT_COLUMNS["activities"]}
         # NULL-safe comparison (IS DISTINCT FROM / IS NOT): the same rule as upsert.diff_table's `!=` in Python.
-        differs = or_(*(a.c[name].is_distinct_from(s.c[name]) for name in CONTENT_COLUMNS["activities"]))
-        changed = select(s.c.report_id, false()).select_from(s.join(a, joined)).where(differs)
+        # A report without a text row has a NULL narrative, as the staged row without one.
+        differs = or_(*(column.is_distinct_from(s.c[name]) for name, column in stored.items()))
+        changed = (select(s.c.report_id, false())
+                   .select_from(s.join(a, joined).outerjoin(x, x.c.report_id == s.c.report_id)).where(differs))
         self.conn.execute(t.insert().from_select(["report_id", "is_new"], new))
         self.conn.execute(t.insert().from_select(["report_id", "is_new"], changed))
         counts = dict(self.conn.execute(select(t.c.is_new, func.count()).group_by(t.c.is_new)).all())
@@ -182,7 +194,7 @@ class ActivitiesWriter:
         if first_load:
             self._measure_first_load_travel()
             measures = self._first_load_duplicates() | {name: m.c[name] for name in MEASURE_COLUMNS[:2]}
-        values = {name: s.c[name] for name in STAGED_COLUMNS} | measures
+        values = {name: s.c[name] for name in ACTIVITY_COLUMNS} | measures
         # The stored flags of the new rows as they are written: updating millions of rows afterwards costs as much
         # as writing them. Unset group measures read as not flagged; group_flags and refresh_flags follow.
         unset = {"travel_km": null(), "travel_seconds": null(), "flag_duplicate_photo": false(),
@@ -195,6 +207,10 @@ class ActivitiesWriter:
                 if first_load:
                     joined = joined.outerjoin(m, m.c.report_id == s.c.report_id)
                 rows = select(*values.values()).select_from(joined).where(t.c.is_new)
+                if first_load:
+                    # Rows laid down by date and village: a window's scan then reads the window's pages, not
+                    # a share of every page (an export's rows come in any order). Later imports append by day.
+                    rows = rows.order_by(s.c.local_date, s.c.village_code)
                 self.conn.execute(activities.insert().from_select(list(values), rows))
             if self.changed:
                 updated = select(t.c.report_id).where(~t.c.is_new)
@@ -202,6 +218,7 @@ class ActivitiesWriter:
                 self.conn.execute(activities.update()
                                   .where(activities.c.report_id == s.c.report_id, s.c.report_id.in_(updated))
                                   .values(values))
+        self._write_texts()
         if first_load:
             # Every row is new: a set of millions of ids would say less than "rebuild everything".
             return ActivityChanges(report_ids=set(), replaced=[], full=True)
@@ -209,6 +226,17 @@ class ActivitiesWriter:
                                   replaced=replaced)
         changes.report_ids |= update_group_measures(self.conn, changes)
         return changes
+
+    def _write_texts(self) -> None:
+        """The narratives of the new and changed reports into activity_texts: a changed report's row is replaced
+        (or goes, if its narrative went)."""
+        s, t, x = self.staging, touched_reports, activity_texts
+        if self.changed:
+            self.conn.execute(x.delete().where(x.c.report_id.in_(select(t.c.report_id).where(~t.c.is_new))))
+        if self.new or self.changed:
+            texts = (select(s.c.report_id, s.c.narrative).join(t, t.c.report_id == s.c.report_id)
+                     .where(s.c.narrative.is_not(None)))
+            self.conn.execute(x.insert().from_select(["report_id", "narrative"], texts))
 
     def _first_load_duplicates(self) -> dict:
         """Duplicate flags of a first load, in SQL: every report but the earliest of its group is one."""

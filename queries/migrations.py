@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, MetaData, inspect
+from sqlalchemy import Column, Connection, Engine, MetaData, Text, inspect
 
 from queries.db import PROJECT_DIR
 from queries.schema import metadata
@@ -54,6 +54,8 @@ def baseline_metadata() -> MetaData:
     for table in metadata.sorted_tables:
         if "revision" not in table.info:
             table.to_metadata(baseline)
+    # Revision 0006_activity_texts moved the narrative out of activities: the baseline still had it.
+    baseline.tables["activities"].append_column(Column("narrative", Text))
     return baseline
 
 

@@ -13,6 +13,7 @@ from queries.compliance import officer_days, officer_table, scope_officers
 from queries.coverage import last_activity_date
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
+from queries.quality import narrative_of
 from queries.schema import ACTIVITY_TYPES, activities, assignments, officers, units, villages
 from queries.scope import Scope, officers_in, villages_in, within
 from queries.timeutil import local_times
@@ -222,8 +223,8 @@ def officer_reports(conn: Connection, scope: Scope) -> pd.DataFrame:
         select(activities.c.report_id, activities.c.nrp, activities.c.activity_type, activities.c.local_date,
                activities.c.activity_at, activities.c.submitted_at, activities.c.village_code,
                villages.c.name.label("village"), villages.c.timezone, activities.c.lat, activities.c.lng,
-               activities.c.household_id,
-               activities.c.narrative, activities.c.photo_sha256, activities.c.gps_distance_m,
+               activities.c.household_id, narrative_of(activities.c.report_id).label("narrative"),
+               activities.c.photo_sha256, activities.c.gps_distance_m,
                activities.c.delay_seconds, *(expr.label(name) for name, expr in expressions.items()))
         .join(villages, villages.c.code == activities.c.village_code)
         .where(activities.c.nrp.in_(officers_in(scope)), activities.c.local_date.between(scope.start, scope.end))

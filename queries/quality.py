@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, case, func, or_, select
+from sqlalchemy import Connection, ScalarSelect, case, func, or_, select
 
 from queries import aggregates
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
-from queries.schema import activities, officers, villages
+from queries.schema import activities, activity_texts, officers, villages
 from queries.scope import Scope, polsek_parents, units_at_level, villages_in, within
 from queries.timeutil import local_times
 
@@ -27,6 +27,30 @@ def activity_flags(conn: Connection, scope: Scope) -> pd.DataFrame:
     )
     frame = frame_of(conn.execute(query).all(), columns=ACTIVITY_COLUMNS + list(FLAG_NAMES))
     return with_flag_list(frame)
+
+
+def narrative_of(report_id) -> ScalarSelect:
+    """A report's narrative from activity_texts (NULL without one), as a column of a query over activities.
+
+    A scalar subquery rather than a join: PostgreSQL evaluates it after the sort and limit of a page, so only
+    the rows shown read a text.
+    """
+    return select(activity_texts.c.narrative).where(activity_texts.c.report_id == report_id).scalar_subquery()
+
+
+def with_examples(conn: Connection, scope: Scope, frame: pd.DataFrame) -> pd.DataFrame:
+    """Narrative clusters given their `example`: the least of the group's narratives in the window (as MIN did
+    when the narrative was a column of activities), read for these keys only."""
+    keys = list(frame["narrative_key"])
+    found = []
+    for start in range(0, len(keys), 900):
+        found.extend(conn.execute(
+            select(activities.c.narrative_key, func.min(activity_texts.c.narrative))
+            .join(activity_texts, activity_texts.c.report_id == activities.c.report_id)
+            .where(*_in_window(scope), activities.c.narrative_key.in_(keys[start:start + 900]))
+            .group_by(activities.c.narrative_key)).all())
+    examples = dict(found)
+    return frame.assign(example=[examples.get(key) for key in keys])
 
 
 def _flag_sums(policy):
@@ -83,13 +107,14 @@ def narrative_clusters(conn: Connection, scope: Scope, min_reports: int = 2) -> 
         select(activities.c.narrative_key, func.count().label("reports"),
                func.count(func.distinct(activities.c.nrp)).label("officers"),
                func.min(activities.c.local_date).label("first_date"),
-               func.max(activities.c.local_date).label("last_date"), func.min(activities.c.narrative).label("example"))
+               func.max(activities.c.local_date).label("last_date"))
         .where(*_in_window(scope), activities.c.narrative_key.is_not(None))
         .group_by(activities.c.narrative_key).having(func.count() >= min_reports)
         .order_by(func.count().desc(), activities.c.narrative_key)
     )
-    frame = frame_of(conn.execute(query).all(),
-                     columns=["narrative_key", "reports", "officers", "first_date", "last_date", "example"])
+    frame = with_examples(conn, scope, frame_of(conn.execute(query).all(),
+                                                columns=["narrative_key", "reports", "officers", "first_date",
+                                                         "last_date"]))
     return frame.merge(_officer_names_by(conn, scope, activities.c.narrative_key, frame["narrative_key"]),
                        on="narrative_key", how="left")
 
@@ -153,7 +178,7 @@ def flagged_reports(conn: Connection, scope: Scope) -> pd.DataFrame:
         select(activities.c.report_id, officers.c.name.label("officer"), activities.c.nrp,
                villages.c.name.label("village"), villages.c.unit_code.label("polsek_code"), villages.c.timezone,
                activities.c.activity_type, activities.c.activity_at, activities.c.submitted_at,
-               activities.c.local_date, activities.c.narrative,
+               activities.c.local_date, narrative_of(activities.c.report_id).label("narrative"),
                *(expr.label(name) for name, expr in expressions.items()))
         .join(officers, officers.c.nrp == activities.c.nrp)
         .join(villages, villages.c.code == activities.c.village_code)

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Select, case, func, literal, or_, select
 
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
-from queries.quality import _officer_names_by
+from queries.quality import _officer_names_by, narrative_of, with_examples
 from queries.schema import activities, officers, villages
 from queries.scope import Scope, villages_in
 from queries.timeutil import local_times
@@ -24,7 +24,7 @@ IN_LIST_MAX = 900  # keys per IN list (SQLite's bound-parameter limit, with room
 
 FLAGGED_COLUMNS = ["report_id", "officer", "nrp", "village", "polsek_code", "timezone", "activity_type",
                    "activity_at", "submitted_at", "local_date", "narrative", *FLAG_NAMES]
-NARRATIVE_COLUMNS = ["narrative_key", "reports", "officers", "first_date", "last_date", "example"]
+NARRATIVE_COLUMNS = ["narrative_key", "reports", "officers", "first_date", "last_date"]  # + "example", per page
 PHOTO_COLUMNS = ["photo_sha256", "reports", "officers", "first_date", "last_date"]
 TRAVEL_COLUMNS = ["report_id", "nrp", "officer", "village_code", "village", "timezone", "activity_type",
                   "activity_at", "local_date", "lat", "lng", "gps_distance_m", "travel_km", "travel_seconds"]
@@ -84,7 +84,8 @@ def _flagged_query(scope: Scope, flags: Sequence[str], officer_text: str) -> Sel
     return (
         select(a.report_id, officers.c.name.label("officer"), a.nrp, villages.c.name.label("village"),
                villages.c.unit_code.label("polsek_code"), villages.c.timezone, a.activity_type, a.activity_at,
-               a.submitted_at, a.local_date, a.narrative, *(expr.label(name) for name, expr in expressions.items()))
+               a.submitted_at, a.local_date, narrative_of(a.report_id).label("narrative"),
+               *(expr.label(name) for name, expr in expressions.items()))
         .join(officers, officers.c.nrp == a.nrp)
         .join(villages, villages.c.code == a.village_code)
         .where(*_flagged_conditions(scope, flags, officer_text))
@@ -168,7 +169,7 @@ def _cluster_query(scope: Scope, key, having, extra=()) -> Select:
 
 
 def _narrative_query(scope: Scope) -> Select:
-    return _cluster_query(scope, a.narrative_key, func.count() >= 2, [func.min(a.narrative).label("example")])
+    return _cluster_query(scope, a.narrative_key, func.count() >= 2)
 
 
 def _photo_query(scope: Scope) -> Select:
@@ -187,6 +188,12 @@ def _with_names(conn: Connection, scope: Scope, key, frame: pd.DataFrame) -> pd.
     return frame.merge(_officer_names_by(conn, scope, key, frame[key.name]), on=key.name, how="left")
 
 
+def _narrative_frame(conn: Connection, scope: Scope, rows: list) -> pd.DataFrame:
+    """A page (or chunk) of clusters with its examples and officers' names, both read for its keys only."""
+    frame = with_examples(conn, scope, frame_of(rows, NARRATIVE_COLUMNS))
+    return _with_names(conn, scope, a.narrative_key, frame)
+
+
 def count_narrative_clusters(conn: Connection, scope: Scope) -> int:
     """How many normalised narratives recur in the window (two reports or more)."""
     return _count(conn, _narrative_query(scope))
@@ -196,7 +203,7 @@ def page_narrative_clusters(conn: Connection, scope: Scope, offset: int, limit: 
                             order: str = "worst") -> pd.DataFrame:
     """One page of the recurring narratives: "worst" most reports first, "officers" most officers first."""
     query = _ordered(_narrative_query(scope), _cluster_orders(a.narrative_key), order)
-    return _with_names(conn, scope, a.narrative_key, frame_of(_page(conn, query, offset, limit), NARRATIVE_COLUMNS))
+    return _narrative_frame(conn, scope, _page(conn, query, offset, limit))
 
 
 def stream_narrative_clusters(conn: Connection, scope: Scope, order: str = "worst",
@@ -204,7 +211,7 @@ def stream_narrative_clusters(conn: Connection, scope: Scope, order: str = "wors
     """Every recurring narrative, in the order of the pages, a chunk at a time."""
     query = _ordered(_narrative_query(scope), _cluster_orders(a.narrative_key), order)
     for part in _chunks(conn, query, rows):
-        yield _with_names(conn, scope, a.narrative_key, frame_of(part, NARRATIVE_COLUMNS))
+        yield _narrative_frame(conn, scope, part)
 
 
 def count_reused_photos(conn: Connection, scope: Scope) -> int:

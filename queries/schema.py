@@ -192,7 +192,7 @@ activities = Table(
     Column("lat", Float),
     Column("lng", Float),
     Column("household_id", code_column(HOUSEHOLD_ID)),
-    Column("narrative", Text),
+    # The narrative lives in activity_texts: window scans never read it, and it was a third of each row.
     Column("photo_sha256", code_column(SHA256_HEX)),
     # Derived measures behind the flags.
     Column("delay_seconds", Float, nullable=False),  # submitted_at - activity_at
@@ -221,6 +221,18 @@ activities = Table(
     # DDS date, are read from this index alone.
     Index("ix_activities_dds", "village_code", "local_date", "household_id",
           postgresql_where=text("activity_type = 'dds'"), sqlite_where=text("activity_type = 'dds'")),
+)
+
+# The officer's narrative of each report that has one (no row without). Apart from activities so that the
+# window scans of flags and delays read narrow rows (issue 18): only the lists that show a text join it.
+activity_texts = Table(
+    "activity_texts",
+    metadata,
+    # No foreign key: Citus allows none between two large tables (docs/scale.md); the import alone writes
+    # both, in one transaction, and RLS shows a text only with its report.
+    Column("report_id", code_column(), primary_key=True),
+    Column("narrative", Text, nullable=False),
+    info={"revision": "0006_activity_texts"},
 )
 
 # A rollup of officer_days (queries/compliance.py): per officer and local date across the

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
+from alembic import command
 from metric_world import write_world
-from sqlalchemy import Column, Integer, inspect, select, text
+from sqlalchemy import Column, Integer, MetaData, inspect, select, text
 from streamlit.testing.v1 import AppTest
 
-import ingest.importer
 from conftest import PROJECT_DIR, fresh_postgres_engine
 from ingest.importer import import_export
 from queries import accounts
 from queries.db import make_engine
 from queries.migrations import (
+    BASELINE,
     SchemaNotCurrent,
+    alembic_config,
     baseline_metadata,
     create_schema,
     current_revision,
     head_revision,
     schema_differences,
 )
-from queries.schema import meta, metadata
+from queries.schema import activity_texts, meta, metadata
 
 
 def legacy_create_schema(engine) -> None:
@@ -49,11 +51,13 @@ def bare_engine(request, tmp_path):
         drop()
 
 
-def rows_of(engine) -> dict[str, list[tuple]]:
-    """Every row of every table of the baseline, in primary-key order."""
+def rows_of(engine, schema: MetaData | None = None) -> dict[str, list[tuple]]:
+    """Every row of every table of the baseline (read through `schema`'s definitions), in primary-key order."""
+    schema = schema or baseline_metadata()
     with engine.connect() as conn:
-        return {table.name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
-                for table in baseline_metadata().sorted_tables}
+        return {name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
+                for name, table in ((table.name, schema.tables[table.name])
+                                    for table in baseline_metadata().sorted_tables)}
 
 
 def test_the_migrations_make_exactly_the_metadata(engine):
@@ -85,15 +89,18 @@ def test_running_the_migrations_again_changes_nothing(engine):
         assert [row.username for row in conn.execute(select(metadata.tables["users"]))] == ["admin"]
 
 
-def test_a_database_made_by_the_old_code_is_stamped_and_keeps_every_row(bare_engine, tmp_path, monkeypatch):
-    legacy_create_schema(bare_engine)
-    monkeypatch.setattr(ingest.importer, "create_schema", legacy_create_schema)  # imported as the old code did
-    monkeypatch.setattr(ingest.importer, "refresh_outlines", lambda *args: None)  # which stored no outlines
-    monkeypatch.setattr(ingest.importer.aggregates, "rebuild", lambda *args: None)  # nor aggregates
-    monkeypatch.setattr(ingest.importer.follow_up, "close_by_evidence", lambda *args: 0)  # nor follow-ups
-    monkeypatch.setattr(ingest.importer, "metadata", baseline_metadata())  # and vacuumed only its own tables
-    report = import_export(bare_engine, write_world(tmp_path / "world"), imported_by="old")
-    assert report.ok
+def legacy_database_with_rows(engine, tmp_path) -> None:
+    """A database as the code before migrations left it, with an import's rows: today's import (the old
+    import code is gone), then every migration undone down to the baseline and the version table dropped."""
+    create_schema(engine)
+    assert import_export(engine, write_world(tmp_path / "world"), imported_by="old").ok
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), BASELINE)
+        conn.execute(text("DROP TABLE alembic_version"))
+
+
+def test_a_database_made_by_the_old_code_is_stamped_and_keeps_every_row(bare_engine, tmp_path):
+    legacy_database_with_rows(bare_engine, tmp_path)
     with bare_engine.begin() as conn:
         accounts.add_user(conn, "kasat", "Kasat", "polres", "PR-35.21", email="kasat@example.test")
     before = rows_of(bare_engine)
@@ -102,8 +109,14 @@ def test_a_database_made_by_the_old_code_is_stamped_and_keeps_every_row(bare_eng
 
     create_schema(bare_engine)  # what init-db, load-sample and import now run
 
-    assert rows_of(bare_engine) == before  # row for row, the schema_version row of meta included
+    # Row for row, the schema_version row of meta included; the narratives moved to activity_texts (0006).
+    narrative = [column.name for column in baseline_metadata().tables["activities"].columns].index("narrative")
+    texts = [(row[0], row[narrative]) for row in before["activities"] if row[narrative] is not None]
+    before["activities"] = [row[:narrative] + row[narrative + 1:] for row in before["activities"]]
+    assert rows_of(bare_engine, metadata) == before
     with bare_engine.connect() as conn:
+        stored_texts = conn.execute(select(activity_texts).order_by(activity_texts.c.report_id))
+        assert [tuple(row) for row in stored_texts] == texts  # the world has none; test_activity_texts moves some
         assert current_revision(conn) == head_revision()  # stamped as the baseline, then upgraded
         assert schema_differences(conn) == []
 

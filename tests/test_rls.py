@@ -15,13 +15,14 @@ from queries.accounts import User
 from queries.exports import export_frame
 from queries.migrations import create_schema
 from queries.rls import SETTING, rls_statements
-from queries.schema import activities, follow_up_history, follow_ups, officers, outline_scopes, outlines, villages
+from queries.schema import (activities, activity_texts, follow_up_history, follow_ups, officers, outline_scopes,
+                            outlines, villages)
 from queries.scope import Scope
 
 
-def counts(conn) -> tuple[int, int, int]:
+def counts(conn) -> tuple[int, int, int, int]:
     return tuple(conn.execute(select(func.count()).select_from(table)).scalar_one()
-                 for table in (villages, officers, activities))
+                 for table in (villages, officers, activities, activity_texts))
 
 
 def test_a_reader_role_sees_only_its_home_unit(tmp_path):
@@ -35,6 +36,9 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
             for kind, subject in (("blind_spot", "35.21.01.2001"), ("blind_spot", "35.21.02.2003"),
                                   ("submission_dip", "")):
                 follow_up.open_item(conn, admin, kind, subject, START)
+        with engine.begin() as conn:
+            # The world's reports carry no narrative: give each one, so the texts' policy has rows to hide.
+            conn.exec_driver_sql("INSERT INTO activity_texts SELECT report_id, 'teks ' || report_id FROM activities")
             schema = conn.execute(text("SELECT current_schema()")).scalar_one()
             for statement in rls_statements(role):
                 conn.exec_driver_sql(statement)
@@ -42,7 +46,7 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
         with engine.connect() as conn:
             conn.exec_driver_sql(f"SET ROLE {role}")
             conn.commit()  # SET ROLE lasts for the session; each check below is its own transaction
-            for unit, expected in (("PS-A", (2, 1, 8)), ("PR-35.21", (4, 4, 13)), ("", (5, 6, 17))):
+            for unit, expected in (("PS-A", (2, 1, 8, 8)), ("PR-35.21", (4, 4, 13, 13)), ("", (5, 6, 17, 17))):
                 with conn.begin():
                     conn.execute(text("SELECT set_config(:name, :unit, true)"), {"name": SETTING, "unit": unit})
                     assert counts(conn) == expected, unit

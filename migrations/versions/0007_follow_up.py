@@ -4,7 +4,7 @@ Created here only when absent (a database adopted from the create-on-connect cod
 the metadata).
 
 Revision ID: 0007_follow_up
-Revises: 0005_forecasts
+Revises: 0006_activity_texts
 Create Date: 2026-11-30 18:00:00
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0007_follow_up'
-down_revision: Union[str, Sequence[str], None] = '0005_forecasts'
+down_revision: Union[str, Sequence[str], None] = '0006_activity_texts'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
