@@ -15,8 +15,16 @@ from queries.accounts import User
 from queries.exports import export_frame
 from queries.migrations import create_schema
 from queries.rls import SETTING, rls_statements
-from queries.schema import (activities, activity_texts, follow_up_history, follow_ups, officers, outline_scopes,
-                            outlines, villages)
+from queries.schema import (
+    activities,
+    activity_texts,
+    follow_up_history,
+    follow_ups,
+    officers,
+    outline_scopes,
+    outlines,
+    villages,
+)
 from queries.scope import Scope
 
 
