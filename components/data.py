@@ -338,7 +338,7 @@ def quality_counts(scope: Scope) -> dict[str, int]:
     first_pages = {"flagged": flagged_page(scope, 0, PAGE_ROWS, "worst", (), ""),
                    "narratives": narrative_page(scope, 0, PAGE_ROWS, "worst"),
                    "photos": photo_page(scope, 0, PAGE_ROWS, "worst"),
-                   "gps": gps_page(scope, 0, PAGE_ROWS, "farthest"),
+                   "gps": gps_page(scope, 0, PAGE_ROWS, "worst"),
                    "travel": travel_page(scope, 0, PAGE_ROWS, "worst")}
     return {kind: list_length(page) for kind, page in first_pages.items()}
 

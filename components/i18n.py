@@ -320,7 +320,6 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "nav.map": ("Peta Cakupan DDS", "DDS Coverage Map"),
     "nav.compliance": ("Kepatuhan Pelaporan", "Reporting Compliance"),
     "nav.complaints": ("Pengaduan Masyarakat", "Public Complaints"),
-    "quality.order.farthest": ("Terjauh dulu", "Farthest first"),
     "quality.gps_map_shows": ("Peta dan tabel menampilkan {shown} laporan halaman ini dari {total}; unduhan berisi "
                               "semuanya.", "The map and table show this page's {shown} reports of {total}; the "
                               "download holds them all."),

@@ -168,7 +168,7 @@ def gps_section(scope: Scope, total: int) -> None:
     A Polda's window holds tens of thousands of them; drawing them all sent every row to the browser.
     The download has them all.
     """
-    order = order_picker(("farthest", "time"), "gps")
+    order = order_picker(("worst", "time"), "gps")
     offset = page_offset(total, "gps")
     page = data.gps_page(scope, offset, PAGE_ROWS, order)
     if len(page) < total:

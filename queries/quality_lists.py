@@ -343,8 +343,8 @@ def stream_travel_pairs(conn: Connection, scope: Scope, order: str = "worst",
 # Reports sent from outside their village --------------------------------------------------------------------
 
 def _gps_orders() -> dict[str, Callable[[], list]]:
-    # "farthest" first is what a reviewer checks first and what a bounded map shows.
-    return {"farthest": lambda: [a.gps_distance_m.desc(), a.report_id], "time": lambda: [a.activity_at, a.report_id]}
+    # "worst": the farthest from its village first, what a reviewer checks first (the map draws one page).
+    return {"worst": lambda: [a.gps_distance_m.desc(), a.report_id], "time": lambda: [a.activity_at, a.report_id]}
 
 
 def _points_frame(rows, extra: Sequence[str] = ()) -> pd.DataFrame:
@@ -358,13 +358,13 @@ def count_gps_outside(conn: Connection, scope: Scope) -> int:
     return _count(conn, _points_query(scope, "gps_outside"))
 
 
-def page_gps_outside(conn: Connection, scope: Scope, offset: int, limit: int, order: str = "farthest") -> pd.DataFrame:
-    """One page of the reports sent from outside their village: "farthest" from it first, or by "time"."""
+def page_gps_outside(conn: Connection, scope: Scope, offset: int, limit: int, order: str = "worst") -> pd.DataFrame:
+    """One page of the reports sent from outside their village: "worst" (farthest) first, or by "time"."""
     query = _ordered(_points_query(scope, "gps_outside"), _gps_orders(), order)
     return _points_frame(_page(conn, query, offset, limit), ["total"])
 
 
-def stream_gps_outside(conn: Connection, scope: Scope, order: str = "farthest",
+def stream_gps_outside(conn: Connection, scope: Scope, order: str = "worst",
                        rows: int = STREAM_ROWS) -> Iterator[pd.DataFrame]:
     """Every report sent from outside its village, in the order of the pages, a chunk at a time."""
     for part in _chunks(conn, _ordered(_points_query(scope, "gps_outside"), _gps_orders(), order), rows):

@@ -174,7 +174,7 @@ LISTS = {  # list -> (count, page, stream, today's full list, the order that is 
             lambda conn, scope: quality.flagged_points(conn, scope, "gps_outside"), "time"),
 }
 ORDERS = {"flagged": ["worst", "newest"], "narratives": ["worst", "officers"], "photos": ["worst", "officers"],
-          "travel": ["worst", "time"], "gps": ["farthest", "time"]}
+          "travel": ["worst", "time"], "gps": ["worst", "time"]}
 
 
 def check_list(conn, scope: Scope, name: str, size: int, chunk: int) -> int:
