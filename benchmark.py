@@ -82,6 +82,7 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
         data.narrative_page(scope, 0, data.PAGE_ROWS, "worst")
         data.photo_page(scope, 0, data.PAGE_ROWS, "worst")
         data.travel_page(scope, 0, data.PAGE_ROWS, "worst")
+        data.gps_page(scope, 0, data.PAGE_ROWS, "worst")
         data.village_map(scope)
         data.scope_bounds(scope)
 

@@ -10,8 +10,7 @@ from components.quality_view import (
     by_unit_table,
     clusters_table,
     flagged_list,
-    gps_map,
-    gps_table,
+    gps_section,
     outage_tables,
     travel_table,
     trend_figure,
@@ -47,12 +46,11 @@ with tabs[2]:
     st.caption(t("quality.photos_help"))
     clusters_table(scope, "photos", counts["photos"])
 with tabs[3]:
-    st.subheader(t("quality.gps_outside", count=fmt_int(len(views["gps_outside"]))))
-    if views["gps_outside"].empty:
+    st.subheader(t("quality.gps_outside", count=fmt_int(counts["gps"])))
+    if counts["gps"] == 0:
         st.success(t("alert.none"))
     else:
-        gps_map(views["gps_outside"], data.village_map(scope), data.scope_bounds(scope))
-        gps_table(views["gps_outside"])
+        gps_section(scope, counts["gps"])
     st.subheader(t("quality.travel", count=fmt_int(counts["travel"])))
     travel_table(scope, counts["travel"])
 with tabs[4]:

@@ -345,7 +345,6 @@ def quality_views(scope: Scope) -> dict[str, pd.DataFrame]:
     return {
         "trend": run(quality.flag_trend, scope, "week"),
         "by_unit": run(quality.flags_by_unit, scope, child),
-        "gps_outside": run(quality.flagged_points, scope, "gps_outside"),
         "dips": run(queries_alerts.submission_dips, scope),
         "outages": run(overview.recorded_outages, scope),
     }
@@ -353,14 +352,18 @@ def quality_views(scope: Scope) -> dict[str, pd.DataFrame]:
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def quality_counts(scope: Scope) -> dict[str, int]:
-    """How long each list of the data-quality page is (counted in the database)."""
-    counts = run(quality_lists.count_flags, scope)
-    for kind, first_page, count in (("narratives", narrative_page, quality_lists.count_narrative_clusters),
-                                    ("photos", photo_page, quality_lists.count_reused_photos)):
-        # A first page that is not full is the whole list: no second grouping of the window to count it.
-        shown = len(first_page(scope, 0, PAGE_ROWS, "worst"))
-        counts[kind] = shown if shown < PAGE_ROWS else run(count, scope)
-    return counts
+    """How long each list of the data-quality page is: read off the first page each shows (its `total`)."""
+    first_pages = {"flagged": flagged_page(scope, 0, PAGE_ROWS, "worst", (), ""),
+                   "narratives": narrative_page(scope, 0, PAGE_ROWS, "worst"),
+                   "photos": photo_page(scope, 0, PAGE_ROWS, "worst"),
+                   "gps": gps_page(scope, 0, PAGE_ROWS, "worst"),
+                   "travel": travel_page(scope, 0, PAGE_ROWS, "worst")}
+    return {kind: list_length(page) for kind, page in first_pages.items()}
+
+
+def list_length(first_page: pd.DataFrame) -> int:
+    """The whole list's length, which every row of a page carries (an empty first page: an empty list)."""
+    return int(first_page["total"].iloc[0]) if len(first_page) else 0
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
@@ -383,6 +386,11 @@ def narrative_page(scope: Scope, offset: int, limit: int, order: str) -> pd.Data
 @st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
 def photo_page(scope: Scope, offset: int, limit: int, order: str) -> pd.DataFrame:
     return run(quality_lists.page_reused_photos, scope, offset, limit, order)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def gps_page(scope: Scope, offset: int, limit: int, order: str) -> pd.DataFrame:
+    return run(quality_lists.page_gps_outside, scope, offset, limit, order)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)

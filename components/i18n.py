@@ -476,6 +476,9 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "hotspot.class.none": ("Tidak ada pola", "No pattern"),
     "nav.compliance": ("Kepatuhan Pelaporan", "Reporting Compliance"),
     "nav.complaints": ("Pengaduan Masyarakat", "Public Complaints"),
+    "quality.gps_map_shows": ("Peta dan tabel menampilkan {shown} laporan halaman ini dari {total}; unduhan berisi "
+                              "semuanya.", "The map and table show this page's {shown} reports of {total}; the "
+                              "download holds them all."),
     "nav.import": ("Impor Data", "Import Data"),
     "nav.audit": ("Audit & Akun", "Audit & Accounts"),
     "role.national": ("Korbinmas (nasional)", "Korbinmas (national)"),

@@ -152,13 +152,32 @@ def gps_map(points: pd.DataFrame, villages: pd.DataFrame, bounds) -> None:
              [LegendEntry(t("quality.gps_legend"), OUTSIDE_DOT, "dot")], t("quality.tab.gps"), 420)
 
 
-def gps_table(points: pd.DataFrame) -> None:
-    when = [f"{fmt_date(d)} {fmt_time(a)}" for d, a in zip(points["local_date"], points["local_time"])]
-    shown = points.assign(when=when, distance_km=(points["gps_distance_m"] / 1000).round(2))
-    table_with_download(shown, {"when": t("score.col.when"), "officer": t("alert.col.officer"),
-                                "village": t("alert.col.village"), "distance_km": t("quality.distance_km"),
-                                "lat": "lat", "lng": "lng", "report_id": t("score.col.report")},
-                        "gps_di_luar_desa.csv", key="gps_outside")
+def gps_rows(points: pd.DataFrame, moment: Moment) -> pd.DataFrame:
+    return points.assign(when=[moment(d, a) for d, a in zip(points["local_date"], points["local_time"])],
+                         distance_km=(points["gps_distance_m"] / 1000).round(2))
+
+
+def gps_headers() -> dict[str, str]:
+    return {"when": t("score.col.when"), "officer": t("alert.col.officer"), "village": t("alert.col.village"),
+            "distance_km": t("quality.distance_km"), "lat": "lat", "lng": "lng", "report_id": t("score.col.report")}
+
+
+def gps_section(scope: Scope, total: int) -> None:
+    """Reports sent from outside their village, a page at a time: the map draws the page's points only.
+
+    A Polda's window holds tens of thousands of them; drawing them all sent every row to the browser.
+    The download has them all.
+    """
+    order = order_picker(("worst", "time"), "gps")
+    offset = page_offset(total, "gps")
+    page = data.gps_page(scope, offset, PAGE_ROWS, order)
+    if len(page) < total:
+        st.caption(t("quality.gps_map_shows", shown=fmt_int(len(page)), total=fmt_int(total)))
+    gps_map(page, data.village_map(scope), data.scope_bounds(scope))
+    headers = gps_headers()
+    show_table(_rows(gps_rows(page, shown_moment), headers))
+    streamed_download(lambda: (_rows(gps_rows(chunk, file_moment), headers) for chunk in data.stream(
+        quality_lists.stream_gps_outside, scope, order)), "gps_di_luar_desa.csv", "gps_outside")
 
 
 def travel_rows(pairs: pd.DataFrame, moment: Moment) -> pd.DataFrame:

@@ -64,6 +64,8 @@ PEOPLE: dict[Callable, Identity | dict[str, Identity]] = {
     quality_lists.stream_reused_photos: Identity(names=("names",)),
     quality_lists.page_travel_pairs: REPORT,
     quality_lists.stream_travel_pairs: REPORT,
+    quality_lists.page_gps_outside: REPORT,
+    quality_lists.stream_gps_outside: REPORT,
     scorecards.scorecard: {"identity": OFFICER, "numbers": Identity(keys=("nrp",)),
                            "reports": REPORT, "villages": Identity(names=("officers",))},
 }

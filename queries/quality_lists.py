@@ -48,9 +48,18 @@ def _count(conn: Connection, query: Select) -> int:
 
 
 def _page(conn: Connection, query: Select, offset: int, limit: int) -> list:
+    """The rows of one page, each ending with the whole list's length (`total`).
+
+    The length is a window count over the same scan as the page: counting in a second statement read a
+    Polda's window twice (3 s each for the copied narratives and photos).
+    """
     if offset < 0 or limit < 0:
         raise ValueError("offset and limit must not be negative")
-    return conn.execute(query.offset(offset).limit(limit)).all()
+    return conn.execute(query.add_columns(_total()).offset(offset).limit(limit)).all()
+
+
+def _total():
+    return func.count().over().label("total")
 
 
 def _chunks(conn: Connection, query: Select, rows: int) -> Iterator[list]:
@@ -108,19 +117,10 @@ def _flagged_orders(scope: Scope) -> dict[str, Callable[[], list]]:
             for order in ("worst", "newest")}
 
 
-def _flagged_frame(rows) -> pd.DataFrame:
-    frame = frame_of(rows, columns=FLAGGED_COLUMNS)
+def _flagged_frame(rows, extra: Sequence[str] = ()) -> pd.DataFrame:
+    frame = frame_of(rows, columns=[*FLAGGED_COLUMNS, *extra])
     frame["local_time"] = local_times(frame["activity_at"], frame["timezone"])
     return with_flag_list(frame)
-
-
-def count_flags(conn: Connection, scope: Scope) -> dict[str, int]:
-    """Flagged reports and impossible-travel reports of the window, counted in one scan."""
-    expressions = flag_expressions(scope.policy)
-    flagged, travel = conn.execute(
-        select(func.count(), func.sum(case((expressions["impossible_travel"], 1), else_=0)))
-        .where(*_in_window(scope), or_(*expressions.values()))).one()
-    return {"flagged": int(flagged), "travel": int(travel or 0)}
 
 
 def count_flagged_reports(conn: Connection, scope: Scope, flags: Sequence[str] = (), officer_text: str = "") -> int:
@@ -139,14 +139,15 @@ def page_flagged_reports(conn: Connection, scope: Scope, offset: int, limit: int
         raise ValueError("offset and limit must not be negative")
     keys = _flagged_sort_keys(scope, order)
     labelled = [expr.label(f"key_{position}") for position, (expr, _) in enumerate(keys)]
-    shown = (select(*labelled).select_from(activities.join(officers, officers.c.nrp == a.nrp))
+    shown = (select(*labelled, _total()).select_from(activities.join(officers, officers.c.nrp == a.nrp))
              .where(*_flagged_conditions(scope, flags, officer_text))
              .order_by(*(label.desc() if descending else label for label, (_, descending) in zip(labelled, keys)))
              .offset(offset).limit(limit).subquery("shown"))
     columns = [shown.c[label.name] for label in labelled]
-    query = (_flagged_query(scope, flags, officer_text).join(shown, columns[-1] == a.report_id)
+    query = (_flagged_query(scope, flags, officer_text).add_columns(shown.c.total)
+             .join(shown, columns[-1] == a.report_id)
              .order_by(*(column.desc() if descending else column for column, (_, descending) in zip(columns, keys))))
-    return _flagged_frame(conn.execute(query).all())
+    return _flagged_frame(conn.execute(query).all(), ["total"])
 
 
 def stream_flagged_reports(conn: Connection, scope: Scope, order: str = "worst", flags: Sequence[str] = (),
@@ -188,9 +189,10 @@ def _with_names(conn: Connection, scope: Scope, key, frame: pd.DataFrame) -> pd.
     return frame.merge(_officer_names_by(conn, scope, key, frame[key.name]), on=key.name, how="left")
 
 
-def _narrative_frame(conn: Connection, scope: Scope, rows: list) -> pd.DataFrame:
+def _narrative_frame(conn: Connection, scope: Scope, rows: list, columns: list[str] = NARRATIVE_COLUMNS
+                     ) -> pd.DataFrame:
     """A page (or chunk) of clusters with its examples and officers' names, both read for its keys only."""
-    frame = with_examples(conn, scope, frame_of(rows, NARRATIVE_COLUMNS))
+    frame = with_examples(conn, scope, frame_of(rows, columns))
     return _with_names(conn, scope, a.narrative_key, frame)
 
 
@@ -203,7 +205,7 @@ def page_narrative_clusters(conn: Connection, scope: Scope, offset: int, limit: 
                             order: str = "worst") -> pd.DataFrame:
     """One page of the recurring narratives: "worst" most reports first, "officers" most officers first."""
     query = _ordered(_narrative_query(scope), _cluster_orders(a.narrative_key), order)
-    return _narrative_frame(conn, scope, _page(conn, query, offset, limit))
+    return _narrative_frame(conn, scope, _page(conn, query, offset, limit), [*NARRATIVE_COLUMNS, "total"])
 
 
 def stream_narrative_clusters(conn: Connection, scope: Scope, order: str = "worst",
@@ -222,7 +224,8 @@ def count_reused_photos(conn: Connection, scope: Scope) -> int:
 def page_reused_photos(conn: Connection, scope: Scope, offset: int, limit: int, order: str = "worst") -> pd.DataFrame:
     """One page of the shared photos: "worst" most reports first, "officers" most officers first."""
     query = _ordered(_photo_query(scope), _cluster_orders(a.photo_sha256), order)
-    return _with_names(conn, scope, a.photo_sha256, frame_of(_page(conn, query, offset, limit), PHOTO_COLUMNS))
+    return _with_names(conn, scope, a.photo_sha256, frame_of(_page(conn, query, offset, limit),
+                                                                 [*PHOTO_COLUMNS, "total"]))
 
 
 def stream_reused_photos(conn: Connection, scope: Scope, order: str = "worst",
@@ -235,15 +238,20 @@ def stream_reused_photos(conn: Connection, scope: Scope, order: str = "worst",
 
 # Impossible travel ------------------------------------------------------------------------------------------
 
-def _travel_query(scope: Scope) -> Select:
+def _points_query(scope: Scope, flag: str) -> Select:
+    """The window's reports carrying `flag`, with officer, village, place and the measures behind the flags."""
     return (
         select(a.report_id, a.nrp, officers.c.name.label("officer"), a.village_code, villages.c.name.label("village"),
                villages.c.timezone, a.activity_type, a.activity_at, a.local_date, a.lat, a.lng, a.gps_distance_m,
                a.travel_km, a.travel_seconds)
         .join(officers, officers.c.nrp == a.nrp)
         .join(villages, villages.c.code == a.village_code)
-        .where(*_in_window(scope), flag_expressions(scope.policy)["impossible_travel"])
+        .where(*_in_window(scope), flag_expressions(scope.policy)[flag])
     )
+
+
+def _travel_query(scope: Scope) -> Select:
+    return _points_query(scope, "impossible_travel")
 
 
 def _travel_orders(c) -> dict[str, list]:
@@ -274,9 +282,9 @@ def _with_previous(rows, order: str) -> Select:
     return select(pairs).order_by(*_travel_orders(pairs.c)[order])
 
 
-def _travel_frame(conn: Connection, rows) -> pd.DataFrame:
+def _travel_frame(conn: Connection, rows, extra: Sequence[str] = ()) -> pd.DataFrame:
     """The pairs with the previous report's village and local time, and the speed between them."""
-    frame = frame_of(rows, columns=[*TRAVEL_COLUMNS, "previous_report_id"])
+    frame = frame_of(rows, columns=[*TRAVEL_COLUMNS, *extra, "previous_report_id"])
     frame["local_time"] = local_times(frame["activity_at"], frame["timezone"])
     ids = sorted(frame["previous_report_id"].dropna().unique())
     found = []
@@ -312,8 +320,8 @@ def page_travel_pairs(conn: Connection, scope: Scope, offset: int, limit: int, o
     _check_order(order)
     if offset < 0 or limit < 0:
         raise ValueError("offset and limit must not be negative")
-    page = _travel_query(scope).order_by(*_travel_orders(a)[order]).offset(offset).limit(limit)
-    return _travel_frame(conn, conn.execute(_with_previous(page.subquery("shown"), order)).all())
+    page = _travel_query(scope).add_columns(_total()).order_by(*_travel_orders(a)[order]).offset(offset).limit(limit)
+    return _travel_frame(conn, conn.execute(_with_previous(page.subquery("shown"), order)).all(), ["total"])
 
 
 def stream_travel_pairs(conn: Connection, scope: Scope, order: str = "worst",
@@ -322,3 +330,34 @@ def stream_travel_pairs(conn: Connection, scope: Scope, order: str = "worst",
     _check_order(order)
     for part in _chunks(conn, _with_previous(_travel_query(scope).subquery("shown"), order), rows):
         yield _travel_frame(conn, part)
+
+
+# Reports sent from outside their village --------------------------------------------------------------------
+
+def _gps_orders() -> dict[str, Callable[[], list]]:
+    # "worst": the farthest from its village first, what a reviewer checks first (the map draws one page).
+    return {"worst": lambda: [a.gps_distance_m.desc(), a.report_id], "time": lambda: [a.activity_at, a.report_id]}
+
+
+def _points_frame(rows, extra: Sequence[str] = ()) -> pd.DataFrame:
+    frame = frame_of(rows, columns=[*TRAVEL_COLUMNS, *extra])
+    frame["local_time"] = local_times(frame["activity_at"], frame["timezone"])
+    return frame
+
+
+def count_gps_outside(conn: Connection, scope: Scope) -> int:
+    """How many reports of the window were sent from outside their village."""
+    return _count(conn, _points_query(scope, "gps_outside"))
+
+
+def page_gps_outside(conn: Connection, scope: Scope, offset: int, limit: int, order: str = "worst") -> pd.DataFrame:
+    """One page of the reports sent from outside their village: "worst" (farthest) first, or by "time"."""
+    query = _ordered(_points_query(scope, "gps_outside"), _gps_orders(), order)
+    return _points_frame(_page(conn, query, offset, limit), ["total"])
+
+
+def stream_gps_outside(conn: Connection, scope: Scope, order: str = "worst",
+                       rows: int = STREAM_ROWS) -> Iterator[pd.DataFrame]:
+    """Every report sent from outside its village, in the order of the pages, a chunk at a time."""
+    for part in _chunks(conn, _ordered(_points_query(scope, "gps_outside"), _gps_orders(), order), rows):
+        yield _points_frame(part)

@@ -217,6 +217,8 @@ activities = Table(
     Index("ix_activities_narrative", "nrp", "narrative_key"),
     # submission_hours of a few UTC hours are recomputed at every import (ingest/rollups.py).
     Index("ix_activities_submitted", "submitted_at"),
+    # Covering (migration 0010): a window's copied narratives and reused photos read without the wide rows.
+    Index("ix_activities_window_copies", "local_date", "village_code", "nrp", "narrative_key", "photo_sha256"),
     # DDS only, covering: households visited per village and window, and each village's last
     # DDS date, are read from this index alone.
     Index("ix_activities_dds", "village_code", "local_date", "household_id",

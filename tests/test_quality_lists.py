@@ -137,7 +137,8 @@ def test_flagged_reports_on_the_hand_world(hand):
     # Two flags first (A3: travel and a copied text; A6: travel and a reused photo), then newest first.
     assert worst["report_id"].tolist() == ["A3", "A6", "C1", "C2", "A1", "A2", "A4", "A5", "B2"]
     assert worst.set_index("report_id").loc["A4", "flags"] == "gps_missing"
-    pd.testing.assert_frame_equal(newest, today, check_dtype=False)
+    assert (worst["total"] == 9).all()  # the nine flagged reports above
+    pd.testing.assert_frame_equal(newest.drop(columns="total"), today, check_dtype=False)
     assert travel_only == 5 and copies["report_id"].tolist() == ["C1", "A1", "A3", "A5", "A6"]
     assert agus == 6 and by_nrp == 9
     assert hidden == 9  # a user who may not see names cannot find an officer's reports by name
@@ -149,8 +150,9 @@ def test_clusters_on_the_hand_world(hand):
         narratives = lists.page_narrative_clusters(conn, scope, 0, 10)
         by_officers = lists.page_narrative_clusters(conn, scope, 0, 10, "officers")
         photos = lists.page_reused_photos(conn, scope, 0, 10)
-        pd.testing.assert_frame_equal(narratives, quality.narrative_clusters(conn, scope))
-        pd.testing.assert_frame_equal(photos, quality.reused_photos(conn, scope))
+        pd.testing.assert_frame_equal(narratives.drop(columns="total"), quality.narrative_clusters(conn, scope))
+        pd.testing.assert_frame_equal(photos.drop(columns="total"), quality.reused_photos(conn, scope))
+    assert narratives["total"].tolist() == [2, 2] and photos["total"].tolist() == [1]  # every row: the list's length
     assert narratives[["example", "reports", "officers", "names"]].values.tolist() == [
         [SAMBANG, 4, 3, "Agus, Budi, Citra"], [PATROLI, 2, 1, "Agus"]]
     assert by_officers["reports"].tolist() == [4, 2]
@@ -168,9 +170,11 @@ LISTS = {  # list -> (count, page, stream, today's full list, the order that is 
                quality.reused_photos, "worst"),
     "travel": (lists.count_travel_pairs, lists.page_travel_pairs, lists.stream_travel_pairs, travel_pairs_from_gps_rows,
                "time"),
+    "gps": (lists.count_gps_outside, lists.page_gps_outside, lists.stream_gps_outside,
+            lambda conn, scope: quality.flagged_points(conn, scope, "gps_outside"), "time"),
 }
 ORDERS = {"flagged": ["worst", "newest"], "narratives": ["worst", "officers"], "photos": ["worst", "officers"],
-          "travel": ["worst", "time"]}
+          "travel": ["worst", "time"], "gps": ["worst", "time"]}
 
 
 def check_list(conn, scope: Scope, name: str, size: int, chunk: int) -> int:
@@ -182,6 +186,8 @@ def check_list(conn, scope: Scope, name: str, size: int, chunk: int) -> int:
         paged = every_page(lambda offset, limit, order=order: page(conn, scope, offset, limit, order), len(today),
                            size)
         streamed = pd.concat(list(stream(conn, scope, order, rows=chunk)), ignore_index=True)
+        # Every row of every page carries the whole list's length, counted in the page's own statement.
+        assert (paged.pop("total") == len(today)).all()
         pd.testing.assert_frame_equal(paged, streamed, check_dtype=False)
         key = today.columns[0]
         assert sorted(paged[key]) == sorted(today[key]) and paged[key].is_unique
@@ -193,7 +199,8 @@ def check_list(conn, scope: Scope, name: str, size: int, chunk: int) -> int:
 @pytest.mark.parametrize("name", LISTS)
 def test_pages_and_stream_are_the_full_list_on_the_hand_world(hand, name):
     with hand.connect() as conn:
-        assert check_list(conn, Scope(None, *WINDOW), name, size=2, chunk=3) > 0
+        # Every hand report is sent from inside its village: the sample below has reports from outside.
+        assert check_list(conn, Scope(None, *WINDOW), name, size=2, chunk=3) > (-1 if name == "gps" else 0)
         assert check_list(conn, Scope("PD-63", *WINDOW), name, size=1, chunk=1) >= 0
 
 
@@ -279,3 +286,13 @@ def test_the_second_page_shows_the_next_hundred(sample_sqlite_url, sample_engine
     shown = next(frame.value for frame in at.dataframe if "Alasan" in frame.value.columns)
     assert shown["No. laporan"].tolist() == second["report_id"].tolist()
     assert "Baris 101–200 dari 1.582" in [caption.value for caption in at.caption]
+
+
+def test_the_reports_farthest_from_their_village_come_first(sample_engine):
+    scope = Scope("PD-35", *SAMPLE_WINDOW)
+    with sample_engine.connect() as conn:
+        page = lists.page_gps_outside(conn, scope, 0, 50)
+        total = lists.count_gps_outside(conn, scope)
+    distances = page["gps_distance_m"]
+    assert len(page) == min(50, total) > 0 and (page["total"] == total).all()
+    assert distances.is_monotonic_decreasing and (distances > scope.policy.gps_tolerance_m).all()

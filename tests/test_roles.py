@@ -79,7 +79,7 @@ def test_no_frame_reaching_a_national_user_holds_an_officer(sample_sqlite_url, s
                if getattr(loader, "__module__", None) == data.__name__ and callable(loader)
                and "scope" in _parameters(loader) and name != "any_window"}
     assert {"officer_table", "scorecard", "alerts", "village_map", "quality_views", "compliance_list",
-            "flagged_page", "narrative_page", "photo_page", "travel_page"} <= set(loaders)
+            "flagged_page", "narrative_page", "photo_page", "travel_page", "gps_page"} <= set(loaders)
     for name, loader in loaders.items():
         extra = [arguments[p] for p in _parameters(loader) if p != "scope"]
         result = loader(hidden, *extra)
