@@ -92,7 +92,9 @@ try:
     # The first page is served at "/"; a link by its own name (/ringkasan?unit=…) opens it too.
     alias = st.Page(f"app_pages/{names[0]}.py", title=pages[0].title, icon=pages[0].icon, url_path=names[0],
                     visibility="hidden")
-    page = st.navigation(pages + [alias], position="hidden" if user is None else "sidebar")
+    # Expanded: with Peringatan Dini and Tindak Lanjut a Kapolres has 11 pages, an admin 14; Streamlit would hide
+    # those after the tenth behind "View more", Definisi angka among them.
+    page = st.navigation(pages + [alias], position="hidden" if user is None else "sidebar", expanded=True)
     auth.write_cookie()
     if user is None:
         st.set_page_config(page_title=f"{t('auth.sign_in')} · {t('app.name')}")  # no page ran to name the tab

@@ -47,7 +47,7 @@ def backtest_card(card: dict, run: dict, scope_name: str) -> None:
             st.markdown(f"**{where}** — " + md(verdict_sentence(part["verdict"], run["origins"])))
         st.info(shown_sentence(run), icon=":material/visibility:")
         with st.expander(t("ew.backtest_numbers")):
-            st.caption(t("ew.backtest_explained"))
+            st.caption(t("ew.backtest_explained", days=fmt_int(run["horizon_days"])))
             for code, part in card.items():
                 st.markdown("**" + (t("ew.overall") if code == OVERALL else md(scope_name)) + "**")
                 frame = scores_table(part["scores"])
@@ -134,9 +134,10 @@ def priority_table(priorities: dict) -> None:
     """The priority list on screen, with its CSV."""
     villages = priorities["villages"].assign(coverage_pct=priorities["villages"]["coverage"] * 100)
     columns = ("priority", "name", "polsek", "officers", "expected_crimes", "coverage_pct", "score")
-    table_with_download(villages, {column: t(f"ew.pcol.{column}") for column in columns},
+    table_with_download(villages, {column: t(f"ew.pcol.{column}", days=fmt_int(COVERAGE_DAYS)) for column in columns},
                         file_name=f"prioritas_dds_{priorities['week'][0]:%Y%m%d}.csv", key="dds_priorities",
-                        column_config={"coverage_pct": percent_column(t("ew.pcol.coverage_pct"))})
+                        column_config={"coverage_pct": percent_column(t("ew.pcol.coverage_pct",
+                                                                                 days=fmt_int(COVERAGE_DAYS)))})
 
 
 def coverage_text(value) -> str:
@@ -201,8 +202,8 @@ def priorities_html(priorities: dict, unit_code: str, polsek: str, now: datetime
         lang=language(), title=t("ew.priorities"), polsek=polsek, week=week_text(priorities),
         rule=rule_text(), as_of=t("ew.as_of", as_of=fmt_date(priorities["as_of"])),
         groups=officer_groups(polsek_rows(priorities, unit_code)),
-        headers=[t("ew.pcol.priority"), t("ew.pcol.name"), t("ew.pcol.expected_crimes"), t("ew.pcol.coverage_pct"),
-                 t("ew.pcol.visited")],
+        headers=[t("ew.pcol.priority"), t("ew.pcol.name"), t("ew.pcol.expected_crimes"),
+                 t("ew.pcol.coverage_pct", days=fmt_int(COVERAGE_DAYS)), t("ew.pcol.visited")],
         share=share_sentence(polsek_share(priorities, unit_code), polsek),
         generated=t("briefing.generated", when=fmt_local_moment(now, data.unit_timezone(unit_code))),
         footer=t("briefing.footer"))

@@ -92,11 +92,11 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "ew.method.mean_12m": ("rata-rata 12 bulan", "mean of 12 months"),
     "ew.method.last_year": ("periode yang sama tahun lalu", "same period last year"),
     "ew.backtest_numbers": ("Angka backtest: PAI, hit rate dan deviance", "Backtest numbers: PAI, hit rate and deviance"),
-    "ew.backtest_explained": ("Setiap titik awal: model dilatih hanya dengan data sebelumnya lalu memperkirakan 28 hari "
+    "ew.backtest_explained": ("Setiap titik awal: model dilatih hanya dengan data sebelumnya lalu memperkirakan {days} hari "
                               "berikutnya. PAI = bagian kejadian di desa sasaran ÷ bagian desa yang disasar (lebih "
                               "tinggi lebih baik); hit rate = bagian kejadian yang jatuh di desa sasaran (5, 10, 20 % "
                               "desa teratas); deviance Poisson rata-rata per desa (lebih rendah lebih baik).",
-                              "At each origin the model is fitted on the past only and forecasts the next 28 days. "
+                              "At each origin the model is fitted on the past only and forecasts the next {days} days. "
                               "PAI = share of incidents in the targeted villages ÷ share of villages targeted (higher "
                               "is better); hit rate = share of incidents that fell in the targeted villages (top 5, "
                               "10, 20 % of villages); mean Poisson deviance per village (lower is better)."),
@@ -155,7 +155,7 @@ TEXTS: dict[str, tuple[str | dict[str, str], str | dict[str, str]]] = {
     "ew.pcol.polsek": ("Polsek", "Polsek"),
     "ew.pcol.officers": ("Bhabinkamtibmas", "Bhabinkamtibmas"),
     "ew.pcol.expected_crimes": ("Perkiraan kejadian", "Expected incidents"),
-    "ew.pcol.coverage_pct": ("Cakupan DDS 28 hari", "DDS coverage, 28 days"),
+    "ew.pcol.coverage_pct": ("Cakupan DDS {days} hari", "DDS coverage, {days} days"),
     "ew.pcol.score": ("Nilai prioritas", "Priority score"),
     "ew.pcol.visited": ("Rumah tangga dikunjungi", "Households visited"),
     "ew.no_officer": ("Tanpa Bhabinkamtibmas", "No Bhabinkamtibmas"),

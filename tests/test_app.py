@@ -131,7 +131,8 @@ def test_every_page_ends_with_its_scope_the_data_range_and_the_last_import_in_wi
     wib = finished + timedelta(hours=7)
     months = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
               "November", "Desember")
-    expected = ("Dasbor Binmas · Polres Ngawi · 16 April 2022 – 15 Mei 2022 (30 hari) · data tersedia 5 Mei 2020 – "
+    # The data start with the sample's first crime: 6 May 2019, a day after its crimes may start (CRIME_START).
+    expected = ("Dasbor Binmas · Polres Ngawi · 16 April 2022 – 15 Mei 2022 (30 hari) · data tersedia 6 Mei 2019 – "
                 f"15 Mei 2022 · impor terakhir {wib.day} {months[wib.month - 1]} {wib.year} {wib:%H.%M} WIB")
     at = new_app(sample_sqlite_url, monkeypatch)
     at.query_params["unit"] = "PR-35.21"

@@ -2,7 +2,10 @@
 
 The files under tests/fixtures/exports_before/ were written by this module's `write_baseline` from main at
 291a9c8 (before the metric registry); the only change allowed since is the added unit_code column of
-compliance and coverage. Regenerate only on purpose: `python tests/test_export_baseline.py`.
+compliance and coverage. The sample's complaints, compliance, effectiveness and quality files were written again
+from branch crime-signal at c71273f (the same query code, the sample with issue 19's planted signal: more
+deteksi_dini reports, complaints and crimes), so every later change of code is still compared cell by cell.
+Regenerate only on purpose: `python tests/test_export_baseline.py`.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from builders import base_export
 from ingest import archive
 from ingest.importer import import_export
 from ingest.reader import ExportError, parse_file, read_export, read_workbook, read_zip
-from queries.schema import activities
+from queries.schema import activities, activity_texts
 
 HEADER = ("report_id,nrp,village_code,activity_type,activity_at,submitted_at,lat,lng,household_id,narrative,"
           "photo_sha256\n")
@@ -113,7 +113,7 @@ def test_a_quoted_value_spanning_lines_with_the_right_width_is_read(engine, tmp_
     report = import_export(engine, export_with(tmp_path, text))
     assert report.ok, printed(report)
     with engine.connect() as conn:
-        narratives = dict(conn.execute(select(activities.c.report_id, activities.c.narrative)).all())
+        narratives = dict(conn.execute(select(activity_texts.c.report_id, activity_texts.c.narrative)).all())
     assert narratives == {"R1": 'baris satu\nbaris "dua", selesai', "R2": "aman"}
 
 
