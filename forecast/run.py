@@ -1,7 +1,7 @@
 """One forecast run: the model's and the baselines' forecasts at an as-of date, their backtest, stored or exported.
 
-compute_run stores a run (forecast_runs, village_forecasts, backtest_scores, and village_hotspots when
-forecast.hotspots is there); the export computes the same frames without storing anything.
+compute_run stores a run (forecast_runs, village_forecasts, backtest_scores, village_hotspots); the export
+computes the same frames without storing anything.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, insert, select
 from forecast.backtest import backtest_forecasts, backtest_origins, scores, shown_method
 from forecast.baselines import LAST_YEAR_LAG, baseline_forecasts
 from forecast.history import ForecastError, History, last_data_day, load_history
+from forecast.hotspots import emerging_hotspots
 from forecast.model import FeatureBook, fit_model, interval
 from forecast.neighbours import adjacency, areas
 from queries.db import frame_of
@@ -87,34 +88,23 @@ def records(frame: pd.DataFrame, **extra) -> list[dict]:
     return [dict(row, **extra) for row in clean.to_dict("records")]
 
 
-def store(conn: Connection, run: Run, hotspots: pd.DataFrame | None) -> int:
+def store(conn: Connection, run: Run, hotspots: pd.DataFrame) -> int:
     """Insert the run and its rows; returns its run_id."""
     run_id = conn.execute(insert(forecast_runs).values(
         as_of=run.as_of, horizon_days=run.horizon_days, computed_at=datetime.now(UTC).replace(tzinfo=None),
         method_shown=run.method_shown, origins=run.origins).returning(forecast_runs.c.run_id)).scalar_one()
     conn.execute(insert(village_forecasts), records(run.forecasts, run_id=run_id))
     conn.execute(insert(backtest_scores), records(run.scores, run_id=run_id))
-    if hotspots is not None and len(hotspots):
+    if len(hotspots):
         conn.execute(insert(village_hotspots), records(hotspots[HOTSPOT_COLUMNS], run_id=run_id))
     return run_id
-
-
-def hotspot_classes(conn: Connection, as_of: date, unit_code: str | None = None) -> pd.DataFrame | None:
-    """Emerging hot spots at as_of, or None while forecast/hotspots.py (from the hotspots branch) is absent."""
-    try:
-        from forecast.hotspots import emerging_hotspots
-    except ModuleNotFoundError as exc:  # lands from the hotspots branch at merge; until then hotspot_class stays empty
-        if exc.name != "forecast.hotspots":
-            raise
-        return None
-    return emerging_hotspots(conn, as_of, unit_code)
 
 
 def compute_run(engine: Engine, as_of: date | None = None, horizon_days: int = 28) -> int:
     """Compute and store one run over the whole database; returns its run_id."""
     with engine.connect() as conn:
         run = compute(conn, as_of, horizon_days)
-        hotspots = hotspot_classes(conn, run.as_of)
+        hotspots = emerging_hotspots(conn, run.as_of)
     with engine.begin() as conn:
         return store(conn, run, hotspots)
 
@@ -129,7 +119,7 @@ def export_forecast(conn: Connection, as_of: date, horizon_days: int = 28, unit_
         frame = frame[frame["unit_code"].isin(polsek)]
     frame = frame.copy()
     frame["risk_rank"] = frame["expected_crimes"].rank(method="min", ascending=False).astype("int64")
-    hotspots = hotspot_classes(conn, as_of, unit_code)
-    classes = {} if hotspots is None else dict(zip(hotspots["village_code"], hotspots["hotspot_class"], strict=True))
+    hotspots = emerging_hotspots(conn, as_of, unit_code)
+    classes = dict(zip(hotspots["village_code"], hotspots["hotspot_class"], strict=True))
     frame["hotspot_class"] = [classes.get(code, "") for code in frame["village_code"]]
     return frame.sort_values(["risk_rank", "village_code"])[EXPORT_COLUMNS].reset_index(drop=True)

@@ -111,7 +111,7 @@ KINDS = {kind.key: kind for kind in (
     Kind("flag_spike", "unit", "flag_spikes", "unit_code"),
     Kind("officer_flag_spike", "officer", "flag_spikes", "unit_code"),  # a Polsek's spike rows are its officers
     Kind("submission_dip", "unit", "submission_dips", None),
-    Kind("hotspot", "village", "hotspots", "village_code"),
+    Kind("hotspot", "village", "hotspot", "village_code"),
 )}
 
 

@@ -521,3 +521,14 @@ def test_every_kind_status_change_and_evidence_has_its_words_in_both_languages()
     assert all(f"fu.evidence.{key}" in TEXTS for key, kind in follow_up.KINDS.items() if kind.evidence)
     assert all(f"fu.change.{change}" in TEXTS for change in ("opened", "status", "assignee", "due", "note"))
     assert set(follow_up.TRANSITIONS) == set(follow_up.STATUSES)
+
+
+def test_every_kind_comes_from_an_alert_the_overview_shows(sample_sqlite_url, monkeypatch):
+    from test_app import new_app
+
+    from components import data
+
+    new_app(sample_sqlite_url, monkeypatch)  # points the loaders at the sample
+    shown = set(data.alerts(Scope("PR-35.21", date(2022, 4, 16), date(2022, 5, 15))))
+    assert {kind.alert for kind in follow_up.KINDS.values()} <= shown
+    assert follow_up.kind_of_alert("hotspot", officers=False) == "hotspot"  # its rows open hot-spot items

@@ -235,7 +235,8 @@ def test_export_uses_nothing_after_the_as_of_date(engine, tmp_path, capsys):
     before = export_text(engine, capsys)
     import_world(engine, tmp_path / "later", later=True)
     with engine.connect() as conn:  # the later data did arrive: V3 has crimes now
-        assert conn.execute(text(f"select count(*) from crimes where village_code = '{V3}'")).scalar_one() > 0
+        later = conn.execute(text("select count(*) from crimes where village_code = :code"), {"code": V3})
+        assert later.scalar_one() > 0
     assert export_text(engine, capsys) == before
 
 
