@@ -4,7 +4,6 @@ villages becoming crime hot spots."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -217,19 +216,18 @@ def rising_hotspots(conn: Connection, scope: Scope) -> pd.DataFrame:
     The run's own as_of, not the window, dates them: hot spots are computed by `manage.py forecast`
     over whole months, so the column `as_of` says how recent they are.
     """
-    latest = latest_run(conn)
-    if latest is None:
+    run = latest_run(conn)
+    if run is None:
         return pd.DataFrame(columns=HOTSPOT_ALERT_COLUMNS)
-    run = SimpleNamespace(**latest)
     h = village_hotspots.c
     rows = conn.execute(
         select(h.village_code, villages.c.name, h.unit_code, h.hotspot_class, h.hot_months, h.months, h.gi_z)
         .join(villages, villages.c.code == h.village_code)
-        .where(h.run_id == run.run_id, h.hotspot_class.in_(ALERT_HOTSPOT_CLASSES),
+        .where(h.run_id == run["run_id"], h.hotspot_class.in_(ALERT_HOTSPOT_CLASSES),
                h.village_code.in_(villages_in(scope)))).all()
     frame = frame_of(rows, columns=["village_code", "village", "unit_code", "hotspot_class", "hot_months", "months",
                                     "gi_z"])
-    frame = frame.merge(_polsek_names(conn, scope), on="unit_code", how="left").assign(as_of=run.as_of)
+    frame = frame.merge(_polsek_names(conn, scope), on="unit_code", how="left").assign(as_of=run["as_of"])
     # New ones first (they are the news), then by how hot the last month was.
     frame["order"] = frame["hotspot_class"].map(ALERT_HOTSPOT_CLASSES.index)
     frame = frame.sort_values(["order", "gi_z", "village_code"], ascending=[True, False, True])

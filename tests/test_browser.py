@@ -90,18 +90,26 @@ def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 90) -> N
     raise RuntimeError(f"streamlit did not answer /_stcore/health within {seconds} s")
 
 
-@pytest.fixture(scope="module")
-def database_url(sample_sqlite_url, tmp_path_factory) -> str:
-    """A copy of the sample database (the server writes sign-ins and downloads to it) with one admin account."""
+def admin_copy(sample_sqlite_url: str, folder: Path, prepare=None) -> str:
+    """A copy of the sample database (the server writes sign-ins and downloads to it) with one admin account,
+    and whatever `prepare(conn)` adds."""
     require_chromium()
-    copy = tmp_path_factory.mktemp("browser_db") / "bos.sqlite"
+    copy = folder / "bos.sqlite"
     shutil.copy(make_url(sample_sqlite_url).database, copy)
     url = f"sqlite:///{copy}"
     engine = make_engine(url)
     with engine.begin() as conn:
         accounts.add_user(conn, USERNAME, "Kasat Binmas Uji", "admin", password=PASSWORD)
+        if prepare is not None:
+            prepare(conn)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="module")
+def database_url(sample_sqlite_url, tmp_path_factory) -> str:
+    """The sample with one admin account."""
+    return admin_copy(sample_sqlite_url, tmp_path_factory.mktemp("browser_db"))
 
 
 @pytest.fixture(scope="module")

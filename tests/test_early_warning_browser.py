@@ -6,30 +6,24 @@ with one stored forecast run for Polres Ngawi's villages, so the page has someth
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import insert, select
-from sqlalchemy.engine import make_url
 from test_browser import (  # noqa: F401 (fixtures)
     NGAWI,
-    PASSWORD,
-    USERNAME,
+    admin_copy,
     chromium,
     main_heading,
     open_page,
     page,
     painted_share,
-    require_chromium,
     screenshot,
     server,
     sign_in,
 )
 
-from queries import accounts
-from queries.db import make_engine
 from queries.schema import backtest_scores, forecast_runs, village_forecasts, village_hotspots, villages
 from queries.scope import Scope, villages_in
 
@@ -40,16 +34,7 @@ CLASSES = ("new", "intensifying", "persistent", "", "", "")
 @pytest.fixture(scope="module")
 def database_url(sample_sqlite_url, tmp_path_factory) -> str:
     """A copy of the sample with the admin account and one run over Polres Ngawi's villages (made-up numbers)."""
-    require_chromium()
-    copy = tmp_path_factory.mktemp("early_warning_browser") / "bos.sqlite"
-    shutil.copy(make_url(sample_sqlite_url).database, copy)
-    url = f"sqlite:///{copy}"
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        accounts.add_user(conn, USERNAME, "Kasat Binmas Uji", "admin", password=PASSWORD)
-        store_run(conn)
-    engine.dispose()
-    return url
+    return admin_copy(sample_sqlite_url, tmp_path_factory.mktemp("early_warning_browser"), store_run)
 
 
 def store_run(conn) -> None:
