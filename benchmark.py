@@ -35,6 +35,10 @@ from queries.schema import activities, complaints, crimes, officers, unit_tree, 
 from queries.scope import Scope, officers_in, villages_in
 
 WINDOW_DAYS = 30  # the dashboard's default window
+# Peak bytes per row while the naive way reads activities into pandas (driver tuples, then the frame with
+# its narrative and hash strings): 2,450 measured on the sample (SQLite, 200,000 rows), rounded up.
+NAIVE_BYTES_PER_ROW = 3_000
+NAIVE_BUDGET_BYTES = 4 * 2**30  # beyond this the naive run would swap or be killed on a 24 GiB machine
 
 
 def quiet_cache_warnings() -> None:
@@ -106,15 +110,52 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
             "efektivitas": efektivitas, "perbandingan": perbandingan}
 
 
+def naive_loads(scope: Scope) -> dict[str, list[tuple]]:
+    """Per page, what the naive way reads: (table, first day or None, last day, extra conditions)."""
+    previous = scope.previous()
+    window = [(activities, scope.start, scope.end, ())]
+    year_start, year_end = BOS_LAUNCH - timedelta(days=365), BOS_LAUNCH + timedelta(days=364)
+    return {"ringkasan": [(activities, previous.start, scope.end, ())],
+            "peta": [(activities, None, scope.end, (activities.c.activity_type == "dds",))],
+            "kepatuhan": window, "rapor": window, "kualitas": window, "perbandingan": window,
+            "pengaduan": [(complaints, scope.start, scope.end, ())],
+            "efektivitas": [(activities, year_start, year_end, ()), (crimes, year_start, year_end, ())]}
+
+
+def _naive_query(scope: Scope, table, start, end, where=(), columns=None):
+    query = select(*(columns if columns is not None else [table])).where(
+        table.c.village_code.in_(villages_in(scope)), *where)
+    if start is not None:
+        query = query.where(table.c.local_date >= start)
+    return query.where(table.c.local_date <= end)
+
+
+def naive_rows(engine: Engine, scope: Scope) -> dict[str, int]:
+    """Per page, the rows the naive way would read into pandas (a COUNT each: cheap next to reading them)."""
+    counted = {}
+    with engine.connect() as conn:
+        for page, loads in naive_loads(scope).items():
+            counted[page] = sum(conn.execute(_naive_query(scope, *load, columns=[func.count()])).scalar_one()
+                                for load in loads)
+    return counted
+
+
+def naive_skip_reason(rows: int, budget_bytes: float, skip: bool = False) -> str | None:
+    """Why the naive run of a page is not run (None: run it): the flag, or its frames would exceed the budget."""
+    if skip:
+        return "--skip-naive"
+    needed = rows * NAIVE_BYTES_PER_ROW
+    if needed > budget_bytes:
+        return (f"{rows:,} rows × {NAIVE_BYTES_PER_ROW:,} B ≈ {needed / 2**20:,.0f} MiB "
+                f"> budget {budget_bytes / 2**20:,.0f} MiB")
+    return None
+
+
 def naive_calls(engine: Engine, scope: Scope) -> dict[str, callable]:
     """Per page, the naive way: read the scope's raw rows into pandas, then group and count there."""
     def load(table, start, end, where=()):
-        query = select(table).where(table.c.village_code.in_(villages_in(scope)), *where)
-        if start is not None:
-            query = query.where(table.c.local_date >= start)
-        query = query.where(table.c.local_date <= end)
         with engine.connect() as conn:
-            return pd.read_sql(query, conn)
+            return pd.read_sql(_naive_query(scope, table, start, end, where), conn)
 
     def officer_and_village_counts(frame):
         frame.groupby(["nrp", "local_date"]).agg(reports=("report_id", "size"),
@@ -124,44 +165,21 @@ def naive_calls(engine: Engine, scope: Scope) -> dict[str, callable]:
                                        last=("local_date", "max"))
         frame.filter(like="flag_").any(axis=1).groupby(frame["nrp"]).sum()
 
-    previous = scope.previous()
-    window = (scope.start, scope.end)
+    loads = naive_loads(scope)
 
-    def overview():
-        officer_and_village_counts(load(activities, previous.start, scope.end))
-
-    def coverage_map():
-        officer_and_village_counts(load(activities, None, scope.end, [activities.c.activity_type == "dds"]))
-
-    def per_window():
-        officer_and_village_counts(load(activities, *window))
+    def activity_page(page):
+        return lambda: officer_and_village_counts(load(*loads[page][0]))
 
     def complaint_page():
-        frame = load(complaints, *window)
+        frame = load(*loads["pengaduan"][0])
         frame.groupby("village_code").agg(n=("complaint_id", "size"), answered=("first_response_at", "count"))
 
     def effectiveness():
-        after_start = BOS_LAUNCH
-        officer_and_village_counts(load(activities, after_start - timedelta(days=365), after_start
-                                        + timedelta(days=364)))
-        load(crimes, after_start - timedelta(days=365), after_start + timedelta(days=364)).groupby(
-            "village_code").size()
+        officer_and_village_counts(load(*loads["efektivitas"][0]))
+        load(*loads["efektivitas"][1]).groupby("village_code").size()
 
-    return {"ringkasan": overview, "peta": coverage_map, "kepatuhan": per_window, "rapor": per_window,
-            "kualitas": per_window, "pengaduan": complaint_page, "efektivitas": effectiveness,
-            "perbandingan": per_window}
-
-
-@dataclass
-class Timing:
-    cold: float
-    warm: float
-    cached: float
-    naive: float
-
-    @property
-    def ratio(self) -> float:
-        return self.naive / self.warm if self.warm else float("nan")
+    calls = {page: activity_page(page) for page in loads}
+    return {**calls, "pengaduan": complaint_page, "efektivitas": effectiveness}
 
 
 def pick_scopes(engine: Engine, end: date) -> dict[str, Scope]:
@@ -194,8 +212,17 @@ def timed(call) -> float:
     return time.perf_counter() - started
 
 
-def bench_pages(url: str, repeat: int = 3, scopes: list[str] | None = None) -> list[dict]:
-    """Time every page for every scope: cold, warm, cached and naive (medians of `repeat` runs)."""
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages (what else was running while we timed)."""
+    return [round(load, 2) for load in os.getloadavg()]
+
+
+def bench_pages(url: str, repeat: int = 3, scopes: list[str] | None = None, skip_naive: bool = False,
+                naive_budget_bytes: float = NAIVE_BUDGET_BYTES) -> tuple[list[dict], dict[str, dict]]:
+    """Time every page for every scope: cold, warm, cached and naive (medians of `repeat` runs).
+
+    Returns the rows and, per scope, the load average before and after it.
+    """
     os.environ["BOS_DATABASE_URL"] = url
     import streamlit as st
 
@@ -206,13 +233,16 @@ def bench_pages(url: str, repeat: int = 3, scopes: list[str] | None = None) -> l
 
     engine = make_engine(url)
     _, end = data.activity_date_range()
-    rows = []
+    rows, loads = [], {}
     for scope_name, scope in pick_scopes(engine, end).items():
         if scopes and scope_name not in scopes:
             continue
+        loads[scope_name] = {"before": load_average()}
         nrp = first_officer(engine, scope)
         naive = naive_calls(engine, scope)
+        naive_counts = naive_rows(engine, scope)
         for page in page_calls(data, scope, nrp):
+            skipped = naive_skip_reason(naive_counts[page], naive_budget_bytes, skip_naive)
             cold, warm, cached, slow = [], [], [], []
             for attempt in range(repeat):
                 st.cache_data.clear()
@@ -222,16 +252,22 @@ def bench_pages(url: str, repeat: int = 3, scopes: list[str] | None = None) -> l
                 calls = page_calls(data, scope, nrp)  # the page's own lookups (level, dates) are cached
                 (cold if attempt == 0 else warm).append(timed(calls[page]))
                 cached.append(timed(calls[page]))
-                if attempt == 0 or slow[0] < 1.0:  # a naive run of seconds varies little; one is enough
+                if not skipped and (attempt == 0 or slow[0] < 1.0):  # a naive run of seconds varies little
                     slow.append(timed(naive[page]))
-            timing = Timing(cold[0], statistics.median(warm or cold), statistics.median(cached),
-                            statistics.median(slow))
-            rows.append({"scope": scope_name, "unit": scope.unit_code, "page": page, "cold_s": timing.cold,
-                         "warm_s": timing.warm, "cached_s": timing.cached, "naive_s": timing.naive,
-                         "naive_over_ours": timing.ratio})
-            print(f"  {scope_name:<9} {page:<13} cold {timing.cold:7.3f}s  warm {timing.warm:7.3f}s  "
-                  f"naive {timing.naive:7.3f}s  ×{timing.ratio:5.1f}", flush=True)
-    return rows
+            row = {"scope": scope_name, "unit": scope.unit_code, "page": page, "cold_s": cold[0],
+                   "warm_s": statistics.median(warm or cold), "cached_s": statistics.median(cached),
+                   "naive_s": statistics.median(slow) if slow else None, "naive_over_ours": None,
+                   "naive_rows": naive_counts[page], "naive_skipped": skipped,
+                   "runs": {"cold": len(cold), "warm": len(warm), "cached": len(cached), "naive": len(slow)}}
+            if slow and row["warm_s"]:
+                row["naive_over_ours"] = row["naive_s"] / row["warm_s"]
+            rows.append(row)
+            naive_text = (f"naive {row['naive_s']:7.3f}s  ×{row['naive_over_ours']:5.1f}" if slow
+                          else f"naive not run ({skipped})")
+            print(f"  {scope_name:<9} {page:<13} cold {row['cold_s']:7.3f}s  warm {row['warm_s']:7.3f}s  "
+                  f"{naive_text}", flush=True)
+        loads[scope_name]["after"] = load_average()
+    return rows, loads
 
 
 def bench_exports(url: str) -> list[dict]:
@@ -306,8 +342,10 @@ def page_payload(url: str) -> dict:
     _, end = data.activity_date_range()
     scope_name, scope = list(pick_scopes(engine, end).items())[-1]  # the largest scope
     sizes = {}
+    # As the compliance page: a Polda or the nation lists its Polsek, the officers only on request.
+    compliance = data.polsek_compliance(scope) if data.reads_aggregates(scope) else data.compliance_list(scope)
     for name, frame in {"village_map": data.village_map(scope), "rankings": data.child_rankings(scope),
-                        "compliance_list": data.compliance_list(scope)}.items():
+                        "compliance_list": compliance}.items():
         sizes[name] = len(pa.ipc.serialize_pandas(frame.drop(columns=["geometry"], errors="ignore")).to_pybytes())
     return {"scope": scope_name, "bytes": sizes, "peak_rss_mb": page_memory_mb(url)}
 
@@ -340,42 +378,100 @@ def write_report(path: Path, report: dict) -> None:
     path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
 
 
+def _seconds(value, digits: int = 3) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def runs_note(rows: list[dict]) -> str:
+    """How many runs the figures are medians of (`--repeat 1` at scale: cold only, no warm median)."""
+    runs = [r["runs"] for r in rows if "runs" in r]
+    if not runs:
+        return "runs per page not recorded"
+    cached, naive = max(r["cached"] for r in runs), max(r["naive"] for r in runs)
+    return (f"{cached} run{'s' if cached != 1 else ''} per page: cold = the first, warm = median of "
+            f"{max(r['warm'] for r in runs) or '0 (the cold run)'}, cached = median of {cached}, "
+            f"naive = median of up to {naive}")
+
+
 def markdown_table(rows: list[dict]) -> str:
-    """The pages' timings as a Markdown table (seconds; naive/ours = naive ÷ warm)."""
-    lines = ["| scope | page | cold s | warm s | cached s | naive s | naive/ours |",
+    """The pages' timings as a Markdown table (seconds; naive/ours = naive ÷ warm; – = naive not run)."""
+    lines = [f"Runs: {runs_note(rows)}.", "",
+             "| scope | page | cold s | warm s | cached s | naive s | naive/ours |",
              "|---|---|---:|---:|---:|---:|---:|"]
     for r in rows:
+        ratio = "–" if r.get("naive_over_ours") is None else f"{r['naive_over_ours']:.1f}"
         lines.append(f"| {r['scope']} | {r['page']} | {r['cold_s']:.3f} | {r['warm_s']:.3f} | {r['cached_s']:.4f} "
-                     f"| {r['naive_s']:.3f} | {r['naive_over_ours']:.1f} |")
+                     f"| {_seconds(r.get('naive_s'))} | {ratio} |")
+    skipped = [f"{r['scope']} {r['page']}: {r['naive_skipped']}" for r in rows if r.get("naive_skipped")]
+    if skipped:
+        lines += ["", "Naive way not run — " + "; ".join(skipped) + "."]
     return "\n".join(lines)
 
 
 PAGES = ("ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas", "perbandingan")
 SCOPES = ("polsek", "polres", "polda", "nasional")
+NAIVE_SCOPE = "polda"  # the ≥ 10× naive target is the Polda scope's
 
 
-def report_tables(reports: dict[str, dict]) -> str:
-    """Markdown tables of saved reports (label -> report): cold/cached seconds per page and scope, naive ratio."""
+def _cold_cached(row: dict | None) -> str:
+    return "–" if row is None else f"{row['cold_s']:.2f} / {row['cached_s'] * 1000:.0f} ms"
+
+
+def _load_note(report: dict) -> str:
+    loads = report.get("load") or {}
+    return ", ".join(f"{scope} {' / '.join(map(str, load['before']))} → {' / '.join(map(str, load['after']))}"
+                     for scope, load in loads.items() if "after" in load)
+
+
+def report_tables(reports: dict[str, dict], before: dict | None = None, before_label: str = "before") -> str:
+    """Markdown tables of saved reports (label -> report): cold/cached seconds per page and scope, naive ratio.
+
+    With `before` (an older report), each scope it also measured gets a column of its figures beside today's.
+    """
     out = []
+    old = {(r["scope"], r["page"]): r for r in (before or {}).get("pages", [])}
     for label, report in reports.items():
         rows = {(r["scope"], r["page"]): r for r in report["pages"]}
         scopes = [s for s in SCOPES if any(key[0] == s for key in rows)]
-        largest = scopes[-1]
+        naive_scope = NAIVE_SCOPE if NAIVE_SCOPE in scopes else scopes[-1]
         out.append(f"**{label}** — {report['rows']['activities']:,} activities, "
                    f"{report['rows']['officers']:,} officers, {report['rows']['villages']:,} villages"
                    + (f"; import {report['import']['activities_per_s']:,.0f} activities/s"
                       if report.get("import") else "") + "\n")
-        out.append("| page | " + " | ".join(f"{s} cold / cached" for s in scopes)
-                   + f" | naive ({largest}) | naive ÷ ours cold |")
-        out.append("|---|" + "---:|" * (len(scopes) + 2))
+        notes = [f"Machine: {report.get('machine', 'not recorded')}", runs_note(report["pages"])]
+        if _load_note(report):
+            notes.append(f"load average (1 / 5 / 15 min) before → after each scope: {_load_note(report)}")
+        if before is not None:
+            notes.append(f"{before_label}: {before.get('machine', 'machine not recorded')}")
+        payload = report.get("payload") or {}
+        if payload.get("peak_rss_mb") is not None:
+            notes.append(f"app memory serving every page of the {payload['scope']} scope: "
+                         f"{payload['peak_rss_mb']:,.0f} MB")
+        out.append("; ".join(notes) + ".\n")
+        header, columns = ["page"], []
+        for scope in scopes:
+            header.append(f"{scope} cold / cached")
+            columns.append((rows, scope))
+            if any(key[0] == scope for key in old):
+                header.append(f"{scope} {before_label}")
+                columns.append((old, scope))
+        header += [f"naive ({naive_scope})", "naive ÷ ours cold"]
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|---|" + "---:|" * (len(header) - 1))
+        skipped = []
         for page in PAGES:
-            cells = [f"{rows[(s, page)]['cold_s']:.2f} / {rows[(s, page)]['cached_s'] * 1000:.0f} ms" for s in scopes]
-            big = rows[(largest, page)]
-            out.append(f"| {page} | " + " | ".join(cells) + f" | {big['naive_s']:.2f} | "
-                       f"{big['naive_s'] / big['cold_s']:.1f}× |")
+            cells = [_cold_cached(source.get((scope, page))) for source, scope in columns]
+            big = rows.get((naive_scope, page))
+            naive = big and big.get("naive_s")
+            ratio = f"{naive / big['cold_s']:.1f}×" if naive and big["cold_s"] else "–"
+            if big and big.get("naive_skipped"):
+                skipped.append(f"{page} ({big['naive_skipped']})")
+            out.append(f"| {page} | " + " | ".join(cells) + f" | {_seconds(naive, 2) if naive else '–'} | {ratio} |")
+        if skipped:
+            out.append(f"\nNaive way not run at the {naive_scope} scope: " + "; ".join(skipped) + ".")
         out.append("")
     return "\n".join(out)
 
 
-__all__ = ["CHILD_LEVEL", "bench_exports", "bench_pages", "counts", "machine", "markdown_table", "page_payload",
-           "write_report"]
+__all__ = ["CHILD_LEVEL", "bench_exports", "bench_pages", "counts", "load_average", "machine", "markdown_table",
+           "naive_rows", "naive_skip_reason", "page_payload", "report_tables", "write_report"]

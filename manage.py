@@ -5,6 +5,7 @@
     python manage.py generate --scale polres|polda|national --out DIR [--days N] [--daily [YYYY-MM-DD]]
                               [--seed N] [--crime-structure sample|kedua]
     python manage.py bench --db URL [--scale polres|polda|national] [--data DIR] [--json FILE]
+    python manage.py bench-table [--before OLD.json] NEW.json [NEW.json ...]
     python manage.py bench-import --db URL --scenario bulk|daily|year [--scale S] [--data DIR] [--daily DIR]
     python manage.py import PATH [--db URL] [--dry-run] [--keep-valid --rejects FILE]
     python manage.py export KIND --start YYYY-MM-DD --end YYYY-MM-DD [--unit CODE] [--level LEVEL] [--out FILE]
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import sys
 import tempfile
@@ -184,7 +186,7 @@ def cmd_bench(args) -> int:
     engine = make_engine(url)
     create_schema(engine)
     report = {"database": describe(url), "dialect": engine.dialect.name, "machine": benchmark.machine(),
-              "scale": args.scale}
+              "scale": args.scale, "date": datetime.now(UTC).date().isoformat(), "repeat": args.repeat}
     if benchmark.counts(engine)["activities"] == 0:
         if not args.scale:
             print(f"{describe(url)} holds no activities; give --scale to generate and import an export.",
@@ -211,7 +213,9 @@ def cmd_bench(args) -> int:
     report["rows"] = benchmark.counts(engine)
     report["storage_mb"] = benchmark.storage_mb(engine)
     print("Pages (median seconds):", file=sys.stderr)
-    report["pages"] = benchmark.bench_pages(url, repeat=args.repeat, scopes=args.scopes)
+    report["pages"], report["load"] = benchmark.bench_pages(url, repeat=args.repeat, scopes=args.scopes,
+                                                           skip_naive=args.skip_naive,
+                                                           naive_budget_bytes=args.naive_budget_gb * 2**30)
     if not args.skip_exports:
         print("Exports:", file=sys.stderr)
         report["exports"] = benchmark.bench_exports(url)
@@ -223,6 +227,21 @@ def cmd_bench(args) -> int:
     out = Path(args.json or f"test-artifacts/bench-{args.scale or 'db'}-{engine.dialect.name}.json")
     benchmark.write_report(out, report)
     print(f"Report written to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_bench_table(args) -> int:
+    """Print the README's scale tables from saved `bench` reports, optionally beside an older one."""
+    import benchmark
+
+    def read(path: str) -> dict:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+
+    before = read(args.before) if args.before else None
+    label = args.before_label or (before or {}).get("date") or "before"
+    reports = {f"{report.get('scale') or Path(path).stem}, {report.get('dialect', '?')}": report
+               for path, report in ((path, read(path)) for path in args.reports)}
+    print(benchmark.report_tables(reports, before, label))
     return 0
 
 
@@ -724,8 +743,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scopes", nargs="*", choices=["polsek", "polres", "polda", "nasional"],
                    help="only these scopes (default: all four)")
     p.add_argument("--skip-exports", action="store_true", help="do not time the exports")
+    p.add_argument("--skip-naive", action="store_true", help="do not run the naive way (reported as not run)")
+    p.add_argument("--naive-budget-gb", type=float, default=4.0,
+                   help="skip a page's naive run when its rows (counted first) would need more memory (default 4)")
     p.add_argument("--json", metavar="FILE", help="where to write the JSON report")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("bench-table", help="the README's scale tables from saved bench JSON reports")
+    p.add_argument("reports", nargs="+", metavar="NEW.json", help="bench reports, one table each")
+    p.add_argument("--before", metavar="OLD.json", help="an older report whose figures go beside each scope's")
+    p.add_argument("--before-label", help="the older report's column label (default its date, else 'before')")
+    p.set_defaults(func=cmd_bench_table)
 
     p = with_db(sub.add_parser("export", help="metrics as CSV (column names of docs/metrics-reference.md)"))
     p.add_argument("kind", choices=(*KINDS, "forecast"))
