@@ -8,7 +8,8 @@ benchmark calls the same `components.data` functions the page calls, in the same
 - cached: the same again with the app's caches full (what the next visitor to the page waits).
 
 Side by side, the naive way: load the scope's activities for what the page shows into pandas
-and compute the page's counts there. The table and a JSON file give medians and naive/ours.
+and compute the page's counts there, unless its rows (counted first) would not fit the memory budget.
+The table and a JSON file give medians and naive/ours, the runs taken and the load average.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import platform
 import resource
 import statistics
 import time
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
