@@ -102,7 +102,7 @@ def finish(frame: pd.DataFrame, scope: Scope, households) -> pd.DataFrame:
               "at_target"]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     frame["dds_target"] = frame["expected_days"] * scope.policy.dds_target_per_day
-    frame["capped_visited"] = frame["capped"].fillna(0)
+    frame["capped_visited"] = frame["capped"].astype("float64").fillna(0)  # float even when nothing was visited
     frame["households"] = households
     return with_metrics(frame, SERIES_METRICS, OFFICER_MEASURES)
 
