@@ -20,7 +20,7 @@ from queries.coverage import capped_visited, village_coverage
 from queries.db import frame_of
 from queries.metrics import DAY_MEASURES, METRICS, OFFICER_MEASURES, sums, with_metrics
 from queries.schema import crimes, units, villages
-from queries.scope import Scope, polsek_parents, units_at_level, villages_in, within
+from queries.scope import Scope, polsek_parents, units_at_level, villages_in
 
 EFFECTIVENESS_COLUMNS = ["unit_code", "population", "households", "crimes", "crime_rate_per_10k", "crime_rank",
                          "crime_change_z", "dds_per_1k_households", "coverage", "reporting_rate",
@@ -151,15 +151,15 @@ def scope_measures(conn: Connection, scope: Scope) -> pd.Series:
 def crime_months(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
     """Crimes per unit of `level` and calendar month of the window (every unit and month listed)."""
     month = func.substr(cast(crimes.c.local_date, String), 1, 7).label("month")
-    rows = conn.execute(select(crimes.c.village_code, month, func.count())
+    # Summed per Polsek in the database: a Polda's two years leave it as Polsek × months, not villages × months.
+    rows = conn.execute(select(villages.c.unit_code, month, func.count())
+                        .join(villages, villages.c.code == crimes.c.village_code)
                         .where(crimes.c.village_code.in_(villages_in(scope)),
                                crimes.c.local_date.between(scope.start, scope.end))
-                        .group_by(crimes.c.village_code, month)).all()
-    frame = frame_of(rows, columns=["village_code", "month", "crimes"])
-    polsek = dict(conn.execute(select(villages.c.code, villages.c.unit_code)
-                               .where(*within(villages.c.unit_code, scope))).all())
+                        .group_by(villages.c.unit_code, month)).all()
+    frame = frame_of(rows, columns=["polsek_code", "month", "crimes"])
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
-    frame["unit_code"] = frame["village_code"].map(polsek).map(unit_of)
+    frame["unit_code"] = frame["polsek_code"].map(unit_of)
     months = pd.period_range(scope.start, scope.end, freq="M").astype(str)
     units_frame = frame_of(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
     grid = units_frame.merge(pd.DataFrame({"month": months}), how="cross")

@@ -1,0 +1,108 @@
+"""Efektivitas and perbandingan at a Polda read what grows with officers and reports from the rollups,
+with the definitions' numbers: fast path == definition path on the hand world and the sample, both databases.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+from metric_world import END, START, write_world
+
+from ingest.importer import import_export
+from queries import comparison, effectiveness
+from queries.overview import activity_date_range
+from queries.schema import units
+from queries.scope import Scope
+from test_aggregates import WINDOWS
+
+OFFICER_SUMS = ["expected_days", "reported_days", "on_time_days", "reports", "late_reports", "flagged_reports",
+                "counted", "adopted", "at_target"]
+
+
+@pytest.fixture
+def world(engine, tmp_path):
+    report = import_export(engine, write_world(tmp_path / "world"))
+    assert report.ok, [str(p) for p in report.problems]
+    return engine
+
+
+def trends_both_ways(conn, scope: Scope, codes: list[str], freq: str, monkeypatch) -> tuple:
+    """unit_trends as the Polda page reads it, and unit by unit through timeseries() (the definition)."""
+    assert comparison.fast_trends(conn, scope, codes)
+    served = comparison.unit_trends(conn, scope, codes, freq)
+    with monkeypatch.context() as patch:
+        patch.setattr(comparison, "fast_trends", lambda conn, scope, codes: False)
+        defined = comparison.unit_trends(conn, scope, codes, freq)
+    return served, defined
+
+
+def test_hand_world_trends_of_the_poldas(world, monkeypatch):
+    with world.connect() as conn:
+        served, defined = trends_both_ways(conn, Scope(None, START, END), ["PD-35", "PD-63"], "week", monkeypatch)
+    pd.testing.assert_frame_equal(served, defined)
+    totals = served.groupby("unit_code")[OFFICER_SUMS].sum()
+    # The officers' numbers of the two weeks add up to the window's (test_aggregates' hand counts):
+    # PD-35 O1 (7 expected, 4 reported, 3 on time), O2 (6, 3, 3), O4 (3, 1, 1), O5 (9, 0, 0); PD-63 O3 (10, 4, 4).
+    assert totals.loc["PD-35", ["expected_days", "reported_days", "on_time_days", "reports", "late_reports",
+                                "flagged_reports"]].tolist() == [25, 8, 7, 13, 2, 3]
+    assert totals.loc["PD-63", ["expected_days", "reported_days", "on_time_days", "reports", "late_reports",
+                                "flagged_reports"]].tolist() == [10, 4, 4, 4, 0, 1]
+    pd35 = served[served["unit_code"] == "PD-35"]
+    assert pd35["period"].tolist() == [date(2024, 3, 4), date(2024, 3, 11)]
+    # Crimes: X1, X5, X6-X9 (5-8 March) and X2 (Sunday 10th) in the first week, X3 (17th) in the second.
+    assert pd35["crimes"].tolist() == [7, 1]
+    # Complaints of the window: K1 (4th, answered in 2 h) and K2 (10th, 25 h) in week one, K3 (16th, none) in two.
+    assert pd35["complaints"].tolist() == [2, 1]
+    assert pd35["within_sla"].tolist() == [1, 0]
+    assert served[served["unit_code"] == "PD-63"]["crimes"].tolist() == [0, 0]  # X18 is the 18th in WITA
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_hand_world_trends_at_a_polda_equal_the_definition(world, monkeypatch, window):
+    with world.connect() as conn:
+        # A Polres, two Polsek, and a Polres with its own Polsek (a Polsek counts in both).
+        for codes in (["PR-35.21"], ["PS-A", "PS-B"], ["PS-B", "PR-35.21", "PS-A"]):
+            for freq in ("day", "week", "month"):
+                served, defined = trends_both_ways(conn, Scope("PD-35", *window), codes, freq, monkeypatch)
+                pd.testing.assert_frame_equal(served, defined, obj=f"{codes} {freq}")
+
+
+def test_trends_of_a_polres_or_units_outside_the_scope_keep_the_definition(world):
+    with world.connect() as conn:
+        assert not comparison.fast_trends(conn, Scope("PR-35.21", START, END), ["PS-A", "PS-B"])
+        assert not comparison.fast_trends(conn, Scope("PD-35", START, END), ["PS-A", "PS-C"])
+        assert not comparison.fast_trends(conn, Scope("PD-35", START, date(2024, 3, 18)), ["PS-A"])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sample(request):
+    return request.getfixturevalue("sample_engine" if request.param == "sqlite" else "sample_postgres_engine")
+
+
+def test_sample_trends_at_a_polda_equal_the_definition(sample, monkeypatch):
+    with sample.connect() as conn:
+        first, last = activity_date_range(conn)
+        polda = conn.execute(units.select().where(units.c.level == "polda").order_by(units.c.code)).first().code
+        polres = conn.execute(units.select().where(units.c.level == "polres", units.c.parent_code == polda)
+                              .order_by(units.c.code)).scalars().all()[:6]
+        for window in ((last - timedelta(days=29), last), (first, last)):
+            served, defined = trends_both_ways(conn, Scope(polda, *window), list(polres), "week", monkeypatch)
+            assert served["reports"].sum() > 0
+            pd.testing.assert_frame_equal(served, defined)
+
+
+def test_hand_world_crime_months(world):
+    with world.connect() as conn:
+        months = effectiveness.crime_months(conn, Scope(None, date(2024, 2, 1), END), "polres")
+        by_village = effectiveness.crimes_by_village(conn, Scope(None, date(2024, 2, 1), END))
+    got = {(row.unit_code, row.month): row.crimes for row in months.itertuples()}
+    # February: X4 (V1) and X10-X13 (V3) in PR-35.21, X14-X17 (V4) in PR-63.08; March: X1-X3, X5 (V1, V2) and
+    # X6-X9 (V3); X18 falls on 18 March in WITA, after the window.
+    assert got == {("PR-35.21", "2024-02"): 5, ("PR-35.21", "2024-03"): 8,
+                   ("PR-63.08", "2024-02"): 4, ("PR-63.08", "2024-03"): 0}
+    assert sum(got.values()) == sum(by_village.values())
+    with world.connect() as conn:
+        polsek = effectiveness.crime_months(conn, Scope("PD-35", date(2024, 2, 1), END), "polsek")
+    assert polsek.groupby("unit_code")["crimes"].sum().to_dict() == {"PS-A": 5, "PS-B": 8}
