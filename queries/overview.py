@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Connection, case, func, or_, select
 
+from queries import aggregates
 from queries.db import frame_of
 from queries.hierarchy import LEVEL_ORDER
 from queries.schema import activities, complaints, crimes, import_batches, outages, unit_tree, units
@@ -46,14 +47,16 @@ def last_import(conn: Connection) -> pd.DataFrame:
 def scope_counts(conn: Connection, scope: Scope) -> dict[str, int]:
     """Officers and villages of the scope; its activities and complaints dated in the window."""
     villages = villages_in(scope)
+    if aggregates.serves(conn, scope):  # a Polda's window is a million rows; its Polsek-days a few thousand
+        reports = aggregates.polsek_sums(conn, scope, ("village_reports",))["village_reports"].sum()
+    else:
+        reports = conn.execute(select(func.count()).select_from(activities).where(
+            activities.c.village_code.in_(villages), activities.c.local_date.between(scope.start, scope.end))
+        ).scalar_one()
     return {
         "officers": conn.execute(select(func.count()).select_from(officers_in(scope).subquery())).scalar_one(),
         "villages": conn.execute(select(func.count()).select_from(villages.subquery())).scalar_one(),
-        "activities": conn.execute(
-            select(func.count()).select_from(activities).where(
-                activities.c.village_code.in_(villages),
-                activities.c.local_date.between(scope.start, scope.end))
-        ).scalar_one(),
+        "activities": int(reports),
         "complaints": conn.execute(
             select(func.count()).select_from(complaints).where(
                 complaints.c.village_code.in_(villages),
