@@ -23,14 +23,21 @@ def unit_list(conn: Connection) -> pd.DataFrame:
 
 def activity_date_range(conn: Connection) -> tuple[date | None, date | None]:
     """First and last local date of any activity."""
-    first, last = conn.execute(select(func.min(activities.c.local_date), func.max(activities.c.local_date))).one()
+    return date_bounds(conn, activities)
+
+
+def date_bounds(conn: Connection, table) -> tuple[date | None, date | None]:
+    """A table's first and last local date (None, None when empty)."""
+    # Asked apart: SQLite reads the date index for a lone min() or max() but scans the whole table for both
+    # together (0.6-0.8 s on a Polda's 5 M activities).
+    first = conn.execute(select(func.min(table.c.local_date))).scalar()
+    last = conn.execute(select(func.max(table.c.local_date))).scalar()
     return first, last
 
 
 def data_date_range(conn: Connection) -> tuple[date | None, date | None]:
     """First and last local date of any activity, complaint or crime (crime may reach further back)."""
-    bounds = [conn.execute(select(func.min(t.c.local_date), func.max(t.c.local_date))).one()
-              for t in (activities, complaints, crimes)]
+    bounds = [date_bounds(conn, t) for t in (activities, complaints, crimes)]
     firsts = [first for first, _ in bounds if first is not None]
     lasts = [last for _, last in bounds if last is not None]
     return (min(firsts) if firsts else None), (max(lasts) if lasts else None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from metric_world import END, O1, O3, START, write_world
 from sqlalchemy import update
@@ -9,7 +11,7 @@ from sqlalchemy import update
 from ingest.importer import import_export
 from queries import aggregates
 from queries.alerts import overdue_complaints
-from queries.overview import scope_counts
+from queries.overview import activity_date_range, data_date_range, scope_counts
 from queries.schema import complaints
 from queries.scope import Scope
 
@@ -58,3 +60,13 @@ def test_overdue_complaints_name_officers_inside_and_outside_the_scope(world):
     assert overdue["complaint_id"].tolist() == ["K3", "K4", "K6"]
     assert overdue["officer"].tolist()[:2] == ["Agus", "Citra"]
     assert overdue["officer"].isna().tolist() == [False, False, True]
+
+
+def test_date_ranges_asked_one_bound_at_a_time(engine, tmp_path):
+    with engine.connect() as conn:
+        assert activity_date_range(conn) == (None, None) and data_date_range(conn) == (None, None)
+    import_export(engine, write_world(tmp_path / "world"))
+    with engine.connect() as conn:
+        assert activity_date_range(conn) == (START, END)  # A1 and C1 on 4 March, A8 on 17 March
+        # K4 and crimes X10, X14 on 20 February; X18 and K8 at 00:30 on 18 March in WITA.
+        assert data_date_range(conn) == (date(2024, 2, 20), date(2024, 3, 18))
