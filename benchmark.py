@@ -62,9 +62,7 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
         data.kpi_comparison(scope)
         data.worsened(scope)
         data.alerts(scope)
-        data.child_rankings(scope)
-        data.village_map(scope)  # the briefing pack's map
-        data.scope_bounds(scope)
+        data.child_rankings(scope)  # the briefing pack (its map too) is built only when its button is clicked
 
     def kepatuhan():
         if data.reads_aggregates(scope):  # a Polda or the nation: per Polsek; the officers only on request
@@ -93,7 +91,7 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
     def pengaduan():
         data.scope_complaints(scope)
         data.complaint_units(scope, below[0])
-        data.alerts(scope)
+        data.overdue_complaints(scope)
         data.village_map(scope)
 
     def efektivitas():

@@ -66,7 +66,7 @@ for column, name in ((left, "category"), (right, "channel")):
                                      "within_sla": t("complaints.within_sla")}, f"pengaduan_{name}.csv", key=name)
 
 st.subheader(t("complaints.overdue"))
-overdue = data.alerts(scope)["overdue_complaints"]
+overdue = data.overdue_complaints(scope)
 if overdue.empty:
     st.success(t("alert.none"))
 else:

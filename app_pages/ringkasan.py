@@ -31,8 +31,12 @@ st.caption(t("overview.counts", officers=fmt_int(counts["officers"]),
              complaints=t_count("overview.count.complaints", counts["complaints"])))
 
 kpi_cards(data.kpi_comparison(scope))
-st.download_button(t("briefing.button"), briefing_html(scope).encode("utf-8"), icon=":material/print:",
-                   file_name=f"briefing_{scope.unit_code or 'nasional'}_{scope.end:%Y%m%d}_{language()}.html",
+# Built on click, on Streamlit's own thread (hence the language fixed here): at a Polda the pack's 5,000-village
+# map and its formatting cost 0.5-0.8 s and a megabyte sent to the browser on every rerun of the page.
+lang = language()
+st.download_button(t("briefing.button"), lambda: briefing_html(scope, lang=lang).encode("utf-8"),
+                   icon=":material/print:",
+                   file_name=f"briefing_{scope.unit_code or 'nasional'}_{scope.end:%Y%m%d}_{lang}.html",
                    mime="text/html", help=t("briefing.button_help"), type="primary", on_click=record_download,
                    args=("briefing.html",))
 

@@ -83,9 +83,7 @@ def overdue_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
     overdue = overdue.merge(_village_names(conn, scope), on="village_code", how="left")
     overdue = overdue.merge(_polsek_names(conn, scope).rename(columns={"unit_code": "polsek_code"}),
                             on="polsek_code", how="left")
-    names = dict(conn.execute(select(officers.c.nrp, officers.c.name)
-                              .where(officers.c.nrp.in_(overdue["nrp"].dropna().unique().tolist()))).all())
-    overdue["officer"] = overdue["nrp"].map(names)
+    overdue["officer"] = overdue["nrp"].map(officer_names(conn, scope, overdue["nrp"]))
     # Each group oldest first; a year-old backlog listed first would bury this period's complaints.
     overdue = overdue.sort_values(["in_window", "created_at", "complaint_id"], ascending=[False, True, True])
     return overdue[["complaint_id", "village_code", "village", "polsek", "officer", "category", "channel",
@@ -232,6 +230,20 @@ def rising_hotspots(conn: Connection, scope: Scope) -> pd.DataFrame:
     frame["order"] = frame["hotspot_class"].map(ALERT_HOTSPOT_CLASSES.index)
     frame = frame.sort_values(["order", "gi_z", "village_code"], ascending=[True, False, True])
     return frame[HOTSPOT_ALERT_COLUMNS].reset_index(drop=True)
+
+
+def officer_names(conn: Connection, scope: Scope, nrps: pd.Series) -> dict[str, str]:
+    """Names of the given officers: the scope's officers in one read, any from outside it by NRP.
+
+    A Polda's overdue complaints name a thousand officers; a bind parameter each cost 170 ms on PostgreSQL.
+    """
+    wanted = set(nrps.dropna())
+    names = dict(conn.execute(select(officers.c.nrp, officers.c.name).where(officers.c.nrp.in_(officers_in(scope))))
+                 .all()) if wanted else {}
+    outside = sorted(wanted - names.keys())
+    if outside:  # a complaint may name an officer since moved out of the scope
+        names |= dict(conn.execute(select(officers.c.nrp, officers.c.name).where(officers.c.nrp.in_(outside))).all())
+    return names
 
 
 def _polsek_names(conn: Connection, scope: Scope) -> pd.DataFrame:
