@@ -124,6 +124,13 @@ def flag_days(conn: Connection, scope: Scope) -> pd.DataFrame:
     return frame_of(rows, columns=["local_date", "reports", *FLAG_NAMES])
 
 
+def flag_total(conn: Connection, scope: Scope, flag: str) -> int:
+    """Reports made in the scope's villages in the window that carry `flag` (the Polsek of the village counts)."""
+    u = unit_day_facts.c
+    return int(conn.execute(select(func.coalesce(func.sum(u[flag]), 0)).where(*_in_scope(unit_day_facts, scope)))
+               .scalar_one())
+
+
 def delay_histogram(conn: Connection, scope: Scope) -> pd.DataFrame:
     """Reports of the scope's officers in the window per whole hour of submission delay (delay_hour, reports)."""
     d = unit_delay_hours.c

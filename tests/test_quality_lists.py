@@ -13,7 +13,7 @@ from test_app import new_app
 from builders import activity, base_export, inside, photo
 from components import data
 from ingest.importer import import_export
-from queries import quality
+from queries import aggregates, quality
 from queries import quality_lists as lists
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES
@@ -208,6 +208,8 @@ def test_pages_and_stream_are_the_full_list_on_the_hand_world(hand, name):
 @pytest.mark.parametrize("unit", [None, "PD-35", "PR-35.21"])
 def test_pages_and_stream_are_the_full_list_on_the_sample(request, database, unit):
     with request.getfixturevalue(database).connect() as conn:
+        # A Polda and the nation count reports sent from outside and travel off unit_day_facts; a Polres counts them.
+        assert aggregates.serves(conn, Scope(unit, *SAMPLE_WINDOW)) == (unit != "PR-35.21")
         sizes = {name: check_list(conn, Scope(unit, *SAMPLE_WINDOW), name, size=500, chunk=700) for name in LISTS}
     assert min(sizes.values()) > 0, sizes
 
@@ -297,3 +299,21 @@ def test_the_reports_farthest_from_their_village_come_first(sample_engine):
     distances = page["gps_distance_m"]
     assert len(page) == min(50, total) > 0 and (page["total"] == total).all()
     assert distances.is_monotonic_decreasing and (distances > scope.policy.gps_tolerance_m).all()
+
+
+def test_a_photo_first_sent_in_the_window_by_two_officers_is_shared(engine, tmp_path):
+    """The shared photos are grouped over the photos a window report repeats: the first sending is not flagged,
+    the second is, so a photo new in the window still counts; one repeated by its only officer there does not."""
+    extra = [report("D1", BUDI, V2, "2024-03-06T08:00:00+07:00", inside(2), photo_sha256=photo("p3")),
+             report("D2", CITRA, V2, "2024-03-07T08:00:00+07:00", inside(2), photo_sha256=photo("p3")),
+             report("E1", BUDI, V2, "2024-03-01T08:00:00+07:00", inside(2), photo_sha256=photo("p4")),
+             report("E2", CITRA, V2, "2024-03-06T09:00:00+07:00", inside(2), photo_sha256=photo("p4"))]
+    assert import_export(engine, base_export(tmp_path / "export", activities=hand_reports() + extra)).ok
+    scope = Scope(None, *WINDOW)
+    with engine.connect() as conn:
+        photos = lists.page_reused_photos(conn, scope, 0, 10)
+        pd.testing.assert_frame_equal(photos.drop(columns="total"), quality.reused_photos(conn, scope))
+        assert lists.count_reused_photos(conn, scope) == 2
+    # p1: A1 and C1 (B1 before the window); p3: D1 (not flagged, the first) and D2; p4: only Citra in the window.
+    assert sorted(photos[["photo_sha256", "reports", "officers", "names"]].values.tolist()) == sorted([
+        [photo("p1"), 2, 2, "Agus, Citra"], [photo("p3"), 2, 2, "Budi, Citra"]])
