@@ -101,38 +101,52 @@ def _update_touched(conn: Connection, policy: Policy, changes: ActivityChanges, 
 
 
 def _update_households(conn: Connection, changes: ActivityChanges, lost_dates: bool) -> None:
-    """Recompute village_dds_days for every village a changed report is in, now or before.
+    """Recompute village_dds_days in every village a changed report is in, now or before, from the earliest
+    date a changed report has, now or before.
 
     A moved or re-typed visit changes the previous date of its household's next visit, possibly on any later
-    day: the touched villages are recomputed whole (their DDS visits, read by village from ix_activities_dds).
-    Reports that left the range without passing through the import (none today) would change previous
-    dates anywhere: then everything.
+    day; a visit before every changed date keeps its previous date (an earlier visit, unchanged). Reports that
+    left the range without passing through the import (none today) would change previous dates anywhere:
+    then everything.
     """
     if lost_dates:
         conn.execute(village_dds_days.delete())
         store_households(conn, None)
         return
     codes = {row["village_code"] for row in changes.replaced}
-    ids = sorted(changes.report_ids)
-    for part in _chunks(ids):
-        codes.update(conn.execute(select(activities.c.village_code).where(activities.c.report_id.in_(part))
-                                  .distinct()).scalars())
+    dates = {_as_date(row["local_date"]) for row in changes.replaced}
+    for part in _chunks(sorted(changes.report_ids)):
+        for code, day in conn.execute(select(activities.c.village_code, activities.c.local_date)
+                                      .where(activities.c.report_id.in_(part)).distinct()):
+            codes.add(code)
+            dates.add(_as_date(day))
+    if not codes:
+        return
+    since = min(dates)
     for chunk in _chunks(sorted(codes)):
-        conn.execute(village_dds_days.delete().where(village_dds_days.c.village_code.in_(chunk)))
-        store_households(conn, chunk)
+        conn.execute(village_dds_days.delete().where(village_dds_days.c.village_code.in_(chunk),
+                                                     village_dds_days.c.local_date >= since))
+        store_households(conn, chunk, since)
 
 
-def store_households(conn: Connection, village_codes: list[str] | None) -> None:
-    """Insert the village_dds_days rows of `village_codes` (None: all), computed from the activities."""
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else pd.Timestamp(value).date()
+
+
+def store_households(conn: Connection, village_codes: list[str] | None, since: date | None = None) -> None:
+    """Insert the village_dds_days rows of `village_codes` (None: all) dated `since` or later (None: all),
+    computed from the activities (the previous visit may lie before `since`)."""
     a = activities.c
+    # Visits of one household on one day have the same previous date whichever comes first: no tie-break.
     previous = func.lag(a.local_date).over(partition_by=(a.village_code, a.household_id),
-                                           order_by=(a.local_date, a.report_id)).label("prev_date")
+                                           order_by=a.local_date).label("prev_date")
     visits = (select(a.village_code, a.local_date, previous)
               .where(a.activity_type == "dds", *([] if village_codes is None else [a.village_code.in_(village_codes)]))
               .subquery())
     conn.execute(village_dds_days.insert().from_select(
         ["village_code", "local_date", "prev_date", "visits"],
         select(visits.c.village_code, visits.c.local_date, visits.c.prev_date, func.count())
+        .where(*([] if since is None else [visits.c.local_date >= since]))
         .group_by(visits.c.village_code, visits.c.local_date, visits.c.prev_date)))
 
 

@@ -133,10 +133,11 @@ def test_an_import_that_moves_visits_keeps_the_rows_exact(hand, tmp_path, monkey
 def test_a_new_day_updates_the_touched_villages_only(hand, tmp_path, monkeypatch):
     calls = []
     original = build.store_households
-    monkeypatch.setattr(build, "store_households", lambda conn, codes: calls.append(codes) or original(conn, codes))
+    monkeypatch.setattr(build, "store_households",
+                        lambda conn, codes, since=None: calls.append((codes, since)) or original(conn, codes, since))
     report = import_export(hand, write_export(tmp_path / "daily", activities=[visit("N1", V2, 10, "H1")]))
     assert report.ok, [str(p) for p in report.problems]
-    assert calls == [[V2]]
+    assert calls == [([V2], date(2024, 3, 10))]
     monkeypatch.undo()
     with hand.connect() as conn:
         assert stored(conn) == rebuilt(conn)

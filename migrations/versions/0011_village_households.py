@@ -24,7 +24,7 @@ BACKFILL = """
 INSERT INTO village_dds_days (village_code, local_date, prev_date, visits)
 SELECT village_code, local_date, prev_date, count(*) FROM (
     SELECT village_code, local_date,
-           lag(local_date) OVER (PARTITION BY village_code, household_id ORDER BY local_date, report_id) AS prev_date
+           lag(local_date) OVER (PARTITION BY village_code, household_id ORDER BY local_date) AS prev_date
     FROM activities WHERE activity_type = 'dds') AS visits
 GROUP BY village_code, local_date, prev_date
 """
@@ -50,6 +50,9 @@ def upgrade() -> None:
                     if_not_exists=True)
     op.create_index('ix_village_dds_days_date', 'village_dds_days',
                     ['local_date', 'village_code', 'prev_date', 'visits'], unique=False, if_not_exists=True)
+    # Planner statistics (VACUUM, for the visibility map of index-only scans, cannot run inside the migration's
+    # transaction: autovacuum, the next import or refresh-flags does it).
+    op.execute('ANALYZE village_dds_days')
 
 
 def downgrade() -> None:
