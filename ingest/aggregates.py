@@ -1,4 +1,5 @@
-"""Building the per-unit and per-village aggregates (unit_day_facts, unit_delay_hours, village_day_facts).
+"""Building the per-unit and per-village aggregates (unit_day_facts, unit_delay_hours, village_day_facts,
+village_dds_days).
 
 Run after officer_day_facts is up to date: the expected, reported and on-time officer-days of a Polsek
 and date are that rollup's rows summed over the Polsek's officers. Read by queries/aggregates.py.
@@ -27,6 +28,7 @@ from queries.schema import (
     unit_day_facts,
     unit_delay_hours,
     village_day_facts,
+    village_dds_days,
     villages,
 )
 
@@ -36,13 +38,14 @@ AGGREGATE_TABLES = (unit_day_facts, unit_delay_hours, village_day_facts)
 
 def rebuild(conn: Connection, policy: Policy) -> None:
     """Recompute every aggregate from the activities and officer_day_facts under `policy`."""
-    for table in AGGREGATE_TABLES:
+    for table in (*AGGREGATE_TABLES, village_dds_days):
         conn.execute(table.delete())
     conn.execute(meta.delete().where(meta.c.key == META_KEY))
     first, last = _activity_range(conn)
     if first is None:
         return
     _store(conn, policy, None, None, None)
+    store_households(conn, None)
     conn.execute(meta.insert().values(key=META_KEY, value=json.dumps(
         {"policy": policy_key(policy), "start": first.isoformat(), "end": last.isoformat()})))
 
@@ -67,6 +70,7 @@ def update(conn: Connection, policy: Policy, changes: ActivityChanges) -> None:
     for chunk in _chunks(added):
         _store(conn, policy, chunk, None, None)
     _update_touched(conn, policy, changes, first, last, set(added))
+    _update_households(conn, changes, first > start)
     conn.execute(meta.update().where(meta.c.key == META_KEY).values(value=json.dumps(
         {"policy": policy_key(policy), "start": first.isoformat(), "end": last.isoformat()})))
 
@@ -94,6 +98,56 @@ def _update_touched(conn: Connection, policy: Policy, changes: ActivityChanges, 
                                      (village_day_facts, "village_code", village_codes)):
             conn.execute(table.delete().where(*_keys(table.c.local_date, chunk, table.c[column], codes)))
         _store(conn, policy, chunk, units, village_codes)
+
+
+def _update_households(conn: Connection, changes: ActivityChanges, lost_dates: bool) -> None:
+    """Recompute village_dds_days in every village a changed report is in, now or before, from the earliest
+    date a changed report has, now or before.
+
+    A moved or re-typed visit changes the previous date of its household's next visit, possibly on any later
+    day; a visit before every changed date keeps its previous date (an earlier visit, unchanged). Reports that
+    left the range without passing through the import (none today) would change previous dates anywhere:
+    then everything.
+    """
+    if lost_dates:
+        conn.execute(village_dds_days.delete())
+        store_households(conn, None)
+        return
+    codes = {row["village_code"] for row in changes.replaced}
+    dates = {_as_date(row["local_date"]) for row in changes.replaced}
+    for part in _chunks(sorted(changes.report_ids)):
+        for code, day in conn.execute(select(activities.c.village_code, activities.c.local_date)
+                                      .where(activities.c.report_id.in_(part)).distinct()):
+            codes.add(code)
+            dates.add(_as_date(day))
+    if not codes:
+        return
+    since = min(dates)
+    for chunk in _chunks(sorted(codes)):
+        conn.execute(village_dds_days.delete().where(village_dds_days.c.village_code.in_(chunk),
+                                                     village_dds_days.c.local_date >= since))
+        store_households(conn, chunk, since)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else pd.Timestamp(value).date()
+
+
+def store_households(conn: Connection, village_codes: list[str] | None, since: date | None = None) -> None:
+    """Insert the village_dds_days rows of `village_codes` (None: all) dated `since` or later (None: all),
+    computed from the activities (the previous visit may lie before `since`)."""
+    a = activities.c
+    # Visits of one household on one day have the same previous date whichever comes first: no tie-break.
+    previous = func.lag(a.local_date).over(partition_by=(a.village_code, a.household_id),
+                                           order_by=a.local_date).label("prev_date")
+    visits = (select(a.village_code, a.local_date, previous)
+              .where(a.activity_type == "dds", *([] if village_codes is None else [a.village_code.in_(village_codes)]))
+              .subquery())
+    conn.execute(village_dds_days.insert().from_select(
+        ["village_code", "local_date", "prev_date", "visits"],
+        select(visits.c.village_code, visits.c.local_date, visits.c.prev_date, func.count())
+        .where(*([] if since is None else [visits.c.local_date >= since]))
+        .group_by(visits.c.village_code, visits.c.local_date, visits.c.prev_date)))
 
 
 def _few(codes: set[str]) -> list[str] | None:

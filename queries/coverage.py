@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, case, func, or_, select
 
+from queries import aggregates
 from queries.db import frame_of
-from queries.schema import activities, villages
+from queries.schema import activities, village_dds_days, villages
 from queries.scope import Scope, villages_in
 
 VILLAGE_COLUMNS = ["code", "name", "unit_code", "district", "households", "households_estimated", "population",
@@ -27,12 +28,8 @@ def village_coverage(conn: Connection, scope: Scope) -> pd.DataFrame:
     """Per village of the scope: households visited, coverage, DDS visits, last DDS date, blind spot."""
     frame = scope_villages(conn, scope).rename(columns={"code": "village_code"})
     dds = activities.c.activity_type == "dds"
-    in_scope = activities.c.village_code.in_(villages_in(scope))
-    window = conn.execute(
-        select(activities.c.village_code, func.count(func.distinct(activities.c.household_id)), func.count())
-        .where(dds, in_scope, activities.c.local_date.between(scope.start, scope.end))
-        .group_by(activities.c.village_code)
-    ).all()
+    window = conn.execute(households_from_days(scope) if aggregates.recorded(conn) is not None
+                          else households_from_visits(scope)).all()
     last_dds = last_activity_date(scope.end, dds, activities.c.village_code == villages.c.code)
     last = conn.execute(select(villages.c.code, last_dds)
                         .where(villages.c.code.in_(villages_in(scope)))).all()
@@ -46,6 +43,25 @@ def village_coverage(conn: Connection, scope: Scope) -> pd.DataFrame:
     cutoff = scope.end - timedelta(days=scope.policy.blind_spot_days - 1)
     frame["blind_spot"] = [last_date is None or last_date < cutoff for last_date in frame["last_dds_date"]]
     return frame.astype({"households_visited": "int64", "dds_visits": "int64", "coverage": "float64"})
+
+
+def households_from_visits(scope: Scope) -> Select:
+    """(village, households visited, DDS visits) of the window's villages with visits: the definition."""
+    a = activities.c
+    return (select(a.village_code, func.count(func.distinct(a.household_id)), func.count())
+            .where(a.activity_type == "dds", a.village_code.in_(villages_in(scope)),
+                   a.local_date.between(scope.start, scope.end))
+            .group_by(a.village_code))
+
+
+def households_from_days(scope: Scope) -> Select:
+    """The same from village_dds_days, kept by the import: a household counts at its first visit of the window,
+    the one whose previous visit (in the village) lies before the window or is none."""
+    d = village_dds_days.c
+    first = or_(d.prev_date.is_(None), d.prev_date < scope.start)
+    return (select(d.village_code, func.sum(case((first, d.visits), else_=0)), func.sum(d.visits))
+            .where(d.village_code.in_(villages_in(scope)), d.local_date.between(scope.start, scope.end))
+            .group_by(d.village_code))
 
 
 def last_activity_date(end, *conditions):

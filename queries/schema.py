@@ -447,6 +447,22 @@ village_day_facts = Table(
     info={"revision": "0003_unit_day_aggregates"},
 )
 
+# Per village, local date and date of the household's previous DDS visit in the village (NULL: its first):
+# the DDS visits made there. The households visited in [s, e] are the visits of [s, e] whose previous visit
+# lies before s (or is none): each household counted once, at its first visit in the window, no DISTINCT.
+village_dds_days = Table(
+    "village_dds_days",
+    metadata,
+    Column("village_code", code_column(), nullable=False),
+    Column("local_date", Date, nullable=False),
+    Column("prev_date", Date),
+    Column("visits", Integer, nullable=False),
+    Index("ix_village_dds_days_village", "village_code", "local_date"),
+    # A Polda's window is read from this index alone (an index-only scan in date order).
+    Index("ix_village_dds_days_date", "local_date", "village_code", "prev_date", "visits"),
+    info={"revision": "0011_village_households"},
+)
+
 # -- Peringatan dini (issue 19): forecasts, their backtest and emerging hot spots, stored by
 # `manage.py forecast` and read as-is by the pages. One run = one as-of date over the whole database.
 forecast_runs = Table(
