@@ -300,9 +300,10 @@ def reads_aggregates(scope: Scope) -> bool:
     return run(aggregates.serves, scope)
 
 
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def polsek_compliance(scope: Scope) -> pd.DataFrame:
-    """Per Polsek of the scope: officers, expected days and the compliance rates (from the per-unit counts)."""
-    return effectiveness.with_rates(unit_counts(scope, "polsek"))
+    """Per Polsek of a Polda or the nation: officers, expected days and the compliance rates (the aggregates)."""
+    return run(aggregates.polsek_compliance, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
