@@ -1,0 +1,36 @@
+"""The national scope's cheaper paths give what the pages drew before: the GPS map's outlines."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+import queries.geo
+from components import data
+from queries.scope import Scope
+
+from test_app import default_scope
+
+
+@pytest.fixture
+def sample_data(sample_sqlite_url, sample_engine, monkeypatch):
+    monkeypatch.setenv("BOS_DATABASE_URL", sample_sqlite_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield sample_engine
+    st.cache_data.clear()
+
+
+@pytest.mark.parametrize("unit", [None, "PD-35", "PR-35.21"])
+def test_the_gps_map_outlines_are_the_village_maps_without_its_coverage(sample_data, unit):
+    scope = default_scope(sample_data, unit)
+    drawn = [rings for shapes in data.village_map(scope).sort_values("village_code")["shapes"] for rings in shapes]
+    assert data.map_outlines(scope) == drawn and len(drawn) > 0
+
+
+def test_above_the_map_limit_no_outline_is_drawn(sample_data, monkeypatch):
+    # The sample's 458 villages stand in for the country's 80,000 (as test_app's map test).
+    monkeypatch.setattr(queries.geo, "MAX_MAP_VILLAGES", 400)
+    scope = default_scope(sample_data)
+    assert data.map_outlines(scope) == [] and (data.village_map(scope)["shapes"].str.len() == 0).all()
+    assert len(data.map_outlines(Scope("PD-35", scope.start, scope.end))) > 0  # 217 villages: drawn
