@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
+from test_app import default_scope
 
 import queries.geo
 from components import data
 from queries.scope import Scope
-
-from test_app import default_scope
 
 
 @pytest.fixture
