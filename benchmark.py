@@ -85,7 +85,7 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
         data.photo_page(scope, 0, data.PAGE_ROWS, "worst")
         data.travel_page(scope, 0, data.PAGE_ROWS, "worst")
         data.gps_page(scope, 0, data.PAGE_ROWS, "worst")
-        data.village_map(scope)
+        data.map_outlines(scope)  # the GPS map's outlines
         data.scope_bounds(scope)
 
     def pengaduan():

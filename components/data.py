@@ -293,6 +293,17 @@ def village_outlines(scope: Scope) -> dict:
     return run(geo.village_shapes, scope)
 
 
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def map_outlines(scope: Scope) -> list:
+    """The village outlines a map of the scope draws (none above MAX_MAP_VILLAGES), without the coverage frame."""
+    if scope.nrp is not None:  # an officer's villages depend on the window
+        return [rings for shapes in village_map(scope)["shapes"] for rings in shapes]
+    if run(geo.village_count, scope) > geo.MAX_MAP_VILLAGES:
+        return []
+    outlines = village_outlines(any_window(scope))
+    return [rings for code in sorted(outlines) for rings in outlines[code]]
+
+
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def scope_bounds(scope: Scope):
     return run(geo.scope_bounds, scope)
@@ -309,9 +320,10 @@ def reads_aggregates(scope: Scope) -> bool:
     return run(aggregates.serves, scope)
 
 
+@st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def polsek_compliance(scope: Scope) -> pd.DataFrame:
-    """Per Polsek of the scope: officers, expected days and the compliance rates (from the per-unit counts)."""
-    return effectiveness.with_rates(unit_counts(scope, "polsek"))
+    """Per Polsek of a Polda or the nation: officers, expected days and the compliance rates (the aggregates)."""
+    return run(aggregates.polsek_compliance, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)

@@ -137,9 +137,9 @@ def clusters_table(scope: Scope, kind: str, total: int) -> None:
                                for chunk in data.stream(everything, scope, order)), f"{kind}.csv", kind)
 
 
-def gps_map(points: pd.DataFrame, villages: pd.DataFrame, bounds) -> None:
+def gps_map(points: pd.DataFrame, polygons: list, bounds) -> None:
     """Reports sent from outside their village (red points) over the scope's village outlines."""
-    outlines = [{"polygon": rings} for shapes in villages["shapes"] for rings in shapes]
+    outlines = [{"polygon": rings} for rings in polygons]
     dots = [{"position": [row.lng, row.lat], "officer": row.officer, "village": row.village,
              "distance": fmt_num(row.gps_distance_m / 1000, 1)} for row in points.itertuples(index=False)
             if pd.notna(row.lat) and pd.notna(row.lng)]
@@ -173,7 +173,7 @@ def gps_section(scope: Scope, total: int) -> None:
     page = data.gps_page(scope, offset, PAGE_ROWS, order)
     if len(page) < total:
         st.caption(t("quality.gps_map_shows", shown=fmt_int(len(page)), total=fmt_int(total)))
-    gps_map(page, data.village_map(scope), data.scope_bounds(scope))
+    gps_map(page, data.map_outlines(scope), data.scope_bounds(scope))  # the outlines only: no coverage frame
     headers = gps_headers()
     show_table(_rows(gps_rows(page, shown_moment), headers))
     streamed_download(lambda: (_rows(gps_rows(chunk, file_moment), headers) for chunk in data.stream(

@@ -17,9 +17,10 @@ from sqlalchemy import Connection, Integer, and_, case, cast, func, select
 
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES
+from queries.metrics import METRICS, with_metrics
 from queries.rollups import policy_key
 from queries.schema import meta, officer_day_facts, officers, unit_day_facts, unit_delay_hours, units
-from queries.scope import Scope, scope_level, units_below
+from queries.scope import Scope, polsek_parents, scope_level, units_at_level, units_below
 
 META_KEY = "unit_day_aggregates"
 OFFICER_COUNTS = ("expected_days", "reported_days", "on_time_days", "reports", "late_reports", "officer_dds_visits",
@@ -107,6 +108,23 @@ def unit_officer_measures(conn: Connection, scope: Scope, unit_of: dict[str, str
     grouped = sums.groupby("unit_code").sum().astype("int64")
     grouped["dds_target"] = grouped["expected_days"] * scope.policy.dds_target_per_day
     return grouped[list(OFFICER_MEASURE_ORDER)]
+
+
+def polsek_compliance(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Per Polsek of a served scope: its officers' sums and the rates they give (kepatuhan's Polsek table).
+
+    The same numbers as effectiveness.with_rates(unit_counts(scope, "polsek")) for these columns, without
+    its village and complaint counts: at the nation those read every village's coverage (80,000), which
+    this table does not show.
+    """
+    unit_of = dict(conn.execute(polsek_parents(scope, "polsek")).all())
+    frame = frame_of(conn.execute(units_at_level(scope, "polsek")).all(), columns=["unit_code", "name"])
+    frame = frame.set_index("unit_code").join(unit_officer_measures(conn, scope, unit_of)).reset_index()
+    # As unit_counts: a Polsek without officers has zero counts (dds_target stays a float).
+    counts = [column for column in OFFICER_MEASURE_ORDER if column != "dds_target"]
+    frame[counts] = frame[counts].fillna(0).astype("int64")
+    frame["dds_target"] = frame["dds_target"].fillna(0)
+    return with_metrics(frame, METRICS)
 
 
 def flags_by_polsek(conn: Connection, scope: Scope) -> pd.DataFrame:

@@ -140,6 +140,11 @@ def rings_json(geometries: np.ndarray) -> list[str]:
     return found
 
 
+def village_count(conn: Connection, scope: Scope) -> int:
+    """How many villages the scope holds (whether a map of them is drawn at all)."""
+    return conn.execute(select(func.count()).select_from(villages_in(scope).subquery())).scalar_one()
+
+
 def village_map_frame(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = None,
                       shapes: dict | None = None) -> pd.DataFrame:
     """Per village of the scope: coverage measures, Polsek, officers on the last day, and its shapes.

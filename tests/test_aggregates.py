@@ -30,7 +30,7 @@ from ingest.upsert import bulk_insert
 from queries import aggregates
 from queries.aggregates import DELAY_MAX_HOUR, DELAY_MIN_HOUR
 from queries.db import make_engine
-from queries.effectiveness import unit_counts
+from queries.effectiveness import unit_counts, with_rates
 from queries.migrations import create_schema
 from queries.officers import calendar as officer_calendar
 from queries.officers import delay_distribution, submission_delays
@@ -117,6 +117,34 @@ def test_hand_world_national_numbers_come_from_the_aggregates(world, monkeypatch
 def test_hand_world_every_window_and_scope(world, monkeypatch, unit_code, window):
     with world.connect() as conn:
         assert_same_numbers(*both_ways(conn, Scope(unit_code, *window), monkeypatch))
+
+
+POLSEK_TABLE = ["unit_code", "name", *aggregates.OFFICER_MEASURE_ORDER, "reporting_rate", "reporting_rate_on_time",
+                "dds_attainment", "quality_rate", "adoption_rate", "dds_target_share"]
+
+
+@pytest.mark.parametrize("unit_code", [None, "PD-35", "PD-63"])
+@pytest.mark.parametrize("window", WINDOWS)
+def test_the_polsek_compliance_table_equals_the_definition(world, monkeypatch, unit_code, window):
+    scope = Scope(unit_code, *window)
+    with world.connect() as conn:
+        ours = aggregates.polsek_compliance(conn, scope)
+        with monkeypatch.context() as patch:
+            patch.setattr(aggregates, "serves", lambda conn, scope: False)
+            defined = with_rates(unit_counts(conn, scope, "polsek"))
+    pd.testing.assert_frame_equal(ours[POLSEK_TABLE], defined[POLSEK_TABLE])
+
+
+def test_the_national_polsek_compliance_table_by_hand(world):
+    with world.connect() as conn:
+        table = aggregates.polsek_compliance(conn, Scope(None, START, END)).set_index("unit_code")
+    # PS-A: O1 (7 expected, 4 reported, 3 on time); PS-B: O2 (6, 3, 3), O4 (3, 1, 1), O5 (9, 0, 0);
+    # PS-C: O3 (10, 4, 4) and O6 without an expected day.
+    assert table[["officers", "expected_days", "reported_days", "on_time_days"]].to_dict("index") == {
+        "PS-A": {"officers": 1, "expected_days": 7, "reported_days": 4, "on_time_days": 3},
+        "PS-B": {"officers": 3, "expected_days": 18, "reported_days": 4, "on_time_days": 4},
+        "PS-C": {"officers": 2, "expected_days": 10, "reported_days": 4, "on_time_days": 4}}
+    assert table["reporting_rate"].tolist() == pytest.approx([4 / 7, 4 / 18, 4 / 10])
 
 
 def test_only_a_polda_or_the_nation_inside_the_built_range_and_policy_is_served(world):

@@ -1,0 +1,58 @@
+"""The national scope's cheaper paths give what the pages drew before: the GPS map's outlines."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import streamlit as st
+from metric_world import END, O1, O2, O3, O4, O5, START, V1, V2, V3, V4, V5, write_world
+from test_app import default_scope
+
+import queries.geo
+from components import data
+from ingest.importer import import_export
+from queries.officers import village_officers
+from queries.scope import Scope
+
+
+@pytest.fixture
+def sample_data(sample_sqlite_url, sample_engine, monkeypatch):
+    monkeypatch.setenv("BOS_DATABASE_URL", sample_sqlite_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield sample_engine
+    st.cache_data.clear()
+
+
+@pytest.mark.parametrize("unit", [None, "PD-35", "PR-35.21"])
+def test_the_gps_map_outlines_are_the_village_maps_without_its_coverage(sample_data, unit):
+    scope = default_scope(sample_data, unit)
+    drawn = [rings for shapes in data.village_map(scope).sort_values("village_code")["shapes"] for rings in shapes]
+    assert data.map_outlines(scope) == drawn and len(drawn) > 0
+
+
+def test_above_the_map_limit_no_outline_is_drawn(sample_data, monkeypatch):
+    # The sample's 458 villages stand in for the country's 80,000 (as test_app's map test).
+    monkeypatch.setattr(queries.geo, "MAX_MAP_VILLAGES", 400)
+    scope = default_scope(sample_data)
+    assert data.map_outlines(scope) == [] and (data.village_map(scope)["shapes"].str.len() == 0).all()
+    assert len(data.map_outlines(Scope("PD-35", scope.start, scope.end))) > 0  # 217 villages: drawn
+
+
+@pytest.fixture
+def world(engine, tmp_path):
+    report = import_export(engine, write_world(tmp_path / "world"))
+    assert report.ok, [str(p) for p in report.problems]
+    return engine
+
+
+def test_village_officers_by_hand_at_the_national_scope(world):
+    # O2 covers V3 until Sun 10, O4 from Mon 11; O6 has no assignment; each village's names in name order.
+    with world.connect() as conn:
+        after = village_officers(conn, Scope(None, START, END), END)
+        before = village_officers(conn, Scope("PD-35", START, END), date(2024, 3, 10))
+    assert dict(zip(after["village_code"], after["officers"])) == {
+        V1: f"Agus ({O1})", V2: f"Agus ({O1})", V3: f"Dedi ({O4})", V4: f"Citra ({O3})", V5: f"Eko ({O5})"}
+    assert dict(zip(before["village_code"], before["officers"])) == {
+        V1: f"Agus ({O1})", V2: f"Agus ({O1})", V3: f"Budi ({O2})", V5: f"Eko ({O5})"}
