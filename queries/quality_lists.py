@@ -16,8 +16,8 @@ from sqlalchemy import Connection, Select, case, func, literal, or_, select
 from queries import aggregates
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
-from queries.quality import _officer_names_by, narrative_of
 from queries.policy import Policy
+from queries.quality import _officer_names_by, narrative_of
 from queries.schema import activities, activity_texts, meta, officers, villages
 from queries.scope import Scope, villages_in
 from queries.timeutil import local_times
@@ -199,7 +199,8 @@ def page_flagged_reports(conn: Connection, scope: Scope, offset: int, limit: int
     rows = activities.join(officers, officers.c.nrp == a.nrp) if searched else activities
     # The list's narrow rows once (PostgreSQL: materialized), then its length and a bounded sort over them: as one
     # query PostgreSQL sorted every flagged report first and checked each one's village after (410k buffers).
-    listed = (select(*labelled).select_from(rows).where(*_flagged_conditions(scope, flags, officer_text, stored, conn.dialect.name))
+    listed = (select(*labelled).select_from(rows)
+              .where(*_flagged_conditions(scope, flags, officer_text, stored, conn.dialect.name))
               .cte("listed").prefix_with("MATERIALIZED", dialect="postgresql"))
     columns = [listed.c[label.name] for label in labelled]
     shown = (select(*columns, select(func.count()).select_from(listed).scalar_subquery().label("total"))
