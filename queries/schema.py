@@ -225,6 +225,17 @@ activities = Table(
           postgresql_where=text("activity_type = 'dds'"), sqlite_where=text("activity_type = 'dds'")),
 )
 
+# Flagged reports only (migration 0013): the kualitas page's flagged list of a Polda's window is counted and its
+# worst-first page chosen from these narrow entries alone (an index-only scan of ~81k), not from the window's heap.
+# The predicate is the stored flags' OR exactly as SQLAlchemy writes it on each database (SQLite: "= 1"), so the
+# planners match it to the list's condition (queries/quality_lists.py).
+FLAG_COLUMNS = ("flag_late", "flag_time_inconsistent", "flag_gps_missing", "flag_gps_outside", "flag_duplicate_photo",
+                "flag_duplicate_narrative", "flag_impossible_travel")
+FLAGGED_PREDICATE = {"postgresql": " OR ".join(FLAG_COLUMNS), "sqlite": " OR ".join(f"{c} = 1" for c in FLAG_COLUMNS)}
+Index("ix_activities_flagged", activities.c.local_date, activities.c.village_code, activities.c.report_id,
+      *(activities.c[name] for name in FLAG_COLUMNS),
+      postgresql_where=text(FLAGGED_PREDICATE["postgresql"]), sqlite_where=text(FLAGGED_PREDICATE["sqlite"]))
+
 # The officer's narrative of each report that has one (no row without). Apart from activities so that the
 # window scans of flags and delays read narrow rows (issue 18): only the lists that show a text join it.
 activity_texts = Table(

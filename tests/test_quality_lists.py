@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from test_app import new_app
 
 from builders import activity, base_export, inside, photo
@@ -142,6 +143,37 @@ def test_flagged_reports_on_the_hand_world(hand):
     assert travel_only == 5 and copies["report_id"].tolist() == ["C1", "A1", "A3", "A5", "A6"]
     assert agus == 6 and by_nrp == 9
     assert hidden == 9  # a user who may not see names cannot find an officer's reports by name
+
+
+def test_flagged_reports_under_another_policy_than_the_stored_flags(hand):
+    """The stored flags (and ix_activities_flagged) serve only the policy they were computed with; under another
+    the list is the definition's, counted and paged the same way."""
+    faster = Scope(None, *WINDOW, policy=replace(Scope(None, *WINDOW).policy, max_travel_kmh=150))
+    with hand.connect() as conn:
+        assert lists.stored_flags_follow(conn, Scope(None, *WINDOW).policy)
+        assert not lists.stored_flags_follow(conn, faster.policy)
+        # At 150 km/h A2 (132 km/h) is no longer flagged and A6 (88 km/h) keeps only its reused photo.
+        assert lists.count_flagged_reports(conn, faster) == 8
+        assert lists.count_flagged_reports(conn, faster, ("impossible_travel",)) == 3  # A3, B2, C2
+        worst = lists.page_flagged_reports(conn, faster, 0, 20)
+        assert check_list(conn, faster, "flagged", size=3, chunk=2) == 8
+    assert worst["report_id"].tolist() == ["A3", "C1", "C2", "A1", "A4", "A5", "A6", "B2"]
+    assert (worst["total"] == 8).all()
+
+
+def test_the_flagged_count_reads_the_flagged_reports_index(hand):
+    """The count under the stored policy is answered from ix_activities_flagged (SQLite's plan names it)."""
+    with hand.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL's plan for a dozen rows is a scan whatever the index (checked at a Polda)")
+        statements = []
+        listen = lambda *args: statements.append((args[2], args[3]))  # noqa: E731
+        event.listen(conn, "before_cursor_execute", listen)
+        assert lists.count_flagged_reports(conn, Scope(None, *WINDOW)) == 9
+        event.remove(conn, "before_cursor_execute", listen)
+        statement, parameters = statements[-1]
+        plan = " ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+    assert "COVERING INDEX ix_activities_flagged" in plan
 
 
 def test_clusters_on_the_hand_world(hand):
