@@ -3,7 +3,7 @@ counted and sorted off the window's activity rows (411k buffers, 1.06 s on Postg
 entries (date, village, report, the seven stored flags) give the count and the worst-first page alone.
 
 Revision ID: 0013_quality_lists
-Revises: 0010_polda_cold
+Revises: 0011_village_households
 Create Date: 2026-11-30 22:15:00
 """
 from typing import Sequence, Union
