@@ -33,9 +33,11 @@ def village_officers(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
                or_(assignments.c.end_date.is_(None), assignments.c.end_date >= on_day))
         .order_by(assignments.c.village_code, officers.c.name)
     )
-    rows = frame_of(conn.execute(query).all(), columns=["village_code", "name", "nrp"])
-    rows["officer"] = rows["name"] + " (" + rows["nrp"] + ")"
-    return rows.groupby("village_code", as_index=False).agg(officers=("officer", "; ".join))
+    # Joined in plain Python: a pandas groupby calling "; ".join per village took half a second at a Polda.
+    found: dict[str, list[str]] = {}
+    for village, name, nrp in conn.execute(query):
+        found.setdefault(village, []).append(f"{name} ({nrp})")
+    return frame_of(((code, "; ".join(found[code])) for code in sorted(found)), columns=["village_code", "officers"])
 
 
 def last_report_dates(conn: Connection, scope: Scope) -> dict:
