@@ -163,7 +163,8 @@ def village_rows(conn: Connection, scope: Scope, coverage: pd.DataFrame | None =
 
 def with_shapes(frame: pd.DataFrame, shapes: Mapping[str, list]) -> pd.DataFrame:
     """The frame with a `shapes` column: each village's polygons (none: an empty list)."""
-    return frame.assign(shapes=[shapes.get(code, []) for code in frame["village_code"].tolist()])  # arrow: tolist is fast
+    # tolist: iterating an Arrow string column value by value cost more than the lookups.
+    return frame.assign(shapes=[shapes.get(code, []) for code in frame["village_code"].tolist()])
 
 
 def unit_shapes(conn: Connection, scope: Scope, level: str) -> dict[str, list]:
