@@ -270,13 +270,18 @@ def dds_priorities(scope: Scope) -> dict | None:
     return None if summary is None else run(priorities.dds_priorities, scope, summary["run"], summary["risk"])
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def village_map(scope: Scope) -> pd.DataFrame:
-    coverage = village_coverage(scope)
-    shapes = None  # an officer's villages depend on the window: computed with the frame
-    if scope.nrp is None:
-        shapes = village_outlines(any_window(scope)) if len(coverage) <= geo.MAX_MAP_VILLAGES else {}
-    return run(geo.village_map_frame, scope, coverage, shapes)
+    """geo.village_map_frame: the cached rows joined to the cached outlines (a list lookup per village)."""
+    frame = village_rows(scope)
+    if len(frame) > geo.MAX_MAP_VILLAGES:
+        return geo.with_shapes(frame, {})
+    # An officer's villages depend on the window; a unit's outlines do not, so one entry serves every window.
+    return geo.with_shapes(frame, village_outlines(scope if scope.nrp is not None else any_window(scope)))
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def village_rows(scope: Scope) -> pd.DataFrame:
+    return run(geo.village_rows, scope, village_coverage(scope))
 
 
 OUTLINE_DAY = date(2000, 1, 1)
@@ -287,9 +292,13 @@ def any_window(scope: Scope) -> Scope:
     return dataclasses.replace(scope, start=OUTLINE_DAY, end=OUTLINE_DAY)
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+@st.cache_resource(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def village_outlines(scope: Scope) -> dict:
-    """Simplified outlines of the scope's villages (a Polda's 5,000 take half a second to prepare)."""
+    """Simplified outlines of the scope's villages, shared as they are (maps only read them).
+
+    A resource, not cache_data: unpickling a Polda's nested coordinate lists on every cache hit cost
+    20-70 ms and set off full garbage collections of up to half a second.
+    """
     return run(geo.village_shapes, scope)
 
 

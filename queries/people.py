@@ -47,6 +47,7 @@ PEOPLE: dict[Callable, Identity | dict[str, Identity]] = {
     follow_up.review: Identity(keys=("nrp", "evidence_ref"), names=("officer",)),
     follow_up.open_subjects: Identity(keys=("nrp",)),
     geo.village_map_frame: Identity(names=("officers",)),
+    geo.village_rows: Identity(names=("officers",)),
     officers.compliance_list: Identity(keys=("nrp", "unit_code"), names=("name",)),
     officers.calendar: OFFICER,
     officers.coaching_order: OFFICER,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from sqlalchemy import func, select
@@ -227,3 +228,49 @@ def test_holes_thinner_than_a_pixel_are_left_out_of_unit_outlines():
     notched = shapely.box(0, 5, 10, 10).difference(shapely.box(1, 5, 9, 5.001))
     union = geo.unite_upwards(["PS-A"] * 2, np.array([shapely.box(0, 0, 10, 5), notched]), {})["PS-A"]
     assert union.equals(shapely.box(0, 0, 10, 10)) and len(shapely.get_parts(union)[0].interiors) == 0
+
+
+def test_village_officers_join_each_villages_officers_by_name(engine, tmp_path):
+    from queries.officers import village_officers
+
+    # V1: Budi and Agus (listed by name); V2: Agus until 29 Feb (ended the day before); V3: Citra; V4: none.
+    rows = [("80010002", V1, "2024-01-01", ""), ("80010001", V1, "2024-01-01", ""),
+            ("80010001", V2, "2024-01-01", "2024-02-29"), ("80010003", V3, "2024-02-01", "")]
+    imported(engine, tmp_path, assignments=[{"nrp": nrp, "village_code": code, "start_date": start, "end_date": end}
+                                            for nrp, code, start, end in rows])
+    with engine.connect() as conn:
+        found = village_officers(conn, Scope(None, DAY, DAY), DAY)
+        assert found.to_dict("records") == [
+            {"village_code": V1, "officers": "Agus (80010001); Budi (80010002)"},
+            {"village_code": V3, "officers": "Citra (80010003)"}]
+        assert village_officers(conn, Scope("PD-63", DAY, DAY), DAY).to_dict("records") == []
+
+
+def test_the_dashboards_village_map_is_the_frame_and_shares_one_outline_entry(sample_sqlite_url, sample_postgres_url,
+                                                                               monkeypatch):
+    import dataclasses
+
+    import streamlit as st
+
+    from components import data
+    from queries.db import make_engine
+    from queries.overview import activity_date_range
+
+    for url in (sample_sqlite_url, sample_postgres_url):
+        monkeypatch.setenv("BOS_DATABASE_URL", url)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            _, last = activity_date_range(conn)
+            scope = Scope("PD-35", last - timedelta(days=29), last)
+            expected = geo.village_map_frame(conn, scope)
+        engine.dispose()
+        found = data.village_map(scope)
+        pd.testing.assert_frame_equal(found, expected)
+        assert len(found) == 217 and found["shapes"].map(len).gt(0).all()
+        # Another window reads no outline again: the very same lists (a resource, never a pickled copy).
+        earlier = data.village_map(dataclasses.replace(scope, start=scope.start - timedelta(days=7)))
+        assert all(a is b for a, b in zip(earlier["shapes"], found["shapes"]))
+    st.cache_data.clear()
+    st.cache_resource.clear()
