@@ -137,16 +137,26 @@ def store_households(conn: Connection, village_codes: list[str] | None, since: d
     """Insert the village_dds_days rows of `village_codes` (None: all) dated `since` or later (None: all),
     computed from the activities (the previous visit may lie before `since`)."""
     a = activities.c
+    dds = [a.activity_type == "dds", *([] if village_codes is None else [a.village_code.in_(village_codes)])]
     # Visits of one household on one day have the same previous date whichever comes first: no tie-break.
-    previous = func.lag(a.local_date).over(partition_by=(a.village_code, a.household_id),
-                                           order_by=a.local_date).label("prev_date")
-    visits = (select(a.village_code, a.local_date, previous)
-              .where(a.activity_type == "dds", *([] if village_codes is None else [a.village_code.in_(village_codes)]))
-              .subquery())
+    previous = func.lag(a.local_date).over(partition_by=(a.village_code, a.household_id), order_by=a.local_date)
+    if since is None:
+        visits = select(a.village_code, a.local_date, previous.label("prev_date")).where(*dds).subquery()
+    else:
+        # Only the rows dated `since` or later (a daily file: one day, not the year): LAG among them, and a
+        # household's first of them looks up its last earlier visit, one backward step in
+        # ix_activities_dds_household (CASE: the lookup runs for those rows only).
+        recent = (select(a.village_code, a.household_id, a.local_date, previous.label("lag"))
+                  .where(*dds, a.local_date >= since).subquery("recent"))
+        b = activities.alias("earlier").c
+        earlier = (select(func.max(b.local_date))
+                   .where(b.activity_type == "dds", b.village_code == recent.c.village_code,
+                          b.household_id == recent.c.household_id, b.local_date < since).scalar_subquery())
+        visits = select(recent.c.village_code, recent.c.local_date,
+                        case((recent.c.lag.is_(None), earlier), else_=recent.c.lag).label("prev_date")).subquery()
     conn.execute(village_dds_days.insert().from_select(
         ["village_code", "local_date", "prev_date", "visits"],
         select(visits.c.village_code, visits.c.local_date, visits.c.prev_date, func.count())
-        .where(*([] if since is None else [visits.c.local_date >= since]))
         .group_by(visits.c.village_code, visits.c.local_date, visits.c.prev_date)))
 
 

@@ -27,10 +27,11 @@ def scope_villages(conn: Connection, scope: Scope) -> pd.DataFrame:
 def village_coverage(conn: Connection, scope: Scope) -> pd.DataFrame:
     """Per village of the scope: households visited, coverage, DDS visits, last DDS date, blind spot."""
     frame = scope_villages(conn, scope).rename(columns={"code": "village_code"})
-    dds = activities.c.activity_type == "dds"
-    window = conn.execute(households_from_days(scope) if aggregates.recorded(conn) is not None
-                          else households_from_visits(scope)).all()
-    last_dds = last_activity_date(scope.end, dds, activities.c.village_code == villages.c.code)
+    built = aggregates.recorded(conn) is not None
+    window = conn.execute(households_from_days(scope) if built else households_from_visits(scope)).all()
+    last_dds = (last_dds_day(scope.end) if built else
+                last_activity_date(scope.end, activities.c.activity_type == "dds",
+                                   activities.c.village_code == villages.c.code))
     last = conn.execute(select(villages.c.code, last_dds)
                         .where(villages.c.code.in_(villages_in(scope)))).all()
     visited = {code: (households, visits) for code, households, visits in window}
@@ -62,6 +63,14 @@ def households_from_days(scope: Scope) -> Select:
     return (select(d.village_code, func.sum(case((first, d.visits), else_=0)), func.sum(d.visits))
             .where(d.village_code.in_(villages_in(scope)), d.local_date.between(scope.start, scope.end))
             .group_by(d.village_code))
+
+
+def last_dds_day(end):
+    """Scalar subquery correlated on villages: the village's last DDS date on or before `end`, from
+    village_dds_days (one backward step in ix_village_dds_days_village; every row there has visits)."""
+    d = village_dds_days.c
+    return (select(d.local_date).where(d.village_code == villages.c.code, d.local_date <= end)
+            .order_by(d.local_date.desc()).limit(1).scalar_subquery())
 
 
 def last_activity_date(end, *conditions):

@@ -223,6 +223,11 @@ activities = Table(
     # DDS date, are read from this index alone.
     Index("ix_activities_dds", "village_code", "local_date", "household_id",
           postgresql_where=text("activity_type = 'dds'"), sqlite_where=text("activity_type = 'dds'")),
+    # DDS only, per household (migration 0012): a daily import finds each household's last visit before the
+    # new days in one backward step (ingest/aggregates.py store_households) instead of LAG over the history.
+    # The order above stays for the windowed reads (coverage series, the definition's households).
+    Index("ix_activities_dds_household", "village_code", "household_id", "local_date",
+          postgresql_where=text("activity_type = 'dds'"), sqlite_where=text("activity_type = 'dds'")),
 )
 
 # Flagged reports only (migration 0013): the kualitas page's flagged list of a Polda's window is counted and its

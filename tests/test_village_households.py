@@ -145,6 +145,22 @@ def test_a_new_day_updates_the_touched_villages_only(hand, tmp_path, monkeypatch
     assert visited(frame, V2) == (1, 2)
 
 
+@pytest.mark.parametrize("since", range(1, 11))
+def test_rows_from_a_date_on_equal_the_hand_rows(hand, since):
+    # From `since` on only: a household's first visit there takes its previous date from the index lookup
+    # (since 5: H1's 5th <- the 1st, H2's 9th <- the 2nd), its later ones from LAG (since 2: H2's 9th <- the 2nd).
+    day = lambda d: date(2024, 3, d)  # noqa: E731
+    expected = [(V1, day(1), None, 1), (V1, day(1), day(1), 1), (V1, day(2), None, 1), (V1, day(5), day(1), 1),
+                (V1, day(9), day(2), 1), (V2, day(5), None, 1)]
+    with hand.begin() as conn:
+        conn.execute(village_dds_days.delete().where(village_dds_days.c.local_date >= day(since)))
+        build.store_households(conn, [V1, V2], day(since))
+        assert stored(conn) == expected
+        conn.execute(village_dds_days.delete().where(village_dds_days.c.local_date >= day(since)))
+        build.store_households(conn, [V2], day(since))  # V1's rows from `since` on are not recomputed
+        assert stored(conn) == [row for row in expected if row[0] == V2 or row[1] < day(since)]
+
+
 def test_the_migration_backfill_equals_the_import(hand):
     path = Path(__file__).parents[1] / "migrations" / "versions" / "0011_village_households.py"
     spec = importlib.util.spec_from_file_location("migration_0011", path)

@@ -3,7 +3,7 @@ counted and sorted off the window's activity rows (411k buffers, 1.06 s on Postg
 entries (date, village, report, the seven stored flags) give the count and the worst-first page alone.
 
 Revision ID: 0013_quality_lists
-Revises: 0011_village_households
+Revises: 0012_dds_household_index
 Create Date: 2026-11-30 22:15:00
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = '0013_quality_lists'
-down_revision: Union[str, Sequence[str], None] = '0011_village_households'
+down_revision: Union[str, Sequence[str], None] = '0012_dds_household_index'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
