@@ -38,8 +38,8 @@ def village_officers(conn: Connection, scope: Scope, on_day) -> pd.DataFrame:
     joined: dict[str, list[str]] = {}
     for village, name, nrp in conn.execute(query):
         joined.setdefault(village, []).append(f"{name} ({nrp})")
-    return pd.DataFrame({"village_code": list(joined), "officers": ["; ".join(names) for names in joined.values()]},
-                        columns=["village_code", "officers"])
+    # frame_of keeps both columns object even when no village has an officer (the maps merge on them).
+    return frame_of(((code, "; ".join(names)) for code, names in joined.items()), columns=["village_code", "officers"])
 
 
 def last_report_dates(conn: Connection, scope: Scope) -> dict:
