@@ -186,8 +186,8 @@ def _elapsed_microseconds(conn: Connection, later, earlier) -> ColumnElement:
     if conn.dialect.name == "postgresql":
         return cast(extract("epoch", later - earlier) * MICROSECONDS, BigInteger)
     # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds from strftime, microseconds from the text.
-    def whole(at):
-        return cast(func.strftime("%s", at), BigInteger)
+    def whole(at):  # the text's seconds only: SQLite rounds a time to milliseconds, so :14.9995 would read :15
+        return cast(func.strftime("%s", func.substr(at, 1, 19)), BigInteger)
 
     def micro(at):
         return cast(func.substr(at, 21, 6), BigInteger)

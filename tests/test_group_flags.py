@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import create_engine, literal, select
 
 from builders import activity, base_export, inside, photo, write_export
 from ingest import group_flags
@@ -261,3 +261,12 @@ def test_rows_up_to_counts_exactly_below_the_limit_and_stops_at_it(engine):
         assert [rows_up_to(conn, meta, limit) for limit in (1, 4, 5, 6, 100)] == [1, 4, 5, 5, 5]
         conn.execute(meta.delete())
         assert rows_up_to(conn, meta, 1) == 0
+
+
+def test_elapsed_time_keeps_a_fraction_that_sqlite_would_round_to_the_next_second():
+    # Found by the property test above: SQLite's strftime('%s') rounds 04:41:14.9995 to :15 (it keeps milliseconds).
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        later, earlier = literal("2024-03-01 04:41:14.999500"), literal("2024-03-01 00:00:00.000000")
+        elapsed = conn.execute(select(group_flags._elapsed_microseconds(conn, later, earlier))).scalar_one()
+    assert elapsed == (4 * 3600 + 41 * 60 + 14) * 1_000_000 + 999_500
