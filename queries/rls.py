@@ -24,6 +24,13 @@ POLICIES = {
     # A text is visible with its report; EXISTS plans as a key probe per text read, not a list of every report.
     "activity_texts": "EXISTS (SELECT 1 FROM activities WHERE activities.report_id = activity_texts.report_id)",
     "complaints": "village_code IN (SELECT code FROM villages)",
+    # The aggregates and forecasts the pages read at a Polda or the nation: the rows of visible units and villages.
+    "unit_day_facts": "unit_code IN (SELECT bos_visible_units())",
+    "unit_delay_hours": "unit_code IN (SELECT bos_visible_units())",
+    "village_day_facts": "village_code IN (SELECT code FROM villages)",
+    "village_dds_days": "village_code IN (SELECT code FROM villages)",
+    "village_forecasts": "village_code IN (SELECT code FROM villages)",
+    "village_hotspots": "village_code IN (SELECT code FROM villages)",
     "crimes": "village_code IN (SELECT code FROM villages)",
     # Outlines of a visible unit's scope hold only what lies below it; "" (everything) is for national users.
     "outline_scopes": OUTLINE_SCOPE_VISIBLE,
@@ -37,7 +44,9 @@ WRITABLE_POLICIES = {
     "follow_up_history": "item_id IN (SELECT id FROM follow_ups)",
 }
 # alembic_version: the dashboard checks the database is at the newest migration before it runs a page.
-READ_ONLY = ("units", "unit_tree", "outages", "import_batches", "meta", "alembic_version", *POLICIES)
+# forecast_runs and backtest_scores: a run's date and method, and hit rates per unit (no village, no person).
+READ_ONLY = ("units", "unit_tree", "outages", "import_batches", "meta", "alembic_version", "forecast_runs",
+             "backtest_scores", *POLICIES)
 
 
 def rls_statements(role: str = "bos_reader") -> list[str]:

@@ -23,6 +23,9 @@ from queries.schema import (
     officers,
     outline_scopes,
     outlines,
+    unit_day_facts,
+    village_day_facts,
+    village_dds_days,
     villages,
 )
 from queries.scope import Scope
@@ -61,6 +64,13 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
                     scopes = set(conn.execute(select(outline_scopes.c.scope_code)).scalars())
                     drawn = set(conn.execute(select(outlines.c.code).where(outlines.c.kind == "village")).scalars())
                     assert len(drawn) == expected[0] and (("" in scopes) == (unit == "")), unit
+                    # The aggregates a Polda or national page reads: only the visible villages' and units' rows.
+                    for table, key in ((village_dds_days, "village_code"), (village_day_facts, "village_code")):
+                        seen = set(conn.execute(select(table.c[key]).distinct()).scalars())
+                        assert seen and seen <= set(conn.execute(select(villages.c.code)).scalars()), (unit, table)
+                    polsek = set(conn.execute(select(unit_day_facts.c.unit_code).distinct()).scalars())
+                    assert polsek == {"": {"PS-A", "PS-B", "PS-C"}, "PR-35.21": {"PS-A", "PS-B"},
+                                      "PS-A": {"PS-A"}}[unit], unit
                     if unit == "PS-A":
                         # Even a query that asks for everything gets the home unit's rows only.
                         coverage = export_frame(conn, "coverage", Scope(None, START, END))
