@@ -175,7 +175,8 @@ def units_timeseries(conn: Connection, scope: Scope, codes: list[str], freq: Fre
         .where(crimes.c.village_code.in_(in_villages), crimes.c.local_date.between(scope.start, scope.end))
         .group_by(crimes.c.village_code, crime_period)).all(), columns=["village_code", "period", "crimes"])
     crime_counts["period"] = period_start(crime_counts["period"], "day")
-    crime_counts = crime_counts.merge(village_rows, on="village_code").groupby(["unit_code", "period"])[["crimes"]].sum()
+    crime_counts = (crime_counts.merge(village_rows, on="village_code")
+                    .groupby(["unit_code", "period"])[["crimes"]].sum())
 
     grid = pd.DataFrame({"unit_code": codes}).merge(pd.DataFrame({"period": window_periods(scope, freq)}), how="cross")
     frame = (grid.merge(series.reset_index(), on=["unit_code", "period"], how="left")

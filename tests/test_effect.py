@@ -9,13 +9,13 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 from metric_world import END, START, write_world
+from test_aggregates import WINDOWS
 
 from ingest.importer import import_export
 from queries import comparison, effectiveness
 from queries.overview import activity_date_range
 from queries.schema import units
 from queries.scope import Scope
-from test_aggregates import WINDOWS
 
 OFFICER_SUMS = ["expected_days", "reported_days", "on_time_days", "reports", "late_reports", "flagged_reports",
                 "counted", "adopted", "at_target"]

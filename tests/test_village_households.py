@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
+from test_aggregates import EXAMPLES, OFFICERS, VILLAGES, activity_files, random_database
 
 from builders import activity, base_export, base_units, base_villages, write_export
 from ingest import aggregates as build
@@ -25,7 +26,6 @@ from queries.migrations import create_schema
 from queries.overview import activity_date_range
 from queries.schema import units, village_dds_days
 from queries.scope import Scope, settings_policy
-from test_aggregates import EXAMPLES, OFFICERS, VILLAGES, activity_files, random_database
 
 V1, V2 = "35.21.01.2001", "35.21.01.2002"
 
