@@ -281,6 +281,7 @@ def village_map(scope: Scope) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def village_rows(scope: Scope) -> pd.DataFrame:
+    """The village map's rows (coverage, Polsek, officers) without the outlines, which are shared apart."""
     return run(geo.village_rows, scope, village_coverage(scope))
 
 
@@ -302,7 +303,7 @@ def village_outlines(scope: Scope) -> dict:
     return run(geo.village_shapes, scope)
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+@st.cache_resource(ttl=CACHE_TTL, max_entries=16, show_spinner=False)  # a resource for village_outlines' reason
 def map_outlines(scope: Scope) -> list:
     """The village outlines a map of the scope draws (none above MAX_MAP_VILLAGES), without the coverage frame."""
     if scope.nrp is not None:  # an officer's villages depend on the window

@@ -93,7 +93,8 @@ def run_import(raw: RawExport, user: User, keep_valid: bool, dry_run: bool) -> I
     bar.empty()
     if not dry_run:
         st.cache_data.clear()  # every page shows the new data at once
-        data.village_outlines.clear()  # outlines are kept as shared objects (cache_resource), not cache_data
+        data.village_outlines.clear()
+        data.map_outlines.clear()  # outlines are kept as shared objects (cache_resource), not cache_data
     return report
 
 

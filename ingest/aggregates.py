@@ -18,6 +18,7 @@ from ingest.upsert import bulk_insert
 from queries.aggregates import META_KEY, OFFICER_COUNTS, UNIT_COUNTS, delay_hour, recorded
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions
+from queries.overview import date_bounds
 from queries.policy import Policy
 from queries.rollups import policy_key
 from queries.schema import (
@@ -101,8 +102,9 @@ def _update_touched(conn: Connection, policy: Policy, changes: ActivityChanges, 
 
 
 def _update_households(conn: Connection, changes: ActivityChanges, lost_dates: bool) -> None:
-    """Recompute village_dds_days in every village a changed report is in, now or before, from the earliest
-    date a changed report has, now or before.
+    """Recompute village_dds_days in every village a changed report is in, from its earliest date.
+
+    Villages and dates count both where the changed reports are now and where they were before.
 
     A moved or re-typed visit changes the previous date of its household's next visit, possibly on any later
     day; a visit before every changed date keeps its previous date (an earlier visit, unchanged). Reports that
@@ -134,8 +136,9 @@ def _as_date(value) -> date:
 
 
 def store_households(conn: Connection, village_codes: list[str] | None, since: date | None = None) -> None:
-    """Insert the village_dds_days rows of `village_codes` (None: all) dated `since` or later (None: all),
-    computed from the activities (the previous visit may lie before `since`)."""
+    """Insert the village_dds_days rows of `village_codes` (None: all) dated `since` or later (None: all).
+
+    Computed from the activities; the previous visit may lie before `since`."""
     a = activities.c
     dds = [a.activity_type == "dds", *([] if village_codes is None else [a.village_code.in_(village_codes)])]
     # Visits of one household on one day have the same previous date whichever comes first: no tie-break.
@@ -176,7 +179,7 @@ def _chunks(values: list, size: int = KEY_CHUNK):
 
 
 def _activity_range(conn: Connection) -> tuple[date | None, date | None]:
-    return conn.execute(select(func.min(activities.c.local_date), func.max(activities.c.local_date))).one()
+    return date_bounds(conn, activities)
 
 
 def _reached_keys(conn: Connection, changes: ActivityChanges) -> pd.DataFrame:

@@ -340,7 +340,7 @@ def refresh_statistics(engine: Engine, written: int | None = None) -> None:
     """Planner statistics (and on PostgreSQL the visibility map) brought up to date after a write.
 
     Without them the planner guesses until autovacuum comes by, and PostgreSQL cannot answer the
-    coverage queries from ix_activities_dds alone (index-only scans need the visibility map). VACUUM
+    coverage queries from ix_village_dds_days_date alone (index-only scans need the visibility map). VACUUM
     reads every page not yet all-visible of every table: after a first load that is all of them, and
     worth it; after a daily file into a national year (`written`, rows, well under VACUUM_SHARE of the
     activities) only the sampled ANALYZE runs, and the new pages are left to autovacuum (PostgreSQL 13+

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from ingest.changes import ActivityChanges
 from ingest.upsert import bulk_insert
 from queries.compliance import officer_days
+from queries.overview import date_bounds
 from queries.policy import Policy
 from queries.rollups import HOURS_KEY, META_KEY, hour_text, policy_key
 from queries.schema import activities, meta, officer_day_facts, officers, submission_hours, villages
@@ -83,8 +84,7 @@ def custom_plans(conn: Connection) -> None:
 
 def activity_range(conn: Connection) -> tuple[date | None, date | None]:
     """The first and last local date of the stored activities (None, None when there are none)."""
-    first, last = conn.execute(select(func.min(activities.c.local_date), func.max(activities.c.local_date))).one()
-    return first, last
+    return date_bounds(conn, activities)
 
 
 def built_range(conn: Connection) -> tuple[str, date, date] | None:

@@ -56,8 +56,9 @@ def households_from_visits(scope: Scope) -> Select:
 
 
 def households_from_days(scope: Scope) -> Select:
-    """The same from village_dds_days, kept by the import: a household counts at its first visit of the window,
-    the one whose previous visit (in the village) lies before the window or is none."""
+    """The same from village_dds_days, kept by the import.
+
+    A household counts at its first visit of the window: the one whose previous visit there is before it or none."""
     d = village_dds_days.c
     first = or_(d.prev_date.is_(None), d.prev_date < scope.start)
     return (select(d.village_code, func.sum(case((first, d.visits), else_=0)), func.sum(d.visits))
@@ -66,8 +67,9 @@ def households_from_days(scope: Scope) -> Select:
 
 
 def last_dds_day(end):
-    """Scalar subquery correlated on villages: the village's last DDS date on or before `end`, from
-    village_dds_days (one backward step in ix_village_dds_days_village; every row there has visits)."""
+    """Scalar subquery correlated on villages: the last DDS date on or before `end`, from village_dds_days.
+
+    One backward step in ix_village_dds_days_village; every row there has visits."""
     d = village_dds_days.c
     return (select(d.local_date).where(d.village_code == villages.c.code, d.local_date <= end)
             .order_by(d.local_date.desc()).limit(1).scalar_subquery())

@@ -18,7 +18,7 @@ from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
 from queries.policy import Policy
 from queries.quality import _officer_names_by, narrative_of
-from queries.schema import activities, activity_texts, meta, officers, villages
+from queries.schema import FLAG_COLUMNS, activities, activity_texts, meta, officers, villages
 from queries.scope import Scope, villages_in
 from queries.timeutil import local_times
 
@@ -66,14 +66,16 @@ def _total():
 
 
 def _flag_total(conn: Connection, scope: Scope, flag: str) -> int | None:
-    """How many reports of the window carry `flag`, from the per-unit aggregates where they serve the scope
-    (None elsewhere): they count each flag by the Polsek of the report's village, as the lists choose reports."""
+    """How many reports of the window carry `flag`, from the per-unit aggregates (None where they do not serve).
+
+    They count each flag by the Polsek of the report's village, as the lists choose reports."""
     return aggregates.flag_total(conn, scope, flag) if aggregates.serves(conn, scope) else None
 
 
 def _page_of_one_flag(conn: Connection, scope: Scope, flag: str, query: Select, offset: int, limit: int) -> list:
-    """A page of a one-flag list with its `total`: from the aggregates where they serve (the page is then a
-    bounded sort, not a sort of every flagged report for a count over them), else counted with the page."""
+    """A page of a one-flag list with its `total`, from the aggregates where they serve, else counted with it.
+
+    With the total known, the page is a bounded sort, not a sort of every flagged report for a count."""
     total = _flag_total(conn, scope, flag)
     if total is None:
         return _page(conn, query, offset, limit)
@@ -102,9 +104,12 @@ def stored_flags_follow(conn: Connection, policy: Policy) -> bool:
 
 
 def _flags(scope: Scope, stored: bool) -> dict:
-    """The seven flags: the stored columns where they follow the scope's policy (what ix_activities_flagged
-    holds), else the definition's expressions over the measures."""
-    return {name: a[f"flag_{name}"] for name in FLAG_NAMES} if stored else flag_expressions(scope.policy)
+    """The seven flags: the stored columns (what ix_activities_flagged holds) or the definition's expressions.
+
+    Stored only where they follow the scope's policy."""
+    # In FLAG_COLUMNS' order: SQLite uses the partial index only when the OR matches its predicate term for term.
+    return ({column.removeprefix("flag_"): a[column] for column in FLAG_COLUMNS} if stored
+            else flag_expressions(scope.policy))
 
 
 def _flagged_conditions(scope: Scope, flags: Sequence[str], officer_text: str, stored: bool = False,

@@ -31,6 +31,8 @@ POLICIES = {
     "village_dds_days": "village_code IN (SELECT code FROM villages)",
     "village_forecasts": "village_code IN (SELECT code FROM villages)",
     "village_hotspots": "village_code IN (SELECT code FROM villages)",
+    # A unit's hit rates and crime counts with the unit; the whole country's ('') for everyone.
+    "backtest_scores": "scope_code = '' OR scope_code IN (SELECT bos_visible_units())",
     "crimes": "village_code IN (SELECT code FROM villages)",
     # Outlines of a visible unit's scope hold only what lies below it; "" (everything) is for national users.
     "outline_scopes": OUTLINE_SCOPE_VISIBLE,
@@ -44,9 +46,9 @@ WRITABLE_POLICIES = {
     "follow_up_history": "item_id IN (SELECT id FROM follow_ups)",
 }
 # alembic_version: the dashboard checks the database is at the newest migration before it runs a page.
-# forecast_runs and backtest_scores: a run's date and method, and hit rates per unit (no village, no person).
+# forecast_runs: a run's date and method (no unit, no village, no person).
 READ_ONLY = ("units", "unit_tree", "outages", "import_batches", "meta", "alembic_version", "forecast_runs",
-             "backtest_scores", *POLICIES)
+             *POLICIES)
 
 
 def rls_statements(role: str = "bos_reader") -> list[str]:

@@ -217,10 +217,11 @@ activities = Table(
     Index("ix_activities_narrative", "nrp", "narrative_key"),
     # submission_hours of a few UTC hours are recomputed at every import (ingest/rollups.py).
     Index("ix_activities_submitted", "submitted_at"),
-    # Covering (migration 0010): a window's copied narratives and reused photos read without the wide rows.
+    # Covering (migration 0010), meant for a window's copied narratives and reused photos; EXPLAIN at a Polda
+    # (30 Nov 2026) showed no kualitas statement using it any more (docs/scale.md): a candidate to drop.
     Index("ix_activities_window_copies", "local_date", "village_code", "nrp", "narrative_key", "photo_sha256"),
-    # DDS only, covering: households visited per village and window, and each village's last
-    # DDS date, are read from this index alone.
+    # DDS only, covering: the definition's households per village and window, the coverage series and the
+    # last DDS dates where the aggregates are not built (else village_dds_days serves both).
     Index("ix_activities_dds", "village_code", "local_date", "household_id",
           postgresql_where=text("activity_type = 'dds'"), sqlite_where=text("activity_type = 'dds'")),
     # DDS only, per household (migration 0012): a daily import finds each household's last visit before the
@@ -450,8 +451,8 @@ unit_delay_hours = Table(
     info={"revision": "0003_unit_day_aggregates"},
 )
 
-# Per village and local date: reports and DDS visits made there. Distinct households over a window are
-# read from ix_activities_dds (a covering index: as many entries as a deduplicated table would hold).
+# Per village and local date: reports and DDS visits made there. Distinct households over a window come
+# from village_dds_days (below), kept with these.
 village_day_facts = Table(
     "village_day_facts",
     metadata,
