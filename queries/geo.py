@@ -146,16 +146,10 @@ def village_count(conn: Connection, scope: Scope) -> int:
     return conn.execute(select(func.count()).select_from(villages_in(scope).subquery())).scalar_one()
 
 
-def village_map_frame(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = None,
-                      shapes: dict | None = None) -> pd.DataFrame:
-    """Per village of the scope: coverage measures, Polsek, officers on the last day, and its shapes.
-
-    `coverage` (village_coverage) and `shapes` (village_shapes) when the caller already has them.
-    """
-    frame = village_rows(conn, scope, coverage)
-    if shapes is None:
-        shapes = village_shapes(conn, scope) if len(frame) <= MAX_MAP_VILLAGES else {}
-    return with_shapes(frame, shapes)
+def village_map_frame(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Per village of the scope: coverage measures, Polsek, officers on the last day, and its shapes."""
+    frame = village_rows(conn, scope)
+    return with_shapes(frame, village_shapes(conn, scope) if len(frame) <= MAX_MAP_VILLAGES else {})
 
 
 def village_rows(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
