@@ -33,6 +33,8 @@ TRAVEL_COLUMNS = ["report_id", "nrp", "officer", "village_code", "village", "tim
                   "activity_at", "local_date", "lat", "lng", "gps_distance_m", "travel_km", "travel_seconds"]
 
 a = activities.c
+# A report belongs to its village's Polsek (the one-flag totals count it there). Its officer is outer-joined: under
+# RLS the officers of units outside the reader's subtree are hidden, and such a report is still listed, name blank.
 
 
 def _in_window(scope: Scope) -> tuple:
@@ -143,7 +145,7 @@ def _flagged_query(scope: Scope, flags: Sequence[str], officer_text: str) -> Sel
                villages.c.unit_code.label("polsek_code"), villages.c.timezone, a.activity_type, a.activity_at,
                a.submitted_at, a.local_date, narrative_of(a.report_id).label("narrative"),
                *(expr.label(name) for name, expr in expressions.items()))
-        .join(officers, officers.c.nrp == a.nrp)
+        .outerjoin(officers, officers.c.nrp == a.nrp)
         .join(villages, villages.c.code == a.village_code)
         .where(*_flagged_conditions(scope, flags, officer_text))
     )
@@ -181,7 +183,7 @@ def count_flagged_reports(conn: Connection, scope: Scope, flags: Sequence[str] =
     if not stored:
         return _count(conn, _flagged_query(scope, flags, officer_text))
     searched = officer_text.strip() and scope.people
-    rows = activities.join(officers, officers.c.nrp == a.nrp) if searched else activities
+    rows = activities.outerjoin(officers, officers.c.nrp == a.nrp) if searched else activities
     return conn.execute(select(func.count()).select_from(rows)
                         .where(*_flagged_conditions(scope, flags, officer_text, True, conn.dialect.name))
                         ).scalar_one()
@@ -201,7 +203,7 @@ def page_flagged_reports(conn: Connection, scope: Scope, offset: int, limit: int
     labelled = [expr.label(f"key_{position}") for position, (expr, _) in enumerate(keys)]
     # The officers' table only when a name is searched: joined to every flagged row it cost 0.1 s at a Polda.
     searched = officer_text.strip() and scope.people
-    rows = activities.join(officers, officers.c.nrp == a.nrp) if searched else activities
+    rows = activities.outerjoin(officers, officers.c.nrp == a.nrp) if searched else activities
     # The list's narrow rows once (PostgreSQL: materialized), then its length and a bounded sort over them: as one
     # query PostgreSQL sorted every flagged report first and checked each one's village after (410k buffers).
     listed = (select(*labelled).select_from(rows)
@@ -341,7 +343,7 @@ def _points_query(scope: Scope, flag: str) -> Select:
         select(a.report_id, a.nrp, officers.c.name.label("officer"), a.village_code, villages.c.name.label("village"),
                villages.c.timezone, a.activity_type, a.activity_at, a.local_date, a.lat, a.lng, a.gps_distance_m,
                a.travel_km, a.travel_seconds)
-        .join(officers, officers.c.nrp == a.nrp)
+        .outerjoin(officers, officers.c.nrp == a.nrp)
         .join(villages, villages.c.code == a.village_code)
         .where(*_in_window(scope), flag_expressions(scope.policy)[flag])
     )

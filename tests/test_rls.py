@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import uuid
 
 import pytest
-from metric_world import END, START, write_world
+from metric_world import END, O3, START, V1, write_world
 from sqlalchemy import create_engine, func, select, text
 
+from builders import activity, inside, write_csv
 from conftest import PG_URL, fresh_postgres_engine
 from ingest.importer import import_export
-from queries import follow_up
+from queries import follow_up, quality_lists
 from queries.accounts import User
 from queries.exports import export_frame
 from queries.migrations import create_schema
@@ -36,12 +38,36 @@ def counts(conn) -> tuple[int, int, int, int]:
                  for table in (villages, officers, activities, activity_texts))
 
 
+def world_with_a_visiting_officer(directory):
+    """The metric world and E1: Citra (PS-C, Polda PD-63) reports in V1 (PS-A, Polda PD-35) from V4's place."""
+    world = write_world(directory)
+    with open(world / "activities.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows.append(activity("E1", O3, V1, "binluh", "2024-03-10T10:00:00+07:00", "2024-03-10T11:00:00+07:00",
+                         inside(4)))
+    write_csv(world / "activities.csv", rows)
+    return world
+
+
+def quality_lists_agree(conn, scope):
+    """Each kualitas list's total against its rows, and the ids of the flagged and gps-outside lists."""
+    flagged = quality_lists.page_flagged_reports(conn, scope, 0, 100)
+    gps = quality_lists.page_gps_outside(conn, scope, 0, 100)
+    travel = quality_lists.page_travel_pairs(conn, scope, 0, 100)
+    assert quality_lists.count_flagged_reports(conn, scope) == len(flagged)
+    assert quality_lists.count_flagged_reports(conn, scope, officer_text="80010003") == 1
+    assert quality_lists.count_gps_outside(conn, scope) == len(gps)
+    assert quality_lists.count_travel_pairs(conn, scope) == len(travel)
+    assert set(flagged["total"]) <= {len(flagged)} and set(gps["total"]) <= {len(gps)}
+    return set(flagged["report_id"]), gps.set_index("report_id")["officer"].to_dict()
+
+
 def test_a_reader_role_sees_only_its_home_unit(tmp_path):
     engine, drop = fresh_postgres_engine()
     role = f"bos_reader_{uuid.uuid4().hex[:10]}"
     try:
         create_schema(engine)
-        assert import_export(engine, write_world(tmp_path / "world")).ok
+        assert import_export(engine, world_with_a_visiting_officer(tmp_path / "world")).ok
         admin = User("admin", "Admin", "admin", None)
         with engine.begin() as conn:  # an item of Polsek A, one of Polsek B, one national
             for kind, subject in (("blind_spot", "35.21.01.2001"), ("blind_spot", "35.21.02.2003"),
@@ -57,7 +83,7 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
         with engine.connect() as conn:
             conn.exec_driver_sql(f"SET ROLE {role}")
             conn.commit()  # SET ROLE lasts for the session; each check below is its own transaction
-            for unit, expected in (("PS-A", (2, 1, 8, 8)), ("PR-35.21", (4, 4, 13, 13)), ("", (5, 6, 17, 17))):
+            for unit, expected in (("PS-A", (2, 1, 9, 9)), ("PR-35.21", (4, 4, 14, 14)), ("", (5, 6, 18, 18))):
                 with conn.begin():
                     conn.execute(text("SELECT set_config(:name, :unit, true)"), {"name": SETTING, "unit": unit})
                     assert counts(conn) == expected, unit
@@ -75,6 +101,16 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
                         # Even a query that asks for everything gets the home unit's rows only.
                         coverage = export_frame(conn, "coverage", Scope(None, START, END))
                         assert sorted(coverage["village_code"]) == ["35.21.01.2001", "35.21.01.2002"]
+            polda = Scope("PD-35", START, END, boundary="PD-35")
+            with engine.connect() as owner:  # what the application shows a PD-35 user without RLS
+                seen_flagged, seen_gps = quality_lists_agree(owner, polda)
+            with conn.begin():
+                # E1 is PD-35's report (its village's), its officer PD-63's: counted from the aggregates and
+                # listed, the officer's name left blank as RLS hides it (the NRP is the report's own column).
+                conn.execute(text("SELECT set_config(:name, 'PD-35', true)"), {"name": SETTING})
+                flagged, gps = quality_lists_agree(conn, polda)
+                assert "E1" in flagged and flagged == seen_flagged
+                assert gps == {**seen_gps, "E1": None} and seen_gps["E1"] == "Citra"
             for unit, expected in (("PS-A", 1), ("PR-35.21", 2), ("", 3)):
                 with conn.begin():
                     conn.execute(text("SELECT set_config(:name, :unit, true)"), {"name": SETTING, "unit": unit})
