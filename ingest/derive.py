@@ -18,7 +18,7 @@ from ingest.geo import distances_to_polygon_m
 from ingest.group_flags import rebuild_group_measures
 from ingest.upsert import bulk_insert
 from queries.db import rows_up_to
-from queries.flags import stored_flag_values
+from queries.flags import POLICY_KEY, stored_flag_values
 from queries.policy import Policy
 from queries.schema import activities, code_column, complaints, crimes, meta, unit_tree, units, villages
 from queries.timeutil import local_date
@@ -163,19 +163,13 @@ def refresh_flags(conn: Connection, policy: Policy, report_ids: set[str] | None)
         touched.drop(conn)
 
 
-def stored_flag_policy(conn: Connection) -> dict | None:
-    """The flag policy values the stored flags were computed with."""
-    value = conn.execute(select(meta.c.value).where(meta.c.key == "flags_policy")).scalar()
-    return json.loads(value) if value else None
-
-
 def record_flag_policy(conn: Connection, policy: Policy) -> None:
     """Remember which policy the stored flags follow."""
     value = json.dumps(policy.flag_values(), sort_keys=True)
-    if conn.execute(select(meta.c.key).where(meta.c.key == "flags_policy")).first():
-        conn.execute(meta.update().where(meta.c.key == "flags_policy").values(value=value))
+    if conn.execute(select(meta.c.key).where(meta.c.key == POLICY_KEY)).first():
+        conn.execute(meta.update().where(meta.c.key == POLICY_KEY).values(value=value))
     else:
-        conn.execute(meta.insert().values(key="flags_policy", value=value))
+        conn.execute(meta.insert().values(key=POLICY_KEY, value=value))
 
 
 def refresh_unit_tree(conn: Connection) -> bool:

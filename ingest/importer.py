@@ -41,6 +41,7 @@ from ingest.validate import CHECKS, Context, UnitRef, VillageRef, missing_column
 from queries import follow_up
 from queries.accounts import record
 from queries.db import rows_up_to
+from queries.flags import stored_flags_follow
 from queries.migrations import create_schema
 from queries.policy import Policy, load_policy
 from queries.schema import activities, import_batches, metadata, officers, outline_scopes, units, villages
@@ -520,7 +521,7 @@ def _apply(conn, export, diffs, writer, report, imported_by, policy, progress) -
     if progress:
         progress("flags", 0, 1)
     # Stored flags follow the settings file; if it changed since the last import, refresh them all.
-    same_policy = derive.stored_flag_policy(conn) == policy.flag_values()
+    same_policy = stored_flags_follow(conn, policy)
     calendar_changed = any(diffs[table].new or diffs[table].changed for table in CALENDAR_TABLES if table in diffs)
     first_load = writer is not None and writer.first_load
     changes = ActivityChanges(touched, [] if changes is None else changes.replaced,

@@ -6,12 +6,14 @@ use these expressions with the caller's policy, so a changed threshold needs no 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select
 
 from queries.policy import Policy
-from queries.schema import activities
+from queries.schema import activities, meta
 
 FLAG_NAMES = (
     "late",
@@ -25,6 +27,7 @@ FLAG_NAMES = (
 
 TIME_INCONSISTENT_SECONDS = 600  # submitted more than 10 minutes before the activity
 TRAVEL_ZERO_TIME_KM = 1.0  # two reports at the same instant farther apart than this
+POLICY_KEY = "flags_policy"  # meta key: the flag policy values the stored flag_* columns were computed with
 
 
 def flag_expressions(policy: Policy, table=activities) -> dict[str, ColumnElement[bool]]:
@@ -56,6 +59,12 @@ def stored_flag_values(policy: Policy, table=activities) -> dict[str, ColumnElem
     """SET clause that refreshes the stored flag_* columns from the measures (of `table`, or anything with
     the same column names under .c)."""
     return {f"flag_{name}": expr for name, expr in flag_expressions(policy, table).items()}
+
+
+def stored_flags_follow(conn: Connection, policy: Policy) -> bool:
+    """Whether the stored flag_* columns were computed with `policy` (the import records the one it used)."""
+    value = conn.execute(select(meta.c.value).where(meta.c.key == POLICY_KEY)).scalar()
+    return value is not None and json.loads(value) == policy.flag_values()
 
 
 def with_flag_list(frame: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,6 @@ a `page_*(conn, scope, offset, limit, order)` and a `stream_*` yielding frames o
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 
 import pandas as pd
@@ -15,10 +14,9 @@ from sqlalchemy import Connection, Select, case, func, literal, or_, select
 
 from queries import aggregates
 from queries.db import frame_of
-from queries.flags import FLAG_NAMES, flag_expressions, with_flag_list
-from queries.policy import Policy
+from queries.flags import FLAG_NAMES, flag_expressions, stored_flags_follow, with_flag_list
 from queries.quality import _officer_names_by, narrative_of
-from queries.schema import FLAG_COLUMNS, activities, activity_texts, meta, officers, villages
+from queries.schema import FLAG_COLUMNS, activities, activity_texts, officers, villages
 from queries.scope import Scope, villages_in
 from queries.timeutil import local_times
 
@@ -98,12 +96,6 @@ def _chunks(conn: Connection, query: Select, rows: int) -> Iterator[list]:
 
 
 # Flagged reports -------------------------------------------------------------------------------------------
-
-def stored_flags_follow(conn: Connection, policy: Policy) -> bool:
-    """Whether the stored flag_* columns were computed with `policy` (the import records the one it used)."""
-    value = conn.execute(select(meta.c.value).where(meta.c.key == "flags_policy")).scalar()
-    return value is not None and json.loads(value) == policy.flag_values()
-
 
 def _flags(scope: Scope, stored: bool) -> dict:
     """The seven flags: the stored columns (what ix_activities_flagged holds) or the definition's expressions.

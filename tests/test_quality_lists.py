@@ -17,7 +17,7 @@ from ingest.importer import import_export
 from queries import aggregates, quality
 from queries import quality_lists as lists
 from queries.db import frame_of
-from queries.flags import FLAG_NAMES
+from queries.flags import FLAG_NAMES, stored_flags_follow
 from queries.schema import activities, villages
 from queries.scope import Scope
 from queries.spreadsheet import csv_stream_bytes
@@ -150,8 +150,8 @@ def test_flagged_reports_under_another_policy_than_the_stored_flags(hand):
     the list is the definition's, counted and paged the same way."""
     faster = Scope(None, *WINDOW, policy=replace(Scope(None, *WINDOW).policy, max_travel_kmh=150))
     with hand.connect() as conn:
-        assert lists.stored_flags_follow(conn, Scope(None, *WINDOW).policy)
-        assert not lists.stored_flags_follow(conn, faster.policy)
+        assert stored_flags_follow(conn, Scope(None, *WINDOW).policy)
+        assert not stored_flags_follow(conn, faster.policy)
         # At 150 km/h A2 (132 km/h) is no longer flagged and A6 (88 km/h) keeps only its reused photo.
         assert lists.count_flagged_reports(conn, faster) == 8
         assert lists.count_flagged_reports(conn, faster, ("impossible_travel",)) == 3  # A3, B2, C2
