@@ -9,19 +9,15 @@ and scopes, a re-import that moves a report, and the incremental update against 
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from metric_world import END, O1, O2, O3, O4, START, V1, V3, V4, write_world
+from random_exports import imported_twice, over_random_imports
 
-from builders import activity, base_units, base_villages, inside, photo, write_export
-from conftest import fresh_postgres_engine
+from builders import activity, inside, write_export
 from ingest import aggregates as build
 from ingest import rollups
 from ingest.changes import ActivityChanges
@@ -29,9 +25,7 @@ from ingest.importer import import_export
 from ingest.upsert import bulk_insert
 from queries import aggregates
 from queries.aggregates import DELAY_MAX_HOUR, DELAY_MIN_HOUR
-from queries.db import make_engine
 from queries.effectiveness import unit_counts, with_rates
-from queries.migrations import create_schema
 from queries.officers import calendar as officer_calendar
 from queries.officers import delay_distribution, submission_delays
 from queries.overview import activity_date_range
@@ -41,7 +35,6 @@ from queries.scope import Scope, settings_policy
 
 LEVELS = ("polda", "polres", "polsek")
 WINDOWS = [(START, END), (START, date(2024, 3, 10)), (date(2024, 3, 11), END), (date(2024, 3, 9), date(2024, 3, 9))]
-EXAMPLES = int(os.environ.get("BOS_HYPOTHESIS_EXAMPLES", "15")) // 3 or 1
 
 
 @pytest.fixture
@@ -283,65 +276,11 @@ def test_sample_aggregates_equal_the_definitions(sample, monkeypatch):
                 assert_same_numbers(*both_ways(conn, Scope(unit_code, *window), monkeypatch))
 
 
-OFFICERS = {"80010001": "PS-A", "80010002": "PS-B", "80010003": "PS-C"}
-VILLAGES = {1: "35.21.01.2001", 2: "35.21.01.2002", 3: "35.21.02.2003", 4: "63.08.01.2004"}
-DAY0 = datetime(2024, 3, 1)
-
-
-@st.composite
-def activity_files(draw):
-    """Random reports over the base units from a small pool of ids, so a second file moves some of them."""
-    rows = {}
-    for _ in range(draw(st.integers(1, 30))):
-        report_id = f"R{draw(st.integers(0, 40)):03d}"
-        village = draw(st.integers(1, 4))  # any officer in any village: both Polsek bases are exercised
-        at = DAY0 + timedelta(minutes=draw(st.integers(0, 14 * 24 * 60)))
-        delay = timedelta(minutes=draw(st.sampled_from([-600, -30, 10, 60, 24 * 60, 24 * 60 + 1, 3000, 9000])))
-        kind = draw(st.sampled_from(["dds", "dds", "binluh"]))
-        gps = draw(st.sampled_from(["inside", "missing", "far"]))
-        lat, lng = {"inside": inside(village), "missing": ("", ""), "far": inside(4 if village != 4 else 1)}[gps]
-        rows[report_id] = {
-            "report_id": report_id, "nrp": draw(st.sampled_from(sorted(OFFICERS))), "village_code": VILLAGES[village],
-            "activity_type": kind, "activity_at": at.isoformat() + "+07:00",
-            "submitted_at": (at + delay).isoformat() + "+07:00", "lat": lat, "lng": lng,
-            "household_id": f"H{draw(st.integers(0, 5))}" if kind == "dds" else "", "narrative": "",
-            "photo_sha256": draw(st.sampled_from(["", photo("p1")]))}
-    return list(rows.values())
-
-
-def random_database(backend: str, tmp_path):
-    if backend == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.sqlite'}")
-        return engine, engine.dispose
-    return fresh_postgres_engine()
-
-
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
-@given(first=activity_files(), second=activity_files(), days=st.tuples(st.integers(0, 13), st.integers(0, 13)),
-       unit_code=st.sampled_from([None, "PD-35", "PD-63"]))
+@over_random_imports
 def test_random_exports_aggregates_equal_the_definitions(backend, tmp_path, monkeypatch, first, second, days,
                                                          unit_code):
-    engine, drop = random_database(backend, tmp_path)
-    try:
-        create_schema(engine)
-        run = tmp_path / uuid.uuid4().hex
-        officers = [{"nrp": nrp, "name": nrp, "rank": "", "unit_code": unit, "active_from": "", "active_to": ""}
-                    for nrp, unit in OFFICERS.items()]
-        assignments = [{"nrp": nrp, "village_code": VILLAGES[index + 1], "start_date": "2024-03-03", "end_date": ""}
-                       for index, nrp in enumerate(OFFICERS)]
-        for part, rows in (("first", first), ("second", second)):  # the second import moves reports of the first
-            export = write_export(run / part, units=base_units(), villages=base_villages(), officers=officers,
-                                  assignments=assignments, activities=rows)
-            assert import_export(engine, export).ok
-        with engine.connect() as conn:
-            low, high = activity_date_range(conn)
-            start = min(max(low, date(2024, 3, 1) + timedelta(days=min(days))), high)
-            end = max(min(high, date(2024, 3, 1) + timedelta(days=max(days))), start)
-            assert_same_numbers(*both_ways(conn, Scope(unit_code, start, end), monkeypatch))
-    finally:
-        drop()
+    with imported_twice(backend, tmp_path, first, second, days) as (conn, window):
+        assert_same_numbers(*both_ways(conn, Scope(unit_code, *window), monkeypatch))
 
 
 def calendar_shares(calendar: pd.DataFrame) -> pd.Series:

@@ -6,23 +6,19 @@ the sample, random exports (hypothesis), and the migration's backfill.
 from __future__ import annotations
 
 import importlib.util
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from random_exports import VILLAGES, imported_twice, over_random_imports
 from sqlalchemy import text
-from test_aggregates import EXAMPLES, OFFICERS, VILLAGES, activity_files, random_database
 
-from builders import activity, base_export, base_units, base_villages, write_export
+from builders import activity, base_export, write_export
 from ingest import aggregates as build
 from ingest.importer import import_export
 from queries import aggregates
 from queries.coverage import village_coverage
-from queries.migrations import create_schema
 from queries.overview import activity_date_range
 from queries.schema import units, village_dds_days
 from queries.scope import Scope, settings_policy
@@ -189,31 +185,12 @@ def test_sample_households_equal_the_definition(sample, monkeypatch):
                 assert frame["households_visited"].sum() > 0
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
-@given(first=activity_files(), second=activity_files(), days=st.tuples(st.integers(0, 13), st.integers(0, 13)),
-       unit_code=st.sampled_from([None, "PD-35", "PD-63"]))
+@over_random_imports
 def test_random_exports_households_equal_the_definition(backend, tmp_path, monkeypatch, first, second, days,
                                                         unit_code):
-    engine, drop = random_database(backend, tmp_path)
-    try:
-        create_schema(engine)
-        run = tmp_path / uuid.uuid4().hex
-        officers = [{"nrp": nrp, "name": nrp, "rank": "", "unit_code": unit, "active_from": "", "active_to": ""}
-                    for nrp, unit in OFFICERS.items()]
-        for part, rows in (("first", first), ("second", second)):  # the second import moves reports of the first
-            export = write_export(run / part, units=base_units(), villages=base_villages(), officers=officers,
-                                  activities=rows)
-            assert import_export(engine, export).ok
-        with engine.connect() as conn:
-            assert stored(conn) == rebuilt(conn)
-            low, high = activity_date_range(conn)
-            start = min(max(low, date(2024, 3, 1) + timedelta(days=min(days))), high)
-            end = max(min(high, date(2024, 3, 1) + timedelta(days=max(days))), start)
-            both_ways(conn, Scope(unit_code, start, end), monkeypatch)
-    finally:
-        drop()
+    with imported_twice(backend, tmp_path, first, second, days) as (conn, window):
+        assert stored(conn) == rebuilt(conn)
+        both_ways(conn, Scope(unit_code, *window), monkeypatch)
 
 
 def test_a_policy_change_keeps_the_households(hand):
