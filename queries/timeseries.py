@@ -51,35 +51,13 @@ def timeseries(conn: Connection, scope: Scope, freq: Frequency = "week") -> pd.D
     """One row per period of the window: compliance, reports, coverage, complaints and crimes."""
     days = officer_days(conn, scope)
     days["period"] = period_start(days["date"], freq)
-    # Per period, as per window: officers with expected days, those of them with a report, those at the DDS target.
-    officers = days.groupby(["period", "nrp"]).agg(**sums(DAY_MEASURES))
-    officers["counted"] = officers["expected_days"] > 0
-    officers["adopted"] = officers["counted"] & (officers["reports"] > 0)
-    officers["at_target"] = officers["counted"] & (
-        officers["dds_visits"] >= officers["expected_days"] * scope.policy.dds_target_per_day)
-    series = officers.groupby("period").sum()
+    series = with_targets(days.groupby(["period", "nrp"]).agg(**sums(DAY_MEASURES)), scope).groupby("period").sum()
 
-    period = sql_period(conn, activities.c.local_date, freq).label("period")
-    visited = frame_of(conn.execute(
-        select(activities.c.village_code, period, func.count(func.distinct(activities.c.household_id)))
-        .where(activities.c.activity_type == "dds", activities.c.village_code.in_(villages_in(scope)),
-               activities.c.local_date.between(scope.start, scope.end))
-        .group_by(activities.c.village_code, period)).all(), columns=["village_code", "period", "visited"])
-    villages = scope_villages(conn, scope).set_index("code")["households"].astype("float64")
-    visited["period"] = period_start(visited["period"], "day")
-    visited["capped"] = np.minimum(visited["visited"], visited["village_code"].map(villages))  # NaN: unknown
+    households = scope_villages(conn, scope).set_index("code")["households"].astype("float64")
+    visited = village_visits(conn, scope, freq, villages_in(scope), households)
     coverage = visited.groupby("period").agg(households_visited=("visited", "sum"), capped=("capped", "sum"))
-
-    complaints = scope_complaints(conn, scope)
-    complaints = complaints[complaints["in_window"]].assign(period=lambda f: period_start(f["local_date"], freq))
-    response = complaints.groupby("period").agg(complaints=("complaint_id", "count"), within_sla=("within_sla", "sum"))
-
-    crime_period = sql_period(conn, crimes.c.local_date, freq).label("period")
-    crime_counts = frame_of(conn.execute(
-        select(crime_period, func.count())
-        .where(crimes.c.village_code.in_(villages_in(scope)), crimes.c.local_date.between(scope.start, scope.end))
-        .group_by(crime_period)).all(), columns=["period", "crimes"])
-    crime_counts["period"] = period_start(crime_counts["period"], "day")
+    response = complaint_counts(scope_complaints(conn, scope), freq, [])
+    crime_counts = crime_counts_by(conn, scope, freq, villages_in(scope))
 
     frame = (pd.DataFrame({"period": window_periods(scope, freq)})
              .merge(series.reset_index(), on="period", how="left")
@@ -87,7 +65,49 @@ def timeseries(conn: Connection, scope: Scope, freq: Frequency = "week") -> pd.D
              .merge(response.reset_index(), on="period", how="left")
              .merge(crime_counts, on="period", how="left"))
     # Coverage of a period: households visited in it over every known household of the scope.
-    return finish(frame, scope, villages.sum(min_count=1))[SERIES_COLUMNS]
+    return finish(frame, scope, households.sum(min_count=1))[SERIES_COLUMNS]
+
+
+def with_targets(per_officer: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+    """Officer × period sums with whether each counts (expected days), adopted (reported) and met the DDS target."""
+    # Per period, as per window: officers with expected days, those of them with a report, those at the DDS target.
+    per_officer["counted"] = per_officer["expected_days"] > 0
+    per_officer["adopted"] = per_officer["counted"] & (per_officer["reports"] > 0)
+    per_officer["at_target"] = per_officer["counted"] & (
+        per_officer["dds_visits"] >= per_officer["expected_days"] * scope.policy.dds_target_per_day)
+    return per_officer
+
+
+def village_visits(conn: Connection, scope: Scope, freq: Frequency, in_villages, households: pd.Series
+                   ) -> pd.DataFrame:
+    """Households visited per village of `in_villages` and period, and that capped at the village's `households`."""
+    period = sql_period(conn, activities.c.local_date, freq).label("period")
+    visited = frame_of(conn.execute(
+        select(activities.c.village_code, period, func.count(func.distinct(activities.c.household_id)))
+        .where(activities.c.activity_type == "dds", activities.c.village_code.in_(in_villages),
+               activities.c.local_date.between(scope.start, scope.end))
+        .group_by(activities.c.village_code, period)).all(), columns=["village_code", "period", "visited"])
+    visited["period"] = period_start(visited["period"], "day")
+    visited["capped"] = np.minimum(visited["visited"], visited["village_code"].map(households))  # NaN: unknown
+    return visited
+
+
+def complaint_counts(complaints: pd.DataFrame, freq: Frequency, keys: list[str]) -> pd.DataFrame:
+    """Complaints made in the window and those answered within the SLA, per `keys` and period."""
+    complaints = complaints[complaints["in_window"]].assign(period=lambda f: period_start(f["local_date"], freq))
+    return complaints.groupby([*keys, "period"]).agg(complaints=("complaint_id", "count"),
+                                                     within_sla=("within_sla", "sum"))
+
+
+def crime_counts_by(conn: Connection, scope: Scope, freq: Frequency, in_villages, *keys) -> pd.DataFrame:
+    """Crimes of the window in `in_villages` per period (and per crimes' columns `keys`), counted in SQL."""
+    period = sql_period(conn, crimes.c.local_date, freq).label("period")
+    counts = frame_of(conn.execute(
+        select(*keys, period, func.count())
+        .where(crimes.c.village_code.in_(in_villages), crimes.c.local_date.between(scope.start, scope.end))
+        .group_by(*keys, period)).all(), columns=[*(key.name for key in keys), "period", "crimes"])
+    counts["period"] = period_start(counts["period"], "day")
+    return counts
 
 
 def window_periods(scope: Scope, freq: Frequency) -> list:
@@ -137,11 +157,7 @@ def units_timeseries(conn: Connection, scope: Scope, codes: list[str], freq: Fre
     per_officer = per_officer.astype({name: "int64" for name in DAY_MEASURES})
     per_officer["period"] = period_start(per_officer["period"], "day")
     polsek_of = frame_of(conn.execute(staff).all(), columns=["nrp", "polsek_code"])
-    per_officer = per_officer.merge(polsek_of, on="nrp").merge(pairs, on="polsek_code")
-    per_officer["counted"] = per_officer["expected_days"] > 0
-    per_officer["adopted"] = per_officer["counted"] & (per_officer["reports"] > 0)
-    per_officer["at_target"] = per_officer["counted"] & (
-        per_officer["dds_visits"] >= per_officer["expected_days"] * scope.policy.dds_target_per_day)
+    per_officer = with_targets(per_officer.merge(polsek_of, on="nrp").merge(pairs, on="polsek_code"), scope)
     series = per_officer.groupby(["unit_code", "period"])[[*DAY_MEASURES, "counted", "adopted", "at_target"]].sum()
 
     village_rows = frame_of(conn.execute(select(villages.c.code, villages.c.unit_code, villages.c.households)
@@ -151,32 +167,14 @@ def units_timeseries(conn: Connection, scope: Scope, codes: list[str], freq: Fre
     village_rows["households"] = village_rows["households"].astype("float64")
     in_villages = select(villages.c.code).where(villages.c.unit_code.in_(members))
 
-    period = sql_period(conn, activities.c.local_date, freq).label("period")
-    visited = frame_of(conn.execute(
-        select(activities.c.village_code, period, func.count(func.distinct(activities.c.household_id)))
-        .where(activities.c.activity_type == "dds", activities.c.village_code.in_(in_villages),
-               activities.c.local_date.between(scope.start, scope.end))
-        .group_by(activities.c.village_code, period)).all(), columns=["village_code", "period", "visited"])
-    visited["period"] = period_start(visited["period"], "day")
-    visited = visited.merge(village_rows, on="village_code")
-    visited["capped"] = np.minimum(visited["visited"], visited["households"])  # NaN: unknown
+    per_village = village_rows.drop_duplicates("village_code").set_index("village_code")["households"]
+    visited = village_visits(conn, scope, freq, in_villages, per_village).merge(
+        village_rows[["village_code", "unit_code"]], on="village_code")
     coverage = visited.groupby(["unit_code", "period"]).agg(households_visited=("visited", "sum"),
                                                             capped=("capped", "sum"))
-
-    complaints = scope_complaints(conn, scope)
-    complaints = complaints[complaints["in_window"]].merge(pairs, on="polsek_code")
-    complaints["period"] = period_start(complaints["local_date"], freq)
-    response = complaints.groupby(["unit_code", "period"]).agg(complaints=("complaint_id", "count"),
-                                                               within_sla=("within_sla", "sum"))
-
-    crime_period = sql_period(conn, crimes.c.local_date, freq).label("period")
-    crime_counts = frame_of(conn.execute(
-        select(crimes.c.village_code, crime_period, func.count())
-        .where(crimes.c.village_code.in_(in_villages), crimes.c.local_date.between(scope.start, scope.end))
-        .group_by(crimes.c.village_code, crime_period)).all(), columns=["village_code", "period", "crimes"])
-    crime_counts["period"] = period_start(crime_counts["period"], "day")
-    crime_counts = (crime_counts.merge(village_rows, on="village_code")
-                    .groupby(["unit_code", "period"])[["crimes"]].sum())
+    response = complaint_counts(scope_complaints(conn, scope).merge(pairs, on="polsek_code"), freq, ["unit_code"])
+    crime_counts = (crime_counts_by(conn, scope, freq, in_villages, crimes.c.village_code)
+                    .merge(village_rows, on="village_code").groupby(["unit_code", "period"])[["crimes"]].sum())
 
     grid = pd.DataFrame({"unit_code": codes}).merge(pd.DataFrame({"period": window_periods(scope, freq)}), how="cross")
     frame = (grid.merge(series.reset_index(), on=["unit_code", "period"], how="left")
