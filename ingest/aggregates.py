@@ -102,33 +102,39 @@ def _update_touched(conn: Connection, policy: Policy, changes: ActivityChanges, 
 
 
 def _update_households(conn: Connection, changes: ActivityChanges, lost_dates: bool) -> None:
-    """Recompute village_dds_days in every village a changed report is in, from its earliest date.
+    """Recompute village_dds_days in every village a changed report is in, from that village's earliest date.
 
     Villages and dates count both where the changed reports are now and where they were before.
 
     A moved or re-typed visit changes the previous date of its household's next visit, possibly on any later
-    day; a visit before every changed date keeps its previous date (an earlier visit, unchanged). Reports that
-    left the range without passing through the import (none today) would change previous dates anywhere:
-    then everything.
+    day of its village; a visit before every changed date of its village keeps its previous date (an earlier
+    visit, unchanged). So each village restarts at its own earliest change: a back-dated report in a daily file
+    does not send every other village back with it. Reports that left the range without passing through the
+    import (none today) would change previous dates anywhere: then everything.
     """
     if lost_dates:
         conn.execute(village_dds_days.delete())
         store_households(conn, None)
         return
-    codes = {row["village_code"] for row in changes.replaced}
-    dates = {_as_date(row["local_date"]) for row in changes.replaced}
+    since: dict[str, date] = {}
+    for row in changes.replaced:
+        _note_earliest(since, row["village_code"], _as_date(row["local_date"]))
     for part in _chunks(sorted(changes.report_ids)):
         for code, day in conn.execute(select(activities.c.village_code, activities.c.local_date)
                                       .where(activities.c.report_id.in_(part)).distinct()):
-            codes.add(code)
-            dates.add(_as_date(day))
-    if not codes:
-        return
-    since = min(dates)
-    for chunk in _chunks(sorted(codes)):
-        conn.execute(village_dds_days.delete().where(village_dds_days.c.village_code.in_(chunk),
-                                                     village_dds_days.c.local_date >= since))
-        store_households(conn, chunk, since)
+            _note_earliest(since, code, _as_date(day))
+    villages_since: dict[date, list[str]] = {}
+    for code, day in since.items():
+        villages_since.setdefault(day, []).append(code)
+    for day, codes in sorted(villages_since.items()):  # one pass per distinct start: a daily file has few
+        for chunk in _chunks(sorted(codes)):
+            conn.execute(village_dds_days.delete().where(village_dds_days.c.village_code.in_(chunk),
+                                                         village_dds_days.c.local_date >= day))
+            store_households(conn, chunk, day)
+
+
+def _note_earliest(since: dict[str, date], code: str, day: date) -> None:
+    since[code] = min(since.get(code, day), day)
 
 
 def _as_date(value) -> date:

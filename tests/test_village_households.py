@@ -127,6 +127,7 @@ def test_an_import_that_moves_visits_keeps_the_rows_exact(hand, tmp_path, monkey
 
 
 def test_a_new_day_updates_the_touched_villages_only(hand, tmp_path, monkeypatch):
+    """Each touched village is recomputed from its own earliest changed date; the others not at all."""
     calls = []
     original = build.store_households
     monkeypatch.setattr(build, "store_households",
@@ -134,9 +135,17 @@ def test_a_new_day_updates_the_touched_villages_only(hand, tmp_path, monkeypatch
     report = import_export(hand, write_export(tmp_path / "daily", activities=[visit("N1", V2, 10, "H1")]))
     assert report.ok, [str(p) for p in report.problems]
     assert calls == [([V2], date(2024, 3, 10))]
+    # A back-dated report restarts its own village only: V1 from H2's visit of the 4th (R5's previous date moves
+    # from the 2nd to it), V2 from the 11th, not from the 4th.
+    calls.clear()
+    report = import_export(hand, write_export(tmp_path / "late", activities=[visit("N2", V2, 11, "H1"),
+                                                                              visit("N3", V1, 4, "H2")]))
+    assert report.ok, [str(p) for p in report.problems]
+    assert calls == [([V1], date(2024, 3, 4)), ([V2], date(2024, 3, 11))]
     monkeypatch.undo()
     with hand.connect() as conn:
         assert stored(conn) == rebuilt(conn)
+        assert (V1, date(2024, 3, 9), date(2024, 3, 4), 1) in stored(conn)
         frame = both_ways(conn, Scope(None, date(2024, 3, 1), date(2024, 3, 10)), monkeypatch)
     assert visited(frame, V2) == (1, 2)
 
