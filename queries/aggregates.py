@@ -115,8 +115,11 @@ def polsek_compliance(conn: Connection, scope: Scope) -> pd.DataFrame:
 
     The same numbers as effectiveness.with_rates(unit_counts(scope, "polsek")) for these columns, without
     its village and complaint counts: at the nation those read every village's coverage (80,000), which
-    this table does not show.
+    this table does not show. Only where the aggregates serve (the callers check `serves` first): elsewhere
+    they would be short of days or follow another policy, so it refuses rather than answer.
     """
+    if not serves(conn, scope):
+        raise ValueError("polsek_compliance reads the aggregates: call it only where serves(conn, scope)")
     unit_of = dict(conn.execute(polsek_parents(scope, "polsek")).all())
     frame = frame_of(conn.execute(units_at_level(scope, "polsek")).all(), columns=["unit_code", "name"])
     frame = frame.set_index("unit_code").join(unit_officer_measures(conn, scope, unit_of)).reset_index()

@@ -138,6 +138,10 @@ def test_the_national_polsek_compliance_table_by_hand(world):
         "PS-B": {"officers": 3, "expected_days": 18, "reported_days": 4, "on_time_days": 4},
         "PS-C": {"officers": 2, "expected_days": 10, "reported_days": 4, "on_time_days": 4}}
     assert table["reporting_rate"].tolist() == pytest.approx([4 / 7, 4 / 18, 4 / 10])
+    with world.connect() as conn:  # a Polres, or a window past the built range: not from the aggregates
+        for scope in (Scope("PR-35.21", START, END), Scope(None, START, END + timedelta(days=1))):
+            with pytest.raises(ValueError, match="serves"):
+                aggregates.polsek_compliance(conn, scope)
 
 
 def test_only_a_polda_or_the_nation_inside_the_built_range_and_policy_is_served(world):
