@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings
 from sqlalchemy import text
-from test_aggregates import EXAMPLES, OFFICERS, VILLAGES, activity_files, random_database
+from test_aggregates import EXAMPLES, OFFICERS, PG_EXAMPLES, RANDOM_IMPORTS, SLOW_OK, VILLAGES, random_database
 
 from builders import activity, base_export, base_units, base_villages, write_export
 from ingest import aggregates as build
@@ -198,13 +197,22 @@ def test_sample_households_equal_the_definition(sample, monkeypatch):
                 assert frame["households_visited"].sum() > 0
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
-@given(first=activity_files(), second=activity_files(), days=st.tuples(st.integers(0, 13), st.integers(0, 13)),
-       unit_code=st.sampled_from([None, "PD-35", "PD-63"]))
-def test_random_exports_households_equal_the_definition(backend, tmp_path, monkeypatch, first, second, days,
-                                                        unit_code):
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW_OK)
+@given(**RANDOM_IMPORTS)
+def test_random_exports_households_equal_the_definition_on_sqlite(tmp_path, monkeypatch, first, second, days,
+                                                                  unit_code):
+    check_random_exports("sqlite", tmp_path, monkeypatch, first, second, days, unit_code)
+
+
+@settings(max_examples=PG_EXAMPLES, deadline=None, suppress_health_check=SLOW_OK)
+@given(**RANDOM_IMPORTS)
+def test_random_exports_households_equal_the_definition_on_postgresql(tmp_path, monkeypatch, first, second, days,
+                                                                      unit_code):
+    check_random_exports("postgresql", tmp_path, monkeypatch, first, second, days, unit_code)
+
+
+def check_random_exports(backend: str, tmp_path, monkeypatch, first, second, days, unit_code) -> None:
+    """Both files imported: the stored rows equal a rebuild, and the coverage the definition's."""
     engine, drop = random_database(backend, tmp_path)
     try:
         create_schema(engine)
