@@ -74,19 +74,31 @@ def fresh_postgres_engine(**kwargs):
     return engine, drop
 
 
+def empty_database(backend: str, directory: Path):
+    """A reporting database with the schema created; returns (engine, close)."""
+    if backend == "sqlite":
+        eng = make_engine(f"sqlite:///{directory / 'test.sqlite'}")
+        close = eng.dispose
+    else:
+        eng, close = fresh_postgres_engine()
+    create_schema(eng)
+    return eng, close
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
     """An empty reporting database with the schema created."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'test.sqlite'}")
-        create_schema(eng)
-        yield eng
-        eng.dispose()
-    else:
-        eng, drop = fresh_postgres_engine()
-        create_schema(eng)
-        yield eng
-        drop()
+    eng, close = empty_database(request.param, tmp_path)
+    yield eng
+    close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_engine(request, tmp_path_factory):
+    """As `engine`, shared by one module's tests: only for fixtures whose tests read the database, never write."""
+    eng, close = empty_database(request.param, tmp_path_factory.mktemp("module_db"))
+    yield eng
+    close()
 
 
 @pytest.fixture(scope="session")

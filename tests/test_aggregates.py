@@ -35,6 +35,10 @@ from queries.scope import Scope, settings_policy
 
 LEVELS = ("polda", "polres", "polsek")
 WINDOWS = [(START, END), (START, date(2024, 3, 10)), (date(2024, 3, 11), END), (date(2024, 3, 9), date(2024, 3, 9))]
+# Windows × scopes as a covering design, not the full product (12): every window with two scopes, every scope
+# with three windows counting the whole window of the nation (test_hand_world_national_numbers_...).
+SCOPE_CELLS = [(WINDOWS[0], "PD-35"), (WINDOWS[0], "PD-63"), (WINDOWS[1], None), (WINDOWS[1], "PD-35"),
+               (WINDOWS[2], None), (WINDOWS[2], "PD-63"), (WINDOWS[3], "PD-35"), (WINDOWS[3], "PD-63")]
 
 
 @pytest.fixture
@@ -42,6 +46,14 @@ def world(engine, tmp_path):
     report = import_export(engine, write_world(tmp_path / "world"))
     assert report.ok, [str(p) for p in report.problems]
     return engine
+
+
+@pytest.fixture(scope="module")
+def read_world(module_engine, tmp_path_factory):
+    """The hand world imported once per database, for the tests that only read it (most of this file's)."""
+    report = import_export(module_engine, write_world(tmp_path_factory.mktemp("world")))
+    assert report.ok, [str(p) for p in report.problems]
+    return module_engine
 
 
 def page_numbers(conn, scope: Scope) -> dict:
@@ -80,8 +92,8 @@ def assert_same_numbers(served: dict, defined: dict) -> None:
         assert (pd.isna(ours[key]) and len(hours) == 0) or abs(ours[key] - np.percentile(hours, share)) < 1, key
 
 
-def test_hand_world_national_numbers_come_from_the_aggregates(world, monkeypatch):
-    with world.connect() as conn:
+def test_hand_world_national_numbers_come_from_the_aggregates(read_world, monkeypatch):
+    with read_world.connect() as conn:
         scope = Scope(None, START, END)
         served, defined = both_ways(conn, scope, monkeypatch)
     polda = served["counts-polda"].set_index("unit_code")
@@ -105,10 +117,9 @@ def test_hand_world_national_numbers_come_from_the_aggregates(world, monkeypatch
     assert_same_numbers(served, defined)
 
 
-@pytest.mark.parametrize("unit_code", [None, "PD-35", "PD-63"])
-@pytest.mark.parametrize("window", WINDOWS)
-def test_hand_world_every_window_and_scope(world, monkeypatch, unit_code, window):
-    with world.connect() as conn:
+@pytest.mark.parametrize("window, unit_code", SCOPE_CELLS)
+def test_hand_world_every_window_and_scope(read_world, monkeypatch, unit_code, window):
+    with read_world.connect() as conn:
         assert_same_numbers(*both_ways(conn, Scope(unit_code, *window), monkeypatch))
 
 
@@ -116,11 +127,10 @@ POLSEK_TABLE = ["unit_code", "name", *aggregates.OFFICER_MEASURE_ORDER, "reporti
                 "dds_attainment", "quality_rate", "adoption_rate", "dds_target_share"]
 
 
-@pytest.mark.parametrize("unit_code", [None, "PD-35", "PD-63"])
-@pytest.mark.parametrize("window", WINDOWS)
-def test_the_polsek_compliance_table_equals_the_definition(world, monkeypatch, unit_code, window):
+@pytest.mark.parametrize("window, unit_code", SCOPE_CELLS + [(WINDOWS[0], None)])
+def test_the_polsek_compliance_table_equals_the_definition(read_world, monkeypatch, unit_code, window):
     scope = Scope(unit_code, *window)
-    with world.connect() as conn:
+    with read_world.connect() as conn:
         ours = aggregates.polsek_compliance(conn, scope)
         with monkeypatch.context() as patch:
             patch.setattr(aggregates, "serves", lambda conn, scope: False)
@@ -128,8 +138,8 @@ def test_the_polsek_compliance_table_equals_the_definition(world, monkeypatch, u
     pd.testing.assert_frame_equal(ours[POLSEK_TABLE], defined[POLSEK_TABLE])
 
 
-def test_the_national_polsek_compliance_table_by_hand(world):
-    with world.connect() as conn:
+def test_the_national_polsek_compliance_table_by_hand(read_world):
+    with read_world.connect() as conn:
         table = aggregates.polsek_compliance(conn, Scope(None, START, END)).set_index("unit_code")
     # PS-A: O1 (7 expected, 4 reported, 3 on time); PS-B: O2 (6, 3, 3), O4 (3, 1, 1), O5 (9, 0, 0);
     # PS-C: O3 (10, 4, 4) and O6 without an expected day.
@@ -144,8 +154,8 @@ def test_the_national_polsek_compliance_table_by_hand(world):
                 aggregates.polsek_compliance(conn, scope)
 
 
-def test_only_a_polda_or_the_nation_inside_the_built_range_and_policy_is_served(world):
-    with world.connect() as conn:
+def test_only_a_polda_or_the_nation_inside_the_built_range_and_policy_is_served(read_world):
+    with read_world.connect() as conn:
         assert aggregates.serves(conn, Scope("PD-35", START, END))
         assert not aggregates.serves(conn, Scope("PR-35.21", START, END))  # a Polres keeps the officer lists
         assert not aggregates.serves(conn, Scope("PS-A", START, END))
@@ -156,8 +166,8 @@ def test_only_a_polda_or_the_nation_inside_the_built_range_and_policy_is_served(
         assert not aggregates.serves(conn, Scope(None, START, END, other))
 
 
-def test_a_boundary_keeps_the_aggregates_inside_it(world, monkeypatch):
-    with world.connect() as conn:
+def test_a_boundary_keeps_the_aggregates_inside_it(read_world, monkeypatch):
+    with read_world.connect() as conn:
         scope = Scope(None, START, END, boundary="PD-63")
         served, defined = both_ways(conn, scope, monkeypatch)
     assert served["counts-polda"]["unit_code"].tolist() == ["PD-63"]
@@ -171,10 +181,11 @@ def test_a_reimport_that_moves_a_report_moves_its_numbers(world, tmp_path, monke
     report = import_export(world, write_export(tmp_path / "again", activities=[moved]))
     assert report.ok, [str(p) for p in report.problems]
     with world.connect() as conn:
-        for unit_code in (None, "PD-35"):
-            for window in WINDOWS:
-                served, defined = both_ways(conn, Scope(unit_code, *window), monkeypatch)
-                assert_same_numbers(served, defined)
+        # The whole window, the Saturday A4 left, and both weeks: the one it left and the one it reached.
+        for unit_code, window in ((None, WINDOWS[0]), (None, WINDOWS[3]), ("PD-35", WINDOWS[1]),
+                                  ("PD-35", WINDOWS[2])):
+            served, defined = both_ways(conn, Scope(unit_code, *window), monkeypatch)
+            assert_same_numbers(served, defined)
         flags = page_numbers(conn, Scope(None, START, END))["flags-polsek"].set_index("unit_code")
     assert flags.loc["PS-A", "reports"] == 8 - 1 and flags.loc["PS-B", "reports"] == 5 + 1
     assert flags.loc["PS-B", "late"] == 1
@@ -275,9 +286,11 @@ def test_sample_aggregates_equal_the_definitions(sample, monkeypatch):
     with sample.connect() as conn:
         first, last = activity_date_range(conn)
         polda = conn.execute(units.select().where(units.c.level == "polda").order_by(units.c.code)).first().code
-        for unit_code in (None, polda):
-            for window in ((last - timedelta(days=27), last), (first, last), (last - timedelta(days=6), last)):
-                assert_same_numbers(*both_ways(conn, Scope(unit_code, *window), monkeypatch))
+        # Each window once and each scope (the hand world and random exports cross them): the nation over four
+        # weeks, the Polda over the whole range and over its last week.
+        for unit_code, window in ((None, (last - timedelta(days=27), last)), (polda, (first, last)),
+                                  (polda, (last - timedelta(days=6), last))):
+            assert_same_numbers(*both_ways(conn, Scope(unit_code, *window), monkeypatch))
 
 
 @over_random_imports
@@ -299,9 +312,9 @@ def calendar_shares(calendar: pd.DataFrame) -> pd.Series:
 
 
 @pytest.mark.parametrize("unit_code", [None, "PD-35"])
-def test_the_polsek_calendar_equals_the_officers_days(world, monkeypatch, unit_code):
+def test_the_polsek_calendar_equals_the_officers_days(read_world, monkeypatch, unit_code):
     scope = Scope(unit_code, START, END)
-    with world.connect() as conn:
+    with read_world.connect() as conn:
         served = officer_calendar(conn, scope)
         monkeypatch.setattr(aggregates, "serves", lambda conn, scope: False)
         defined = officer_calendar(conn, scope)

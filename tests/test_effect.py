@@ -21,11 +21,12 @@ OFFICER_SUMS = ["expected_days", "reported_days", "on_time_days", "reports", "la
                 "counted", "adopted", "at_target"]
 
 
-@pytest.fixture
-def world(engine, tmp_path):
-    report = import_export(engine, write_world(tmp_path / "world"))
+@pytest.fixture(scope="module")
+def world(module_engine, tmp_path_factory):
+    """The hand world imported once per database: every test here only reads it."""
+    report = import_export(module_engine, write_world(tmp_path_factory.mktemp("world")))
     assert report.ok, [str(p) for p in report.problems]
-    return engine
+    return module_engine
 
 
 def trends_both_ways(conn, scope: Scope, codes: list[str], freq: str, monkeypatch) -> tuple:
@@ -59,14 +60,23 @@ def test_hand_world_trends_of_the_poldas(world, monkeypatch):
     assert served[served["unit_code"] == "PD-63"]["crimes"].tolist() == [0, 0]  # X18 is the 18th in WITA
 
 
-@pytest.mark.parametrize("window", WINDOWS)
-def test_hand_world_trends_at_a_polda_equal_the_definition(world, monkeypatch, window):
+# A Polres, two Polsek, and a Polres with its own Polsek (a Polsek counts in both).
+POLRES, TWO_POLSEK, OVERLAP = ["PR-35.21"], ["PS-A", "PS-B"], ["PS-B", "PR-35.21", "PS-A"]
+# A covering design, not the full product (36 cells): every window, every frequency and both plain unit sets in
+# more than one window, and the overlapping units (the hardest case) at every frequency over the whole window.
+TREND_CELLS = [(WINDOWS[0], OVERLAP, "day"), (WINDOWS[0], OVERLAP, "week"), (WINDOWS[0], OVERLAP, "month"),
+               (WINDOWS[1], POLRES, "week"),  # the first week whole: one period per unit
+               (WINDOWS[2], TWO_POLSEK, "day"),  # the second week, starting on a Monday
+               (WINDOWS[3], POLRES, "month"),  # one Saturday: a period starting before the window
+               (WINDOWS[3], TWO_POLSEK, "week")]
+
+
+def test_hand_world_trends_at_a_polda_equal_the_definition(world, monkeypatch):
     with world.connect() as conn:
-        # A Polres, two Polsek, and a Polres with its own Polsek (a Polsek counts in both).
-        for codes in (["PR-35.21"], ["PS-A", "PS-B"], ["PS-B", "PR-35.21", "PS-A"]):
-            for freq in ("day", "week", "month"):
-                served, defined = trends_both_ways(conn, Scope("PD-35", *window), codes, freq, monkeypatch)
-                pd.testing.assert_frame_equal(served, defined, obj=f"{codes} {freq}")
+        for window, codes, freq in TREND_CELLS:
+            served, defined = trends_both_ways(conn, Scope("PD-35", *window), codes, freq, monkeypatch)
+            assert not served.empty
+            pd.testing.assert_frame_equal(served, defined, obj=f"{window} {codes} {freq}")
 
 
 def test_trends_of_a_polres_or_units_outside_the_scope_keep_the_definition(world):

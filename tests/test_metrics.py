@@ -20,11 +20,12 @@ from queries.scope import Scope
 from queries.timeseries import timeseries
 
 
-@pytest.fixture
-def world(engine, tmp_path):
-    report = import_export(engine, write_world(tmp_path / "world"))
+@pytest.fixture(scope="module")
+def world(module_engine, tmp_path_factory):
+    """The hand world imported once per database: every test here only reads it."""
+    report = import_export(module_engine, write_world(tmp_path_factory.mktemp("world")))
     assert report.ok, [str(p) for p in report.problems]
-    return engine
+    return module_engine
 
 
 def rows_by(frame: pd.DataFrame, key: str) -> dict:

@@ -13,7 +13,6 @@ import os
 import uuid
 from datetime import date, datetime, timedelta
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +31,9 @@ WINDOW = Scope(None, date(2024, 3, 4), date(2024, 3, 17))
 NARRATIVES = ["", "Sambang warga RT 01, situasi aman.", "Sambang warga RT 02 situasi aman",
               "Giat binluh kepada pelajar tentang narkoba"]
 EXAMPLES = int(os.environ.get("BOS_HYPOTHESIS_EXAMPLES", "15"))
+# The same property with fewer examples on PostgreSQL (a new schema per database makes each several times dearer):
+# the random search is SQLite's; PostgreSQL checks that its dialect gives the same numbers.
+PG_EXAMPLES = EXAMPLES // 3 or 1
 
 
 @st.composite
@@ -107,11 +109,23 @@ def load(engine, directory, files) -> None:
     assert report.ok, [str(p) for p in report.problems]
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
+SLOW_OK = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=SLOW_OK)
 @given(files=exports(), split=st.randoms(use_true_random=False))
-def test_invariants(backend, tmp_path, files, split):
+def test_invariants_on_sqlite(tmp_path, files, split):
+    check_invariants("sqlite", tmp_path, files, split)
+
+
+@settings(max_examples=PG_EXAMPLES, deadline=None, suppress_health_check=SLOW_OK)
+@given(files=exports(), split=st.randoms(use_true_random=False))
+def test_invariants_on_postgresql(tmp_path, files, split):
+    check_invariants("postgresql", tmp_path, files, split)
+
+
+def check_invariants(backend: str, tmp_path, files: dict, split) -> None:
+    """One import, the same again, and the activities in two batches: the same exports, rates and sums."""
     one, drop_one = new_database(backend, tmp_path)
     two, drop_two = new_database(backend, tmp_path)
     try:

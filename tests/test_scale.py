@@ -35,10 +35,11 @@ def assert_same_compliance(conn, scope: Scope) -> None:
                                   check_dtype=False)
 
 
-@pytest.fixture
-def world(engine, tmp_path):
-    assert import_export(engine, write_world(tmp_path / "world")).ok
-    return engine
+@pytest.fixture(scope="module")
+def world(module_engine, tmp_path_factory):
+    """The hand world imported once per database: the tests of it only read it."""
+    assert import_export(module_engine, write_world(tmp_path_factory.mktemp("world"))).ok
+    return module_engine
 
 
 def test_rollup_gives_the_hand_checked_numbers(world):

@@ -46,6 +46,14 @@ def hand(engine, tmp_path):
     return engine
 
 
+@pytest.fixture(scope="module")
+def read_hand(module_engine, tmp_path_factory):
+    """The hand export imported once per database, for tests that only read it or roll their writes back."""
+    report = import_export(module_engine, base_export(tmp_path_factory.mktemp("hand"), activities=HAND))
+    assert report.ok, [str(p) for p in report.problems]
+    return module_engine
+
+
 def numbers(conn, scope: Scope) -> pd.DataFrame:
     return village_coverage(conn, scope)[["village_code", "households_visited", "dds_visits", "last_dds_date"]]
 
@@ -89,14 +97,14 @@ def rebuilt(conn) -> list[tuple]:
     ((6, 8), (0, 0), (0, 0)),
 ])
 @pytest.mark.parametrize("unit_code", [None, "PD-35", "PS-A"])
-def test_hand_world_households_per_window(hand, monkeypatch, window, v1, v2, unit_code):
-    with hand.connect() as conn:
+def test_hand_world_households_per_window(read_hand, monkeypatch, window, v1, v2, unit_code):
+    with read_hand.connect() as conn:
         frame = both_ways(conn, Scope(unit_code, date(2024, 3, window[0]), date(2024, 3, window[1])), monkeypatch)
     assert visited(frame, V1) == v1 and visited(frame, V2) == v2  # H1 of V2 is another household than V1's
 
 
-def test_hand_world_rows(hand):
-    with hand.connect() as conn:
+def test_hand_world_rows(read_hand):
+    with read_hand.connect() as conn:
         rows = stored(conn)
     day = lambda d: date(2024, 3, d)  # noqa: E731
     assert rows == [(V1, day(1), None, 1), (V1, day(1), day(1), 1), (V1, day(2), None, 1), (V1, day(5), day(1), 1),
@@ -151,19 +159,20 @@ def test_a_new_day_updates_the_touched_villages_only(hand, tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("since", range(1, 11))
-def test_rows_from_a_date_on_equal_the_hand_rows(hand, since):
+def test_rows_from_a_date_on_equal_the_hand_rows(read_hand, since):
     # From `since` on only: a household's first visit there takes its previous date from the index lookup
     # (since 5: H1's 5th <- the 1st, H2's 9th <- the 2nd), its later ones from LAG (since 2: H2's 9th <- the 2nd).
     day = lambda d: date(2024, 3, d)  # noqa: E731
     expected = [(V1, day(1), None, 1), (V1, day(1), day(1), 1), (V1, day(2), None, 1), (V1, day(5), day(1), 1),
                 (V1, day(9), day(2), 1), (V2, day(5), None, 1)]
-    with hand.begin() as conn:
+    with read_hand.connect() as conn, conn.begin() as transaction:
         conn.execute(village_dds_days.delete().where(village_dds_days.c.local_date >= day(since)))
         build.store_households(conn, [V1, V2], day(since))
         assert stored(conn) == expected
         conn.execute(village_dds_days.delete().where(village_dds_days.c.local_date >= day(since)))
         build.store_households(conn, [V2], day(since))  # V1's rows from `since` on are not recomputed
         assert stored(conn) == [row for row in expected if row[0] == V2 or row[1] < day(since)]
+        transaction.rollback()  # the shared database keeps its rows for the next test
 
 
 def test_the_migration_backfill_equals_the_import(hand):
