@@ -69,6 +69,16 @@ def with_window(village_frame: pd.DataFrame, numbers: pd.DataFrame, scope: Scope
     return frame.astype({"coverage": "float64"})
 
 
+def in_scope(village_code, scope: Scope) -> list:
+    """The condition keeping a village column inside the scope; none for the whole country.
+
+    The sums are joined to the scope's villages anyway: at the nation the semi-join with every village only
+    cost time (a third of the grouping of a national window).
+    """
+    everything = scope.unit_code is None and scope.boundary is None and scope.nrp is None
+    return [] if everything else [village_code.in_(villages_in(scope))]
+
+
 def blind_spot_cutoff(scope: Scope) -> date:
     """The first day a DDS visit must fall on or after for the village not to be a blind spot (end - days + 1)."""
     return scope.end - timedelta(days=scope.policy.blind_spot_days - 1)
@@ -89,7 +99,7 @@ def visit_sums(scope: Scope) -> Select:
                    func.count(func.distinct(case((in_window, a.household_id)))).label("households_visited"),
                    func.sum(case((in_window, 1), else_=0)).label("dds_visits"),
                    func.max(a.local_date).label("last_dds_date"))
-            .where(a.activity_type == "dds", a.village_code.in_(villages_in(scope)),
+            .where(a.activity_type == "dds", *in_scope(a.village_code, scope),
                    a.local_date.between(sums_start(scope), scope.end))
             .group_by(a.village_code))
 
@@ -105,7 +115,7 @@ def days_sums(scope: Scope) -> Select:
                    func.sum(case((first, d.visits), else_=0)).label("households_visited"),
                    func.sum(case((in_window, d.visits), else_=0)).label("dds_visits"),
                    func.max(d.local_date).label("last_dds_date"))
-            .where(d.village_code.in_(villages_in(scope)), d.local_date.between(sums_start(scope), scope.end))
+            .where(*in_scope(d.village_code, scope), d.local_date.between(sums_start(scope), scope.end))
             .group_by(d.village_code))
 
 
