@@ -189,7 +189,15 @@ def scope_level(scope: Scope) -> str | None:
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def village_coverage(scope: Scope) -> pd.DataFrame:
     """Coverage per village: the rankings, the blind-spot alert and every map start from it."""
-    return run(coverage.village_coverage, scope)
+    # An officer's villages depend on the window; a unit's do not, so the window before shares them.
+    villages = scope_villages(scope if scope.nrp is not None else any_window(scope))
+    return coverage.with_window(villages, run(coverage.window_numbers, scope), scope)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def scope_villages(scope: Scope) -> pd.DataFrame:
+    """The scope's villages with their denominators and location (what village_coverage adds a window to)."""
+    return run(coverage.scope_villages, scope)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)

@@ -10,9 +10,10 @@ import pytest
 from metric_world import END, O1, O2, O3, O4, O5, O6, START, V1, V2, V3, V4, V5, write_world
 
 from ingest.importer import import_export
+from queries import aggregates
 from queries.complaints import complaint_response
 from queries.compliance import officer_compliance, officer_days
-from queries.coverage import unit_coverage, village_coverage
+from queries.coverage import scope_villages, unit_coverage, village_coverage, window_numbers, with_window
 from queries.effectiveness import unit_counts, unit_effectiveness, with_rates
 from queries.policy import Policy
 from queries.quality import activity_flags
@@ -130,6 +131,38 @@ def test_blind_spots_count_back_from_the_window_end(world):
     # The last DDS date looks back before the window.
     assert villages[V1]["last_dds_date"] == date(2024, 3, 11)
     assert villages[V1]["dds_visits"] == 0
+
+
+def test_a_window_after_visits_reads_them_for_the_last_date_only(world, monkeypatch):
+    # Mar 13-17 with blind spots over 30 days: the sums read from Feb 17, so visits before the 13th give the last
+    # DDS date but count neither as visits nor as households; a household seen before counts at its return.
+    scope = Scope(None, date(2024, 3, 13), END)
+    with world.connect() as conn:
+        served = village_coverage(conn, scope)
+        monkeypatch.setattr(aggregates, "recorded", lambda conn: None)  # the definition, from the activities
+        defined = village_coverage(conn, scope)
+    pd.testing.assert_frame_equal(served, defined)
+    villages = rows_by(served, "village_code")
+    expected = {V1: (0, 0, date(2024, 3, 11)),  # A1-A6 all before the 13th
+                V2: (1, 1, date(2024, 3, 13)),  # A7 (H9)
+                V3: (1, 1, date(2024, 3, 14)),  # D1 (H4); B1, B2 before
+                V4: (1, 1, date(2024, 3, 16)),  # C4 (H5, first seen on Mar 4 by C1)
+                V5: (0, 0, date(2024, 3, 5))}   # B4 only
+    assert {code: (row["households_visited"], row["dds_visits"], row["last_dds_date"])
+            for code, row in villages.items()} == expected
+    assert not served["blind_spot"].any()
+
+
+def test_a_village_the_window_numbers_miss_has_no_visits(world):
+    # Imported between the read of the villages and that of the window's numbers (the app caches them apart).
+    scope = Scope(None, START, END)
+    with world.connect() as conn:
+        numbers = window_numbers(conn, scope)
+        frame = with_window(scope_villages(conn, scope), numbers[numbers["village_code"] != V1], scope)
+    v1 = rows_by(frame, "village_code")[V1]
+    assert (v1["households_visited"], v1["dds_visits"], v1["coverage"], v1["last_dds_date"], v1["blind_spot"]) == (
+        0, 0, 0.0, None, True)
+    assert frame["households_visited"].dtype == "int64" and frame["blind_spot"].dtype == bool
 
 
 def test_activity_flags(world):

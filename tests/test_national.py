@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
+import pandas as pd
 import pytest
 import streamlit as st
 from metric_world import END, O1, O2, O3, O4, O5, START, V1, V2, V3, V4, V5, write_world
+from sqlalchemy import select
 from test_app import default_scope
 
 import queries.geo
 from components import data
 from ingest.importer import import_export
+from queries.coverage import village_coverage
 from queries.officers import village_officers
-from queries.scope import Scope
+from queries.schema import officers
+from queries.scope import Scope, subtree
 
 
 @pytest.fixture
@@ -38,6 +43,20 @@ def test_above_the_map_limit_no_outline_is_drawn(sample_data, monkeypatch):
     scope = default_scope(sample_data)
     assert data.map_outlines(scope) == [] and (data.village_map(scope)["shapes"].str.len() == 0).all()
     assert len(data.map_outlines(Scope("PD-35", scope.start, scope.end))) > 0  # 217 villages: drawn
+
+
+def test_the_cached_coverage_is_the_definition_for_a_window_its_previous_and_an_officer(sample_data):
+    # The app reads a unit's villages once for every window and adds each window's numbers to them.
+    scope = default_scope(sample_data, "PR-35.21")
+    with sample_data.connect() as conn:
+        nrp = conn.execute(select(officers.c.nrp).where(officers.c.unit_code.in_(subtree("PR-35.21")))
+                           .order_by(officers.c.nrp).limit(1)).scalar_one()
+        windows = [scope, scope.previous(), dataclasses.replace(scope, nrp=nrp)]
+        expected = [village_coverage(conn, window) for window in windows]
+    for window, frame in zip(windows, expected):
+        pd.testing.assert_frame_equal(data.village_coverage(window), frame)
+    assert expected[0]["dds_visits"].sum() > 0 and not expected[0].equals(expected[1])
+    assert 0 < len(expected[2]) < len(expected[0])
 
 
 @pytest.fixture
