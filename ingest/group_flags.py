@@ -148,16 +148,37 @@ def _update_narratives(conn: Connection, reports: Table, narratives: set[tuple[s
 
 
 def _update_repeats(conn: Connection, reports: Table, keys: set[str]) -> None:
-    """narrative_repeats over every officer's reports of the touched keys; cleared on rows that lost theirs.
+    """narrative_repeats of the touched keys; cleared on changed rows that lost their key.
 
-    A key's reports are found by ix_activities_narrative (key first). Nothing is collected: no flag,
-    rollup or aggregate reads the mark, so the reports it moves to are no change for them."""
+    The mark is "not the key's first report", so besides the changed rows only two of a key's reports can
+    change: its first now, and its first not re-imported (the first before, unless a changed row was). Both
+    are one step down ix_activities_narrative_order: re-ranking a template narrative's hundreds of thousands
+    of reports at every import read most of the table. Nothing is collected: no flag, rollup or aggregate
+    reads the mark."""
     _run(conn, _cleared("narrative_repeats", A.narrative_key.is_(None), reports), False)
     if not keys:
         return
     with _temporary(conn, _keys_table(), ({"narrative_key": key} for key in keys)) as touched:
-        joined = activities.join(touched, touched.c.narrative_key == A.narrative_key)
-        _run(conn, _ranked_update("narrative_repeats", [A.narrative_key], None, joined), False)
+        k = touched.c
+        x = activities.alias("x").c
+
+        def first(*conditions) -> ColumnElement:
+            return (select(x.report_id).where(x.narrative_key == k.narrative_key, *conditions)
+                    .order_by(x.submitted_at, x.report_id).limit(1).scalar_subquery())
+
+        changed = select(reports.c.report_id)
+        conn.execute(touched.update().values(first_id=first(),
+                                             kept_first_id=first(x.report_id.not_in(changed))))
+        candidates = changed.union(select(k.first_id), select(k.kept_first_id)).subquery("candidates")
+        # The key's first as a scalar lookup, not a join on the key: joined, a planner may walk every report of a
+        # template key to find the few candidates among them.
+        value = A.report_id != select(k.first_id).where(k.narrative_key == A.narrative_key).scalar_subquery()
+        stale = (select(A.report_id, value.label("value"))
+                 .where(A.report_id.in_(select(candidates.c.report_id)), A.narrative_key.is_not(None),
+                        A.narrative_repeats != value)
+                 .subquery("stale"))
+        conn.execute(activities.update().where(A.report_id == stale.c.report_id)
+                     .values(narrative_repeats=stale.c.value))
 
 
 def _update_travel(conn: Connection, reports: Table, starts: dict[str, datetime]) -> set[str]:
@@ -331,7 +352,8 @@ def _narratives_table() -> Table:
 
 
 def _keys_table() -> Table:
-    return _temporary_table("tmp_group_keys", Column("narrative_key", code_column(SHA256_HEX), primary_key=True))
+    return _temporary_table("tmp_group_keys", Column("narrative_key", code_column(SHA256_HEX), primary_key=True),
+                            Column("first_id", code_column()), Column("kept_first_id", code_column()))
 
 
 def _officers_table() -> Table:

@@ -218,8 +218,10 @@ activities = Table(
     Index("ix_activities_date", "local_date"),
     Index("ix_activities_officer_time", "nrp", "activity_at"),
     Index("ix_activities_photo", "photo_sha256"),
-    # Key first (migration 0014): an import re-ranks every report of a touched key, of any officer.
-    Index("ix_activities_narrative", "narrative_key", "nrp"),
+    Index("ix_activities_narrative", "nrp", "narrative_key"),
+    # Each narrative's reports in (submitted_at, report_id) order (migration 0014): an import finds a touched key's
+    # first report, and its first not re-imported, in one step each (ingest/group_flags.py _update_repeats).
+    Index("ix_activities_narrative_order", "narrative_key", "submitted_at", "report_id"),
     # submission_hours of a few UTC hours are recomputed at every import (ingest/rollups.py).
     Index("ix_activities_submitted", "submitted_at"),
     # Covering (migration 0010), meant for a window's copied narratives and reused photos; EXPLAIN at a Polda

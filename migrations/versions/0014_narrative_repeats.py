@@ -1,8 +1,9 @@
 """The narrative clusters' candidates stored: activities.narrative_repeats marks a report whose narrative_key
 equals that of an earlier report of any officer (by submitted_at, report_id), with a partial index over the marked
 reports. A key with two reports in a window has its later one marked in it, so the kualitas page groups only the
-marked keys' rows instead of every report of the window (issue 18). ix_activities_narrative turns key first, so
-an import re-ranks a touched key's reports of every officer by index. Filled here; meta records that it is kept.
+marked keys' rows instead of every report of the window (issue 18). ix_activities_narrative_order (key,
+submitted_at, report_id) lets an import find a touched key's first report by index, so it updates only the few
+reports whose mark can change. Filled here; meta records that it is kept.
 
 Revision ID: 0014_narrative_repeats
 Revises: 0013_quality_lists
@@ -42,14 +43,13 @@ def upgrade() -> None:
     op.create_index('ix_activities_narrative_repeats', 'activities',
                     ['local_date', 'village_code', 'narrative_key', 'narrative_repeats'], unique=False,
                     postgresql_where=sa.text('narrative_repeats'), sqlite_where=sa.text('narrative_repeats = 1'))
-    op.drop_index('ix_activities_narrative', table_name='activities')
-    op.create_index('ix_activities_narrative', 'activities', ['narrative_key', 'nrp'], unique=False)
+    op.create_index('ix_activities_narrative_order', 'activities', ['narrative_key', 'submitted_at', 'report_id'],
+                    unique=False)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    op.drop_index('ix_activities_narrative', table_name='activities')
-    op.create_index('ix_activities_narrative', 'activities', ['nrp', 'narrative_key'], unique=False)
+    op.drop_index('ix_activities_narrative_order', table_name='activities')
     op.drop_index('ix_activities_narrative_repeats', table_name='activities', if_exists=True)
     op.execute(meta.delete().where(meta.c.key == MARK_KEPT))
     with op.batch_alter_table('activities') as batch_op:
