@@ -239,15 +239,19 @@ class ActivitiesWriter:
             self.conn.execute(x.insert().from_select(["report_id", "narrative"], texts))
 
     def _first_load_duplicates(self) -> dict:
-        """Duplicate flags of a first load, in SQL: every report but the earliest of its group is one."""
+        """Duplicate flags and narrative_repeats of a first load, in SQL: every report but the earliest of its group
+        is one."""
         s = self.staging
         earliest_first = (s.c.submitted_at, s.c.report_id)
         photo_rank = func.row_number().over(partition_by=s.c.photo_sha256, order_by=earliest_first)
         narrative_rank = func.row_number().over(partition_by=(s.c.nrp, s.c.narrative_key), order_by=earliest_first)
+        repeat_rank = func.row_number().over(partition_by=s.c.narrative_key, order_by=earliest_first)
         return {
             "flag_duplicate_photo": case((and_(s.c.photo_sha256.is_not(None), photo_rank > 1), true()), else_=false()),
             "flag_duplicate_narrative": case((and_(s.c.narrative_key.is_not(None), narrative_rank > 1), true()),
                                              else_=false()),
+            # Not a flag: the narrative clusters' candidates (group_flags keeps it on later imports).
+            "narrative_repeats": case((and_(s.c.narrative_key.is_not(None), repeat_rank > 1), true()), else_=false()),
         }
 
     def _measure_first_load_travel(self) -> None:

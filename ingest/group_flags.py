@@ -1,13 +1,14 @@
 """The group measures behind three flags, recomputed set-wise in SQL over rows already written.
 
 duplicate_photo and duplicate_narrative: ROW_NUMBER() > 1 within the photo / (officer, narrative)
-group, ordered by (submitted_at, report_id). Travel: distance and time from the officer's previous
+group, ordered by (submitted_at, report_id); so is narrative_repeats (internal, not a flag) within the
+narrative of every officer. Travel: distance and time from the officer's previous
 GPS report by (activity_at, report_id); SQL finds the pairs with LAG, numpy measures them with
 ingest.geo.haversine_km, so the stored floats are bit for bit those of every earlier import (the
 database's sin and cos need not round like numpy's). Only rows whose value changes are written.
 
-An import recomputes the groups it touches: the photos and (officer, narrative) keys of its rows
-old and new, and each of its officers' travel from just before the earliest report it changed.
+An import recomputes the groups it touches: the photos, narratives and (officer, narrative) keys of its
+rows old and new, and each of its officers' travel from just before the earliest report it changed.
 """
 
 from __future__ import annotations
@@ -56,8 +57,9 @@ def update_group_measures(conn: Connection, changes: ActivityChanges) -> set[str
     """Bring the group measures up to date after an import; return the stored reports they changed.
 
     The returned ids are those not already in changes.report_ids (they join the changes, so
-    rollups follow them). With changes.full every row is recomputed and nothing is returned:
-    everything downstream is rebuilt anyway.
+    rollups follow them); a changed narrative_repeats alone names none (nothing downstream reads it).
+    With changes.full every row is recomputed and nothing is returned: everything downstream is
+    rebuilt anyway.
     """
     if changes.full:
         _whole_table(conn, collect=False)
@@ -77,6 +79,7 @@ def update_group_measures(conn: Connection, changes: ActivityChanges) -> set[str
         groups = _touched_groups(conn, reports, changes.replaced)
         changed = _update_photos(conn, reports, groups["photos"])
         changed |= _update_narratives(conn, reports, groups["narratives"])
+        _update_repeats(conn, reports, groups["keys"])
         changed |= _update_travel(conn, reports, groups["starts"])
     return changed - changes.report_ids
 
@@ -94,13 +97,16 @@ def _whole_table(conn: Connection, collect: bool) -> set[str]:
     changed |= _run(conn, _ranked_update("flag_duplicate_narrative", [A.nrp, A.narrative_key],
                                          A.narrative_key.is_not(None)), collect)
     changed |= _run(conn, _cleared("flag_duplicate_narrative", A.narrative_key.is_(None)), collect)
+    _run(conn, _ranked_update("narrative_repeats", [A.narrative_key], A.narrative_key.is_not(None)), False)
+    _run(conn, _cleared("narrative_repeats", A.narrative_key.is_(None)), False)
     changed |= _run(conn, _travel_cleared(~HAS_GPS), collect)
     changed |= _write_travel(conn, _travel_pairs(conn), collect)
     return changed
 
 
 def _touched_groups(conn: Connection, reports: Table, replaced: list[dict]) -> dict:
-    """Photos, (officer, narrative key) pairs and each officer's earliest activity_at of the changed rows."""
+    """Photos, narrative keys, (officer, narrative key) pairs and each officer's earliest activity_at of the
+    changed rows."""
     current = conn.execute(select(A.nrp, A.activity_at, A.photo_sha256, A.narrative_key)
                            .join(reports, reports.c.report_id == A.report_id)).all()
     members = [tuple(row) for row in current] + [
@@ -111,6 +117,7 @@ def _touched_groups(conn: Connection, reports: Table, replaced: list[dict]) -> d
     return {
         "photos": {photo for _, _, photo, _ in members if photo},
         "narratives": {(nrp, key) for nrp, _, _, key in members if key},
+        "keys": {key for _, _, _, key in members if key},
         "starts": starts,
     }
 
@@ -138,6 +145,40 @@ def _update_narratives(conn: Connection, reports: Table, narratives: set[tuple[s
         changed |= _run(conn, _ranked_update("flag_duplicate_narrative", [A.nrp, A.narrative_key], None, joined),
                         True)
     return changed
+
+
+def _update_repeats(conn: Connection, reports: Table, keys: set[str]) -> None:
+    """narrative_repeats of the touched keys; cleared on changed rows that lost their key.
+
+    The mark is "not the key's first report", so besides the changed rows only two of a key's reports can
+    change: its first now, and its first not re-imported (the first before, unless a changed row was). Both
+    are one step down ix_activities_narrative_order: re-ranking a template narrative's hundreds of thousands
+    of reports at every import read most of the table. Nothing is collected: no flag, rollup or aggregate
+    reads the mark."""
+    _run(conn, _cleared("narrative_repeats", A.narrative_key.is_(None), reports), False)
+    if not keys:
+        return
+    with _temporary(conn, _keys_table(), ({"narrative_key": key} for key in keys)) as touched:
+        k = touched.c
+        x = activities.alias("x").c
+
+        def first(*conditions) -> ColumnElement:
+            return (select(x.report_id).where(x.narrative_key == k.narrative_key, *conditions)
+                    .order_by(x.submitted_at, x.report_id).limit(1).scalar_subquery())
+
+        changed = select(reports.c.report_id)
+        conn.execute(touched.update().values(first_id=first(),
+                                             kept_first_id=first(x.report_id.not_in(changed))))
+        candidates = changed.union(select(k.first_id), select(k.kept_first_id)).subquery("candidates")
+        # The key's first as a scalar lookup, not a join on the key: joined, a planner may walk every report of a
+        # template key to find the few candidates among them.
+        value = A.report_id != select(k.first_id).where(k.narrative_key == A.narrative_key).scalar_subquery()
+        stale = (select(A.report_id, value.label("value"))
+                 .where(A.report_id.in_(select(candidates.c.report_id)), A.narrative_key.is_not(None),
+                        A.narrative_repeats != value)
+                 .subquery("stale"))
+        conn.execute(activities.update().where(A.report_id == stale.c.report_id)
+                     .values(narrative_repeats=stale.c.value))
 
 
 def _update_travel(conn: Connection, reports: Table, starts: dict[str, datetime]) -> set[str]:
@@ -308,6 +349,11 @@ def _photos_table() -> Table:
 def _narratives_table() -> Table:
     return _temporary_table("tmp_group_narratives", Column("nrp", code_column(), primary_key=True),
                             Column("narrative_key", code_column(SHA256_HEX), primary_key=True))
+
+
+def _keys_table() -> Table:
+    return _temporary_table("tmp_group_keys", Column("narrative_key", code_column(SHA256_HEX), primary_key=True),
+                            Column("first_id", code_column()), Column("kept_first_id", code_column()))
 
 
 def _officers_table() -> Table:

@@ -55,7 +55,13 @@ def baseline_metadata() -> MetaData:
         if "revision" not in table.info:
             table.to_metadata(baseline)
     # Revision 0006_activity_texts moved the narrative out of activities: the baseline still had it.
-    baseline.tables["activities"].append_column(Column("narrative", Text))
+    activities = baseline.tables["activities"]
+    activities.append_column(Column("narrative", Text))
+    # Revision 0014_narrative_repeats added the mark and two indexes.
+    activities._columns.remove(activities.c.narrative_repeats)  # Table has no public way to drop a column
+    for index in [index for index in activities.indexes
+                  if index.name in ("ix_activities_narrative_repeats", "ix_activities_narrative_order")]:
+        activities.indexes.discard(index)
     return baseline
 
 

@@ -20,6 +20,7 @@ from queries.schema import FLAG_COLUMNS, activities, activity_texts, officers, v
 from queries.scope import Scope, villages_in
 from queries.timeutil import local_times
 
+NARRATIVE_MARK_KEPT = "narrative_repeats"  # meta's record that migration 0014 filled the mark
 STREAM_ROWS = 5000  # rows per chunk of a download: a few MB of frame at a time
 IN_LIST_MAX = 900  # keys per IN list (SQLite's bound-parameter limit, with room to spare)
 
@@ -231,8 +232,29 @@ def _cluster_query(scope: Scope, key, having, extra=()) -> Select:
     )
 
 
-def _narrative_query(scope: Scope) -> Select:
-    return _cluster_query(scope, a.narrative_key, func.count() >= 2)
+def narrative_mark_kept(conn: Connection) -> bool:
+    """Whether activities.narrative_repeats can be trusted: migration 0014 filled it and recorded so in meta (every
+    import keeps it since). Without the record (a database before 0014) the clusters are grouped as defined."""
+    return conn.execute(select(meta.c.key).where(meta.c.key == NARRATIVE_MARK_KEPT)).first() is not None
+
+
+def _narrative_query(conn: Connection, scope: Scope) -> Select:
+    """The recurring narratives: keys with two reports or more in the window.
+
+    With the mark kept, grouped over the window's rows of the keys a marked window report carries: of a key's two
+    window reports the later is marked (it repeats the earlier), so every cluster is among them, and the count
+    keeps the others out (a mark may repeat a report before the window). The marked keys come from the partial
+    ix_activities_narrative_repeats, not from sorting the whole window.
+    """
+    query = _cluster_query(scope, a.narrative_key, func.count() >= 2)
+    if not narrative_mark_kept(conn):
+        return query
+    in_villages, in_dates = _in_window(scope)
+    if conn.dialect.name == "sqlite":
+        # As for the flagged list: `|| ''` keeps SQLite off ix_activities_village_date, on the marked reports' index.
+        in_villages = a.village_code.concat("").in_(villages_in(scope))
+    repeated = select(a.narrative_key).where(in_villages, in_dates, a.narrative_repeats)
+    return query.where(a.narrative_key.in_(repeated))
 
 
 def _photo_query(scope: Scope) -> Select:
@@ -289,20 +311,20 @@ def _narrative_frame(conn: Connection, scope: Scope, rows: list, columns: list[s
 
 def count_narrative_clusters(conn: Connection, scope: Scope) -> int:
     """How many normalised narratives recur in the window (two reports or more)."""
-    return _count(conn, _narrative_query(scope))
+    return _count(conn, _narrative_query(conn, scope))
 
 
 def page_narrative_clusters(conn: Connection, scope: Scope, offset: int, limit: int,
                             order: str = "worst") -> pd.DataFrame:
     """One page of the recurring narratives: "worst" most reports first, "officers" most officers first."""
-    query = _ordered(_narrative_query(scope), _cluster_orders(a.narrative_key), order)
+    query = _ordered(_narrative_query(conn, scope), _cluster_orders(a.narrative_key), order)
     return _narrative_frame(conn, scope, _page(conn, query, offset, limit), [*NARRATIVE_COLUMNS, "total"])
 
 
 def stream_narrative_clusters(conn: Connection, scope: Scope, order: str = "worst",
                               rows: int = STREAM_ROWS) -> Iterator[pd.DataFrame]:
     """Every recurring narrative, in the order of the pages, a chunk at a time."""
-    query = _ordered(_narrative_query(scope), _cluster_orders(a.narrative_key), order)
+    query = _ordered(_narrative_query(conn, scope), _cluster_orders(a.narrative_key), order)
     for part in _chunks(conn, query, rows):
         yield _narrative_frame(conn, scope, part)
 

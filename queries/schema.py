@@ -209,12 +209,19 @@ activities = Table(
     Column("flag_duplicate_narrative", Boolean, nullable=False, server_default=false()),
     Column("flag_impossible_travel", Boolean, nullable=False, server_default=false()),
     Column("batch_id", Integer, ForeignKey("import_batches.id")),
+    # Internal, not a flag (migration 0014): the narrative_key equals that of an earlier report of any officer, by
+    # (submitted_at, report_id). A key with two reports in a window has its later one marked there, so the
+    # window's marked keys are the narrative clusters' candidates (queries/quality_lists.py).
+    Column("narrative_repeats", Boolean, nullable=False, server_default=false()),
     Index("ix_activities_village_date", "village_code", "local_date"),
     Index("ix_activities_officer_date", "nrp", "local_date"),
     Index("ix_activities_date", "local_date"),
     Index("ix_activities_officer_time", "nrp", "activity_at"),
     Index("ix_activities_photo", "photo_sha256"),
     Index("ix_activities_narrative", "nrp", "narrative_key"),
+    # Each narrative's reports in (submitted_at, report_id) order (migration 0014): an import finds a touched key's
+    # first report, and its first not re-imported, in one step each (ingest/group_flags.py _update_repeats).
+    Index("ix_activities_narrative_order", "narrative_key", "submitted_at", "report_id"),
     # submission_hours of a few UTC hours are recomputed at every import (ingest/rollups.py).
     Index("ix_activities_submitted", "submitted_at"),
     # Covering (migration 0010), meant for a window's copied narratives and reused photos; EXPLAIN at a Polda
@@ -241,6 +248,13 @@ FLAGGED_PREDICATE = {"postgresql": " OR ".join(FLAG_COLUMNS), "sqlite": " OR ".j
 Index("ix_activities_flagged", activities.c.local_date, activities.c.village_code, activities.c.report_id,
       *(activities.c[name] for name in FLAG_COLUMNS),
       postgresql_where=text(FLAGGED_PREDICATE["postgresql"]), sqlite_where=text(FLAGGED_PREDICATE["sqlite"]))
+
+# Marked reports only (migration 0014): the narrative clusters' candidate keys of a window, read off these entries
+# instead of grouping every report of the window. Predicate as SQLAlchemy writes the column's test on each database;
+# the mark among the columns too, or SQLite reads each entry's row to test it (no covering scan).
+Index("ix_activities_narrative_repeats", activities.c.local_date, activities.c.village_code,
+      activities.c.narrative_key, activities.c.narrative_repeats, postgresql_where=text("narrative_repeats"),
+      sqlite_where=text("narrative_repeats = 1"))
 
 # The officer's narrative of each report that has one (no row without). Apart from activities so that the
 # window scans of flags and delays read narrow rows (issue 18): only the lists that show a text join it.

@@ -42,6 +42,13 @@ def measures(engine) -> dict[str, tuple]:
             for rid, photo_flag, narrative_flag, km, seconds in rows}
 
 
+def repeats(engine) -> dict[str, bool]:
+    """report_id -> narrative_repeats as stored."""
+    with engine.connect() as conn:
+        return {rid: bool(mark) for rid, mark in conn.execute(select(activities.c.report_id,
+                                                                     activities.c.narrative_repeats))}
+
+
 def load(engine, tmp_path, name: str, rows: list[dict], base: bool = False) -> None:
     directory = tmp_path / name
     export = base_export(directory, activities=rows) if base else write_export(directory, activities=rows)
@@ -82,11 +89,20 @@ def test_same_narrative_same_officer_versus_another_officer(engine, tmp_path):
                  submitted_at="2024-03-05T09:00:00+07:00", narrative=text),
     ], base=True)
     assert {rid: m[1] for rid, m in measures(engine).items()} == {"N1": False, "N2": True, "M1": False}
+    assert repeats(engine) == {"N1": True, "N2": True, "M1": False}  # any officer's earlier report: M1 at 09:00
 
     # N2 resubmitted before N1: now N1 is the copy.
     load(engine, tmp_path, "two", [
         activity("N2", submitted_at="2024-03-05T09:30:00+07:00", narrative=text.upper() + " !!")])
     assert {rid: m[1] for rid, m in measures(engine).items()} == {"N1": True, "N2": False, "M1": False}
+    assert repeats(engine) == {"N1": True, "N2": True, "M1": False}
+
+    # M1 resubmitted last: N2 (09:30) is now the narrative's first report of all, M1 repeats it.
+    load(engine, tmp_path, "three", [
+        activity("M1", nrp="80010002", village_code="35.21.02.2003", latlng=inside(3),
+                 submitted_at="2024-03-05T12:00:00+07:00", narrative=text)])
+    assert {rid: m[1] for rid, m in measures(engine).items()} == {"N1": True, "N2": False, "M1": False}
+    assert repeats(engine) == {"N1": True, "N2": False, "M1": True}
 
 
 def test_travel_pairs_same_instant_and_a_report_moved_earliest(engine, tmp_path):
@@ -182,6 +198,13 @@ def reference_measures(rows: list[dict]) -> dict[str, tuple]:
     return {rid: tuple(values[m] for m in MEASURES) for rid, values in computed.items()}
 
 
+def reference_repeats(rows: list[dict]) -> dict[str, bool]:
+    """narrative_repeats by its definition: every report of a narrative key but the earliest of any officer's."""
+    computed: dict[str, dict] = defaultdict(dict)
+    _duplicates(rows, lambda r: r["narrative_key"], "narrative_repeats", computed)
+    return {rid: values["narrative_repeats"] for rid, values in computed.items()}
+
+
 def _duplicates(rows, group_of, column: str, computed: dict) -> None:
     """Within each group, every row but the earliest by (submitted_at, report_id) is a duplicate."""
     groups: dict = defaultdict(list)
@@ -250,6 +273,7 @@ def test_update_after_each_import_equals_a_full_recompute_and_the_earlier_python
         with engine.connect() as conn:
             stored = [dict(row) for row in conn.execute(select(activities)).mappings()]
         assert measures(engine) == reference_measures(stored)
+        assert repeats(engine) == reference_repeats(stored)
     with engine.begin() as conn:
         assert rebuild_group_measures(conn) == set()
 

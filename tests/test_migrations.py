@@ -69,7 +69,7 @@ def test_the_migrations_make_exactly_the_metadata(engine):
         assert [column["name"] for column in inspector.get_columns(table.name)] == list(table.columns.keys())
     with engine.connect() as conn:
         assert schema_differences(conn) == []  # autogenerate's comparison: types, nullability, indexes
-        assert current_revision(conn) == head_revision() == "0013_quality_lists"
+        assert current_revision(conn) == head_revision() == "0014_narrative_repeats"
         if conn.dialect.name == "postgresql":  # the partial DDS index and the "C" collation of codes survive
             definition = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_activities_dds' "
                                                 "AND schemaname = current_schema()"))
@@ -103,6 +103,9 @@ def test_a_database_made_by_the_old_code_is_stamped_and_keeps_every_row(bare_eng
     legacy_database_with_rows(bare_engine, tmp_path)
     with bare_engine.begin() as conn:
         accounts.add_user(conn, "kasat", "Kasat", "polres", "PR-35.21", email="kasat@example.test")
+        # The world repeats no narrative: three reports (two officers' among them) share one for 0014 to mark.
+        conn.execute(text("UPDATE activities SET narrative_key = :key WHERE report_id IN ('A1', 'A2', 'B1')"),
+                     {"key": "e" * 64})
     before = rows_of(bare_engine)
     assert len(before["activities"]) > 10 and len(before["officers"]) == 6 and len(before["users"]) == 1
     assert "alembic_version" not in inspect(bare_engine).get_table_names()
@@ -113,7 +116,21 @@ def test_a_database_made_by_the_old_code_is_stamped_and_keeps_every_row(bare_eng
     narrative = [column.name for column in baseline_metadata().tables["activities"].columns].index("narrative")
     texts = [(row[0], row[narrative]) for row in before["activities"] if row[narrative] is not None]
     before["activities"] = [row[:narrative] + row[narrative + 1:] for row in before["activities"]]
-    assert rows_of(bare_engine, metadata) == before
+    after = rows_of(bare_engine, metadata)
+    # 0014 added narrative_repeats (last) and its meta record: a report repeats an earlier one's key, any officer's.
+    names = list(metadata.tables["activities"].columns.keys())
+    marks = {row[0]: row[-1] for row in after["activities"]}
+    after["activities"] = [row[:-1] for row in after["activities"]]
+    assert ("narrative_repeats", "0014_narrative_repeats") in after["meta"]
+    after["meta"] = [row for row in after["meta"] if row[0] != "narrative_repeats"]
+    assert after == before
+    key, submitted = names.index("narrative_key"), names.index("submitted_at")
+    earliest = {}
+    for row in sorted(before["activities"], key=lambda row: (row[submitted], row[0])):
+        if row[key] is not None:
+            earliest.setdefault(row[key], row[0])
+    assert marks == {row[0]: row[key] is not None and earliest[row[key]] != row[0] for row in before["activities"]}
+    assert sum(marks.values()) == 2
     with bare_engine.connect() as conn:
         stored_texts = conn.execute(select(activity_texts).order_by(activity_texts.c.report_id))
         assert [tuple(row) for row in stored_texts] == texts  # the world has none; test_activity_texts moves some

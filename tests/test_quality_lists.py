@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import event, select
 from test_app import new_app
 
-from builders import activity, base_export, inside, photo
+from builders import activity, base_export, inside, photo, write_export
 from components import data
 from ingest.importer import import_export
 from queries import aggregates, quality
 from queries import quality_lists as lists
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, stored_flags_follow
-from queries.schema import activities, villages
+from queries.schema import activities, meta, villages
 from queries.scope import Scope
 from queries.spreadsheet import csv_stream_bytes
 from queries.timeutil import local_times
@@ -349,3 +349,72 @@ def test_a_photo_first_sent_in_the_window_by_two_officers_is_shared(engine, tmp_
     # p1: A1 and C1 (B1 before the window); p3: D1 (not flagged, the first) and D2; p4: only Citra in the window.
     assert sorted(photos[["photo_sha256", "reports", "officers", "names"]].values.tolist()) == sorted([
         [photo("p1"), 2, 2, "Agus, Citra"], [photo("p3"), 2, 2, "Budi, Citra"]])
+
+
+PENYULUHAN = "Penyuluhan bahaya narkoba di sekolah menengah"
+PASAR = "Pengamanan pasar malam bersama warga setempat"
+MEDIASI = "Mediasi sengketa batas tanah antar warga desa"
+
+
+def cluster_rows(conn, scope: Scope) -> list[list]:
+    page = lists.page_narrative_clusters(conn, scope, 0, 10)
+    today = quality.narrative_clusters(conn, scope)
+    pd.testing.assert_frame_equal(page.drop(columns="total"), today, check_dtype=False)  # empty: float names
+    assert (page["total"] == lists.count_narrative_clusters(conn, scope)).all()
+    return sorted(page[["example", "reports", "officers", "names"]].values.tolist())  # ties go by key (a hash)
+
+
+def test_narrative_clusters_from_the_marked_reports_follow_a_reimport(engine, tmp_path):
+    """The clusters are grouped over the keys of the window's marked reports (narrative_repeats): a mark may point
+    before the window (X2, Y3), a key may have a third report before it (Y1); re-importing A7 with Z1's narrative,
+    earlier, must mark Z1 (not itself re-imported), or its cluster would be missed."""
+    extra = [report("X1", BUDI, V2, "2024-03-01T08:00:00+07:00", inside(2), PENYULUHAN),  # before the window
+             report("X2", CITRA, V2, "2024-03-06T08:00:00+07:00", inside(2), PENYULUHAN),  # marked, alone in it
+             report("Y1", AGUS, V2, "2024-03-02T08:00:00+07:00", inside(2), PASAR),  # before the window
+             report("Y2", BUDI, V2, "2024-03-05T10:00:00+07:00", inside(2), PASAR),
+             report("Y3", CITRA, V2, "2024-03-07T08:00:00+07:00", inside(2), PASAR),
+             report("Z1", BUDI, V2, "2024-03-06T12:00:00+07:00", inside(2), MEDIASI)]  # first of its text
+    assert import_export(engine, base_export(tmp_path / "one", activities=hand_reports() + extra)).ok
+    scope = Scope(None, *WINDOW)
+    marked = select(activities.c.report_id).where(activities.c.narrative_repeats).order_by(activities.c.report_id)
+    with engine.connect() as conn:
+        assert lists.narrative_mark_kept(conn)
+        assert conn.execute(marked).scalars().all() == ["A1", "A3", "A5", "C1", "X2", "Y2", "Y3"]
+        assert cluster_rows(conn, scope) == [[PATROLI, 2, 1, "Agus"], [PASAR, 2, 2, "Budi, Citra"],
+                                             [SAMBANG, 4, 3, "Agus, Budi, Citra"]]
+        assert cluster_rows(conn, Scope("PD-63", *WINDOW)) == []  # C1 alone there, though marked
+    # A7 (6 March 10:00, sent before Z1) now carries Z1's narrative; Y2 a narrative of its own.
+    again = [report("A7", AGUS, V1, "2024-03-06T10:00:00+07:00", inside(1), MEDIASI),
+             report("Y2", BUDI, V2, "2024-03-05T10:00:00+07:00", inside(2), "Laporan sambang ke rumah ketua RT")]
+    assert import_export(engine, write_export(tmp_path / "two", activities=again)).ok
+    with engine.connect() as conn:
+        assert conn.execute(marked).scalars().all() == ["A1", "A3", "A5", "C1", "X2", "Y3", "Z1"]
+        rows = cluster_rows(conn, scope)
+        assert check_list(conn, scope, "narratives", size=1, chunk=2) == 3
+    assert rows == [[MEDIASI, 2, 2, "Agus, Budi"], [PATROLI, 2, 1, "Agus"], [SAMBANG, 4, 3, "Agus, Budi, Citra"]]
+
+
+def test_narrative_clusters_without_the_mark_are_grouped_as_defined(hand):
+    """Where meta holds no record that 0014 filled the mark (a database before it), every window row is grouped."""
+    scope = Scope(None, *WINDOW)
+    with hand.begin() as conn:
+        conn.execute(activities.update().values(narrative_repeats=False))  # a mark nobody kept
+        conn.execute(meta.delete().where(meta.c.key == lists.NARRATIVE_MARK_KEPT))
+        assert not lists.narrative_mark_kept(conn)
+        assert lists.count_narrative_clusters(conn, scope) == 2
+        assert cluster_rows(conn, scope) == [[PATROLI, 2, 1, "Agus"], [SAMBANG, 4, 3, "Agus, Budi, Citra"]]
+
+
+def test_the_narrative_count_reads_the_marked_reports_index(hand):
+    """The candidate keys come from ix_activities_narrative_repeats (SQLite's plan names it)."""
+    with hand.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL's plan for a dozen rows is a scan whatever the index (measured at a Polda)")
+        statements = []
+        listen = lambda *args: statements.append((args[2], args[3]))  # noqa: E731
+        event.listen(conn, "before_cursor_execute", listen)
+        assert lists.count_narrative_clusters(conn, Scope(None, *WINDOW)) == 2
+        event.remove(conn, "before_cursor_execute", listen)
+        statement, parameters = statements[-1]
+        plan = " ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+    assert "COVERING INDEX ix_activities_narrative_repeats" in plan
