@@ -174,7 +174,17 @@ def _few(codes: set[str]) -> list[str] | None:
 
 def _keys(date_column, dates, code_column, codes) -> list:
     """Conditions selecting the keys to recompute: the dates (None: all) and codes (None: all)."""
-    return ([] if dates is None else [date_column.in_(dates)]) + ([] if codes is None else [code_column.in_(codes)])
+    return ([] if dates is None else [_on_dates(date_column, dates)]) + (
+        [] if codes is None else [code_column.in_(codes)])
+
+
+def _on_dates(column, dates: list[date]):
+    """`column` in these (sorted) dates: a range when they are consecutive (a long history gained at once).
+
+    An IN list of hundreds of dates is a filter on every row; a range is an index range."""
+    if (dates[-1] - dates[0]).days + 1 == len(dates):
+        return column.between(dates[0], dates[-1])
+    return column.in_(dates)
 
 
 def _chunks(values: list, size: int = KEY_CHUNK):
