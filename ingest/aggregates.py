@@ -3,6 +3,8 @@ village_dds_days).
 
 Run after officer_day_facts is up to date: the expected, reported and on-time officer-days of a Polsek
 and date are that rollup's rows summed over the Polsek's officers. Read by queries/aggregates.py.
+They cover the rollup's range (ingest/rollups.py `facts_range`: any activity, complaint or crime), so a
+Polda's or the nation's window before the first report is read from them too.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ import pandas as pd
 from sqlalchemy import Connection, and_, case, func, or_, select
 
 from ingest.changes import ActivityChanges
+from ingest.rollups import facts_range, first_row_date
 from ingest.upsert import bulk_insert
 from queries.aggregates import META_KEY, OFFICER_COUNTS, UNIT_COUNTS, delay_hour, recorded
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions
-from queries.overview import date_bounds
 from queries.policy import Policy
 from queries.rollups import policy_key
 from queries.schema import (
@@ -42,7 +44,7 @@ def rebuild(conn: Connection, policy: Policy) -> None:
     for table in (*AGGREGATE_TABLES, village_dds_days):
         conn.execute(table.delete())
     conn.execute(meta.delete().where(meta.c.key == META_KEY))
-    first, last = _activity_range(conn)
+    first, last = facts_range(conn)
     if first is None:
         return
     _store(conn, policy, None, None, None)
@@ -54,13 +56,13 @@ def rebuild(conn: Connection, policy: Policy) -> None:
 def update(conn: Connection, policy: Policy, changes: ActivityChanges) -> None:
     """Recompute only what the change reaches: the dates the range gained, and the touched keys inside it.
 
-    Like ingest/rollups.py `update`: dates that left the activities' range are deleted, dates it gained are
+    Like ingest/rollups.py `update`: dates that left the data's range are deleted, dates it gained are
     computed for every Polsek and village (every Polsek's expected days count there), and the (Polsek, date)
     and (village, date) keys of the changed reports are recomputed. A rebuild only when asked (changes.full),
     when nothing was built yet or it was built under another policy.
     """
     built = recorded(conn)
-    first, last = _activity_range(conn)
+    first, last = facts_range(conn)
     if changes.full or built is None or built["policy"] != policy_key(policy) or first is None:
         rebuild(conn, policy)
         return
@@ -68,7 +70,9 @@ def update(conn: Connection, policy: Policy, changes: ActivityChanges) -> None:
     for table in AGGREGATE_TABLES:
         conn.execute(table.delete().where(or_(table.c.local_date < first, table.c.local_date > last)))
     added = _added_dates(first, last, start, end)
-    for chunk in _chunks(added):
+    since = first_row_date(conn) if added else None
+    # Added dates before the first report and assignment have no row: only those after are computed.
+    for chunk in _chunks([day for day in added if since is not None and day >= since]):
         _store(conn, policy, chunk, None, None)
     _update_touched(conn, policy, changes, first, last, set(added))
     _update_households(conn, changes, first > start)
@@ -176,16 +180,22 @@ def _few(codes: set[str]) -> list[str] | None:
 
 def _keys(date_column, dates, code_column, codes) -> list:
     """Conditions selecting the keys to recompute: the dates (None: all) and codes (None: all)."""
-    return ([] if dates is None else [date_column.in_(dates)]) + ([] if codes is None else [code_column.in_(codes)])
+    return ([] if dates is None else [_on_dates(date_column, dates)]) + (
+        [] if codes is None else [code_column.in_(codes)])
+
+
+def _on_dates(column, dates: list[date]):
+    """`column` in these (sorted) dates: a range when they are consecutive (a long history gained at once).
+
+    An IN list of hundreds of dates is a filter on every row; a range is an index range."""
+    if (dates[-1] - dates[0]).days + 1 == len(dates):
+        return column.between(dates[0], dates[-1])
+    return column.in_(dates)
 
 
 def _chunks(values: list, size: int = KEY_CHUNK):
     for start in range(0, len(values), size):
         yield values[start:start + size]
-
-
-def _activity_range(conn: Connection) -> tuple[date | None, date | None]:
-    return date_bounds(conn, activities)
 
 
 def _reached_keys(conn: Connection, changes: ActivityChanges) -> pd.DataFrame:

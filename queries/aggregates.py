@@ -2,8 +2,9 @@
 
 ingest/aggregates.py keeps them at every import. Like the officer-day rollup (queries/rollups.py) they are
 read only when they give the definition's numbers: built under the caller's policy, the window inside
-the activities' range they cover, and a scope of units (not one officer). Only a Polda or the nation is
-served from them (`serves`): below that, the per-officer code is already cheap and the pages list officers.
+the range they cover (the data's: any activity, complaint or crime), and a scope of units (not one
+officer). Only a Polda or the nation is served from them (`serves`): below that, the per-officer code is
+already cheap and the pages list officers.
 """
 
 from __future__ import annotations

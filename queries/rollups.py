@@ -2,10 +2,11 @@
 recomputing every day, and reports per Polsek and hour.
 
 `officer_days` (queries/compliance.py) is the definition; ingest/rollups.py stores its rows for
-every officer across the activities' date range at each import, and `officer_totals` sums them in
-SQL. The rollup is used only when it gives the same numbers as the definition: the caller's policy
-is the one it was built with, and the window lies inside the range it covers. Building lives apart
-from reading so that compliance can read the rollup without this module importing compliance.
+every officer across the data's date range (any activity, complaint or crime) at each import, and
+`officer_totals` sums them in SQL. The rollup is used only when it gives the same numbers as the
+definition: the caller's policy is the one it was built with, and the window lies inside the range it
+covers. Building lives apart from reading so that compliance can read the rollup without this module
+importing compliance.
 """
 
 from __future__ import annotations

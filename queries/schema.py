@@ -269,7 +269,7 @@ activity_texts = Table(
 )
 
 # A rollup of officer_days (queries/compliance.py): per officer and local date across the
-# activities' date range, whether the day was expected and what was reported, under the
+# data's date range (any activity, complaint or crime), whether the day was expected and what was reported, under the
 # policy recorded in meta "officer_days_rollup". Days neither expected nor reported on are
 # left out (they add nothing to any sum). Kept up to date by every import (ingest/rollups.py);
 # read by the per-officer and per-unit compliance measures when the caller's policy and window allow.

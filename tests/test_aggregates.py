@@ -30,7 +30,15 @@ from queries.officers import calendar as officer_calendar
 from queries.officers import delay_distribution, submission_delays
 from queries.overview import activity_date_range
 from queries.quality import flag_trend, flags_by_unit
-from queries.schema import activities, meta, unit_day_facts, unit_delay_hours, units, village_day_facts
+from queries.schema import (
+    activities,
+    meta,
+    officer_day_facts,
+    unit_day_facts,
+    unit_delay_hours,
+    units,
+    village_day_facts,
+)
 from queries.scope import Scope, settings_policy
 
 LEVELS = ("polda", "polres", "polsek")
@@ -160,8 +168,11 @@ def test_only_a_polda_or_the_nation_inside_the_built_range_and_policy_is_served(
         assert not aggregates.serves(conn, Scope("PR-35.21", START, END))  # a Polres keeps the officer lists
         assert not aggregates.serves(conn, Scope("PS-A", START, END))
         assert not aggregates.serves(conn, Scope(None, START, END, nrp=O1))
-        assert not aggregates.serves(conn, Scope(None, START, date(2024, 3, 18)))  # expected days after the data
-        assert not aggregates.serves(conn, Scope(None, date(2024, 3, 3), END))
+        # The data runs from the first crime and complaint (20 February) to the last (18 March), not the reports'
+        # 4-17 March: days outside it are not built (nothing was exported there).
+        assert aggregates.serves(conn, Scope(None, date(2024, 2, 20), date(2024, 3, 18)))
+        assert not aggregates.serves(conn, Scope(None, START, date(2024, 3, 19)))
+        assert not aggregates.serves(conn, Scope(None, date(2024, 2, 19), END))
         other = settings_policy().__class__(**{**settings_policy().__dict__, "late_after_hours": 48})
         assert not aggregates.serves(conn, Scope(None, START, END, other))
 
@@ -250,14 +261,15 @@ def rebuilt_in_rollback(engine) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.parametrize("new_day, late", [
-    # A new last day (Mon 18th), plus a report of the 15th sent 3 days late.
+    # A report after every other (Mon 18th: built from the roster alone so far), plus one of the 15th 3 days late.
     (activity("N1", O4, V3, "dds", "2024-03-18T09:00:00+07:00", "2024-03-18T10:00:00+07:00", inside(3), "H12"),
      activity("N2", O1, V1, "dds", "2024-03-15T09:00:00+07:00", "2024-03-18T11:00:00+07:00", inside(1), "H13")),
-    # A new first day (Sun 3rd, WITA), plus a report of the 11th.
+    # A report before every other (Sun 3rd, WITA: no row so far), plus a report of the 11th.
     (activity("N1", O3, V4, "dds", "2024-03-03T09:00:00+08:00", "2024-03-03T10:00:00+08:00", inside(4), "H41"),
      activity("N2", O1, V1, "dds", "2024-03-11T09:00:00+07:00", "2024-03-11T12:00:00+07:00", inside(1), "H14")),
 ])
-def test_a_file_that_adds_a_day_updates_without_a_rebuild(world, tmp_path, monkeypatch, new_day, late):
+def test_a_file_reporting_outside_the_reports_range_updates_without_a_rebuild(world, tmp_path, monkeypatch, new_day,
+                                                                              late):
     before = rebuilt_in_rollback(world)
 
     def no_rebuild(*args):
@@ -271,10 +283,59 @@ def test_a_file_that_adds_a_day_updates_without_a_rebuild(world, tmp_path, monke
         updated = stored(conn)
         built = aggregates.recorded(conn)
     day = date.fromisoformat(new_day["activity_at"][:10])
-    assert (built["start"], built["end"]) == (min(day, START).isoformat(), max(day, END).isoformat())
+    assert (built["start"], built["end"]) == ("2024-02-20", "2024-03-18")  # the crimes' and complaints' range
     assert updated == rebuilt_in_rollback(world)
     assert sum(row[5] for row in updated["unit_day_facts"] if row[1] == day) == 1  # the new day's one report
     assert updated != before
+
+
+def test_a_window_before_the_first_report_comes_from_the_aggregates(world, monkeypatch):
+    # 20 Feb - 3 Mar 2024 holds crimes and complaints but no report (they start on 4 March): the effectiveness
+    # page's "before" window. Tue 20 - Sat 2 are 11 reporting days; every officer assigned from 1 January has
+    # them all (no leave or outage then), O4 (active from 11 March) and O6 (no assignment) none.
+    before = Scope(None, date(2024, 2, 20), date(2024, 3, 3))
+    with world.connect() as conn:
+        served, defined = both_ways(conn, before, monkeypatch)
+        assert_same_numbers(served, defined)
+        assert_same_numbers(*both_ways(conn, Scope("PD-35", date(2024, 2, 26), date(2024, 3, 10)), monkeypatch))
+    polda = served["counts-polda"].set_index("unit_code")
+    columns = ["expected_days", "reported_days", "reports", "officers", "counted", "adopted", "at_target", "crimes"]
+    # PD-35: O1, O2, O5 11 days each; crimes X4 (V1, 25 Feb) and X10-X13 (V3, 20-23 Feb).
+    assert polda.loc["PD-35", columns].tolist() == [33, 0, 0, 4, 3, 0, 0, 5]
+    assert polda.loc["PD-63", columns].tolist() == [11, 0, 0, 2, 1, 0, 0, 4]  # O3; X14-X17 (V4)
+
+
+def stored_with_rollup(conn) -> dict[str, list[tuple]]:
+    return stored(conn) | {"facts": sorted(tuple(row) for row in conn.execute(officer_day_facts.select()))}
+
+
+def test_a_crime_file_reaching_further_back_extends_the_facts_without_a_rebuild(world, tmp_path, monkeypatch):
+    def no_rebuild(*args):
+        raise AssertionError("a crime file must not rebuild the rollup or the aggregates")
+
+    monkeypatch.setattr(build, "rebuild", no_rebuild)
+    monkeypatch.setattr(rollups, "rebuild", no_rebuild)
+    older = {"incident_id": "X99", "village_code": V4, "category": "Curat", "occurred_at": "2024-02-10T10:00:00"}
+    report = import_export(world, write_export(tmp_path / "crimes", crimes=[older]))
+    assert report.ok, [str(p) for p in report.problems]
+    monkeypatch.undo()
+    new_days = Scope(None, date(2024, 2, 10), date(2024, 2, 19))
+    with world.connect() as conn:
+        assert aggregates.recorded(conn)["start"] == "2024-02-10"
+        assert aggregates.serves(conn, new_days)
+        updated = stored_with_rollup(conn)
+        polda = unit_counts(conn, new_days, "polda").set_index("unit_code")
+    with world.connect() as conn:
+        transaction = conn.begin()
+        try:
+            rollups.rebuild(conn, settings_policy(), bulk_insert)
+            build.rebuild(conn, settings_policy())
+            assert stored_with_rollup(conn) == updated
+        finally:
+            transaction.rollback()
+    # Sat 10 - Mon 19 Feb: 8 reporting days for O1, O2, O5 (PD-35) and O3 (PD-63).
+    assert polda["expected_days"].to_dict() == {"PD-35": 24, "PD-63": 8}
+    assert polda["crimes"].to_dict() == {"PD-35": 0, "PD-63": 1}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

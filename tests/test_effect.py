@@ -83,7 +83,19 @@ def test_trends_of_a_polres_or_units_outside_the_scope_keep_the_definition(world
     with world.connect() as conn:
         assert not comparison.fast_trends(conn, Scope("PR-35.21", START, END), ["PS-A", "PS-B"])
         assert not comparison.fast_trends(conn, Scope("PD-35", START, END), ["PS-A", "PS-C"])
-        assert not comparison.fast_trends(conn, Scope("PD-35", START, date(2024, 3, 18)), ["PS-A"])
+        # The facts cover the data's range (crimes and complaints: 20 February - 18 March), not a day beyond.
+        assert not comparison.fast_trends(conn, Scope("PD-35", START, date(2024, 3, 19)), ["PS-A"])
+
+
+def test_trends_reaching_before_the_first_report_come_from_the_rollup(world, monkeypatch):
+    # Weeks of 26 February (crimes, no report) and 4 March. Week one: O1, O2, O5 6 days each (Mon-Sat, no leave or
+    # outage); week two as test_aggregates counts it: O1 4 (leave 6-7), O2 6, O5 6, O4 none before the 11th.
+    with world.connect() as conn:
+        served, defined = trends_both_ways(conn, Scope(None, date(2024, 2, 26), date(2024, 3, 10)), ["PD-35"],
+                                           "week", monkeypatch)
+    pd.testing.assert_frame_equal(served, defined)
+    assert served["expected_days"].tolist() == [18, 16]
+    assert served["reports"].tolist() == [0, 8]  # O1's A1-A5 (A4 is the 9th in WIB), O2's B1, B4, B2
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

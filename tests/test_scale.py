@@ -63,8 +63,10 @@ def test_rollup_matches_the_definition_for_every_scope_and_window(world):
 
 def test_rollup_steps_aside_for_another_policy_or_a_window_beyond_it(world):
     with world.connect() as conn:
-        assert not rollups.covers(conn, Scope(None, date(2024, 3, 3), date(2024, 3, 17)))
-        assert not rollups.covers(conn, Scope(None, date(2024, 3, 4), date(2024, 3, 18)))
+        # The rollup covers the data's range (crimes and complaints: 20 February - 18 March), not beyond it.
+        assert rollups.covers(conn, Scope(None, date(2024, 2, 20), date(2024, 3, 18)))
+        assert not rollups.covers(conn, Scope(None, date(2024, 2, 19), date(2024, 3, 17)))
+        assert not rollups.covers(conn, Scope(None, date(2024, 3, 4), date(2024, 3, 19)))
         sundays = Scope(None, date(2024, 3, 4), date(2024, 3, 17), Policy(reporting_weekdays=tuple(range(7))))
         assert not rollups.covers(conn, sundays)
         # Another policy still gets its own numbers: Sunday 10 and 17 expected for O1 (9 days).
