@@ -24,6 +24,7 @@ from queries.schema import (
     assignments,
     leaves,
     officers,
+    polda_submission_hours,
     submission_hours,
     units,
     village_hotspots,
@@ -183,8 +184,8 @@ def submissions_per_day(conn: Connection, scope: Scope, since, zone: str, use_ro
     lo = datetime.combine(since, datetime.min.time()) - timedelta(days=1)
     hi = datetime.combine(scope.end, datetime.min.time()) + timedelta(days=2)
     if use_rollup and scope.nrp is None and rollups.has_submission_hours(conn):
-        # From the per-Polsek hourly rollup: the same counts, since a village's reports are its Polsek's.
-        h = submission_hours.c
+        # From an hourly rollup: the same counts, since a village's reports are its Polsek's (and its Polda's).
+        h = (polda_submission_hours if whole_poldas(conn, scope) else submission_hours).c
         rows = conn.execute(
             select(h.hour, func.sum(h.reports))
             .where(*within(h.unit_code, scope), h.hour >= f"{lo:%Y-%m-%d %H}", h.hour < f"{hi:%Y-%m-%d %H}")
@@ -201,6 +202,16 @@ def submissions_per_day(conn: Connection, scope: Scope, since, zone: str, use_ro
     frame = frame_of(rows, columns=["hour", "count"])
     local = pd.to_datetime(frame["hour"], format="%Y-%m-%d %H").dt.tz_localize("UTC").dt.tz_convert(zone)
     return frame.groupby(local.dt.date)["count"].sum().to_dict()
+
+
+def whole_poldas(conn: Connection, scope: Scope) -> bool:
+    """Whether the scope is whole Polda (the nation, or a Polda, inside a national or that Polda's boundary).
+
+    Then `within` on Polda codes keeps exactly the scope's Polda; a Polres boundary must read the Polsek rows.
+    """
+    codes = {code for code in (scope.unit_code, scope.boundary) if code is not None}
+    return not codes or conn.execute(select(func.count()).where(units.c.code.in_(sorted(codes)),
+                                                                units.c.level == "polda")).scalar_one() == len(codes)
 
 
 # The hot spot classes that call for action: a village that has just become, or is becoming more of, a hot spot.

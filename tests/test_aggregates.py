@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from metric_world import END, O1, O2, O3, O4, START, V1, V3, V4, write_world
+from sqlalchemy import select
 
 from builders import activity, base_units, base_villages, inside, photo, write_export
 from conftest import fresh_postgres_engine
@@ -29,6 +30,7 @@ from ingest.importer import import_export
 from ingest.upsert import bulk_insert
 from queries import aggregates
 from queries.aggregates import DELAY_MAX_HOUR, DELAY_MIN_HOUR
+from queries.alerts import submissions_per_day, whole_poldas
 from queries.db import make_engine
 from queries.effectiveness import unit_counts, with_rates
 from queries.migrations import create_schema
@@ -36,7 +38,15 @@ from queries.officers import calendar as officer_calendar
 from queries.officers import delay_distribution, submission_delays
 from queries.overview import activity_date_range
 from queries.quality import flag_trend, flags_by_unit
-from queries.schema import activities, meta, unit_day_facts, unit_delay_hours, units, village_day_facts
+from queries.schema import (
+    activities,
+    meta,
+    polda_submission_hours,
+    unit_day_facts,
+    unit_delay_hours,
+    units,
+    village_day_facts,
+)
 from queries.scope import Scope, settings_policy
 
 LEVELS = ("polda", "polres", "polsek")
@@ -381,3 +391,31 @@ def test_compliance_page_of_a_polda_shows_polsek_totals_and_officers_on_request(
     assert not at.exception
     asked = [len(frame.value) for frame in at.dataframe]
     assert len(asked) == len(frames) + 1 and max(asked) > max(frames)  # then every officer, on request
+
+
+# Reports submitted per Jakarta day in the hand world (submitted_at read off metric_world by hand). PD-63's
+# C2, sent 17:00 UTC on the 5th, is the 6th in Jakarta; C1 and C4, naive WITA times, are an hour earlier in WIB.
+PD35_SUBMITTED = {date(2024, 3, 4): 3, date(2024, 3, 5): 1, date(2024, 3, 6): 2, date(2024, 3, 9): 1,
+                  date(2024, 3, 11): 1, date(2024, 3, 12): 2, date(2024, 3, 14): 2, date(2024, 3, 17): 1}
+PD63_SUBMITTED = {date(2024, 3, 4): 1, date(2024, 3, 6): 1, date(2024, 3, 14): 1, date(2024, 3, 17): 1}
+
+
+def test_submissions_per_day_by_hand_from_the_polda_or_the_polsek_hours(world):
+    nation = {day: PD35_SUBMITTED.get(day, 0) + PD63_SUBMITTED.get(day, 0) for day in PD35_SUBMITTED | PD63_SUBMITTED}
+    cases = [  # unit, boundary, whole Polda (read per Polda), the counts
+        (None, None, True, nation), ("PD-35", None, True, PD35_SUBMITTED), ("PD-63", "PD-63", True, PD63_SUBMITTED),
+        (None, "PD-63", True, PD63_SUBMITTED), ("PD-35", "PD-63", True, {}),
+        # A Polres boundary inside a Polda (or a Polres scope) is not a whole Polda: the Polsek rows answer.
+        ("PD-35", "PR-35.21", False, PD35_SUBMITTED), (None, "PR-63.08", False, PD63_SUBMITTED),
+        ("PR-35.21", None, False, PD35_SUBMITTED)]
+    with world.connect() as conn:
+        assert sorted(conn.execute(select(polda_submission_hours).where(
+            polda_submission_hours.c.unit_code == "PD-63")).all()) == [
+            ("PD-63", "2024-03-04 02", 1), ("PD-63", "2024-03-05 17", 1), ("PD-63", "2024-03-14 02", 1),
+            ("PD-63", "2024-03-17 00", 1)]
+        for unit_code, boundary, whole, expected in cases:
+            scope = Scope(unit_code, START, END, boundary=boundary)
+            assert whole_poldas(conn, scope) is whole, (unit_code, boundary)
+            for use_rollup in (True, False):
+                assert submissions_per_day(conn, scope, START, "Asia/Jakarta", use_rollup) == expected, (
+                    unit_code, boundary, use_rollup)
