@@ -8,10 +8,12 @@ and scopes, a re-import that moves a report, and the incremental update against 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import uuid
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from metric_world import END, O1, O2, O3, O4, START, V1, V3, V4, write_world
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from builders import activity, base_units, base_villages, inside, photo, write_export
 from conftest import fresh_postgres_engine
@@ -419,3 +421,13 @@ def test_submissions_per_day_by_hand_from_the_polda_or_the_polsek_hours(world):
             for use_rollup in (True, False):
                 assert submissions_per_day(conn, scope, START, "Asia/Jakarta", use_rollup) == expected, (
                     unit_code, boundary, use_rollup)
+        # The migration fills an existing database's table with what the import stores.
+        path = Path(__file__).parents[1] / "migrations" / "versions" / "0016_alert_facts.py"
+        spec = importlib.util.spec_from_file_location("migration_0016", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        kept = sorted(conn.execute(select(polda_submission_hours)).all())
+        conn.execute(polda_submission_hours.delete())
+        conn.execute(text(migration.BACKFILL))  # rolled back as the connection closes
+        assert sorted(conn.execute(select(polda_submission_hours)).all()) == kept
+        assert sum(reports for _, _, reports in kept) == 17  # every report of the world
