@@ -44,7 +44,9 @@ def blind_spots(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = 
     `coverage` is village_coverage(conn, scope) when the caller already has it.
     """
     frame = village_coverage(conn, scope) if coverage is None else coverage
-    frame = frame[frame["blind_spot"]].merge(village_officers(conn, scope, scope.end), on="village_code", how="left")
+    frame = frame[frame["blind_spot"]]
+    frame = frame.merge(village_officers(conn, scope, scope.end, frame["village_code"].tolist()), on="village_code",
+                        how="left")
     frame = frame.merge(_polsek_names(conn, scope), on="unit_code", how="left")
     frame["days_since_dds"] = pd.array([(scope.end - day).days if day is not None else None
                                         for day in frame["last_dds_date"]], dtype="Int64")
