@@ -285,7 +285,7 @@ submission_hours = Table(
 )
 
 # The same per Polda (submission_hours summed over each Polda's Polsek; ingest/rollups.py keeps both): a
-# Polda's or the nation's dip alert reads ~2,000 rows per Polda for its 12 weeks, not ~2,000 per Polsek.
+# Polda's or the nation's dip alert reads ~2,100 rows per Polda for its 12 weeks, not every Polsek's (PD-35: 329,504).
 polda_submission_hours = Table(
     "polda_submission_hours",
     metadata,

@@ -1,5 +1,5 @@
 """polda_submission_hours: reports per Polda and UTC hour, so the submission-dip alert of a Polda or the nation
-reads ~2,000 rows per Polda for its 12 weeks instead of every Polsek's hours (PD-35: ~700k rows of
+reads ~2,100 rows per Polda for its 12 weeks instead of every Polsek's hours (PD-35: 329,504 rows of
 submission_hours, 0.15-0.39 s on PostgreSQL; the nation's 91 days: most of its 596 MB). Filled from
 submission_hours; the import keeps both from then on (ingest/rollups.py).
 
