@@ -93,8 +93,8 @@ def overdue_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
 def overdue_candidates(scope: Scope) -> list:
     """Conditions every overdue complaint meets whatever its village's zone, so SQL reads these rows only.
 
-    Open, unanswered and older than the SLA at as_of, which lies between earliest_as_of and 12 h after the
-    window's last UTC midnight (UTC-12 at least): the exact test, per zone, stays in overdue_complaints.
+    Open, unanswered and older than the SLA at as_of, which lies between earliest_as_of and 12 h after the UTC
+    midnight ending the window's last day (zones run UTC-12 .. UTC+14): the exact test, per zone, stays above.
     """
     c = complaints.c
     earliest = earliest_as_of(scope)
