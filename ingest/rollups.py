@@ -24,7 +24,18 @@ from queries.compliance import officer_days
 from queries.overview import data_date_range, date_bounds
 from queries.policy import Policy
 from queries.rollups import HOURS_KEY, META_KEY, hour_text, policy_key
-from queries.schema import activities, assignments, meta, officer_day_facts, officers, submission_hours, villages
+from queries.schema import (
+    activities,
+    assignments,
+    meta,
+    officer_day_facts,
+    officers,
+    polda_submission_hours,
+    submission_hours,
+    unit_tree,
+    units,
+    villages,
+)
 from queries.scope import Scope
 
 CHUNK = 500  # officers per pass: bounded memory whatever the size of the country
@@ -220,11 +231,13 @@ def _range_text(policy: Policy, first: date, last: date) -> str:
 
 
 def rebuild_submission_hours(conn: Connection) -> None:
-    """Recompute reports per Polsek and UTC hour from the activities, in one statement."""
+    """Recompute reports per Polsek and UTC hour from the activities in one statement, then their Polda sums."""
     conn.execute(submission_hours.delete())
+    conn.execute(polda_submission_hours.delete())
     conn.execute(meta.delete().where(meta.c.key == HOURS_KEY))
     conn.execute(meta.insert().values(key=HOURS_KEY, value="built"))
     _insert_hours(conn, [])
+    _insert_polda_hours(conn, [])
 
 
 def update_submission_hours(conn: Connection, instants: set[datetime]) -> None:
@@ -232,10 +245,16 @@ def update_submission_hours(conn: Connection, instants: set[datetime]) -> None:
     runs = hour_runs(instants)
     for start in range(0, len(runs), RUNS_PER_QUERY):
         chunk = runs[start:start + RUNS_PER_QUERY]
-        conn.execute(submission_hours.delete().where(or_(*(
-            submission_hours.c.hour.between(f"{lo:%Y-%m-%d %H}", f"{hi - timedelta(hours=1):%Y-%m-%d %H}")
-            for lo, hi in chunk))))
+        for table in (submission_hours, polda_submission_hours):
+            conn.execute(table.delete().where(or_(*(_hour_span(table.c.hour, lo, hi) for lo, hi in chunk))))
         _insert_hours(conn, [_within_hours(conn, lo, hi) for lo, hi in chunk])
+        # The Polda sums of exactly these hours, from the Polsek rows just written.
+        _insert_polda_hours(conn, [_hour_span(submission_hours.c.hour, lo, hi) for lo, hi in chunk])
+
+
+def _hour_span(column, lo: datetime, hi: datetime):
+    """An hour-text column inside the UTC hours [lo, hi)."""
+    return column.between(f"{lo:%Y-%m-%d %H}", f"{hi - timedelta(hours=1):%Y-%m-%d %H}")
 
 
 def hour_runs(instants: set[datetime]) -> list[tuple[datetime, datetime]]:
@@ -269,3 +288,15 @@ def _insert_hours(conn: Connection, ranges: list) -> None:
     if ranges:
         query = query.where(or_(*ranges))
     conn.execute(submission_hours.insert().from_select(["unit_code", "hour", "reports"], query))
+
+
+def _insert_polda_hours(conn: Connection, ranges: list) -> None:
+    """Sum submission_hours per Polda (each Polsek's ancestor at that level): all hours, or those inside `ranges`."""
+    h = submission_hours.c
+    query = (select(unit_tree.c.ancestor_code, h.hour, func.sum(h.reports))
+             .join(unit_tree, unit_tree.c.unit_code == h.unit_code)
+             .join(units, and_(units.c.code == unit_tree.c.ancestor_code, units.c.level == "polda"))
+             .group_by(unit_tree.c.ancestor_code, h.hour))
+    if ranges:
+        query = query.where(or_(*ranges))
+    conn.execute(polda_submission_hours.insert().from_select(["unit_code", "hour", "reports"], query))

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from queries import rollups
 from queries.briefing import KPIS
-from queries.complaints import scope_complaints
+from queries.complaints import earliest_as_of, scope_complaints
 from queries.coverage import village_coverage
 from queries.db import frame_of
 from queries.early_warning import latest_run
@@ -22,8 +22,10 @@ from queries.policy import REAL_CHANGE_Z, SILENT_DAYS
 from queries.schema import (
     activities,
     assignments,
+    complaints,
     leaves,
     officers,
+    polda_submission_hours,
     submission_hours,
     units,
     village_hotspots,
@@ -43,7 +45,9 @@ def blind_spots(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = 
     `coverage` is village_coverage(conn, scope) when the caller already has it.
     """
     frame = village_coverage(conn, scope) if coverage is None else coverage
-    frame = frame[frame["blind_spot"]].merge(village_officers(conn, scope, scope.end), on="village_code", how="left")
+    frame = frame[frame["blind_spot"]]
+    frame = frame.merge(village_officers(conn, scope, scope.end, frame["village_code"].tolist()), on="village_code",
+                        how="left")
     frame = frame.merge(_polsek_names(conn, scope), on="unit_code", how="left")
     frame["days_since_dds"] = pd.array([(scope.end - day).days if day is not None else None
                                         for day in frame["last_dds_date"]], dtype="Int64")
@@ -76,18 +80,28 @@ def silent_officers(conn: Connection, scope: Scope, min_days: int = SILENT_DAYS)
 
 def overdue_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
     """Complaints open at the window's end and unanswered past the SLA: this window's first, then older ones."""
-    frame = scope_complaints(conn, scope)
+    frame = scope_complaints(conn, scope, *overdue_candidates(scope), labelled=True)
     sla = scope.policy.complaint_response_sla_hours
     unanswered = frame["first_response_at"].isna() | (frame["first_response_at"] >= frame["as_of"])
     overdue = frame[frame["open_at_end"] & unanswered & (frame["age_days_at_end"] * 24 > sla)]
-    overdue = overdue.merge(_village_names(conn, scope), on="village_code", how="left")
-    overdue = overdue.merge(_polsek_names(conn, scope).rename(columns={"unit_code": "polsek_code"}),
-                            on="polsek_code", how="left")
-    overdue["officer"] = overdue["nrp"].map(officer_names(conn, scope, overdue["nrp"]))
     # Each group oldest first; a year-old backlog listed first would bury this period's complaints.
     overdue = overdue.sort_values(["in_window", "created_at", "complaint_id"], ascending=[False, True, True])
     return overdue[["complaint_id", "village_code", "village", "polsek", "officer", "category", "channel",
                     "created_at", "age_days_at_end"]]
+
+
+def overdue_candidates(scope: Scope) -> list:
+    """Conditions every overdue complaint meets whatever its village's zone, so SQL reads these rows only.
+
+    Open, unanswered and older than the SLA at as_of, which lies between earliest_as_of and 12 h after the UTC
+    midnight ending the window's last day (zones run UTC-12 .. UTC+14): the exact test, per zone, stays above.
+    """
+    c = complaints.c
+    earliest = earliest_as_of(scope)
+    latest = datetime.combine(scope.end + timedelta(days=1), datetime.min.time()) + timedelta(hours=12)
+    sla = timedelta(hours=scope.policy.complaint_response_sla_hours)
+    return [c.created_at < latest - sla, or_(c.resolved_at.is_(None), c.resolved_at >= earliest),
+            or_(c.first_response_at.is_(None), c.first_response_at >= earliest)]
 
 
 def flag_spikes(now: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
@@ -183,8 +197,8 @@ def submissions_per_day(conn: Connection, scope: Scope, since, zone: str, use_ro
     lo = datetime.combine(since, datetime.min.time()) - timedelta(days=1)
     hi = datetime.combine(scope.end, datetime.min.time()) + timedelta(days=2)
     if use_rollup and scope.nrp is None and rollups.has_submission_hours(conn):
-        # From the per-Polsek hourly rollup: the same counts, since a village's reports are its Polsek's.
-        h = submission_hours.c
+        # From an hourly rollup: the same counts, since a village's reports are its Polsek's (and its Polda's).
+        h = (polda_submission_hours if whole_poldas(conn, scope) else submission_hours).c
         rows = conn.execute(
             select(h.hour, func.sum(h.reports))
             .where(*within(h.unit_code, scope), h.hour >= f"{lo:%Y-%m-%d %H}", h.hour < f"{hi:%Y-%m-%d %H}")
@@ -201,6 +215,16 @@ def submissions_per_day(conn: Connection, scope: Scope, since, zone: str, use_ro
     frame = frame_of(rows, columns=["hour", "count"])
     local = pd.to_datetime(frame["hour"], format="%Y-%m-%d %H").dt.tz_localize("UTC").dt.tz_convert(zone)
     return frame.groupby(local.dt.date)["count"].sum().to_dict()
+
+
+def whole_poldas(conn: Connection, scope: Scope) -> bool:
+    """Whether the scope is whole Polda (the nation, or a Polda, inside a national or that Polda's boundary).
+
+    Then `within` on Polda codes keeps exactly the scope's Polda; a Polres boundary must read the Polsek rows.
+    """
+    codes = {code for code in (scope.unit_code, scope.boundary) if code is not None}
+    return not codes or conn.execute(select(func.count()).where(units.c.code.in_(sorted(codes)),
+                                                                units.c.level == "polda")).scalar_one() == len(codes)
 
 
 # The hot spot classes that call for action: a village that has just become, or is becoming more of, a hot spot.
@@ -232,28 +256,8 @@ def rising_hotspots(conn: Connection, scope: Scope) -> pd.DataFrame:
     return frame[HOTSPOT_ALERT_COLUMNS].reset_index(drop=True)
 
 
-def officer_names(conn: Connection, scope: Scope, nrps: pd.Series) -> dict[str, str]:
-    """Names of the given officers: the scope's officers in one read, any from outside it by NRP.
-
-    A Polda's overdue complaints name a thousand officers; a bind parameter each cost 170 ms on PostgreSQL.
-    """
-    wanted = set(nrps.dropna())
-    names = dict(conn.execute(select(officers.c.nrp, officers.c.name).where(officers.c.nrp.in_(officers_in(scope))))
-                 .all()) if wanted else {}
-    outside = sorted(wanted - names.keys())
-    if outside:  # a complaint may name an officer since moved out of the scope
-        names |= dict(conn.execute(select(officers.c.nrp, officers.c.name).where(officers.c.nrp.in_(outside))).all())
-    return names
-
-
 def _polsek_names(conn: Connection, scope: Scope) -> pd.DataFrame:
     """Names of the scope's Polsek (not the country's thousands)."""
     rows = conn.execute(select(units.c.code, units.c.name).where(units.c.level == "polsek",
                                                                   *within(units.c.code, scope))).all()
     return frame_of(rows, columns=["unit_code", "polsek"])
-
-
-def _village_names(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Names of the scope's villages (not the country's 80,000)."""
-    rows = conn.execute(select(villages.c.code, villages.c.name).where(*within(villages.c.unit_code, scope))).all()
-    return frame_of(rows, columns=["village_code", "village"])

@@ -9,36 +9,44 @@ import pandas as pd
 from sqlalchemy import Connection, or_, select
 
 from queries.db import frame_of
-from queries.schema import complaints, villages
+from queries.schema import complaints, officers, units, villages
 from queries.scope import Scope, polsek_parents, units_at_level, villages_in
 from queries.timeutil import local_day_bounds_utc
 
 COMPLAINT_COLUMNS = ["complaint_id", "village_code", "polsek_code", "category", "channel", "created_at",
                      "first_response_at", "resolved_at", "nrp", "local_date", "timezone"]
+LABEL_COLUMNS = ["village", "polsek", "officer"]
 RESPONSE_COLUMNS = ["unit_code", "first_response_median_h", "first_response_p90_h", "response_sla_rate",
                     "resolution_median_h", "open_backlog", "backlog_old", "complaints"]
 
 
-def scope_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
+def scope_complaints(conn: Connection, scope: Scope, *narrower, labelled: bool = False) -> pd.DataFrame:
     """Complaints of the scope's villages that the window's numbers or its end-of-window backlog need.
 
     Adds response and resolution hours, SLA, and whether the complaint is open (and old) at
-    as_of, the start of the local day after the window's end.
+    as_of, the start of the local day after the window's end. `narrower`: further conditions on the
+    complaints (an alert reads only its candidates); `labelled` joins the names of the village, its
+    Polsek and the officer (village, polsek, officer) to the rows read, rather than every name of the scope.
     """
-    # Anything resolved before the earliest possible as_of (UTC+14 at most) is closed at as_of.
-    earliest_as_of = datetime.combine(scope.end, datetime.min.time()) - timedelta(hours=14)
+    earliest = earliest_as_of(scope)
+    polsek, officer = units.alias("polsek"), officers.alias("named")
+    labels = [villages.c.name, polsek.c.name, officer.c.name] if labelled else []
+    source = complaints.join(villages, villages.c.code == complaints.c.village_code)
+    if labelled:
+        source = (source.outerjoin(polsek, polsek.c.code == villages.c.unit_code)
+                  .outerjoin(officer, officer.c.nrp == complaints.c.nrp))
     query = (
         select(complaints.c.complaint_id, complaints.c.village_code, villages.c.unit_code.label("polsek_code"),
                complaints.c.category, complaints.c.channel, complaints.c.created_at,
                complaints.c.first_response_at, complaints.c.resolved_at, complaints.c.nrp,
-               complaints.c.local_date, villages.c.timezone)
-        .join(villages, villages.c.code == complaints.c.village_code)
+               complaints.c.local_date, villages.c.timezone, *labels)
+        .select_from(source)
         .where(complaints.c.village_code.in_(villages_in(scope)), complaints.c.local_date <= scope.end,
                or_(complaints.c.local_date >= scope.start, complaints.c.resolved_at.is_(None),
-                   complaints.c.resolved_at >= earliest_as_of))
+                   complaints.c.resolved_at >= earliest), *narrower)
         .order_by(complaints.c.created_at, complaints.c.complaint_id)
     )
-    frame = frame_of(conn.execute(query).all(), columns=COMPLAINT_COLUMNS)
+    frame = frame_of(conn.execute(query).all(), columns=COMPLAINT_COLUMNS + (LABEL_COLUMNS if labelled else []))
     for column in ("created_at", "first_response_at", "resolved_at"):
         frame[column] = pd.to_datetime(frame[column])
     policy = scope.policy
@@ -53,6 +61,11 @@ def scope_complaints(conn: Connection, scope: Scope) -> pd.DataFrame:
     frame["age_days_at_end"] = (frame["as_of"] - frame["created_at"]).dt.total_seconds() / 86400
     frame["old_at_end"] = frame["open_at_end"] & (frame["age_days_at_end"] > policy.backlog_old_days)
     return frame
+
+
+def earliest_as_of(scope: Scope) -> datetime:
+    """No village's as_of is earlier (UTC+14 at most): anything resolved or answered before it is so at as_of."""
+    return datetime.combine(scope.end, datetime.min.time()) - timedelta(hours=14)
 
 
 def complaint_response(conn: Connection, scope: Scope, level: str = "polsek",

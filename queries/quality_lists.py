@@ -16,7 +16,7 @@ from queries import aggregates
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, stored_flags_follow, with_flag_list
 from queries.quality import _officer_names_by, narrative_of
-from queries.schema import FLAG_COLUMNS, activities, activity_texts, officers, villages
+from queries.schema import FLAG_COLUMNS, activities, activity_texts, meta, officers, villages
 from queries.scope import Scope, villages_in
 from queries.timeutil import local_times
 

@@ -20,6 +20,7 @@ POLICIES = {
     "leaves": "nrp IN (SELECT nrp FROM officers)",
     "officer_day_facts": "nrp IN (SELECT nrp FROM officers)",
     "submission_hours": "unit_code IN (SELECT bos_visible_units())",
+    "polda_submission_hours": "unit_code IN (SELECT bos_visible_units())",
     "activities": "village_code IN (SELECT code FROM villages)",
     # A text is visible with its report; EXISTS plans as a key probe per text read, not a list of every report.
     "activity_texts": "EXISTS (SELECT 1 FROM activities WHERE activities.report_id = activity_texts.report_id)",

@@ -298,6 +298,17 @@ submission_hours = Table(
     Column("reports", Integer, nullable=False),
 )
 
+# The same per Polda (submission_hours summed over each Polda's Polsek; ingest/rollups.py keeps both): a
+# Polda's or the nation's dip alert reads ~2,100 rows per Polda for its 12 weeks, not every Polsek's (PD-35: 329,504).
+polda_submission_hours = Table(
+    "polda_submission_hours",
+    metadata,
+    Column("unit_code", code_column(), primary_key=True),
+    Column("hour", code_column(13), primary_key=True),
+    Column("reports", Integer, nullable=False),
+    info={"revision": "0015_alert_facts"},
+)
+
 # Map outlines simplified once, at import, for the scope they are drawn in (ingest/outlines.py): the map of a
 # unit, or of everything (scope_code ""), draws its villages and the units below it simplified to about a
 # pixel of that scope's extent (queries/geo.py DETAIL). A row here means the scope's outlines are current;

@@ -8,14 +8,17 @@ and scopes, a re-import that moves a report, and the incremental update against 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from metric_world import END, O1, O2, O3, O4, START, V1, V3, V4, write_world
 from random_exports import imported_twice, over_random_imports
+from sqlalchemy import select, text
 
 from builders import activity, inside, write_export
 from ingest import aggregates as build
@@ -25,6 +28,7 @@ from ingest.importer import import_export
 from ingest.upsert import bulk_insert
 from queries import aggregates
 from queries.aggregates import DELAY_MAX_HOUR, DELAY_MIN_HOUR
+from queries.alerts import submissions_per_day, whole_poldas
 from queries.effectiveness import unit_counts, with_rates
 from queries.officers import calendar as officer_calendar
 from queries.officers import delay_distribution, submission_delays
@@ -34,6 +38,7 @@ from queries.schema import (
     activities,
     meta,
     officer_day_facts,
+    polda_submission_hours,
     unit_day_facts,
     unit_delay_hours,
     units,
@@ -398,3 +403,41 @@ def test_compliance_page_of_a_polda_shows_polsek_totals_and_officers_on_request(
     assert not at.exception
     asked = [len(frame.value) for frame in at.dataframe]
     assert len(asked) == len(frames) + 1 and max(asked) > max(frames)  # then every officer, on request
+
+
+# Reports submitted per Jakarta day in the hand world (submitted_at read off metric_world by hand). PD-63's
+# C2, sent 17:00 UTC on the 5th, is the 6th in Jakarta; C1 and C4, naive WITA times, are an hour earlier in WIB.
+PD35_SUBMITTED = {date(2024, 3, 4): 3, date(2024, 3, 5): 1, date(2024, 3, 6): 2, date(2024, 3, 9): 1,
+                  date(2024, 3, 11): 1, date(2024, 3, 12): 2, date(2024, 3, 14): 2, date(2024, 3, 17): 1}
+PD63_SUBMITTED = {date(2024, 3, 4): 1, date(2024, 3, 6): 1, date(2024, 3, 14): 1, date(2024, 3, 17): 1}
+
+
+def test_submissions_per_day_by_hand_from_the_polda_or_the_polsek_hours(world):
+    nation = {day: PD35_SUBMITTED.get(day, 0) + PD63_SUBMITTED.get(day, 0) for day in PD35_SUBMITTED | PD63_SUBMITTED}
+    cases = [  # unit, boundary, whole Polda (read per Polda), the counts
+        (None, None, True, nation), ("PD-35", None, True, PD35_SUBMITTED), ("PD-63", "PD-63", True, PD63_SUBMITTED),
+        (None, "PD-63", True, PD63_SUBMITTED), ("PD-35", "PD-63", True, {}),
+        # A Polres boundary inside a Polda (or a Polres scope) is not a whole Polda: the Polsek rows answer.
+        ("PD-35", "PR-35.21", False, PD35_SUBMITTED), (None, "PR-63.08", False, PD63_SUBMITTED),
+        ("PR-35.21", None, False, PD35_SUBMITTED)]
+    with world.connect() as conn:
+        assert sorted(conn.execute(select(polda_submission_hours).where(
+            polda_submission_hours.c.unit_code == "PD-63")).all()) == [
+            ("PD-63", "2024-03-04 02", 1), ("PD-63", "2024-03-05 17", 1), ("PD-63", "2024-03-14 02", 1),
+            ("PD-63", "2024-03-17 00", 1)]
+        for unit_code, boundary, whole, expected in cases:
+            scope = Scope(unit_code, START, END, boundary=boundary)
+            assert whole_poldas(conn, scope) is whole, (unit_code, boundary)
+            for use_rollup in (True, False):
+                assert submissions_per_day(conn, scope, START, "Asia/Jakarta", use_rollup) == expected, (
+                    unit_code, boundary, use_rollup)
+        # The migration fills an existing database's table with what the import stores.
+        path = Path(__file__).parents[1] / "migrations" / "versions" / "0015_alert_facts.py"
+        spec = importlib.util.spec_from_file_location("migration_0015", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        kept = sorted(conn.execute(select(polda_submission_hours)).all())
+        conn.execute(polda_submission_hours.delete())
+        conn.execute(text(migration.BACKFILL))  # rolled back as the connection closes
+        assert sorted(conn.execute(select(polda_submission_hours)).all()) == kept
+        assert sum(reports for _, _, reports in kept) == 17  # every report of the world

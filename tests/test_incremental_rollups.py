@@ -2,8 +2,8 @@
 
 Random sequences of small imports: new reports, re-imports moving a report to another day, officer or
 village, reports extending the activities' date range forward and backward, leave and outage files
-(which rebuild) in between. After each import, officer_day_facts, submission_hours and the rollup's
-recorded range are compared with what rollups.rebuild makes of the same activities.
+(which rebuild) in between. After each import, officer_day_facts, submission_hours, its Polda sums and the
+rollup's recorded range are compared with what rollups.rebuild makes of the same activities.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from queries.db import make_engine
 from queries.migrations import create_schema
 from queries.policy import Policy
 from queries.rollups import HOURS_KEY, META_KEY
-from queries.schema import meta, officer_day_facts, submission_hours
+from queries.schema import meta, officer_day_facts, polda_submission_hours, submission_hours
 
 OFFICERS = {"80010001": ("PS-A", (1, 2)), "80010002": ("PS-B", (3,)), "80010003": ("PS-C", (4,))}
 VILLAGE_CODES = {1: "35.21.01.2001", 2: "35.21.01.2002", 3: "35.21.02.2003", 4: "63.08.01.2004"}
@@ -93,6 +93,7 @@ def rollup_state(conn) -> dict:
     return {
         "facts": sorted(map(tuple, conn.execute(select(officer_day_facts)).all())),
         "hours": sorted(map(tuple, conn.execute(select(submission_hours)).all())),
+        "polda_hours": sorted(map(tuple, conn.execute(select(polda_submission_hours)).all())),
         "meta": {key: json.loads(value) if key == META_KEY else value for key, value in conn.execute(
             select(meta.c.key, meta.c.value).where(meta.c.key.in_([META_KEY, HOURS_KEY]))).all()},
     }
@@ -180,6 +181,9 @@ def test_a_daily_file_updates_only_what_it_reaches(engine, tmp_path, monkeypatch
     # UTC hours: A1 left 4 March 03:00 for 7 March 16:00, B1 left 5 March 02:00 for 6 March 05:00.
     assert after["hours"] == [("PS-A", "2024-03-05 03", 1), ("PS-A", "2024-03-07 16", 1),
                               ("PS-B", "2024-03-06 05", 1), ("PS-C", "2024-03-06 02", 1)]
+    # The Polda sums follow the same hours without a rebuild.
+    assert after["polda_hours"] == [("PD-35", "2024-03-05 03", 1), ("PD-35", "2024-03-06 05", 1),
+                                    ("PD-35", "2024-03-07 16", 1), ("PD-63", "2024-03-06 02", 1)]
 
 
 def test_a_leave_file_rebuilds(engine, tmp_path, monkeypatch):

@@ -11,6 +11,7 @@ from metric_world import END, O1, O2, O3, O4, O5, O6, START, V1, V2, V3, V4, V5,
 
 from ingest.importer import import_export
 from queries import aggregates
+from queries.alerts import blind_spots
 from queries.complaints import complaint_response
 from queries.compliance import officer_compliance, officer_days
 from queries.coverage import scope_villages, unit_coverage, village_coverage, window_numbers, with_window
@@ -131,6 +132,11 @@ def test_blind_spots_count_back_from_the_window_end(world):
     # The last DDS date looks back before the window.
     assert villages[V1]["last_dds_date"] == date(2024, 3, 11)
     assert villages[V1]["dds_visits"] == 0
+    # The alert labels only its blind spots with their officers on the window's end (O4 took V3 over on the 11th).
+    with world.connect() as conn:
+        alert = blind_spots(conn, scope)
+    assert dict(zip(alert["village_code"], alert["officers"])) == {
+        V1: f"Agus ({O1})", V2: f"Agus ({O1})", V3: f"Dedi ({O4})", V5: f"Eko ({O5})"}
 
 
 def test_a_window_after_visits_reads_them_for_the_last_date_only(world, monkeypatch):

@@ -71,7 +71,11 @@ def test_village_officers_by_hand_at_the_national_scope(world):
     with world.connect() as conn:
         after = village_officers(conn, Scope(None, START, END), END)
         before = village_officers(conn, Scope("PD-35", START, END), date(2024, 3, 10))
+        chosen = village_officers(conn, Scope(None, START, END), END, [V4, V3])  # only these, whatever their order
+        none = village_officers(conn, Scope(None, START, END), END, [])
     assert dict(zip(after["village_code"], after["officers"])) == {
         V1: f"Agus ({O1})", V2: f"Agus ({O1})", V3: f"Dedi ({O4})", V4: f"Citra ({O3})", V5: f"Eko ({O5})"}
     assert dict(zip(before["village_code"], before["officers"])) == {
         V1: f"Agus ({O1})", V2: f"Agus ({O1})", V3: f"Budi ({O2})", V5: f"Eko ({O5})"}
+    assert dict(zip(chosen["village_code"], chosen["officers"])) == {V3: f"Dedi ({O4})", V4: f"Citra ({O3})"}
+    assert chosen.columns.tolist() == ["village_code", "officers"] and len(none) == 0

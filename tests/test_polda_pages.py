@@ -11,7 +11,9 @@ from sqlalchemy import update
 from ingest.importer import import_export
 from queries import aggregates
 from queries.alerts import overdue_complaints
+from queries.complaints import scope_complaints
 from queries.overview import activity_date_range, data_date_range, scope_counts
+from queries.policy import Policy
 from queries.schema import complaints
 from queries.scope import Scope
 
@@ -60,6 +62,29 @@ def test_overdue_complaints_name_officers_inside_and_outside_the_scope(world):
     assert overdue["complaint_id"].tolist() == ["K3", "K4", "K6"]
     assert overdue["officer"].tolist()[:2] == ["Agus", "Citra"]
     assert overdue["officer"].isna().tolist() == [False, False, True]
+    assert overdue["village"].tolist() == ["Desa Satu"] * 3 and overdue["polsek"].tolist() == ["Polsek A"] * 3
+
+
+def definition_overdue(frame, scope: Scope) -> list[str]:
+    """The overdue complaints of an unnarrowed scope_complaints frame, by the definition's three conditions."""
+    unanswered = frame["first_response_at"].isna() | (frame["first_response_at"] >= frame["as_of"])
+    late = frame["age_days_at_end"] * 24 > scope.policy.complaint_response_sla_hours
+    return sorted(frame.loc[frame["open_at_end"] & unanswered & late, "complaint_id"])
+
+
+def test_overdue_candidates_read_in_sql_lose_no_overdue_complaint(world):
+    # K3 (16 March 20:00 WIB) is exactly 28 h old at 18 March 00:00 WIB: past an SLA of 27 h, not of 28 h.
+    found = {}
+    with world.connect() as conn:
+        for hours in (27, 28, 24 * 30):
+            for unit_code, start, end in ((None, START, END), ("PD-63", START, END), (None, START, date(2024, 3, 10)),
+                                          ("PR-35.21", END, END)):
+                scope = Scope(unit_code, start, end, Policy(complaint_response_sla_hours=hours))
+                found[hours, unit_code, end] = sorted(overdue_complaints(conn, scope)["complaint_id"])
+                assert found[hours, unit_code, end] == definition_overdue(scope_complaints(conn, scope), scope)
+    # K7 (17 March 23:30 WITA) is half an hour old at its as_of.
+    assert found[27, None, END] == ["K3", "K4", "K6"] and found[28, None, END] == ["K4", "K6"]
+    assert found[24 * 30, None, END] == []  # none open for 30 days; K4 (20 February) is 26.7 days old
 
 
 def test_date_ranges_asked_one_bound_at_a_time(engine, tmp_path):

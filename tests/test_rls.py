@@ -25,6 +25,7 @@ from queries.schema import (
     officers,
     outline_scopes,
     outlines,
+    polda_submission_hours,
     unit_day_facts,
     village_day_facts,
     village_dds_days,
@@ -97,6 +98,9 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
                     polsek = set(conn.execute(select(unit_day_facts.c.unit_code).distinct()).scalars())
                     assert polsek == {"": {"PS-A", "PS-B", "PS-C"}, "PR-35.21": {"PS-A", "PS-B"},
                                       "PS-A": {"PS-A"}}[unit], unit
+                    # The Polda sums of the dip alert: a Polda's row only under it (a Polres reads its Polsek rows).
+                    poldas = set(conn.execute(select(polda_submission_hours.c.unit_code).distinct()).scalars())
+                    assert poldas == ({"PD-35", "PD-63"} if unit == "" else set()), unit
                     if unit == "PS-A":
                         # Even a query that asks for everything gets the home unit's rows only.
                         coverage = export_frame(conn, "coverage", Scope(None, START, END))
