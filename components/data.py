@@ -341,6 +341,8 @@ def reads_aggregates(scope: Scope) -> bool:
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def polsek_compliance(scope: Scope) -> pd.DataFrame:
     """Per Polsek of a Polda or the nation: officers, expected days and the compliance rates (the aggregates)."""
+    if not reads_aggregates(scope):  # the page asks only where they serve; elsewhere the definition's numbers
+        return effectiveness.with_rates(unit_counts(scope, "polsek"))
     return run(aggregates.polsek_compliance, scope)
 
 
