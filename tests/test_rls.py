@@ -125,6 +125,10 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
                 flagged, gps = quality_lists_agree(conn, polda)
                 assert "E1" in flagged and flagged == seen_flagged
                 assert gps == {**seen_gps, "E1": None} and seen_gps["E1"] == "Citra"
+                # The definitions the lists are compared against keep E1 too, name blank.
+                points = quality.flagged_points(conn, polda, "gps_outside").set_index("report_id")["officer"]
+                assert points.where(points.notna(), None).to_dict() == gps
+                assert set(quality.flagged_reports(conn, polda)["report_id"]) == flagged
             with engine.begin() as owner:  # E2, Citra's copy of E1: a cluster made only of a hidden officer's reports
                 e1 = owner.execute(select(activities).where(activities.c.report_id == "E1")).mappings().one()
                 owner.execute(activities.insert().values({**e1, "report_id": "E2", "narrative_repeats": True}))
