@@ -122,6 +122,9 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
                 # E1 is PD-35's report (its village's), its officer PD-63's: counted from the aggregates and
                 # listed, the officer's name left blank as RLS hides it (the NRP is the report's own column).
                 conn.execute(text("SELECT set_config(:name, 'PD-35', true)"), {"name": SETTING})
+                # The one home unit whose Polda row of the dip alert's sums it sees: its own, not PD-63's.
+                poldas = set(conn.execute(select(polda_submission_hours.c.unit_code).distinct()).scalars())
+                assert poldas == {"PD-35"}
                 flagged, gps = quality_lists_agree(conn, polda)
                 assert "E1" in flagged and flagged == seen_flagged
                 assert gps == {**seen_gps, "E1": None} and seen_gps["E1"] == "Citra"
