@@ -143,9 +143,10 @@ def _officer_names_by(conn: Connection, scope: Scope, column, keys) -> pd.DataFr
     for start in range(0, len(keys), 900):
         found.extend(conn.execute(
             select(column, officers.c.name).distinct()
-            .join(officers, officers.c.nrp == activities.c.nrp)
+            .outerjoin(officers, officers.c.nrp == activities.c.nrp)
             .where(*_in_window(scope), column.in_(keys[start:start + 900]))).all())
-    frame = pd.DataFrame(found, columns=[column.name, "name"]).sort_values("name")
+    # An officer hidden by RLS names nobody: a key used only by such officers gets no names (NaN once merged).
+    frame = pd.DataFrame(found, columns=[column.name, "name"]).dropna(subset=["name"]).sort_values("name")
     return frame.groupby(column.name, as_index=False).agg(names=("name", ", ".join))
 
 
@@ -158,7 +159,7 @@ def flagged_points(conn: Connection, scope: Scope, flag: str) -> pd.DataFrame:
                activities.c.activity_type, activities.c.activity_at, activities.c.local_date, activities.c.lat,
                activities.c.lng,
                activities.c.gps_distance_m, activities.c.travel_km, activities.c.travel_seconds)
-        .join(officers, officers.c.nrp == activities.c.nrp)
+        .outerjoin(officers, officers.c.nrp == activities.c.nrp)  # hidden by RLS: the row stays, name NULL
         .join(villages, villages.c.code == activities.c.village_code)
         .where(*_in_window(scope), expressions[flag])
         .order_by(activities.c.activity_at, activities.c.report_id)
@@ -180,7 +181,7 @@ def flagged_reports(conn: Connection, scope: Scope) -> pd.DataFrame:
                activities.c.activity_type, activities.c.activity_at, activities.c.submitted_at,
                activities.c.local_date, narrative_of(activities.c.report_id).label("narrative"),
                *(expr.label(name) for name, expr in expressions.items()))
-        .join(officers, officers.c.nrp == activities.c.nrp)
+        .outerjoin(officers, officers.c.nrp == activities.c.nrp)  # hidden by RLS: the row stays, name NULL
         .join(villages, villages.c.code == activities.c.village_code)
         .where(*_in_window(scope), or_(*expressions.values()))
         .order_by(activities.c.local_date.desc(), activities.c.report_id)

@@ -32,8 +32,9 @@ TRAVEL_COLUMNS = ["report_id", "nrp", "officer", "village_code", "village", "tim
                   "activity_at", "local_date", "lat", "lng", "gps_distance_m", "travel_km", "travel_seconds"]
 
 a = activities.c
-# A report belongs to its village's Polsek (the one-flag totals count it there). Its officer is outer-joined: under
-# RLS the officers of units outside the reader's subtree are hidden, and such a report is still listed, name blank.
+# A report belongs to its village's Polsek (the one-flag totals count it there). Its officer is outer-joined in every
+# list and in the clusters' examples and names: under RLS the officers of units outside the reader's subtree are
+# hidden, and such a report is still listed (a cluster still shows its example), name blank.
 
 
 def _in_window(scope: Scope) -> tuple:
@@ -293,7 +294,7 @@ def _narrative_frame(conn: Connection, scope: Scope, rows: list, columns: list[s
     found = []
     for start in range(0, len(keys), IN_LIST_MAX):
         per_name = (select(a.narrative_key, officers.c.name, func.min(activity_texts.c.narrative).label("least"))
-                    .join(officers, officers.c.nrp == a.nrp)
+                    .outerjoin(officers, officers.c.nrp == a.nrp)
                     .outerjoin(activity_texts, activity_texts.c.report_id == a.report_id)
                     .where(*_in_window(scope), a.narrative_key.in_(keys[start:start + IN_LIST_MAX]))
                     .group_by(a.narrative_key, officers.c.name).subquery())
@@ -304,7 +305,8 @@ def _narrative_frame(conn: Connection, scope: Scope, rows: list, columns: list[s
     examples = {key: example for key, _, example in found}
     names: dict[str, list[str]] = {}
     for key, name, _ in found:
-        names.setdefault(key, []).append(name)
+        if name is not None:  # a hidden officer (RLS) names nobody; the example still reads the report
+            names.setdefault(key, []).append(name)
     return frame.assign(example=[examples.get(key) for key in keys],
                         names=[", ".join(sorted(names[key])) if key in names else None for key in keys])
 

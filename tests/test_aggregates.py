@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from metric_world import END, O1, O2, O3, O4, START, V1, V3, V4, write_world
 from random_exports import imported_twice, over_random_imports
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from builders import activity, inside, write_export
 from ingest import aggregates as build
@@ -441,3 +441,42 @@ def test_submissions_per_day_by_hand_from_the_polda_or_the_polsek_hours(world):
         conn.execute(text(migration.BACKFILL))  # rolled back as the connection closes
         assert sorted(conn.execute(select(polda_submission_hours)).all()) == kept
         assert sum(reports for _, _, reports in kept) == 17  # every report of the world
+
+
+
+def test_a_crime_before_the_first_assignment_computes_no_officer_day_before_it(world, tmp_path, monkeypatch):
+    """A crime on 10 Dec 2023, before every assignment (1 Jan 2024) and report (4 Mar): the facts reach back to it,
+    the officer-days are computed only from the first assignment on (first_row_date's clip), by the update and by
+    a rebuild, and December is served all the same: the definition's numbers, no expected day."""
+    computed = []  # the windows officer-days were computed over
+    store_days = rollups._store_days
+
+    def recording(conn, scope, nrps, write_rows):
+        computed.append((scope.start, scope.end))
+        return store_days(conn, scope, nrps, write_rows)
+
+    monkeypatch.setattr(rollups, "_store_days", recording)
+    older = {"incident_id": "X98", "village_code": V1, "category": "Curat", "occurred_at": "2023-12-10T10:00:00"}
+    report = import_export(world, write_export(tmp_path / "crimes", crimes=[older]))
+    assert report.ok, [str(p) for p in report.problems]
+    # Added 10 Dec - 19 Feb (the facts began on 20 Feb), clipped to the first assignment; no report touched.
+    assert computed == [(date(2024, 1, 1), date(2024, 2, 19))]
+    december = Scope("PD-35", date(2023, 12, 10), date(2023, 12, 31))
+    with world.connect() as conn:
+        assert aggregates.recorded(conn)["start"] == "2023-12-10"
+        assert conn.execute(select(func.min(officer_day_facts.c.local_date))).scalar() == date(2024, 1, 1)
+        served, defined = both_ways(conn, december, monkeypatch)
+        assert_same_numbers(served, defined)
+        updated = stored_with_rollup(conn)
+    with world.connect() as conn:
+        transaction = conn.begin()
+        try:
+            computed.clear()
+            rollups.rebuild(conn, settings_policy(), bulk_insert)
+            assert min(start for start, _ in computed) == date(2024, 1, 1)
+            assert stored_with_rollup(conn)["facts"] == updated["facts"]
+        finally:
+            transaction.rollback()
+    polda = served["counts-polda"].set_index("unit_code")
+    columns = ["expected_days", "reported_days", "reports", "counted", "adopted", "at_target", "crimes"]
+    assert polda.index.tolist() == ["PD-35"] and polda.loc["PD-35", columns].tolist() == [0, 0, 0, 0, 0, 0, 1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import uuid
 
+import pandas as pd
 import pytest
 from metric_world import END, O3, START, V1, write_world
 from sqlalchemy import create_engine, func, select, text
@@ -12,7 +13,7 @@ from sqlalchemy import create_engine, func, select, text
 from builders import activity, inside, write_csv
 from conftest import PG_URL, fresh_postgres_engine
 from ingest.importer import import_export
-from queries import follow_up, quality_lists
+from queries import follow_up, quality, quality_lists
 from queries.accounts import User
 from queries.exports import export_frame
 from queries.migrations import create_schema
@@ -61,6 +62,15 @@ def quality_lists_agree(conn, scope):
     assert quality_lists.count_travel_pairs(conn, scope) == len(travel)
     assert set(flagged["total"]) <= {len(flagged)} and set(gps["total"]) <= {len(gps)}
     return set(flagged["report_id"]), gps.set_index("report_id")["officer"].to_dict()
+
+
+def cluster(conn, scope) -> list:
+    """The window's one narrative cluster (example, reports, officers, names), as page and definition give it."""
+    page = quality_lists.page_narrative_clusters(conn, scope, 0, 10).drop(columns="total")
+    definition = quality.narrative_clusters(conn, scope)  # no name: NaN from its merge, None on the page
+    pd.testing.assert_frame_equal(page.fillna({"names": ""}), definition.fillna({"names": ""}))
+    assert len(page) == 1
+    return page[["example", "reports", "officers", "names"]].iloc[0].tolist()
 
 
 def test_a_reader_role_sees_only_its_home_unit(tmp_path):
@@ -112,9 +122,26 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
                 # E1 is PD-35's report (its village's), its officer PD-63's: counted from the aggregates and
                 # listed, the officer's name left blank as RLS hides it (the NRP is the report's own column).
                 conn.execute(text("SELECT set_config(:name, 'PD-35', true)"), {"name": SETTING})
+                # The one home unit whose Polda row of the dip alert's sums it sees: its own, not PD-63's.
+                poldas = set(conn.execute(select(polda_submission_hours.c.unit_code).distinct()).scalars())
+                assert poldas == {"PD-35"}
                 flagged, gps = quality_lists_agree(conn, polda)
                 assert "E1" in flagged and flagged == seen_flagged
                 assert gps == {**seen_gps, "E1": None} and seen_gps["E1"] == "Citra"
+                # The definitions the lists are compared against keep E1 too, name blank.
+                points = quality.flagged_points(conn, polda, "gps_outside").set_index("report_id")["officer"]
+                assert points.where(points.notna(), None).to_dict() == gps
+                assert set(quality.flagged_reports(conn, polda)["report_id"]) == flagged
+            with engine.begin() as owner:  # E2, Citra's copy of E1: a cluster made only of a hidden officer's reports
+                e1 = owner.execute(select(activities).where(activities.c.report_id == "E1")).mappings().one()
+                owner.execute(activities.insert().values({**e1, "report_id": "E2", "narrative_repeats": True}))
+                owner.execute(activities.update().where(activities.c.report_id.in_(["E1", "E2"]))
+                              .values(narrative_key="e" * 64))
+                owner.execute(activity_texts.insert().values(report_id="E2", narrative="teks E2"))
+                assert cluster(owner, polda) == ["teks E1", 2, 1, "Citra"]
+            with conn.begin():  # counted under RLS, so shown with its example; no name to give
+                conn.execute(text("SELECT set_config(:name, 'PD-35', true)"), {"name": SETTING})
+                assert cluster(conn, polda) == ["teks E1", 2, 1, None]
             for unit, expected in (("PS-A", 1), ("PR-35.21", 2), ("", 3)):
                 with conn.begin():
                     conn.execute(text("SELECT set_config(:name, :unit, true)"), {"name": SETTING, "unit": unit})
