@@ -25,7 +25,7 @@ run: $(VENV)/.installed
 ## test: install (with test tools), lint, and run the whole test suite
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## sample: rebuild the sample database from scratch
 sample: $(VENV)/.installed

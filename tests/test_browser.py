@@ -76,11 +76,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def server_log() -> Path:
+    """The server's log: one per pytest-xdist worker, since each worker starts its own server."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return ARTIFACTS / (f"streamlit-{worker}.log" if worker else "streamlit.log")
+
+
 def wait_healthy(base: str, process: subprocess.Popen, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}; see {ARTIFACTS / 'streamlit.log'}")
+            raise RuntimeError(f"streamlit exited with {process.returncode}; see {server_log()}")
         try:
             with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
                 if answer.status == 200:
@@ -120,7 +126,7 @@ def server(database_url):
     base = f"http://127.0.0.1:{port}"
     environment = {key: value for key, value in os.environ.items() if not key.startswith("BOS_")}
     environment["BOS_DATABASE_URL"] = database_url
-    with open(ARTIFACTS / "streamlit.log", "w") as log:
+    with open(server_log(), "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless=true",
              f"--server.port={port}", "--server.address=127.0.0.1", "--server.fileWatcherType=none",
