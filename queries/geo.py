@@ -160,15 +160,15 @@ def village_rows(conn: Connection, scope: Scope, coverage: pd.DataFrame | None =
     return frame.merge(village_officers(conn, scope, scope.end), on="village_code", how="left")
 
 
+NO_SHAPES = ()  # a village without an outline: nothing to draw (read only, so one object serves every row)
+
+
 def with_shapes(frame: pd.DataFrame, shapes: Mapping[str, list]) -> pd.DataFrame:
-    """The frame with a `shapes` column: each village's polygons (none: an empty list)."""
+    """The frame with a `shapes` column: each village's polygons (none: NO_SHAPES)."""
     # tolist: iterating an Arrow string column value by value cost more than the lookups. One shared empty tuple:
     # 80,000 new empty lists (a national map, drawn without outlines) set off garbage collections over the app's
     # cached frames, 94 of the cached map's 108 ms.
     return frame.assign(shapes=[shapes.get(code, NO_SHAPES) for code in frame["village_code"].tolist()])
-
-
-NO_SHAPES = ()  # a village without an outline: nothing to draw (read only, so one object serves every row)
 
 
 def unit_shapes(conn: Connection, scope: Scope, level: str) -> dict[str, list]:
