@@ -39,16 +39,18 @@ def narrative_of(report_id) -> ScalarSelect:
 
 
 def with_examples(conn: Connection, scope: Scope, frame: pd.DataFrame) -> pd.DataFrame:
-    """Narrative clusters given their `example`: the least of the group's narratives in the window (as MIN did
-    when the narrative was a column of activities), read for these keys only."""
+    """Narrative clusters given their `example`: the narrative of the group's first report in the window by report
+    id, read for these keys only (any report of a group reads the same once normalised)."""
     keys = list(frame["narrative_key"])
     found = []
     for start in range(0, len(keys), 900):
+        first = (select(func.min(activities.c.report_id).label("report_id"))
+                 .where(*_in_window(scope), activities.c.narrative_key.in_(keys[start:start + 900]))
+                 .group_by(activities.c.narrative_key).subquery())
         found.extend(conn.execute(
-            select(activities.c.narrative_key, func.min(activity_texts.c.narrative))
-            .join(activity_texts, activity_texts.c.report_id == activities.c.report_id)
-            .where(*_in_window(scope), activities.c.narrative_key.in_(keys[start:start + 900]))
-            .group_by(activities.c.narrative_key)).all())
+            select(activities.c.narrative_key, activity_texts.c.narrative)
+            .join(first, first.c.report_id == activities.c.report_id)
+            .outerjoin(activity_texts, activity_texts.c.report_id == activities.c.report_id)).all())
     examples = dict(found)
     return frame.assign(example=[examples.get(key) for key in keys])
 

@@ -193,6 +193,21 @@ def test_clusters_on_the_hand_world(hand):
         [photo("p1"), 2, 2, "Agus, Citra"]]
 
 
+def test_a_cluster_shows_the_narrative_of_its_first_report_in_the_window(engine, tmp_path):
+    """The example is the text of the cluster's first window report by id, on the page as in the definition."""
+    variants = [report("K1", BUDI, V2, "2024-03-01T08:00:00+07:00", inside(2), SAMBANG.upper()),  # before the window
+                report("K3", AGUS, V2, "2024-03-05T08:00:00+07:00", inside(2), SAMBANG),
+                report("K2", CITRA, V2, "2024-03-06T08:00:00+07:00", inside(2), SAMBANG.lower() + ".")]
+    assert import_export(engine, base_export(tmp_path / "export", activities=variants)).ok
+    scope = Scope(None, *WINDOW)
+    with engine.connect() as conn:
+        page = lists.page_narrative_clusters(conn, scope, 0, 10)
+        definition = quality.narrative_clusters(conn, scope)
+    assert page[["example", "reports", "officers", "names"]].values.tolist() == [
+        [SAMBANG.lower() + ".", 2, 2, "Agus, Citra"]]  # K2's, though K3's text is the least and K1's id the first
+    assert definition["example"].tolist() == [SAMBANG.lower() + "."]
+
+
 LISTS = {  # list -> (count, page, stream, today's full list, the order that is today's)
     "flagged": (lists.count_flagged_reports, lists.page_flagged_reports, lists.stream_flagged_reports,
                 quality.flagged_reports, "newest"),
