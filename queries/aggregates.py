@@ -19,9 +19,9 @@ from sqlalchemy import Connection, Integer, and_, case, cast, func, select
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES
 from queries.metrics import METRICS, with_metrics
-from queries.rollups import policy_key
-from queries.schema import meta, officer_day_facts, officers, unit_day_facts, unit_delay_hours, units
-from queries.scope import Scope, polsek_parents, scope_level, units_at_level, units_below
+from queries.rollups import officer_sums, policy_key
+from queries.schema import meta, officers, unit_day_facts, unit_delay_hours, units
+from queries.scope import Scope, officers_in, polsek_parents, scope_level, units_at_level, units_below
 
 META_KEY = "unit_day_aggregates"
 OFFICER_COUNTS = ("expected_days", "reported_days", "on_time_days", "reports", "late_reports", "officer_dds_visits",
@@ -81,19 +81,18 @@ def officer_counts(conn: Connection, scope: Scope) -> pd.DataFrame:
     """Per Polsek of the scope: officers, and those counted, adopted and at target in the window.
 
     These three are per-officer conditions over the whole window, not sums of days: one grouped
-    statement over the officer-day rollup answers them, and only the Polsek totals leave the database.
+    statement over the officer-day and officer-month rollups answers them; only the Polsek totals leave the database.
     """
-    f = officer_day_facts.c
-    per_officer = (select(f.nrp, func.sum(case((f.expected.is_(True), 1), else_=0)).label("expected"),
-                          func.sum(f.reports).label("reports"), func.sum(f.dds_visits).label("dds"))
-                   .where(f.local_date.between(scope.start, scope.end)).group_by(f.nrp).subquery())
-    counted = func.coalesce(per_officer.c.expected, 0) > 0
+    # The nation needs no officer list; a Polda's officers keep the other Poldas' rows out of the sums.
+    per_officer = officer_sums(scope, None if scope.unit_code is None else officers_in(scope))
+    counted = func.coalesce(per_officer.c.expected_days, 0) > 0
     target = float(scope.policy.dds_target_per_day)
     rows = conn.execute(
         select(officers.c.unit_code, func.count(),
                func.sum(case((counted, 1), else_=0)),
                func.sum(case((and_(counted, per_officer.c.reports > 0), 1), else_=0)),
-               func.sum(case((and_(counted, per_officer.c.dds >= per_officer.c.expected * target), 1), else_=0)))
+               func.sum(case((and_(counted, per_officer.c.dds_visits >= per_officer.c.expected_days * target), 1),
+                             else_=0)))
         .select_from(officers.outerjoin(per_officer, per_officer.c.nrp == officers.c.nrp))
         .where(officers.c.unit_code.in_(units_below(scope)))
         .group_by(officers.c.unit_code)).all()

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, select
+from sqlalchemy import Connection, Select, Subquery, and_, case, func, select, union_all
 
 from queries.db import frame_of
 from queries.policy import Policy
-from queries.schema import meta, officer_day_facts, officers
+from queries.schema import meta, officer_day_facts, officer_month_facts, officers
 from queries.scope import Scope, officers_in
 
 META_KEY = "officer_days_rollup"
@@ -55,20 +55,57 @@ def covers(conn: Connection, scope: Scope) -> bool:
             and scope.end <= date.fromisoformat(built["end"]))
 
 
-def officer_totals(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Per officer of the scope: the sums of officer_days over the window, read from the rollup."""
+def day_sums() -> list:
+    """SUMS as sums over officer_day_facts rows, labelled (what officer_month_facts holds per month)."""
     f = officer_day_facts.c
     expected = f.expected.is_(True)
-    query = (
-        select(f.nrp,
-               func.sum(case((expected, 1), else_=0)),
-               func.sum(case((and_(expected, f.reports > 0), 1), else_=0)),
-               func.sum(case((and_(expected, f.on_time_reports > 0), 1), else_=0)),
-               func.sum(f.reports), func.sum(f.late_reports), func.sum(f.dds_visits), func.sum(f.flagged_reports))
-        .where(f.nrp.in_(officers_in(scope)), f.local_date.between(scope.start, scope.end))
-        .group_by(f.nrp)
-    )
-    found = frame_of(conn.execute(query).all(), columns=["nrp", *SUMS])
+    terms = [case((expected, 1), else_=0), case((and_(expected, f.reports > 0), 1), else_=0),
+             case((and_(expected, f.on_time_reports > 0), 1), else_=0),
+             f.reports, f.late_reports, f.dds_visits, f.flagged_reports]
+    return [func.sum(term).label(name) for name, term in zip(SUMS, terms)]
+
+
+def month_starts(start: date, end: date) -> list[date]:
+    """The first day of every calendar month that overlaps start .. end."""
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def month_end(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def officer_sums(scope: Scope, nrps: Select | None = None) -> Subquery:
+    """Per officer (of `nrps`, or every one): SUMS over the window, from the month rollup for the months it holds
+    whole and from the officer-days for the rest.
+
+    A year's window at the nation: some 0.5 M month rows and 1.4 M days instead of 16 M days (1.5 s).
+    """
+    f, m = officer_day_facts.c, officer_month_facts.c
+    whole = [month for month in month_starts(scope.start, scope.end)
+             if scope.start <= month and month_end(month) <= scope.end]
+    day_ranges = ([(scope.start, whole[0] - timedelta(days=1)), (month_end(whole[-1]) + timedelta(days=1), scope.end)]
+                  if whole else [(scope.start, scope.end)])
+    parts = [select(f.nrp, *day_sums()).where(f.local_date.between(lo, hi), *_among(f.nrp, nrps)).group_by(f.nrp)
+             for lo, hi in day_ranges if lo <= hi]
+    if whole:
+        parts.append(select(m.nrp, *(m[name] for name in SUMS))
+                     .where(m.month.between(whole[0], whole[-1]), *_among(m.nrp, nrps)))
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    return select(rows.c.nrp, *(func.sum(rows.c[name]).label(name) for name in SUMS)).group_by(rows.c.nrp).subquery()
+
+
+def _among(column, nrps: Select | None) -> list:
+    return [] if nrps is None else [column.in_(nrps)]
+
+
+def officer_totals(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Per officer of the scope: the sums of officer_days over the window, read from the rollup."""
+    sums = officer_sums(scope, officers_in(scope))
+    found = frame_of(conn.execute(select(sums)).all(), columns=["nrp", *SUMS])
     staff = pd.DataFrame({"nrp": pd.Series(conn.execute(officers_in(scope).order_by(officers.c.nrp)).scalars().all(),
                                            dtype=object)})
     if staff.empty:

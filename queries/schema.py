@@ -287,6 +287,26 @@ officer_day_facts = Table(
     Index("ix_officer_day_facts_date", "local_date"),
 )
 
+# officer_day_facts summed per officer and calendar month (`month` = its first day), kept with it by every import
+# (ingest/rollups.py). A year's per-officer conditions (counted, adopted, at target) read eleven full months here and
+# the window's partial months from the days: at the nation 0.5 M rows instead of 16 M officer-days.
+officer_month_facts = Table(
+    "officer_month_facts",
+    metadata,
+    Column("nrp", code_column(), primary_key=True),
+    Column("month", Date, primary_key=True),
+    # queries/rollups.py SUMS: expected days, those reported and reported on time, and the days' counts
+    Column("expected_days", Integer, nullable=False),
+    Column("reported_days", Integer, nullable=False),
+    Column("on_time_days", Integer, nullable=False),
+    Column("reports", Integer, nullable=False),
+    Column("late_reports", Integer, nullable=False),
+    Column("dds_visits", Integer, nullable=False),
+    Column("flagged_reports", Integer, nullable=False),
+    Index("ix_officer_month_facts_month", "month"),
+    info={"revision": "0016_officer_months"},
+)
+
 # Reports submitted per Polsek (of the report's village) and UTC hour ("YYYY-MM-DD HH"), so the
 # submission-dip alert reads a few thousand rows rather than two months of a Polda's reports.
 # Kept up to date by every import (the hours its reports were submitted in).

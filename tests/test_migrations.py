@@ -69,7 +69,7 @@ def test_the_migrations_make_exactly_the_metadata(engine):
         assert [column["name"] for column in inspector.get_columns(table.name)] == list(table.columns.keys())
     with engine.connect() as conn:
         assert schema_differences(conn) == []  # autogenerate's comparison: types, nullability, indexes
-        assert current_revision(conn) == head_revision() == "0015_alert_facts"
+        assert current_revision(conn) == head_revision() == "0016_officer_months"
         if conn.dialect.name == "postgresql":  # the partial DDS index and the "C" collation of codes survive
             definition = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_activities_dds' "
                                                 "AND schemaname = current_schema()"))
@@ -231,3 +231,22 @@ def test_two_threads_migrating_one_new_database_at_once_both_succeed(bare_engine
     assert outcomes == ["ok", "ok"]
     with bare_engine.connect() as conn:
         assert current_revision(conn) == head_revision() and schema_differences(conn) == []
+
+
+def test_0016_sums_the_stored_officer_days_per_month(engine, tmp_path):
+    """A database at 0015 with its officer-days gets the month rows an import would write (refresh_months)."""
+    from queries.schema import officer_month_facts
+
+    assert import_export(engine, write_world(tmp_path / "world")).ok  # its days run from 20 Feb to 18 Mar 2024
+    with engine.connect() as conn:
+        written = [tuple(row) for row in conn.execute(select(officer_month_facts).order_by(
+            officer_month_facts.c.nrp, officer_month_facts.c.month))]
+    assert {row[1].isoformat() for row in written} == {"2024-02-01", "2024-03-01"}
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0015_alert_facts")
+        assert "officer_month_facts" not in inspect(conn).get_table_names()
+        command.upgrade(alembic_config(conn), "head")
+    with engine.connect() as conn:
+        migrated = [tuple(row) for row in conn.execute(select(officer_month_facts).order_by(
+            officer_month_facts.c.nrp, officer_month_facts.c.month))]
+    assert migrated == written

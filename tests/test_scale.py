@@ -18,7 +18,7 @@ from queries.compliance import officer_compliance, officer_days
 from queries.coverage import village_coverage
 from queries.db import make_engine
 from queries.policy import Policy
-from queries.schema import activities, officer_day_facts
+from queries.schema import activities, officer_day_facts, officer_month_facts
 from queries.scope import Scope
 from sample_data.scale import PATTERNS, Scale, ScaleGenerator
 
@@ -201,3 +201,36 @@ def test_submission_rollup_gives_the_raw_counts(which, request):
             fast = submissions_per_day(conn, scope, date(2021, 9, 6), "Asia/Makassar")
             raw = submissions_per_day(conn, scope, date(2021, 9, 6), "Asia/Makassar", use_rollup=False)
             assert fast == raw and sum(fast.values()) > 1000
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sample(request):
+    return request.getfixturevalue("sample_engine" if request.param == "sqlite" else "sample_postgres_engine")
+
+
+def test_month_rollup_is_the_sum_of_its_days(sample):
+    """officer_month_facts holds each officer's days of each month summed, as pandas sums officer_day_facts."""
+    with sample.connect() as conn:
+        days = pd.read_sql(select(officer_day_facts), conn)
+        months = pd.read_sql(select(officer_month_facts), conn)
+    days["month"] = pd.to_datetime(days["local_date"]).dt.to_period("M").dt.start_time.dt.date
+    days["reported"] = days["expected"] & (days["reports"] > 0)
+    days["on_time"] = days["expected"] & (days["on_time_reports"] > 0)
+    summed = (days.groupby(["nrp", "month"])
+              .agg(expected_days=("expected", "sum"), reported_days=("reported", "sum"),
+                   on_time_days=("on_time", "sum"), reports=("reports", "sum"), late_reports=("late_reports", "sum"),
+                   dds_visits=("dds_visits", "sum"), flagged_reports=("flagged_reports", "sum"))
+              .reset_index().astype({"expected_days": "int64", "reported_days": "int64", "on_time_days": "int64"}))
+    months["month"] = pd.to_datetime(months["month"]).dt.date
+    assert len(months) > 1_000 and months["month"].nunique() >= 12  # the sample's year, month by month
+    pd.testing.assert_frame_equal(months.sort_values(["nrp", "month"], ignore_index=True),
+                                  summed.sort_values(["nrp", "month"], ignore_index=True), check_dtype=False)
+
+
+@pytest.mark.parametrize("start, end", [(date(2022, 1, 17), date(2022, 4, 10)),  # two whole months and two parts
+                                        (date(2022, 3, 1), date(2022, 3, 31)),  # one whole month alone
+                                        (date(2022, 2, 28), date(2022, 3, 1))])  # two parts, no whole month
+def test_windows_over_whole_months_give_the_definitions_compliance(sample, start, end):
+    with sample.connect() as conn:
+        polres = conn.execute(text("SELECT min(code) FROM units WHERE level = 'polres'")).scalar()
+        assert_same_compliance(conn, Scope(polres, start, end))
