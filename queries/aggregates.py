@@ -83,8 +83,9 @@ def officer_counts(conn: Connection, scope: Scope) -> pd.DataFrame:
     These three are per-officer conditions over the whole window, not sums of days: one grouped
     statement over the officer-day and officer-month rollups answers them; only the Polsek totals leave the database.
     """
-    # The nation needs no officer list; a Polda's officers keep the other Poldas' rows out of the sums.
-    per_officer = officer_sums(scope, None if scope.unit_code is None else officers_in(scope))
+    # The whole nation needs no officer list; a Polda's (or a boundary's) officers keep the others' rows out.
+    everyone = scope.unit_code is None and scope.boundary is None
+    per_officer = officer_sums(scope, None if everyone else officers_in(scope))
     counted = func.coalesce(per_officer.c.expected_days, 0) > 0
     target = float(scope.policy.dds_target_per_day)
     rows = conn.execute(

@@ -30,7 +30,8 @@ SELECT nrp, {month},
 FROM officer_day_facts
 GROUP BY nrp, {month}
 """
-MONTH_OF = {"postgresql": "CAST(date_trunc('month', local_date) AS date)",
+# On a timestamp, not a date: date_trunc of a date goes through timestamptz and the session's time zone.
+MONTH_OF = {"postgresql": "CAST(date_trunc('month', CAST(local_date AS timestamp)) AS date)",
             "sqlite": "date(local_date, 'start of month')"}
 
 
