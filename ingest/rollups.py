@@ -23,7 +23,17 @@ from ingest.upsert import bulk_insert
 from queries.compliance import officer_days
 from queries.overview import data_date_range, date_bounds
 from queries.policy import Policy
-from queries.rollups import HOURS_KEY, META_KEY, SUMS, day_sums, hour_text, month_end, month_starts, policy_key
+from queries.rollups import (
+    HOURS_KEY,
+    META_KEY,
+    SUMS,
+    among,
+    day_sums,
+    hour_text,
+    month_end,
+    month_starts,
+    policy_key,
+)
 from queries.schema import (
     activities,
     assignments,
@@ -204,10 +214,9 @@ def refresh_months(conn: Connection, months: list[date], nrps: list[str] | None 
     groups = [None] if nrps is None else [nrps[i:i + IDS_PER_QUERY] for i in range(0, len(nrps), IDS_PER_QUERY)]
     for month in months:
         for chunk in groups:
-            among = [] if chunk is None else [chunk]
-            conn.execute(officer_month_facts.delete().where(m.month == month, *(m.nrp.in_(ids) for ids in among)))
+            conn.execute(officer_month_facts.delete().where(m.month == month, *among(m.nrp, chunk)))
             sums = (select(f.nrp, literal(month, Date), *day_sums())
-                    .where(f.local_date.between(month, month_end(month)), *(f.nrp.in_(ids) for ids in among))
+                    .where(f.local_date.between(month, month_end(month)), *among(f.nrp, chunk))
                     .group_by(f.nrp))
             conn.execute(insert(officer_month_facts).from_select(["nrp", "month", *SUMS], sums))
 

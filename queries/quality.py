@@ -44,13 +44,12 @@ def with_examples(conn: Connection, scope: Scope, frame: pd.DataFrame) -> pd.Dat
     keys = list(frame["narrative_key"])
     found = []
     for start in range(0, len(keys), 900):
-        first = (select(func.min(activities.c.report_id).label("report_id"))
+        first = (select(activities.c.narrative_key, func.min(activities.c.report_id).label("report_id"))
                  .where(*_in_window(scope), activities.c.narrative_key.in_(keys[start:start + 900]))
                  .group_by(activities.c.narrative_key).subquery())
         found.extend(conn.execute(
-            select(activities.c.narrative_key, activity_texts.c.narrative)
-            .join(first, first.c.report_id == activities.c.report_id)
-            .outerjoin(activity_texts, activity_texts.c.report_id == activities.c.report_id)).all())
+            select(first.c.narrative_key, activity_texts.c.narrative)
+            .outerjoin(activity_texts, activity_texts.c.report_id == first.c.report_id)).all())
     examples = dict(found)
     return frame.assign(example=[examples.get(key) for key in keys])
 

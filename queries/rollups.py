@@ -89,16 +89,17 @@ def officer_sums(scope: Scope, nrps: Select | None = None) -> Subquery:
              if scope.start <= month and month_end(month) <= scope.end]
     day_ranges = ([(scope.start, whole[0] - timedelta(days=1)), (month_end(whole[-1]) + timedelta(days=1), scope.end)]
                   if whole else [(scope.start, scope.end)])
-    parts = [select(f.nrp, *day_sums()).where(f.local_date.between(lo, hi), *_among(f.nrp, nrps)).group_by(f.nrp)
+    parts = [select(f.nrp, *day_sums()).where(f.local_date.between(lo, hi), *among(f.nrp, nrps)).group_by(f.nrp)
              for lo, hi in day_ranges if lo <= hi]
     if whole:
         parts.append(select(m.nrp, *(m[name] for name in SUMS))
-                     .where(m.month.between(whole[0], whole[-1]), *_among(m.nrp, nrps)))
+                     .where(m.month.between(whole[0], whole[-1]), *among(m.nrp, nrps)))
     rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     return select(rows.c.nrp, *(func.sum(rows.c[name]).label(name) for name in SUMS)).group_by(rows.c.nrp).subquery()
 
 
-def _among(column, nrps: Select | None) -> list:
+def among(column, nrps: Select | list[str] | None) -> list:
+    """The condition keeping an nrp column to these officers; none for every officer."""
     return [] if nrps is None else [column.in_(nrps)]
 
 
