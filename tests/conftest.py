@@ -133,6 +133,12 @@ def sample_engine(sample_sqlite_url):
     engine.dispose()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sample(request):
+    """The sample data on each database (the session's SQLite copy, then its PostgreSQL import)."""
+    return request.getfixturevalue("sample_engine" if request.param == "sqlite" else "sample_postgres_engine")
+
+
 @pytest.fixture(scope="session")
 def sample_postgres_engine(sample_export):
     """The sample data imported into a fresh PostgreSQL schema (once per session)."""

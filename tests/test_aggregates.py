@@ -345,11 +345,6 @@ def test_a_crime_file_reaching_further_back_extends_the_facts_without_a_rebuild(
     assert polda["crimes"].to_dict() == {"PD-35": 0, "PD-63": 1}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sample(request):
-    return request.getfixturevalue("sample_engine" if request.param == "sqlite" else "sample_postgres_engine")
-
-
 def test_sample_aggregates_equal_the_definitions(sample, monkeypatch):
     with sample.connect() as conn:
         first, last = activity_date_range(conn)

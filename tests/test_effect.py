@@ -98,11 +98,6 @@ def test_trends_reaching_before_the_first_report_come_from_the_rollup(world, mon
     assert served["reports"].tolist() == [0, 8]  # O1's A1-A5 (A4 is the 9th in WIB), O2's B1, B4, B2
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sample(request):
-    return request.getfixturevalue("sample_engine" if request.param == "sqlite" else "sample_postgres_engine")
-
-
 def test_sample_trends_at_a_polda_equal_the_definition(sample, monkeypatch):
     with sample.connect() as conn:
         first, last = activity_date_range(conn)

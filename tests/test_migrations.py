@@ -23,7 +23,7 @@ from queries.migrations import (
     head_revision,
     schema_differences,
 )
-from queries.schema import activity_texts, meta, metadata
+from queries.schema import activity_texts, meta, metadata, officer_month_facts
 
 
 def legacy_create_schema(engine) -> None:
@@ -235,8 +235,6 @@ def test_two_threads_migrating_one_new_database_at_once_both_succeed(bare_engine
 
 def test_0016_sums_the_stored_officer_days_per_month(engine, tmp_path):
     """A database at 0015 with its officer-days gets the month rows an import would write (refresh_months)."""
-    from queries.schema import officer_month_facts
-
     assert import_export(engine, write_world(tmp_path / "world")).ok  # its days run from 20 Feb to 18 Mar 2024
     with engine.connect() as conn:
         written = [tuple(row) for row in conn.execute(select(officer_month_facts).order_by(

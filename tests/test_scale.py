@@ -203,11 +203,6 @@ def test_submission_rollup_gives_the_raw_counts(which, request):
             assert fast == raw and sum(fast.values()) > 1000
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sample(request):
-    return request.getfixturevalue("sample_engine" if request.param == "sqlite" else "sample_postgres_engine")
-
-
 def test_month_rollup_is_the_sum_of_its_days(sample):
     """officer_month_facts holds each officer's days of each month summed, as pandas sums officer_day_facts."""
     with sample.connect() as conn:

@@ -187,11 +187,6 @@ def test_the_migration_backfill_equals_the_import(hand):
         assert stored(conn) == kept
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sample(request):
-    return request.getfixturevalue("sample_engine" if request.param == "sqlite" else "sample_postgres_engine")
-
-
 def test_sample_households_equal_the_definition(sample, monkeypatch):
     with sample.connect() as conn:
         first, last = activity_date_range(conn)
