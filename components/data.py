@@ -203,7 +203,7 @@ def scope_villages(scope: Scope) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def unit_counts(scope: Scope, level: str) -> pd.DataFrame:
     """Additive counts per unit of `level`: the KPI cards, rankings and spike alert all read these."""
-    return run(effectiveness.unit_counts, scope, level, village_coverage(scope))
+    return run(effectiveness.unit_counts, scope, level)
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)

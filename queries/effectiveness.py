@@ -16,7 +16,7 @@ from sqlalchemy import Connection, String, cast, func, select
 from queries import aggregates
 from queries.complaints import scope_complaints
 from queries.compliance import officer_compliance, scope_officers
-from queries.coverage import capped_visited, village_coverage
+from queries.coverage import polsek_coverage
 from queries.db import frame_of
 from queries.metrics import DAY_MEASURES, METRICS, OFFICER_MEASURES, sums, with_metrics
 from queries.schema import crimes, units, villages
@@ -33,11 +33,11 @@ COUNT_COLUMNS = ["villages", "population", "households", "capped_visited", "dds_
                  "complaints", "within_sla", "open_backlog", "backlog_old"]
 
 
-def crimes_by_village(conn: Connection, scope: Scope) -> dict[str, int]:
-    """Crime incidents per village of the scope with local date in the window."""
-    query = (select(crimes.c.village_code, func.count())
+def polsek_crimes(conn: Connection, scope: Scope) -> dict[str, int]:
+    """Crime incidents per Polsek (of the village) of the scope with local date in the window."""
+    query = (select(villages.c.unit_code, func.count()).join(villages, villages.c.code == crimes.c.village_code)
              .where(crimes.c.village_code.in_(villages_in(scope)), crimes.c.local_date.between(scope.start, scope.end))
-             .group_by(crimes.c.village_code))
+             .group_by(villages.c.unit_code))
     return dict(conn.execute(query).all())
 
 
@@ -58,29 +58,18 @@ def comparison_window(after: Scope, first: date, last: date) -> Scope | None:
     return dataclasses.replace(after, end=after.start + timedelta(days=days - 1))
 
 
-def unit_counts(conn: Connection, scope: Scope, level: str, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The additive counts behind every per-unit measure, one row per unit of `level` in the scope.
-
-    `coverage` is village_coverage(conn, scope) when the caller already has it.
-    """
+def unit_counts(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
+    """The additive counts behind every per-unit measure, one row per unit of `level` in the scope."""
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
     frame = frame_of(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
 
-    villages = (village_coverage(conn, scope) if coverage is None else coverage).copy()
-    villages["unit_code"] = villages["unit_code"].map(unit_of)
-    now, before = crimes_by_village(conn, scope), crimes_by_village(conn, scope.previous())
-    villages["crimes"] = villages["village_code"].map(now).fillna(0)
-    villages["crimes_previous"] = villages["village_code"].map(before).fillna(0)
-    villages["capped_visited"] = capped_visited(villages)
-    grouped = villages.groupby("unit_code")
-    by_village = grouped.agg(
-        villages=("village_code", "count"),
-        capped_visited=("capped_visited", "sum"),
-        dds_visits=("dds_visits", "sum"),
-        blind_spots=("blind_spot", "sum"),
-        crimes=("crimes", "sum"),
-        crimes_previous=("crimes_previous", "sum"),
-    )
+    polseks = polsek_coverage(conn, scope)
+    now, before = polsek_crimes(conn, scope), polsek_crimes(conn, scope.previous())
+    polseks["crimes"] = polseks["polsek_code"].map(now).fillna(0)
+    polseks["crimes_previous"] = polseks["polsek_code"].map(before).fillna(0)
+    polseks["unit_code"] = polseks.pop("polsek_code").map(unit_of)
+    grouped = polseks.groupby("unit_code")
+    by_village = grouped[["villages", "capped_visited", "dds_visits", "blind_spots", "crimes", "crimes_previous"]].sum()
     # Unknown (not zero) when no village of the unit has a count: min_count, in compiled code.
     by_village["population"] = grouped["population"].sum(min_count=1)
     by_village["households"] = grouped["households"].sum(min_count=1)

@@ -113,13 +113,14 @@ def test_sample_trends_at_a_polda_equal_the_definition(sample, monkeypatch):
 def test_hand_world_crime_months(world):
     with world.connect() as conn:
         months = effectiveness.crime_months(conn, Scope(None, date(2024, 2, 1), END), "polres")
-        by_village = effectiveness.crimes_by_village(conn, Scope(None, date(2024, 2, 1), END))
+        by_polsek = effectiveness.polsek_crimes(conn, Scope(None, date(2024, 2, 1), END))
     got = {(row.unit_code, row.month): row.crimes for row in months.itertuples()}
     # February: X4 (V1) and X10-X13 (V3) in PR-35.21, X14-X17 (V4) in PR-63.08; March: X1-X3, X5 (V1, V2) and
     # X6-X9 (V3); X18 falls on 18 March in WITA, after the window.
     assert got == {("PR-35.21", "2024-02"): 5, ("PR-35.21", "2024-03"): 8,
                    ("PR-63.08", "2024-02"): 4, ("PR-63.08", "2024-03"): 0}
-    assert sum(got.values()) == sum(by_village.values())
+    assert sum(got.values()) == sum(by_polsek.values()) == 17
     with world.connect() as conn:
         polsek = effectiveness.crime_months(conn, Scope("PD-35", date(2024, 2, 1), END), "polsek")
-    assert polsek.groupby("unit_code")["crimes"].sum().to_dict() == {"PS-A": 5, "PS-B": 8}
+        counted = effectiveness.polsek_crimes(conn, Scope("PD-35", date(2024, 2, 1), END))
+    assert polsek.groupby("unit_code")["crimes"].sum().to_dict() == counted == {"PS-A": 5, "PS-B": 8}
