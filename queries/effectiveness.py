@@ -11,16 +11,17 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, cast, func, select
+from sqlalchemy import Connection, func, select
 
 from queries import aggregates
 from queries.complaints import scope_complaints
 from queries.compliance import officer_compliance, scope_officers
-from queries.coverage import polsek_coverage
+from queries.coverage import in_scope, polsek_coverage
 from queries.db import frame_of
 from queries.metrics import DAY_MEASURES, METRICS, OFFICER_MEASURES, sums, with_metrics
 from queries.schema import crimes, units, villages
-from queries.scope import Scope, polsek_parents, units_at_level, villages_in
+from queries.scope import Scope, polsek_parents, units_at_level
+from queries.timeseries import sql_period
 
 EFFECTIVENESS_COLUMNS = ["unit_code", "population", "households", "crimes", "crime_rate_per_10k", "crime_rank",
                          "crime_change_z", "dds_per_1k_households", "coverage", "reporting_rate",
@@ -36,7 +37,7 @@ COUNT_COLUMNS = ["villages", "population", "households", "capped_visited", "dds_
 def polsek_crimes(conn: Connection, scope: Scope) -> dict[str, int]:
     """Crime incidents per Polsek (of the village) of the scope with local date in the window."""
     query = (select(villages.c.unit_code, func.count()).join(villages, villages.c.code == crimes.c.village_code)
-             .where(crimes.c.village_code.in_(villages_in(scope)), crimes.c.local_date.between(scope.start, scope.end))
+             .where(*in_scope(crimes.c.village_code, scope), crimes.c.local_date.between(scope.start, scope.end))
              .group_by(villages.c.unit_code))
     return dict(conn.execute(query).all())
 
@@ -139,18 +140,19 @@ def scope_measures(conn: Connection, scope: Scope) -> pd.Series:
 
 def crime_months(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
     """Crimes per unit of `level` and calendar month of the window (every unit and month listed)."""
-    month = func.substr(cast(crimes.c.local_date, String), 1, 7).label("month")
-    # Summed per Polsek in the database: a Polda's two years leave it as Polsek × months, not villages × months.
-    rows = conn.execute(select(villages.c.unit_code, month, func.count())
+    month = sql_period(conn, crimes.c.local_date, "month").label("month")
+    parents = polsek_parents(scope, level).subquery()
+    # Summed per unit and month in the database (a nation's two years: 850 rows for the Polda, not 140,000 for the
+    # Polsek), the month as a date: formatting every crime's date as text took half of those two years (1.3 s).
+    rows = conn.execute(select(parents.c.unit_code, month, func.count())
                         .join(villages, villages.c.code == crimes.c.village_code)
-                        .where(crimes.c.village_code.in_(villages_in(scope)),
+                        .join(parents, parents.c.polsek_code == villages.c.unit_code)
+                        .where(*in_scope(crimes.c.village_code, scope),
                                crimes.c.local_date.between(scope.start, scope.end))
-                        .group_by(villages.c.unit_code, month)).all()
-    frame = frame_of(rows, columns=["polsek_code", "month", "crimes"])
-    unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
-    frame["unit_code"] = frame["polsek_code"].map(unit_of)
+                        .group_by(parents.c.unit_code, month)).all()
+    counts = frame_of(rows, columns=["unit_code", "month", "crimes"])
+    counts["month"] = pd.to_datetime(counts["month"]).dt.strftime("%Y-%m")
     months = pd.period_range(scope.start, scope.end, freq="M").astype(str)
     units_frame = frame_of(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
     grid = units_frame.merge(pd.DataFrame({"month": months}), how="cross")
-    counts = frame.groupby(["unit_code", "month"], as_index=False)["crimes"].sum()
     return grid.merge(counts, on=["unit_code", "month"], how="left").fillna({"crimes": 0}).astype({"crimes": "int64"})
