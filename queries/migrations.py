@@ -62,6 +62,9 @@ def baseline_metadata() -> MetaData:
     for index in [index for index in activities.indexes
                   if index.name in ("ix_activities_narrative_repeats", "ix_activities_narrative_order")]:
         activities.indexes.discard(index)
+    # Revision 0017_crime_dates added an index.
+    crimes = baseline.tables["crimes"]
+    crimes.indexes.discard(next(index for index in crimes.indexes if index.name == "ix_crimes_date"))
     return baseline
 
 

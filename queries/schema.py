@@ -386,6 +386,7 @@ crimes = Table(
     Column("local_date", Date, nullable=False),
     Column("batch_id", Integer, ForeignKey("import_batches.id")),
     Index("ix_crimes_village_date", "village_code", "local_date"),
+    Index("ix_crimes_date", "local_date", "village_code"),  # a window's crimes of every village (0017)
 )
 
 # People who may sign in to the dashboard. home_unit NULL means the whole database.
