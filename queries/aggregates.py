@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Integer, and_, case, cast, func, select
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES
 from queries.metrics import METRICS, with_metrics
-from queries.rollups import officer_sums, policy_key
+from queries.rollups import SUMS, officer_sums, policy_key
 from queries.schema import meta, officers, unit_day_facts, unit_delay_hours, units
 from queries.scope import Scope, officers_in, polsek_parents, scope_level, units_at_level, units_below
 
@@ -78,10 +78,12 @@ def polsek_sums(conn: Connection, scope: Scope, columns) -> pd.DataFrame:
 
 
 def officer_counts(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Per Polsek of the scope: officers, and those counted, adopted and at target in the window.
+    """Per Polsek of the scope: officers, those counted, adopted and at target in the window, and OFFICER_COUNTS.
 
-    These three are per-officer conditions over the whole window, not sums of days: one grouped
-    statement over the officer-day and officer-month rollups answers them; only the Polsek totals leave the database.
+    The three are per-officer conditions over the whole window, not sums of days: one grouped statement over
+    the officer-day and officer-month rollups answers them, and sums the officers' window totals with them (what
+    unit_day_facts holds per Polsek and day, whose year at the nation is 2.2 M rows); only the Polsek totals
+    leave the database.
     """
     # The whole nation needs no officer list; a Polda's (or a boundary's) officers keep the others' rows out.
     everyone = scope.unit_code is None and scope.boundary is None
@@ -93,18 +95,19 @@ def officer_counts(conn: Connection, scope: Scope) -> pd.DataFrame:
                func.sum(case((counted, 1), else_=0)),
                func.sum(case((and_(counted, per_officer.c.reports > 0), 1), else_=0)),
                func.sum(case((and_(counted, per_officer.c.dds_visits >= per_officer.c.expected_days * target), 1),
-                             else_=0)))
+                             else_=0)),
+               *(func.coalesce(func.sum(per_officer.c[name]), 0) for name in SUMS))
         .select_from(officers.outerjoin(per_officer, per_officer.c.nrp == officers.c.nrp))
         .where(officers.c.unit_code.in_(units_below(scope)))
         .group_by(officers.c.unit_code)).all()
-    frame = frame_of(rows, columns=["polsek_code", "officers", "counted", "adopted", "at_target"])
-    return frame.astype({name: "int64" for name in ("officers", "counted", "adopted", "at_target")})
+    counts = ("officers", "counted", "adopted", "at_target", *OFFICER_COUNTS)  # SUMS' order, dds_visits renamed
+    frame = frame_of(rows, columns=["polsek_code", *counts])
+    return frame.astype({name: "int64" for name in counts})
 
 
 def unit_officer_measures(conn: Connection, scope: Scope, unit_of: dict[str, str]) -> pd.DataFrame:
     """Per unit (Polsek mapped by `unit_of`): what effectiveness.unit_counts sums over the unit's officers."""
-    sums = polsek_sums(conn, scope, OFFICER_COUNTS).merge(officer_counts(conn, scope), on="polsek_code", how="outer")
-    sums = sums.fillna(0)
+    sums = officer_counts(conn, scope)
     sums["unit_code"] = sums.pop("polsek_code").map(unit_of)
     grouped = sums.groupby("unit_code").sum().astype("int64")
     grouped["dds_target"] = grouped["expected_days"] * scope.policy.dds_target_per_day
