@@ -82,6 +82,19 @@ def polsek_coverage(conn: Connection, scope: Scope) -> pd.DataFrame:
     return frame.astype(counts)
 
 
+def coverage_by_polsek(village_frame: pd.DataFrame) -> pd.DataFrame:
+    """polsek_coverage's frame from village_coverage's, for a caller that already holds the villages."""
+    grouped = village_frame.assign(capped_visited=capped_visited).groupby("unit_code")
+    totals = grouped.agg(villages=("village_code", "count"), capped_visited=("capped_visited", "sum"),
+                         dds_visits=("dds_visits", "sum"), blind_spots=("blind_spot", "sum"))
+    # Unknown (not zero) when no village of the Polsek has a count, as SUM over NULLs.
+    totals["population"] = grouped["population"].sum(min_count=1)
+    totals["households"] = grouped["households"].sum(min_count=1)
+    totals = totals.rename_axis("polsek_code").reset_index()
+    return totals.astype({"villages": "int64", "dds_visits": "int64", "blind_spots": "int64",
+                          "capped_visited": "float64", "population": "Int64", "households": "Int64"})
+
+
 def with_window(village_frame: pd.DataFrame, numbers: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """scope_villages' frame with window_numbers' columns, coverage and blind spot: on whole columns.
 
