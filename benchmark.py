@@ -78,16 +78,25 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
         if nrp is not None:
             data.scorecard(scope, nrp)
 
-    def kualitas():
+    def kualitas():  # what the page reads as it opens: the summary and its first tab (the others read on a click)
         data.quality_views(scope)
-        data.quality_counts(scope)
+        data.flagged_count(scope, (), "")
+
+    def kualitas_daftar():  # the flagged reports' tab, opened
+        kualitas()
         data.flagged_page(scope, 0, data.PAGE_ROWS, "worst", (), "")
-        data.narrative_page(scope, 0, data.PAGE_ROWS, "worst")
-        data.photo_page(scope, 0, data.PAGE_ROWS, "worst")
-        data.travel_page(scope, 0, data.PAGE_ROWS, "worst")
-        data.gps_page(scope, 0, data.PAGE_ROWS, "worst")
-        data.map_outlines(scope)  # the GPS map's outlines
+
+    def kualitas_salinan():  # the copies' tab, opened
+        kualitas()
+        data.list_total(scope, "narratives")
+        data.list_total(scope, "photos")
+
+    def kualitas_gps():  # the GPS tab, opened: the page of points, its map, and impossible travel
+        kualitas()
+        data.list_total(scope, "gps")
+        data.map_outlines(scope)
         data.scope_bounds(scope)
+        data.list_total(scope, "travel")
 
     def pengaduan():
         data.scope_complaints(scope)
@@ -105,7 +114,8 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
         data.unit_shapes(scope, below[0])
 
     return {"ringkasan": ringkasan, "peta": lambda: (data.village_map(scope), data.scope_bounds(scope)),
-            "kepatuhan": kepatuhan, "rapor": rapor, "kualitas": kualitas, "pengaduan": pengaduan,
+            "kepatuhan": kepatuhan, "rapor": rapor, "kualitas": kualitas, "kualitas-daftar": kualitas_daftar,
+            "kualitas-salinan": kualitas_salinan, "kualitas-gps": kualitas_gps, "pengaduan": pengaduan,
             "efektivitas": efektivitas, "perbandingan": perbandingan}
 
 
@@ -116,7 +126,8 @@ def naive_loads(scope: Scope) -> dict[str, list[tuple]]:
     year_start, year_end = BOS_LAUNCH - timedelta(days=365), BOS_LAUNCH + timedelta(days=364)
     return {"ringkasan": [(activities, previous.start, scope.end, ())],
             "peta": [(activities, None, scope.end, (activities.c.activity_type == "dds",))],
-            "kepatuhan": window, "rapor": window, "kualitas": window, "perbandingan": window,
+            "kepatuhan": window, "rapor": window, "kualitas": window, "kualitas-daftar": window,
+            "kualitas-salinan": window, "kualitas-gps": window, "perbandingan": window,
             "pengaduan": [(complaints, scope.start, scope.end, ())],
             "efektivitas": [(activities, year_start, year_end, ()), (crimes, year_start, year_end, ())]}
 
@@ -263,7 +274,7 @@ def bench_pages(url: str, repeat: int = 3, scopes: list[str] | None = None, skip
             rows.append(row)
             naive_text = (f"naive {row['naive_s']:7.3f}s  ×{row['naive_over_ours']:5.1f}" if slow
                           else f"naive not run ({skipped})")
-            print(f"  {scope_name:<9} {page:<13} cold {row['cold_s']:7.3f}s  warm {row['warm_s']:7.3f}s  "
+            print(f"  {scope_name:<9} {page:<16} cold {row['cold_s']:7.3f}s  warm {row['warm_s']:7.3f}s  "
                   f"{naive_text}", flush=True)
         loads[scope_name]["after"] = load_average()
     return rows, loads
@@ -408,7 +419,8 @@ def markdown_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-PAGES = ("ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas", "perbandingan")
+PAGES = ("ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "kualitas-daftar", "kualitas-salinan", "kualitas-gps",
+         "pengaduan", "efektivitas", "perbandingan")
 SCOPES = ("polsek", "polres", "polda", "nasional")
 NAIVE_SCOPE = "polda"  # the ≥ 10× naive target is the Polda scope's
 

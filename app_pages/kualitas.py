@@ -21,37 +21,46 @@ st.title(t("quality.title"))
 st.caption(scope_label(scope))
 
 views = data.quality_views(scope)
-counts = data.quality_counts(scope)
 reports = int(views["trend"]["reports"].sum())
 if reports == 0:
     st.info(t("empty.window", scope=scope_label(scope)))
     st.stop()
-st.caption(t_plural("quality.summary", reports, flagged=fmt_int(counts["flagged"]), reports=fmt_int(reports)))
+flagged = data.flagged_count(scope, (), "")
+st.caption(t_plural("quality.summary", reports, flagged=fmt_int(flagged), reports=fmt_int(reports)))
 
-tabs = st.tabs([t("quality.tab.overview"), t("quality.tab.flagged"), t("quality.tab.copies"), t("quality.tab.gps"),
-                t("quality.tab.outages")])
-with tabs[0]:
-    chart(trend_figure(views["trend"], scope.start, scope.end), key="flag_trend", alt=t("quality.tab.overview"))
-    by_unit_table(views["by_unit"])
-with tabs[1]:
-    if counts["flagged"] == 0:
-        st.success(t("quality.no_flags"))
-    else:
-        flagged_list(scope, counts["flagged"])
-with tabs[2]:
-    st.subheader(t("quality.narratives"))
-    st.caption(t("quality.narratives_help"))
-    clusters_table(scope, "narratives", counts["narratives"])
-    st.subheader(t("quality.photos"))
-    st.caption(t("quality.photos_help"))
-    clusters_table(scope, "photos", counts["photos"])
-with tabs[3]:
-    st.subheader(t("quality.gps_outside", count=fmt_int(counts["gps"])))
-    if counts["gps"] == 0:
-        st.success(t("alert.none"))
-    else:
-        gps_section(scope, counts["gps"])
-    st.subheader(t("quality.travel", count=fmt_int(counts["travel"])))
-    travel_table(scope, counts["travel"])
-with tabs[4]:
-    outage_tables(views["dips"], views["outages"], display_zone(scope))
+# Only the open tab reads its lists (a rerun on every switch): at the national scope the copies alone take seconds.
+overview, flagged_tab, copies, gps, outages = st.tabs(
+    [t("quality.tab.overview"), t("quality.tab.flagged"), t("quality.tab.copies"), t("quality.tab.gps"),
+     t("quality.tab.outages")], key="quality_tab", on_change="rerun")
+if overview.open:
+    with overview:
+        chart(trend_figure(views["trend"], scope.start, scope.end), key="flag_trend", alt=t("quality.tab.overview"))
+        by_unit_table(views["by_unit"])
+if flagged_tab.open:
+    with flagged_tab:
+        if flagged == 0:
+            st.success(t("quality.no_flags"))
+        else:
+            flagged_list(scope, flagged)
+if copies.open:
+    with copies:
+        st.subheader(t("quality.narratives"))
+        st.caption(t("quality.narratives_help"))
+        clusters_table(scope, "narratives", data.list_total(scope, "narratives"))
+        st.subheader(t("quality.photos"))
+        st.caption(t("quality.photos_help"))
+        clusters_table(scope, "photos", data.list_total(scope, "photos"))
+if gps.open:
+    with gps:
+        outside = data.list_total(scope, "gps")
+        st.subheader(t("quality.gps_outside", count=fmt_int(outside)))
+        if outside == 0:
+            st.success(t("alert.none"))
+        else:
+            gps_section(scope, outside)
+        travel = data.list_total(scope, "travel")
+        st.subheader(t("quality.travel", count=fmt_int(travel)))
+        travel_table(scope, travel)
+if outages.open:
+    with outages:
+        outage_tables(views["dips"], views["outages"], display_zone(scope))

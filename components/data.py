@@ -388,7 +388,7 @@ def scorecard(scope: Scope, nrp: str) -> dict:
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def quality_views(scope: Scope) -> dict[str, pd.DataFrame]:
-    """The small views of the data-quality page (its long lists are paged: quality_counts and *_page)."""
+    """The small views of the data-quality page (its long lists are paged: list_total and *_page)."""
     child = hierarchy.partition_level(scope_level(scope))
     return {
         "trend": run(quality.flag_trend, scope, "week"),
@@ -398,15 +398,11 @@ def quality_views(scope: Scope) -> dict[str, pd.DataFrame]:
     }
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
-def quality_counts(scope: Scope) -> dict[str, int]:
-    """How long each list of the data-quality page is: read off the first page each shows (its `total`)."""
-    first_pages = {"flagged": flagged_page(scope, 0, PAGE_ROWS, "worst", (), ""),
-                   "narratives": narrative_page(scope, 0, PAGE_ROWS, "worst"),
-                   "photos": photo_page(scope, 0, PAGE_ROWS, "worst"),
-                   "gps": gps_page(scope, 0, PAGE_ROWS, "worst"),
-                   "travel": travel_page(scope, 0, PAGE_ROWS, "worst")}
-    return {kind: list_length(page) for kind, page in first_pages.items()}
+def list_total(scope: Scope, kind: str) -> int:
+    """How long one list of the data-quality page is ("narratives", "photos", "gps" or "travel"): its first page's
+    `total`, so the count and the page the tab shows are one cached read."""
+    first_pages = {"narratives": narrative_page, "photos": photo_page, "gps": gps_page, "travel": travel_page}
+    return list_length(first_pages[kind](scope, 0, PAGE_ROWS, "worst"))
 
 
 def list_length(first_page: pd.DataFrame) -> int:

@@ -336,6 +336,18 @@ def test_clicking_a_ranking_row_drills_down_one_level(page):
     assert "unit=PD-" in page.url
 
 
+def test_a_quality_tab_reads_its_lists_when_clicked(page):
+    sign_in(page, f"kualitas?unit={NGAWI}")
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_role("tab", name="Ringkasan tanda")).to_have_attribute("aria-selected", "true")
+    assert main.get_by_text("Uraian yang sama persis").count() == 0  # a closed tab reads nothing
+    main.get_by_role("tab", name="Salinan & foto ulang").click()
+    settle(page)
+    expect(main.get_by_role("heading", name="Uraian yang sama persis")).to_be_visible()
+    expect(main.locator('[data-testid="stDataFrame"] >> visible=true').first).to_be_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def test_compliance_download_holds_the_officers_on_the_page(page, database_url):
     start, end = default_window(database_url)
     sign_in(page, f"kepatuhan?unit={NGAWI}")

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pytest
 from metric_world import END, O5, START
-from test_app import new_app
+from test_app import new_app, open_quality_tab
 from test_briefing import indonesian
 
 from conftest import PROJECT_DIR  # noqa: F401  (puts the project on sys.path)
@@ -152,7 +152,7 @@ def test_quality_page_lists_match_the_queries(sample_sqlite_url, sample_engine, 
     scope = Scope("PR-35.21", *WINDOW)
     with sample_engine.connect() as conn:
         clusters, photos = narrative_clusters(conn, scope), reused_photos(conn, scope)
-    at = open_page(sample_sqlite_url, monkeypatch, "app_pages/kualitas.py", "PR-35.21")
+    at = open_quality_tab(open_page(sample_sqlite_url, monkeypatch, "app_pages/kualitas.py", "PR-35.21"), "copies")
     tables = [table.value for table in at.dataframe]
     narratives = next(t for t in tables if "Uraian" in t.columns)
     shared = next(t for t in tables if "Foto (sidik)" in t.columns)
@@ -163,8 +163,9 @@ def test_quality_page_lists_match_the_queries(sample_sqlite_url, sample_engine, 
 
 def test_quality_page_for_a_scope_without_flags(world_url, monkeypatch):
     at = open_page(world_url, monkeypatch, "app_pages/kualitas.py", "PS-B", window=(START, END))
-    texts = [s.value for s in at.success]
-    assert "Tidak ada laporan bertanda dalam periode ini." in texts
+    assert next(c.value for c in at.caption if "bertanda" in c.value).startswith("0 dari ")
+    assert "Tidak ada laporan bertanda dalam periode ini." in [s.value for s in open_quality_tab(at, "flagged").success]
+    texts = [s.value for s in open_quality_tab(at, "copies").success]
     assert "Tidak ada uraian yang berulang." in texts and "Tidak ada foto yang dipakai bersama." in texts
 
 

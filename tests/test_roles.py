@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from metric_world import write_world
 from sqlalchemy import select
-from test_app import new_app
+from test_app import new_app, open_quality_tab
 from test_briefing import indonesian
 
 from components import data
@@ -74,7 +74,8 @@ def test_no_frame_reaching_a_national_user_holds_an_officer(sample_sqlite_url, s
     # An argument for each parameter a loader may take besides the scope.
     arguments = {"level": "polsek", "nrp": officer, "text": "", "codes": (KARANGJATI, "PS-35.21.01"),
                  "offset": 0, "limit": 100, "order": "worst", "flags": (), "officer_text": "", "item_id": 1,
-                 "now": None, "user": User("tester", "Tester", "admin", None), "from_villages": True}
+                 "now": None, "user": User("tester", "Tester", "admin", None), "from_villages": True,
+                 "kind": "narratives"}
     loaders = {name: loader for name, loader in vars(data).items()
                if getattr(loader, "__module__", None) == data.__name__ and callable(loader)
                and "scope" in _parameters(loader) and name != "any_window"}
@@ -201,6 +202,9 @@ def test_every_role_opens_every_page_it_may_open(request, monkeypatch, export, r
     assert registered == set(ROLE_PAGES[role])
     if page in TITLES:  # the page itself drew, not an empty state of the whole app
         assert at.title[0].value == TEXTS[TITLES[page]][0]
+    if page == "kualitas":  # its tabs read their lists only when opened: open each
+        for tab in ("flagged", "copies", "gps", "outages"):
+            assert not open_quality_tab(at, tab).error, tab
 
 
 def unescaped(markdown: str) -> str:

@@ -144,8 +144,8 @@ def test_bench_reports_every_page(sample_sqlite_url, tmp_path, monkeypatch):
                         "--skip-exports", "--json", str(out)]) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
     pages = {row["page"]: row for row in report["pages"]}
-    assert set(pages) == {"ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "pengaduan", "efektivitas",
-                          "perbandingan"}
+    assert set(pages) == {"ringkasan", "peta", "kepatuhan", "rapor", "kualitas", "kualitas-daftar", "kualitas-salinan",
+                          "kualitas-gps", "pengaduan", "efektivitas", "perbandingan"}
     assert all(row["cold_s"] > 0 and row["naive_s"] > 0 and row["cached_s"] < row["cold_s"]
                for row in pages.values())
     with make_engine(sample_sqlite_url).connect() as conn:
