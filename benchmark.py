@@ -102,7 +102,7 @@ def page_calls(data, scope: Scope, nrp: str | None) -> dict[str, callable]:
         data.scope_complaints(scope)
         data.complaint_units(scope, below[0])
         data.overdue_complaints(scope)
-        data.village_map(scope)
+        data.complaint_villages(scope)
 
     def efektivitas():
         data.unit_counts(after, level)

@@ -75,4 +75,4 @@ else:
                         key="overdue")
 
 st.subheader(t("complaints.map"))
-complaint_map(data.village_map(scope), complaints_by_village(frame))
+complaint_map(data.complaint_villages(scope), complaints_by_village(frame))

@@ -294,6 +294,19 @@ def village_map(scope: Scope) -> pd.DataFrame:
     return geo.with_shapes(frame, village_outlines(scope if scope.nrp is not None else any_window(scope)))
 
 
+def complaint_villages(scope: Scope) -> pd.DataFrame:
+    """The villages a complaint map draws: name, Polsek, place and outlines (none above MAX_MAP_VILLAGES).
+
+    No window: the complaints are counted on the page. village_map would add the window's coverage and each
+    village's officers, which this map does not show (a nation's 80,150 villages: 1.8 s).
+    """
+    unit = any_window(scope)
+    frame = scope_villages(unit).rename(columns={"code": "village_code"})
+    names = unit_list().set_index("code")["name"]
+    frame = frame.assign(polsek=frame["unit_code"].map(names))
+    return geo.with_shapes(frame, village_outlines(unit) if len(frame) <= geo.MAX_MAP_VILLAGES else {})
+
+
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
 def village_rows(scope: Scope) -> pd.DataFrame:
     """The village map's rows (coverage, Polsek, officers) without the outlines, which are shared apart."""

@@ -45,6 +45,20 @@ def test_above_the_map_limit_no_outline_is_drawn(sample_data, monkeypatch):
     assert len(data.map_outlines(Scope("PD-35", scope.start, scope.end))) > 0  # 217 villages: drawn
 
 
+@pytest.mark.parametrize("limit", [6000, 400])
+def test_the_complaint_map_draws_the_village_maps_places_without_its_coverage(sample_data, monkeypatch, limit):
+    # Above the limit (the sample's 458 villages standing in for the country's 80,000) neither draws outlines.
+    monkeypatch.setattr(queries.geo, "MAX_MAP_VILLAGES", limit)
+    scope = default_scope(sample_data)
+    columns = ["village_code", "name", "polsek", "lat", "lng", "shapes"]
+    drawn = data.complaint_villages(scope)
+    mapped = data.village_map(scope)
+    pd.testing.assert_frame_equal(drawn.sort_values("village_code", ignore_index=True)[columns],
+                                  mapped.sort_values("village_code", ignore_index=True)[columns])
+    assert "coverage" not in drawn and "officers" not in drawn
+    assert len(drawn) == 458 and (drawn["shapes"].str.len() > 0).all() == (limit > 458)
+
+
 def test_the_cached_coverage_is_the_definition_for_a_window_its_previous_and_an_officer(sample_data):
     # The app reads a unit's villages once for every window and adds each window's numbers to them.
     scope = default_scope(sample_data, "PR-35.21")
