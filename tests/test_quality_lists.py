@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import pytest
 from sqlalchemy import event, select
-from test_app import new_app
+from test_app import new_app, open_quality_tab
 
 from builders import activity, base_export, inside, photo, write_export
 from components import data
@@ -315,9 +315,9 @@ def test_the_quality_page_shows_the_counts_and_the_first_page(sample_sqlite_url,
         flagged, travel = lists.count_flagged_reports(conn, scope), lists.count_travel_pairs(conn, scope)
         first = lists.page_flagged_reports(conn, scope, 0, 100)
     dotted = f"{flagged:,}".replace(",", ".")
-    assert any(caption.value.startswith(f"{dotted} dari ") for caption in at.caption)
-    assert f"Perjalanan mustahil: {travel}" in [header.value for header in at.subheader]
-    shown = next(frame.value for frame in at.dataframe if "Alasan" in frame.value.columns)
+    assert any(caption.value.startswith(f"{dotted} dari ") for caption in at.caption)  # above the tabs
+    assert f"Perjalanan mustahil: {travel}" in [header.value for header in open_quality_tab(at, "gps").subheader]
+    shown = next(frame.value for frame in open_quality_tab(at, "flagged").dataframe if "Alasan" in frame.value.columns)
     assert shown["No. laporan"].tolist() == first["report_id"].tolist()[:len(shown)] and len(shown) == min(100,
                                                                                                            flagged)
 
@@ -328,7 +328,7 @@ def test_the_second_page_shows_the_next_hundred(sample_sqlite_url, sample_engine
     at.session_state["window"] = SAMPLE_WINDOW
     at.run()
     at.switch_page("app_pages/kualitas.py").run()
-    at.number_input(key="page_flagged").set_value(2).run()
+    open_quality_tab(at, "flagged").number_input(key="page_flagged").set_value(2).run()
     assert not at.exception, [e.value for e in at.exception]
     with sample_engine.connect() as conn:
         second = lists.page_flagged_reports(conn, Scope("PD-35", *SAMPLE_WINDOW), 100, 100)
