@@ -33,8 +33,6 @@ from queries.rollups import (
     month_end,
     month_starts,
     policy_key,
-    week_end,
-    week_starts,
 )
 from queries.schema import (
     activities,
@@ -42,7 +40,6 @@ from queries.schema import (
     meta,
     officer_day_facts,
     officer_month_facts,
-    officer_week_facts,
     officers,
     polda_submission_hours,
     submission_hours,
@@ -58,10 +55,6 @@ IDS_PER_QUERY = 900  # bound parameters per IN list; below SQLite's historical l
 ANALYZE_ROWS = 100_000  # officer-days written past which the aggregates' reading needs fresh statistics
 UPDATE_OFFICERS_PER_PASS = 5_000  # a daily file reaches every officer on one or two days: few, wide passes
 RUNS_PER_QUERY = 200  # submission-hour ranges OR-ed into one statement (one scan, not one per range)
-# The officer-days summed per period: kind (also the table's key column) -> (table, the periods overlapping a
-# range, a period's last day).
-PERIODS = {"month": (officer_month_facts, month_starts, month_end),
-           "week": (officer_week_facts, week_starts, week_end)}
 FACT_COLUMNS = ["nrp", "local_date", "expected", "reports", "on_time_reports", "late_reports", "dds_visits",
                 "flagged_reports"]
 
@@ -70,8 +63,7 @@ def rebuild(conn: Connection, policy: Policy, write_rows) -> int:
     """Recompute the whole rollup under `policy` (write_rows(conn, table, rows) inserts); return the rows stored."""
     custom_plans(conn)
     conn.execute(officer_day_facts.delete())
-    for table, _, _ in PERIODS.values():
-        conn.execute(table.delete())
+    conn.execute(officer_month_facts.delete())
     conn.execute(meta.delete().where(meta.c.key == META_KEY))
     first, last = facts_range(conn)
     if first is None:
@@ -85,10 +77,9 @@ def rebuild(conn: Connection, policy: Policy, write_rows) -> int:
         per_pass = max(1, min(CHUNK, CELLS // window.days))
         for start in range(0, len(nrps), per_pass):
             stored += _store_days(conn, window, nrps[start:start + per_pass], write_rows)
-        analyze_if_many(conn, stored)  # the months and weeks are summed from these days next
-        for kind, (table, starts, _) in PERIODS.items():
-            refresh_periods(conn, kind, starts(window.start, window.end))
-            analyze_if_many(conn, stored, table.name)
+        analyze_if_many(conn, stored)  # the months are summed from these days next
+        refresh_months(conn, month_starts(window.start, window.end))
+        analyze_if_many(conn, stored, "officer_month_facts")
     conn.execute(meta.insert().values(key=META_KEY, value=_range_text(policy, first, last)))
     rebuild_submission_hours(conn)
     return stored
@@ -127,8 +118,7 @@ def custom_plans(conn: Connection) -> None:
 
 
 # Fixed statements per rollup (a table name cannot be a bound parameter, and none is built from a string).
-ANALYZE = {"officer_day_facts": "ANALYZE officer_day_facts", "officer_month_facts": "ANALYZE officer_month_facts",
-           "officer_week_facts": "ANALYZE officer_week_facts"}
+ANALYZE = {"officer_day_facts": "ANALYZE officer_day_facts", "officer_month_facts": "ANALYZE officer_month_facts"}
 
 
 def analyze_if_many(conn: Connection, written: int, table: str = "officer_day_facts") -> None:
@@ -190,14 +180,11 @@ def _update_officer_days(conn: Connection, policy: Policy, rows: list[dict], bui
     (start, end), (first, last) = built, now
     conn.execute(officer_day_facts.delete().where(or_(officer_day_facts.c.local_date < first,
                                                       officer_day_facts.c.local_date > last)))
-    for kind, (table, starts, _) in PERIODS.items():
-        key = table.c[kind]
-        conn.execute(table.delete().where(or_(key < starts(first, first)[0], key > last)))
-    # A period the range now starts or ends inside lost days; every period of an added range gained some.
-    everyone = {kind: set() for kind in PERIODS}
-    for kind, (_, starts, _) in PERIODS.items():
-        everyone[kind] |= set(starts(first, first)) if first > start else set()
-        everyone[kind] |= set(starts(last, last)) if last < end else set()
+    m = officer_month_facts.c
+    conn.execute(officer_month_facts.delete().where(or_(m.month < first.replace(day=1), m.month > last)))
+    # A month the range now starts or ends inside lost days; every month of an added range gained some.
+    everyone_months = {first.replace(day=1)} if first > start else set()
+    everyone_months |= {last.replace(day=1)} if last < end else set()
     added = [(first, min(last, start - timedelta(days=1))), (max(first, end + timedelta(days=1)), last)]
     added = [(lo, hi) for lo, hi in added if lo <= hi]
     # Dates added are recomputed for every officer below; dates outside the range hold no rows.
@@ -207,39 +194,35 @@ def _update_officer_days(conn: Connection, policy: Policy, rows: list[dict], bui
     # Added dates before the first report and assignment hold no row: not computed (a crime file's history).
     since = first_row_date(conn) if added else None
     added = [(max(lo, since), hi) for lo, hi in added if since is not None and max(lo, since) <= hi]
-    every_officer = conn.execute(select(officers.c.nrp).order_by(officers.c.nrp)).scalars().all() if added else []
+    everyone = conn.execute(select(officers.c.nrp).order_by(officers.c.nrp)).scalars().all() if added else []
     for lo, hi in added:
-        written += _recompute(conn, Scope(None, lo, hi, policy), every_officer)
-        for kind, (_, starts, _) in PERIODS.items():
-            everyone[kind].update(starts(lo, hi))
-    touched: dict[tuple[str, date], set[str]] = defaultdict(set)
+        written += _recompute(conn, Scope(None, lo, hi, policy), everyone)
+        everyone_months.update(month_starts(lo, hi))
+    touched: dict[date, set[str]] = defaultdict(set)
     for lo, hi, nrps in touched_blocks(keys):
         written += _recompute(conn, Scope(None, lo, hi, policy), nrps)
-        for kind, (_, starts, _) in PERIODS.items():
-            for period in starts(lo, hi):
-                touched[kind, period].update(nrps)
-    analyze_if_many(conn, written)  # the months and weeks are summed from these days next
-    for kind in PERIODS:
-        refresh_periods(conn, kind, sorted(everyone[kind]))
-    for (kind, period), nrps in sorted(touched.items()):
-        if period not in everyone[kind]:
-            refresh_periods(conn, kind, [period], sorted(nrps))
+        for month in month_starts(lo, hi):
+            touched[month].update(nrps)
+    analyze_if_many(conn, written)  # the months are summed from these days next
+    refresh_months(conn, sorted(everyone_months))
+    for month, nrps in sorted(touched.items()):
+        if month not in everyone_months:
+            refresh_months(conn, [month], sorted(nrps))
     return written
 
 
-def refresh_periods(conn: Connection, kind: str, periods: list[date], nrps: list[str] | None = None) -> None:
-    """Sum officer_day_facts again into the month or week rollup (`kind`) for these periods (for these officers,
-    or everyone)."""
-    table, _, last_day = PERIODS[kind]
-    key, f = table.c[kind], officer_day_facts.c
+def refresh_months(conn: Connection, months: list[date], nrps: list[str] | None = None) -> None:
+    """Sum officer_day_facts again into officer_month_facts for these months (for these officers, or everyone)."""
+    m = officer_month_facts.c
+    f = officer_day_facts.c
     groups = [None] if nrps is None else [nrps[i:i + IDS_PER_QUERY] for i in range(0, len(nrps), IDS_PER_QUERY)]
-    for period in periods:
+    for month in months:
         for chunk in groups:
-            conn.execute(table.delete().where(key == period, *among(table.c.nrp, chunk)))
-            sums = (select(f.nrp, literal(period, Date), *day_sums())
-                    .where(f.local_date.between(period, last_day(period)), *among(f.nrp, chunk))
+            conn.execute(officer_month_facts.delete().where(m.month == month, *among(m.nrp, chunk)))
+            sums = (select(f.nrp, literal(month, Date), *day_sums())
+                    .where(f.local_date.between(month, month_end(month)), *among(f.nrp, chunk))
                     .group_by(f.nrp))
-            conn.execute(insert(table).from_select(["nrp", kind, *SUMS], sums))
+            conn.execute(insert(officer_month_facts).from_select(["nrp", "month", *SUMS], sums))
 
 
 def touched_blocks(keys: set[tuple[str, date]]) -> list[tuple[date, date, list[str]]]:

@@ -20,7 +20,6 @@ POLICIES = {
     "leaves": "nrp IN (SELECT nrp FROM officers)",
     "officer_day_facts": "nrp IN (SELECT nrp FROM officers)",
     "officer_month_facts": "nrp IN (SELECT nrp FROM officers)",
-    "officer_week_facts": "nrp IN (SELECT nrp FROM officers)",
     "submission_hours": "unit_code IN (SELECT bos_visible_units())",
     "polda_submission_hours": "unit_code IN (SELECT bos_visible_units())",
     "activities": "village_code IN (SELECT code FROM villages)",

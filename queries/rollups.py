@@ -16,11 +16,11 @@ import json
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, Select, Subquery, and_, case, func, or_, select, union_all
+from sqlalchemy import Connection, Select, Subquery, and_, case, func, select, union_all
 
 from queries.db import frame_of
 from queries.policy import Policy
-from queries.schema import meta, officer_day_facts, officer_month_facts, officer_week_facts, officers
+from queries.schema import meta, officer_day_facts, officer_month_facts, officers
 from queries.scope import Scope, officers_in
 
 META_KEY = "officer_days_rollup"
@@ -78,63 +78,24 @@ def month_end(month: date) -> date:
     return (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
-def week_starts(start: date, end: date) -> list[date]:
-    """The Monday of every week (Monday to Sunday) that overlaps start .. end."""
-    first = start - timedelta(days=start.weekday())
-    return [first + timedelta(weeks=n) for n in range((end - first).days // 7 + 1)]
-
-
-def week_end(week: date) -> date:
-    return week + timedelta(days=6)
-
-
-def window_parts(start: date, end: date) -> tuple[list[date], list[date], list[tuple[date, date]]]:
-    """start .. end as the calendar months it holds whole, then the whole weeks of what is left, then days.
-
-    Returns (months, weeks, day ranges); together they hold every day of the window exactly once.
-    """
-    months = [month for month in month_starts(start, end) if start <= month and month_end(month) <= end]
-    edges = ([(start, months[0] - timedelta(days=1)), (month_end(months[-1]) + timedelta(days=1), end)]
-             if months else [(start, end)])
-    weeks, days = [], []
-    for lo, hi in edges:
-        whole = [week for week in week_starts(lo, hi) if lo <= week and week_end(week) <= hi]
-        weeks += whole
-        days += ([(lo, whole[0] - timedelta(days=1)), (week_end(whole[-1]) + timedelta(days=1), hi)]
-                 if whole else [(lo, hi)])
-    return months, weeks, [(lo, hi) for lo, hi in days if lo <= hi]
-
-
 def officer_sums(scope: Scope, nrps: Select | None = None) -> Subquery:
     """Per officer (of `nrps`, or every one): SUMS over the window, from the month rollup for the months it holds
-    whole, the week rollup for the whole weeks of the rest, and the officer-days for the days left over.
+    whole and from the officer-days for the rest.
 
-    A year's window at the nation: some 0.5 M month rows and 1.4 M days instead of 16 M days (1.5 s); a 30-day
-    window about 4 weeks and 2 days per officer instead of 30 days (the nation 0.55-0.80 -> 0.30-0.37 s).
+    A year's window at the nation: some 0.5 M month rows and 1.4 M days instead of 16 M days (1.5 s).
     """
-    f, m, w = officer_day_facts.c, officer_month_facts.c, officer_week_facts.c
-    months, weeks, day_ranges = window_parts(scope.start, scope.end)
+    f, m = officer_day_facts.c, officer_month_facts.c
+    whole = [month for month in month_starts(scope.start, scope.end)
+             if scope.start <= month and month_end(month) <= scope.end]
+    day_ranges = ([(scope.start, whole[0] - timedelta(days=1)), (month_end(whole[-1]) + timedelta(days=1), scope.end)]
+                  if whole else [(scope.start, scope.end)])
     parts = [select(f.nrp, *day_sums()).where(f.local_date.between(lo, hi), *among(f.nrp, nrps)).group_by(f.nrp)
-             for lo, hi in day_ranges]
-    if months:
+             for lo, hi in day_ranges if lo <= hi]
+    if whole:
         parts.append(select(m.nrp, *(m[name] for name in SUMS))
-                     .where(m.month.between(months[0], months[-1]), *among(m.nrp, nrps)))
-    if weeks:
-        parts.append(select(w.nrp, *(w[name] for name in SUMS))
-                     .where(or_(*(w.week.between(*run) for run in week_runs(weeks))), *among(w.nrp, nrps)))
+                     .where(m.month.between(whole[0], whole[-1]), *among(m.nrp, nrps)))
     rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     return select(rows.c.nrp, *(func.sum(rows.c[name]).label(name) for name in SUMS)).group_by(rows.c.nrp).subquery()
-
-
-def week_runs(weeks: list[date]) -> list[tuple[date, date]]:
-    """Consecutive Mondays as (first, last) runs: the weeks before and after a window's whole months are two."""
-    runs: list[list[date]] = []
-    for week in weeks:
-        if runs and week - runs[-1][1] == timedelta(weeks=1):
-            runs[-1][1] = week
-        else:
-            runs.append([week, week])
-    return [(first, last) for first, last in runs]
 
 
 def among(column, nrps: Select | list[str] | None) -> list:

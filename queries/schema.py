@@ -307,24 +307,6 @@ officer_month_facts = Table(
     info={"revision": "0016_officer_months"},
 )
 
-# The same sums per officer and week (Monday to Sunday), so a window's edges outside its whole months read
-# a row per week: a 30-day window at the nation ~6 rows per officer instead of 30.
-officer_week_facts = Table(
-    "officer_week_facts",
-    metadata,
-    Column("nrp", code_column(), primary_key=True),
-    Column("week", Date, primary_key=True),  # the Monday
-    Column("expected_days", Integer, nullable=False),
-    Column("reported_days", Integer, nullable=False),
-    Column("on_time_days", Integer, nullable=False),
-    Column("reports", Integer, nullable=False),
-    Column("late_reports", Integer, nullable=False),
-    Column("dds_visits", Integer, nullable=False),
-    Column("flagged_reports", Integer, nullable=False),
-    Index("ix_officer_week_facts_week", "week"),
-    info={"revision": "0018_officer_weeks"},
-)
-
 # Reports submitted per Polsek (of the report's village) and UTC hour ("YYYY-MM-DD HH"), so the
 # submission-dip alert reads a few thousand rows rather than two months of a Polda's reports.
 # Kept up to date by every import (the hours its reports were submitted in).

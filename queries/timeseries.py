@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Date, DateTime, Select, and_, case, cast, func, or_, select, union_all
+from sqlalchemy import Connection, Date, DateTime, Select, and_, case, cast, func, or_, select
 
 from queries.complaints import scope_complaints
 from queries.compliance import officer_days
 from queries.coverage import scope_villages
 from queries.db import frame_of
 from queries.metrics import DAY_MEASURES, OFFICER_MEASURES, sums, with_metrics
-from queries.rollups import week_end, week_starts
 from queries.schema import (
     activities,
     crimes,
     officer_day_facts,
-    officer_week_facts,
     officers,
     unit_tree,
     village_dds_days,
@@ -120,27 +117,15 @@ def _visits_from_days(conn: Connection, scope: Scope, freq: Frequency, in_villag
 
 
 def officer_periods(conn: Connection, scope: Scope, freq: Frequency, nrps) -> Select:
-    """Per officer of `nrps` and period of the window: the officer-day sums (DAY_MEASURES), from the rollups.
-
-    Weekly, a week the window holds whole is one row of officer_week_facts; the other days are summed here.
-    """
-    f, w = officer_day_facts.c, officer_week_facts.c
+    """Per officer of `nrps` and period of the window: the officer-day sums (DAY_MEASURES), from the rollup."""
+    f = officer_day_facts.c
     expected = f.expected.is_(True)
-    whole = ([week for week in week_starts(scope.start, scope.end)
-              if scope.start <= week and week_end(week) <= scope.end] if freq == "week" else [])
-    day_ranges = ([(scope.start, whole[0] - timedelta(days=1)), (week_end(whole[-1]) + timedelta(days=1), scope.end)]
-                  if whole else [(scope.start, scope.end)])
     period = sql_period(conn, f.local_date, freq).label("period")
     terms = [case((expected, 1), else_=0), case((and_(expected, f.reports > 0), 1), else_=0),
              case((and_(expected, f.on_time_reports > 0), 1), else_=0), f.reports, f.late_reports, f.dds_visits,
              f.flagged_reports]
-    parts = [select(f.nrp, period, *(func.sum(term).label(name) for name, term in zip(DAY_MEASURES, terms)))
-             .where(f.nrp.in_(nrps), f.local_date.between(lo, hi)).group_by(f.nrp, period)
-             for lo, hi in day_ranges if lo <= hi]
-    if whole:
-        parts.append(select(w.nrp, w.week.label("period"), *(w[name] for name in DAY_MEASURES))
-                     .where(w.nrp.in_(nrps), w.week.between(whole[0], whole[-1])))
-    return union_all(*parts) if len(parts) > 1 else parts[0]
+    return (select(f.nrp, period, *(func.sum(term).label(name) for name, term in zip(DAY_MEASURES, terms)))
+            .where(f.nrp.in_(nrps), f.local_date.between(scope.start, scope.end)).group_by(f.nrp, period))
 
 
 def complaint_counts(complaints: pd.DataFrame, freq: Frequency, keys: list[str]) -> pd.DataFrame:
@@ -181,7 +166,7 @@ def finish(frame: pd.DataFrame, scope: Scope, households) -> pd.DataFrame:
 def units_timeseries(conn: Connection, scope: Scope, codes: list[str], freq: Frequency = "week") -> pd.DataFrame:
     """timeseries() of each unit of `codes` (units inside the scope), with its unit_code, in a few statements.
 
-    The officers' sums and conditions come from the officer rollups (officer_periods), summed per Polsek and
+    The officers' sums and conditions come from the officer-day rollup (officer_periods), summed per Polsek and
     period in SQL; the households visited from village_dds_days. The caller checks that the rollups and the
     aggregates cover the window under the scope's policy (comparison.fast_trends). Everything else is summed per
     village as timeseries() does, then given to every chosen unit above the village.

@@ -40,7 +40,6 @@ from queries.schema import (
     meta,
     officer_day_facts,
     officer_month_facts,
-    officer_week_facts,
     polda_submission_hours,
     unit_day_facts,
     unit_delay_hours,
@@ -341,8 +340,7 @@ def test_a_window_before_the_first_report_comes_from_the_aggregates(world, monke
 
 def stored_with_rollup(conn) -> dict[str, list[tuple]]:
     return stored(conn) | {"facts": sorted(tuple(row) for row in conn.execute(officer_day_facts.select())),
-                           "months": sorted(tuple(row) for row in conn.execute(officer_month_facts.select())),
-                           "weeks": sorted(tuple(row) for row in conn.execute(officer_week_facts.select()))}
+                           "months": sorted(tuple(row) for row in conn.execute(officer_month_facts.select()))}
 
 
 def test_a_crime_file_reaching_further_back_extends_the_facts_without_a_rebuild(world, tmp_path, monkeypatch):

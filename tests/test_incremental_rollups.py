@@ -27,14 +27,7 @@ from queries.db import make_engine
 from queries.migrations import create_schema
 from queries.policy import Policy
 from queries.rollups import HOURS_KEY, META_KEY
-from queries.schema import (
-    meta,
-    officer_day_facts,
-    officer_month_facts,
-    officer_week_facts,
-    polda_submission_hours,
-    submission_hours,
-)
+from queries.schema import meta, officer_day_facts, officer_month_facts, polda_submission_hours, submission_hours
 
 OFFICERS = {"80010001": ("PS-A", (1, 2)), "80010002": ("PS-B", (3,)), "80010003": ("PS-C", (4,))}
 VILLAGE_CODES = {1: "35.21.01.2001", 2: "35.21.01.2002", 3: "35.21.02.2003", 4: "63.08.01.2004"}
@@ -100,7 +93,6 @@ def rollup_state(conn) -> dict:
     return {
         "facts": sorted(map(tuple, conn.execute(select(officer_day_facts)).all())),
         "months": sorted(map(tuple, conn.execute(select(officer_month_facts)).all())),
-        "weeks": sorted(map(tuple, conn.execute(select(officer_week_facts)).all())),
         "hours": sorted(map(tuple, conn.execute(select(submission_hours)).all())),
         "polda_hours": sorted(map(tuple, conn.execute(select(polda_submission_hours)).all())),
         "meta": {key: json.loads(value) if key == META_KEY else value for key, value in conn.execute(

@@ -23,7 +23,7 @@ from queries.migrations import (
     head_revision,
     schema_differences,
 )
-from queries.schema import activity_texts, meta, metadata, officer_month_facts, officer_week_facts
+from queries.schema import activity_texts, meta, metadata, officer_month_facts
 
 
 def legacy_create_schema(engine) -> None:
@@ -69,7 +69,7 @@ def test_the_migrations_make_exactly_the_metadata(engine):
         assert [column["name"] for column in inspector.get_columns(table.name)] == list(table.columns.keys())
     with engine.connect() as conn:
         assert schema_differences(conn) == []  # autogenerate's comparison: types, nullability, indexes
-        assert current_revision(conn) == head_revision() == "0018_officer_weeks"
+        assert current_revision(conn) == head_revision() == "0017_crime_dates"
         if conn.dialect.name == "postgresql":  # the partial DDS index and the "C" collation of codes survive
             definition = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_activities_dds' "
                                                 "AND schemaname = current_schema()"))
@@ -234,7 +234,7 @@ def test_two_threads_migrating_one_new_database_at_once_both_succeed(bare_engine
 
 
 def test_0016_sums_the_stored_officer_days_per_month(engine, tmp_path):
-    """A database at 0015 with its officer-days gets the month rows an import would write (refresh_periods)."""
+    """A database at 0015 with its officer-days gets the month rows an import would write (refresh_months)."""
     assert import_export(engine, write_world(tmp_path / "world")).ok  # its days run from 20 Feb to 18 Mar 2024
     with engine.connect() as conn:
         written = [tuple(row) for row in conn.execute(select(officer_month_facts).order_by(
@@ -247,22 +247,4 @@ def test_0016_sums_the_stored_officer_days_per_month(engine, tmp_path):
     with engine.connect() as conn:
         migrated = [tuple(row) for row in conn.execute(select(officer_month_facts).order_by(
             officer_month_facts.c.nrp, officer_month_facts.c.month))]
-    assert migrated == written
-
-
-def test_0018_sums_the_stored_officer_days_per_week(engine, tmp_path):
-    """A database at 0017 with its officer-days gets the week rows an import would write (refresh_periods)."""
-    assert import_export(engine, write_world(tmp_path / "world")).ok  # its days run from 20 Feb to 18 Mar 2024
-    order = (officer_week_facts.c.nrp, officer_week_facts.c.week)
-    with engine.connect() as conn:
-        written = [tuple(row) for row in conn.execute(select(officer_week_facts).order_by(*order))]
-    # Tuesday 20 February 2024 is in the week of Monday the 19th; Monday 18 March starts the last week.
-    assert {row[1].isoformat() for row in written} == {"2024-02-19", "2024-02-26", "2024-03-04", "2024-03-11",
-                                                       "2024-03-18"}
-    with engine.begin() as conn:
-        command.downgrade(alembic_config(conn), "0017_crime_dates")
-        assert "officer_week_facts" not in inspect(conn).get_table_names()
-        command.upgrade(alembic_config(conn), "head")
-    with engine.connect() as conn:
-        migrated = [tuple(row) for row in conn.execute(select(officer_week_facts).order_by(*order))]
     assert migrated == written

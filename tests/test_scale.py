@@ -18,8 +18,7 @@ from queries.compliance import officer_compliance, officer_days
 from queries.coverage import village_coverage
 from queries.db import make_engine
 from queries.policy import Policy
-from queries.rollups import week_runs, window_parts
-from queries.schema import activities, officer_day_facts, officer_month_facts, officer_week_facts
+from queries.schema import activities, officer_day_facts, officer_month_facts
 from queries.scope import Scope
 from sample_data.scale import PATTERNS, Scale, ScaleGenerator
 
@@ -204,49 +203,28 @@ def test_submission_rollup_gives_the_raw_counts(which, request):
             assert fast == raw and sum(fast.values()) > 1000
 
 
-@pytest.mark.parametrize("kind, table", [("month", officer_month_facts), ("week", officer_week_facts)])
-def test_period_rollups_are_the_sums_of_their_days(sample, kind, table):
-    """officer_month_facts and officer_week_facts hold each officer's days of each month or week (Monday to Sunday)
-    summed, as pandas sums officer_day_facts."""
+def test_month_rollup_is_the_sum_of_its_days(sample):
+    """officer_month_facts holds each officer's days of each month summed, as pandas sums officer_day_facts."""
     with sample.connect() as conn:
         days = pd.read_sql(select(officer_day_facts), conn)
-        periods = pd.read_sql(select(table), conn)
-    frequency = {"month": "M", "week": "W-SUN"}[kind]  # pandas' weeks ending on Sunday start on Monday
-    days[kind] = pd.to_datetime(days["local_date"]).dt.to_period(frequency).dt.start_time.dt.date
+        months = pd.read_sql(select(officer_month_facts), conn)
+    days["month"] = pd.to_datetime(days["local_date"]).dt.to_period("M").dt.start_time.dt.date
     days["reported"] = days["expected"] & (days["reports"] > 0)
     days["on_time"] = days["expected"] & (days["on_time_reports"] > 0)
-    summed = (days.groupby(["nrp", kind])
+    summed = (days.groupby(["nrp", "month"])
               .agg(expected_days=("expected", "sum"), reported_days=("reported", "sum"),
                    on_time_days=("on_time", "sum"), reports=("reports", "sum"), late_reports=("late_reports", "sum"),
                    dds_visits=("dds_visits", "sum"), flagged_reports=("flagged_reports", "sum"))
               .reset_index().astype({"expected_days": "int64", "reported_days": "int64", "on_time_days": "int64"}))
-    periods[kind] = pd.to_datetime(periods[kind]).dt.date
-    assert len(periods) > 1_000 and periods[kind].nunique() >= {"month": 12, "week": 52}[kind]  # the sample's year
-    assert all(day.weekday() == 0 for day in periods[kind]) if kind == "week" else True
-    pd.testing.assert_frame_equal(periods.sort_values(["nrp", kind], ignore_index=True),
-                                  summed.sort_values(["nrp", kind], ignore_index=True), check_dtype=False)
+    months["month"] = pd.to_datetime(months["month"]).dt.date
+    assert len(months) > 1_000 and months["month"].nunique() >= 12  # the sample's year, month by month
+    pd.testing.assert_frame_equal(months.sort_values(["nrp", "month"], ignore_index=True),
+                                  summed.sort_values(["nrp", "month"], ignore_index=True), check_dtype=False)
 
 
-def test_a_window_is_its_whole_months_then_whole_weeks_then_days():
-    # 16 April (Saturday) - 15 May 2022: no whole month; Monday 18 April to Sunday 15 May is four weeks.
-    assert window_parts(date(2022, 4, 16), date(2022, 5, 15)) == (
-        [], [date(2022, 4, 18), date(2022, 4, 25), date(2022, 5, 2), date(2022, 5, 9)],
-        [(date(2022, 4, 16), date(2022, 4, 17))])
-    # 17 January (Monday) - 10 April 2022: February and March whole; 17-30 January two weeks and the 31st;
-    # 1-3 April (Friday to Sunday) days, then the week of Monday 4 April.
-    assert window_parts(date(2022, 1, 17), date(2022, 4, 10)) == (
-        [date(2022, 2, 1), date(2022, 3, 1)], [date(2022, 1, 17), date(2022, 1, 24), date(2022, 4, 4)],
-        [(date(2022, 1, 31), date(2022, 1, 31)), (date(2022, 4, 1), date(2022, 4, 3))])
-    # Wednesday to Saturday of one week: days only.
-    assert window_parts(date(2022, 3, 2), date(2022, 3, 5)) == ([], [], [(date(2022, 3, 2), date(2022, 3, 5))])
-    assert week_runs([date(2022, 1, 17), date(2022, 1, 24), date(2022, 4, 4)]) == [
-        (date(2022, 1, 17), date(2022, 1, 24)), (date(2022, 4, 4), date(2022, 4, 4))]
-
-
-@pytest.mark.parametrize("start, end", [(date(2022, 1, 17), date(2022, 4, 10)),  # months, weeks and days
+@pytest.mark.parametrize("start, end", [(date(2022, 1, 17), date(2022, 4, 10)),  # two whole months and two parts
                                         (date(2022, 3, 1), date(2022, 3, 31)),  # one whole month alone
-                                        (date(2022, 2, 28), date(2022, 3, 1)),  # two parts, no whole month
-                                        (date(2022, 4, 16), date(2022, 5, 15))])  # the default window: weeks, days
+                                        (date(2022, 2, 28), date(2022, 3, 1))])  # two parts, no whole month
 def test_windows_over_whole_months_give_the_definitions_compliance(sample, start, end):
     with sample.connect() as conn:
         polres = conn.execute(text("SELECT min(code) FROM units WHERE level = 'polres'")).scalar()
