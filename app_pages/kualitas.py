@@ -11,6 +11,7 @@ from components.quality_view import (
     clusters_table,
     flagged_list,
     gps_section,
+    keep_tab_choices,
     outage_tables,
     travel_table,
     trend_figure,
@@ -29,6 +30,7 @@ flagged = data.flagged_count(scope, (), "")
 st.caption(t_plural("quality.summary", reports, flagged=fmt_int(flagged), reports=fmt_int(reports)))
 
 # Only the open tab reads its lists (a rerun on every switch): at the national scope the copies alone take seconds.
+keep_tab_choices()
 overview, flagged_tab, copies, gps, outages = st.tabs(
     [t("quality.tab.overview"), t("quality.tab.flagged"), t("quality.tab.copies"), t("quality.tab.gps"),
      t("quality.tab.outages")], key="quality_tab", on_change="rerun")

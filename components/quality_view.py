@@ -63,6 +63,21 @@ def labels() -> dict[str, str]:
             **{f"activity.{kind}": t(f"activity.{kind}") for kind in ACTIVITY_TYPES}}
 
 
+# The tabs' filters and orders: Streamlit forgets the value of a widget it does not draw, and a closed tab draws none.
+KEPT_WIDGETS = ("quality_flag_filter", "quality_officer_filter",
+                *(f"order_{kind}" for kind in ("flagged", "narratives", "photos", "gps", "travel")))
+
+
+def keep_tab_choices() -> None:
+    """Keep the closed tabs' filters and orders as plain session state, so reopening a tab finds them as left.
+
+    Page numbers are not kept: their range follows the list, which another scope changes.
+    """
+    for key in KEPT_WIDGETS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def order_picker(options: tuple[str, ...], key: str) -> str:
     return st.selectbox(t("table.order"), options, format_func=lambda o: t(f"quality.order.{o}"),
                         key=f"order_{key}")

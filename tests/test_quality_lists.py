@@ -429,3 +429,18 @@ def test_both_databases_group_over_the_marked_keys(hand):
         assert lists.count_narrative_clusters(conn, Scope(None, *WINDOW)) == 2
         event.remove(conn, "before_cursor_execute", listen)
     assert "narrative_repeats" in statements[-1]
+
+
+def test_a_tab_keeps_its_filters_while_another_is_open(sample_sqlite_url, monkeypatch):
+    at = new_app(sample_sqlite_url, monkeypatch)
+    at.session_state["unit"] = "PR-35.21"
+    at.session_state["window"] = SAMPLE_WINDOW
+    at.run()
+    at.switch_page("app_pages/kualitas.py").run()
+    open_quality_tab(at, "flagged").multiselect(key="quality_flag_filter").set_value(["gps_outside"]).run()
+    at.selectbox(key="order_flagged").set_value("newest").run()
+    open_quality_tab(at, "copies")
+    assert not at.multiselect  # the flagged tab is closed: its filter is not drawn
+    open_quality_tab(at, "flagged")
+    assert at.multiselect(key="quality_flag_filter").value == ["gps_outside"]
+    assert at.selectbox(key="order_flagged").value == "newest"
