@@ -300,7 +300,7 @@ def complaint_villages(scope: Scope) -> pd.DataFrame:
     No window: the complaints are counted on the page. village_map would add the window's coverage and each
     village's officers, which this map does not show (a nation's 80,150 villages: 1.8 s).
     """
-    unit = any_window(scope)
+    unit = scope if scope.nrp is not None else any_window(scope)  # as village_map: an officer's depend on the window
     frame = scope_villages(unit).rename(columns={"code": "village_code"})
     names = unit_list().set_index("code")["name"]
     frame = frame.assign(polsek=frame["unit_code"].map(names))

@@ -35,9 +35,12 @@ def new_app(url: str, monkeypatch, username: str = "tester", role: str = "admin"
     return at
 
 
+QUALITY_TABS = ("overview", "flagged", "copies", "gps", "outages")  # the kualitas page's tabs, the first opens first
+
+
 def open_quality_tab(at: AppTest, tab: str) -> AppTest:
-    """The kualitas page with one of its tabs open ("overview", "flagged", "copies", "gps", "outages"), as a click does:
-    only the open tab reads and shows its lists."""
+    """The kualitas page with one of its QUALITY_TABS open, as a click does: only the open tab reads and shows its
+    lists."""
     from components.i18n import TEXTS
 
     english = "lang" in at.session_state and at.session_state["lang"] == "en"

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 import pytest
-from test_app import new_app, open_quality_tab
+from test_app import QUALITY_TABS, new_app, open_quality_tab
 
 from components.i18n import TEXTS, fmt_amount, fmt_weekdays, wordings
 from queries.scope import Scope, settings_policy
@@ -102,7 +102,7 @@ def test_pages_quote_the_policy_in_force(sample_sqlite_url, monkeypatch, changed
     at = open_page(sample_sqlite_url, monkeypatch, page, unit, query=query)
     text = main_texts(at)
     if page == "app_pages/kualitas.py":  # every tab reads its own lists when opened: read each
-        text += "".join(main_texts(open_quality_tab(at, tab)) for tab in ("flagged", "copies", "gps", "outages"))
+        text += "".join(main_texts(open_quality_tab(at, tab)) for tab in QUALITY_TABS[1:])
     assert [phrase for phrase in expected if phrase not in text] == []
     assert OLD_PATTERN.findall(text) == []
 

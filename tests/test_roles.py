@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from metric_world import write_world
 from sqlalchemy import select
-from test_app import new_app, open_quality_tab
+from test_app import QUALITY_TABS, new_app, open_quality_tab
 from test_briefing import indonesian
 
 from components import data
@@ -203,7 +203,7 @@ def test_every_role_opens_every_page_it_may_open(request, monkeypatch, export, r
     if page in TITLES:  # the page itself drew, not an empty state of the whole app
         assert at.title[0].value == TEXTS[TITLES[page]][0]
     if page == "kualitas":  # its tabs read their lists only when opened: open each
-        for tab in ("flagged", "copies", "gps", "outages"):
+        for tab in QUALITY_TABS[1:]:
             assert not open_quality_tab(at, tab).error, tab
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from test_app import new_app, open_quality_tab
+from test_app import QUALITY_TABS, new_app, open_quality_tab
 
 from builders import activity, base_export
 from conftest import PROJECT_DIR
@@ -367,7 +367,7 @@ def test_a_polsek_user_sees_nothing_outside_its_subtree(request, sample_engine, 
     assert at.session_state["unit"] == HOME
     text = rendered_text(at)
     if page == "kualitas":  # each tab reads its lists only when open: every one of them is checked
-        text += "".join(rendered_text(open_quality_tab(at, tab)) for tab in ("flagged", "copies", "gps", "outages"))
+        text += "".join(rendered_text(open_quality_tab(at, tab)) for tab in QUALITY_TABS[1:])
     leaked = {token for token in forbidden if re.search(rf"(?<![\w.]){re.escape(token)}(?![\w])", text)}
     assert not leaked, sorted(leaked)[:10]
 
