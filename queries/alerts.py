@@ -7,17 +7,17 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from queries import rollups
 from queries.briefing import KPIS
 from queries.complaints import earliest_as_of, scope_complaints
-from queries.coverage import village_coverage
+from queries.coverage import blind_spot_villages, last_activity_date
 from queries.db import frame_of
 from queries.early_warning import latest_run
 from queries.effectiveness import poisson_change_z
 from queries.metrics import METRICS
-from queries.officers import last_report_dates, village_officers
+from queries.officers import village_officers
 from queries.policy import REAL_CHANGE_Z, SILENT_DAYS
 from queries.schema import (
     activities,
@@ -39,13 +39,9 @@ DIP_LOOKBACK_WEEKS = 8
 SPIKE_Z = REAL_CHANGE_Z  # a rise in flagged reports is real by the same test as a change in crime
 
 
-def blind_spots(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Villages without DDS in the last blind-spot days of the window, longest-neglected first.
-
-    `coverage` is village_coverage(conn, scope) when the caller already has it.
-    """
-    frame = village_coverage(conn, scope) if coverage is None else coverage
-    frame = frame[frame["blind_spot"]]
+def blind_spots(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Villages without DDS in the last blind-spot days of the window, longest-neglected first."""
+    frame = blind_spot_villages(conn, scope)
     frame = frame.merge(village_officers(conn, scope, scope.end, frame["village_code"].tolist()), on="village_code",
                         how="left")
     frame = frame.merge(_polsek_names(conn, scope), on="unit_code", how="left")
@@ -58,10 +54,15 @@ def blind_spots(conn: Connection, scope: Scope, coverage: pd.DataFrame | None = 
 def silent_officers(conn: Connection, scope: Scope, min_days: int = SILENT_DAYS) -> pd.DataFrame:
     """Officers on duty at the window's end (active, assigned, not on leave) silent for min_days or more."""
     end = scope.end
+    reported = activities.c.nrp == officers.c.nrp
+    # Silent is no report in the last min_days days: one index probe per officer keeps the others out, and
+    # only the silent take the backward step to their last report (a nation: 44,092 steps before).
+    recent = exists().where(reported, activities.c.local_date.between(end - timedelta(days=min_days - 1), end))
     on_duty = (
-        select(officers.c.nrp, officers.c.name, officers.c.rank, units.c.name.label("polsek"))
+        select(officers.c.nrp, officers.c.name, officers.c.rank, units.c.name.label("polsek"),
+               last_activity_date(end, reported))
         .join(units, units.c.code == officers.c.unit_code)
-        .where(officers.c.nrp.in_(officers_in(scope)),
+        .where(officers.c.nrp.in_(officers_in(scope)), ~recent,
                or_(officers.c.active_from.is_(None), officers.c.active_from <= end),
                or_(officers.c.active_to.is_(None), officers.c.active_to >= end),
                officers.c.nrp.in_(select(assignments.c.nrp).where(
@@ -70,11 +71,9 @@ def silent_officers(conn: Connection, scope: Scope, min_days: int = SILENT_DAYS)
                officers.c.nrp.not_in(select(leaves.c.nrp).where(leaves.c.start_date <= end,
                                                                 leaves.c.end_date >= end)))
     )
-    staff = frame_of(conn.execute(on_duty).all(), columns=["nrp", "name", "rank", "polsek"])
-    staff["last_report_date"] = staff["nrp"].map(last_report_dates(conn, scope))
-    staff["days_silent"] = pd.array([(end - day).days if pd.notna(day) else None
-                                     for day in staff["last_report_date"]], dtype="Int64")
-    silent = staff[staff["days_silent"].isna() | (staff["days_silent"] >= min_days)]
+    silent = frame_of(conn.execute(on_duty).all(), columns=["nrp", "name", "rank", "polsek", "last_report_date"])
+    silent["days_silent"] = pd.array([(end - day).days if day is not None else None
+                                      for day in silent["last_report_date"]], dtype="Int64")
     return silent.sort_values(["days_silent", "nrp"], ascending=[False, True], na_position="first")
 
 

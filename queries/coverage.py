@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Select, and_, case, func, or_, select
+from sqlalchemy import Connection, Select, and_, case, exists, func, or_, select
 
 from queries import aggregates
 from queries.db import frame_of
@@ -51,6 +51,29 @@ def window_numbers(conn: Connection, scope: Scope) -> pd.DataFrame:
     return frame.astype({"households_visited": "int64", "dds_visits": "int64"})
 
 
+def blind_spot_villages(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """The scope's blind spots (no DDS from the blind-spot cutoff to the window's end) with their last DDS date.
+
+    village_coverage's blind_spot rows, found in the database: a nation's 80,150 villages gave 8,173 blind spots
+    after 1.5 s of window sums and 80,000 rows into pandas; here one anti-join and a backward step per blind spot.
+    """
+    v = villages.c
+    if aggregates.recorded(conn) is not None:
+        d = village_dds_days.c
+        recent = exists().where(d.village_code == v.code, d.local_date.between(blind_spot_cutoff(scope), scope.end))
+        earlier = last_dds_day(scope.end)
+    else:
+        a = activities.c
+        dds = (a.activity_type == "dds", a.village_code == v.code)
+        recent = exists().where(*dds, a.local_date.between(blind_spot_cutoff(scope), scope.end))
+        earlier = last_activity_date(scope.end, *dds)
+    query = (select(v.code, v.name, v.unit_code, v.households, earlier)
+             .where(v.code.in_(villages_in(scope)), ~recent).order_by(v.code))
+    frame = frame_of(conn.execute(query).all(),
+                     columns=["village_code", "name", "unit_code", "households", "last_dds_date"])
+    return frame.astype({"households": "Int64"})
+
+
 def window_sums(conn: Connection, scope: Scope):
     """Per village with DDS visits in the sums' range (subquery): from village_dds_days once built, else activities."""
     return (days_sums(scope) if aggregates.recorded(conn) is not None else visit_sums(scope)).subquery()
@@ -80,19 +103,6 @@ def polsek_coverage(conn: Connection, scope: Scope) -> pd.DataFrame:
     counts = {"villages": "int64", "dds_visits": "int64", "blind_spots": "int64", "population": "Int64",
               "households": "Int64"}
     return frame.astype(counts)
-
-
-def coverage_by_polsek(village_frame: pd.DataFrame) -> pd.DataFrame:
-    """polsek_coverage's frame from village_coverage's, for a caller that already holds the villages."""
-    grouped = village_frame.assign(capped_visited=capped_visited).groupby("unit_code")
-    totals = grouped.agg(villages=("village_code", "count"), capped_visited=("capped_visited", "sum"),
-                         dds_visits=("dds_visits", "sum"), blind_spots=("blind_spot", "sum"))
-    # Unknown (not zero) when no village of the Polsek has a count, as SUM over NULLs.
-    totals["population"] = grouped["population"].sum(min_count=1)
-    totals["households"] = grouped["households"].sum(min_count=1)
-    totals = totals.rename_axis("polsek_code").reset_index()
-    return totals.astype({"villages": "int64", "dds_visits": "int64", "blind_spots": "int64",
-                          "capped_visited": "float64", "population": "Int64", "households": "Int64"})
 
 
 def with_window(village_frame: pd.DataFrame, numbers: pd.DataFrame, scope: Scope) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select
 from queries import aggregates
 from queries.complaints import scope_complaints
 from queries.compliance import officer_compliance, scope_officers
-from queries.coverage import coverage_by_polsek, in_scope, polsek_coverage
+from queries.coverage import in_scope, polsek_coverage
 from queries.db import frame_of
 from queries.metrics import DAY_MEASURES, METRICS, OFFICER_MEASURES, sums, with_metrics
 from queries.schema import crimes, units, villages
@@ -59,16 +59,12 @@ def comparison_window(after: Scope, first: date, last: date) -> Scope | None:
     return dataclasses.replace(after, end=after.start + timedelta(days=days - 1))
 
 
-def unit_counts(conn: Connection, scope: Scope, level: str, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The additive counts behind every per-unit measure, one row per unit of `level` in the scope.
-
-    `coverage` is village_coverage(conn, scope) when the caller holds it anyway; else the villages are summed
-    per Polsek in the database.
-    """
+def unit_counts(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
+    """The additive counts behind every per-unit measure, one row per unit of `level` in the scope."""
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
     frame = frame_of(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
 
-    polseks = polsek_coverage(conn, scope) if coverage is None else coverage_by_polsek(coverage)
+    polseks = polsek_coverage(conn, scope)
     now, before = polsek_crimes(conn, scope), polsek_crimes(conn, scope.previous())
     polseks["crimes"] = polseks["polsek_code"].map(now).fillna(0)
     polseks["crimes_previous"] = polseks["polsek_code"].map(before).fillna(0)

@@ -74,8 +74,7 @@ def test_no_frame_reaching_a_national_user_holds_an_officer(sample_sqlite_url, s
     # An argument for each parameter a loader may take besides the scope.
     arguments = {"level": "polsek", "nrp": officer, "text": "", "codes": (KARANGJATI, "PS-35.21.01"),
                  "offset": 0, "limit": 100, "order": "worst", "flags": (), "officer_text": "", "item_id": 1,
-                 "now": None, "user": User("tester", "Tester", "admin", None), "from_villages": True,
-                 "kind": "narratives"}
+                 "now": None, "user": User("tester", "Tester", "admin", None), "kind": "narratives"}
     loaders = {name: loader for name, loader in vars(data).items()
                if getattr(loader, "__module__", None) == data.__name__ and callable(loader)
                and "scope" in _parameters(loader) and name != "any_window"}
