@@ -11,7 +11,7 @@ from metric_world import END, O1, O2, O3, O4, O5, O6, START, V1, V2, V3, V4, V5,
 
 from ingest.importer import import_export
 from queries import aggregates
-from queries.alerts import blind_spots
+from queries.alerts import blind_spots, silent_officers
 from queries.complaints import complaint_response
 from queries.compliance import officer_compliance, officer_days
 from queries.coverage import scope_villages, unit_coverage, village_coverage, window_numbers, with_window
@@ -137,6 +137,21 @@ def test_blind_spots_count_back_from_the_window_end(world):
         alert = blind_spots(conn, scope)
     assert dict(zip(alert["village_code"], alert["officers"])) == {
         V1: f"Agus ({O1})", V2: f"Agus ({O1})", V3: f"Dedi ({O4})", V5: f"Eko ({O5})"}
+
+
+@pytest.mark.parametrize(("min_days", "expected"), [
+    (7, {O5: None}),  # O5 never reported; O1 (17th), O4 (14th), O3 (16th WITA) did within Mar 11-17
+    (3, {O5: None, O4: 3}),  # O4's last report is the 14th: three days before the 17th
+    (4, {O5: None}),  # ... which lies inside Mar 14-17
+])
+def test_silent_officers_are_on_duty_without_a_report_in_the_last_days(world, min_days, expected):
+    # On duty on the 17th: O2's assignment ended on the 10th and O6 has none, so neither is listed.
+    with world.connect() as conn:
+        silent = silent_officers(conn, Scope(None, START, END), min_days)
+    assert list(silent["nrp"]) == list(expected)  # never-reported first, then the longest silent
+    assert dict(zip(silent["nrp"], silent["days_silent"].astype(object).where(silent["days_silent"].notna(), None))
+                ) == expected
+    assert silent.set_index("nrp").loc[O5, "last_report_date"] is None
 
 
 def test_a_window_after_visits_reads_them_for_the_last_date_only(world, monkeypatch):
