@@ -11,7 +11,9 @@ from __future__ import annotations
 import math
 import os
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +21,8 @@ from hypothesis import strategies as st
 from builders import base_units, base_villages, inside, photo, write_export
 from conftest import fresh_postgres_engine
 from ingest.importer import import_export
+from queries import aggregates
+from queries.coverage import blind_spot_villages, village_coverage
 from queries.db import make_engine
 from queries.exports import KINDS, export_frame, to_csv
 from queries.migrations import create_schema
@@ -147,9 +151,24 @@ def check_invariants(backend: str, tmp_path, files: dict, split) -> None:
 
         check_rates(one)
         check_children_sum_up(one)
+        check_blind_spots(one)
     finally:
         drop_one()
         drop_two()
+
+
+def check_blind_spots(engine) -> None:
+    """The blind spots found in the database are village_coverage's, from the rollup and from the activities."""
+    one_day = replace(WINDOW, start=date(2024, 3, 11), end=date(2024, 3, 11))
+    scopes = [WINDOW, one_day, replace(WINDOW, unit_code="PS-A")]
+    with engine.connect() as conn:
+        for scope in scopes:
+            found = blind_spot_villages(conn, scope)
+            defined = village_coverage(conn, scope)
+            defined = defined[defined["blind_spot"]].reset_index(drop=True)[found.columns]
+            assert found.to_dict("records") == defined.to_dict("records"), scope
+            with mock.patch.object(aggregates, "recorded", lambda conn: None):
+                assert blind_spot_villages(conn, scope).to_dict("records") == found.to_dict("records"), scope
 
 
 def check_rates(engine) -> None:
