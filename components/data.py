@@ -188,7 +188,7 @@ def scope_level(scope: Scope) -> str | None:
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=CACHE_ENTRIES, show_spinner=False)
 def village_coverage(scope: Scope) -> pd.DataFrame:
-    """Coverage per village: the rankings, the blind-spot alert and every map start from it."""
+    """Coverage per village: every map starts from it (the overview reads none: its blind spots are found in SQL)."""
     # An officer's villages depend on the window; a unit's do not, so the window before shares them.
     villages = scope_villages(scope if scope.nrp is not None else any_window(scope))
     return coverage.with_window(villages, run(coverage.window_numbers, scope), scope)

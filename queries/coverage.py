@@ -68,7 +68,7 @@ def blind_spot_villages(conn: Connection, scope: Scope) -> pd.DataFrame:
         recent = exists().where(*dds, a.local_date.between(blind_spot_cutoff(scope), scope.end))
         earlier = last_activity_date(scope.end, *dds)
     query = (select(v.code, v.name, v.unit_code, v.households, earlier)
-             .where(v.code.in_(villages_in(scope)), ~recent).order_by(v.code))
+             .where(*in_scope(v.code, scope), ~recent).order_by(v.code))
     frame = frame_of(conn.execute(query).all(),
                      columns=["village_code", "name", "unit_code", "households", "last_dds_date"])
     return frame.astype({"households": "Int64"})

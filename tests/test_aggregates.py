@@ -37,6 +37,7 @@ from queries.overview import activity_date_range
 from queries.quality import flag_trend, flags_by_unit
 from queries.schema import (
     activities,
+    assignments,
     meta,
     officer_day_facts,
     officer_month_facts,
@@ -160,6 +161,16 @@ def test_polsek_coverage_sums_the_coverage_of_every_village(sample, monkeypatch,
             blind = villages[villages["blind_spot"]].reset_index(drop=True)
             found = blind_spot_villages(conn, scope)
             pd.testing.assert_frame_equal(found, blind[found.columns])
+        # An officer's villages are those assigned in the window: an officer of a blind spot of the last 30 days.
+        window = Scope(None, last - timedelta(days=29), last)
+        village = village_coverage(conn, window).query("blind_spot")["village_code"].iloc[0]
+        nrp = conn.execute(select(func.min(assignments.c.nrp)).where(assignments.c.village_code == village)).scalar()
+        mine = Scope(None, window.start, last, nrp=nrp)
+        villages = village_coverage(conn, mine)
+        blind = villages[villages["blind_spot"]].reset_index(drop=True)
+        found = blind_spot_villages(conn, mine)
+        assert village in set(found["village_code"])
+        pd.testing.assert_frame_equal(found, blind[found.columns])
 
 
 POLSEK_TABLE = ["unit_code", "name", *aggregates.OFFICER_MEASURE_ORDER, "reporting_rate", "reporting_rate_on_time",
