@@ -36,11 +36,8 @@ def window_numbers(conn: Connection, scope: Scope) -> pd.DataFrame:
     Only what changes with the window: the villages' own columns (scope_villages) are the same for every window,
     and fetching them cost as much as these (a nation's 80,000 rows).
     """
-    built = aggregates.recorded(conn) is not None
     sums = window_sums(conn, scope)
-    earlier = (last_dds_day(scope.end) if built else
-               last_activity_date(scope.end, activities.c.activity_type == "dds",
-                                  activities.c.village_code == villages.c.code))
+    earlier = last_dds_date(conn, scope.end)
     # The last DDS date is in the sums when it lies in the range they read; the backward index step runs only
     # for the other villages (COALESCE evaluates its second argument only when the first is NULL).
     query = (select(villages.c.code, func.coalesce(sums.c.households_visited, 0), func.coalesce(sums.c.dds_visits, 0),
@@ -57,17 +54,16 @@ def blind_spot_villages(conn: Connection, scope: Scope) -> pd.DataFrame:
     village_coverage's blind_spot rows, found in the database: a nation's 80,150 villages gave 8,173 blind spots
     after 1.5 s of window sums and 80,000 rows into pandas; here one anti-join and a backward step per blind spot.
     """
-    v = villages.c
+    # An anti-join, not a filter on the last DDS date: that date is a backward step for every village (PostgreSQL,
+    # the nation: 0.58 s against 0.20 s).
+    v, recent_days = villages.c, (blind_spot_cutoff(scope), scope.end)
     if aggregates.recorded(conn) is not None:
         d = village_dds_days.c
-        recent = exists().where(d.village_code == v.code, d.local_date.between(blind_spot_cutoff(scope), scope.end))
-        earlier = last_dds_day(scope.end)
+        recent = exists().where(d.village_code == v.code, d.local_date.between(*recent_days))
     else:
         a = activities.c
-        dds = (a.activity_type == "dds", a.village_code == v.code)
-        recent = exists().where(*dds, a.local_date.between(blind_spot_cutoff(scope), scope.end))
-        earlier = last_activity_date(scope.end, *dds)
-    query = (select(v.code, v.name, v.unit_code, v.households, earlier)
+        recent = exists().where(a.activity_type == "dds", a.village_code == v.code, a.local_date.between(*recent_days))
+    query = (select(v.code, v.name, v.unit_code, v.households, last_dds_date(conn, scope.end))
              .where(*in_scope(v.code, scope), ~recent).order_by(v.code))
     frame = frame_of(conn.execute(query).all(),
                      columns=["village_code", "name", "unit_code", "households", "last_dds_date"])
@@ -171,6 +167,14 @@ def days_sums(scope: Scope) -> Select:
                    func.max(d.local_date).label("last_dds_date"))
             .where(*in_scope(d.village_code, scope), d.local_date.between(sums_start(scope), scope.end))
             .group_by(d.village_code))
+
+
+def last_dds_date(conn: Connection, end):
+    """Scalar subquery correlated on villages: the last DDS date on or before `end`, from village_dds_days once
+    built, else from the activities."""
+    if aggregates.recorded(conn) is not None:
+        return last_dds_day(end)
+    return last_activity_date(end, activities.c.activity_type == "dds", activities.c.village_code == villages.c.code)
 
 
 def last_dds_day(end):
