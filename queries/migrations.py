@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Connection, Engine, MetaData, Text, inspect
+from sqlalchemy import Column, Connection, Engine, Index, MetaData, Text, inspect
 
 from queries.db import PROJECT_DIR
 from queries.schema import metadata
@@ -57,11 +57,14 @@ def baseline_metadata() -> MetaData:
     # Revision 0006_activity_texts moved the narrative out of activities: the baseline still had it.
     activities = baseline.tables["activities"]
     activities.append_column(Column("narrative", Text))
-    # Revision 0014_narrative_repeats added the mark and two indexes.
+    # Revision 0014_narrative_repeats added the mark and two indexes; 0018_copies_covering replaced
+    # ix_activities_photo by ix_activities_photo_order and added ix_activities_photo_repeats.
     activities._columns.remove(activities.c.narrative_repeats)  # Table has no public way to drop a column
     for index in [index for index in activities.indexes
-                  if index.name in ("ix_activities_narrative_repeats", "ix_activities_narrative_order")]:
+                  if index.name in ("ix_activities_narrative_repeats", "ix_activities_narrative_order",
+                                    "ix_activities_photo_order", "ix_activities_photo_repeats")]:
         activities.indexes.discard(index)
+    Index("ix_activities_photo", activities.c.photo_sha256)
     # Revision 0017_crime_dates added an index.
     crimes = baseline.tables["crimes"]
     crimes.indexes.discard(next(index for index in crimes.indexes if index.name == "ix_crimes_date"))

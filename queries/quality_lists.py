@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 import pandas as pd
-from sqlalchemy import Connection, Select, case, func, literal, or_, select
+from sqlalchemy import BigInteger, Connection, Select, case, cast, func, literal, or_, select, true
 
 from queries import aggregates
 from queries.db import frame_of
 from queries.flags import FLAG_NAMES, flag_expressions, stored_flags_follow, with_flag_list
-from queries.quality import _officer_names_by, narrative_of
+from queries.quality import narrative_of
 from queries.schema import FLAG_COLUMNS, activities, activity_texts, meta, officers, villages
 from queries.scope import Scope, villages_in
 from queries.timeutil import local_times
@@ -235,13 +235,76 @@ def stream_flagged_reports(conn: Connection, scope: Scope, order: str = "worst",
 
 # Narrative clusters and reused photos ----------------------------------------------------------------------
 
-def _cluster_query(scope: Scope, key, having, extra=()) -> Select:
-    return (
-        select(key, func.count().label("reports"), func.count(func.distinct(a.nrp)).label("officers"),
-               func.min(a.local_date).label("first_date"), func.max(a.local_date).label("last_date"), *extra)
-        .where(*_in_window(scope), key.is_not(None))
-        .group_by(key).having(having)
-    )
+def _window_rows(scope: Scope, key, keys: Sequence[str] | None = None) -> Select:
+    """(cluster_key, nrp, local_date, report_id) of the window's reports with a key (of `keys`), as defined."""
+    return (select(key.label("cluster_key"), a.nrp, a.local_date, a.report_id)
+            .where(*_in_window(scope), key.is_not(None), *([] if keys is None else [key.in_(keys)])))
+
+
+def _marked_rows(conn: Connection, scope: Scope, key, mark, keys: Sequence[str] | None = None) -> Select:
+    """The same rows for the keys a marked report of the window carries (of `keys`), without the window's rows.
+
+    Every report of a key but its first (by submitted_at, report_id) carries the mark, so the key's window reports
+    are its marked ones there (ix_activities_narrative_repeats or ix_activities_photo_repeats: covering entries) and
+    its first report where that lies in the window (one step down the key's order index). A nation's copies tab
+    read the window's 3.9 M rows to keep 450,114 reports of 1,667 narratives and 355,166 of 11,967 photos.
+    """
+    chosen = [] if keys is None else [_window_side(conn, key).in_(keys)]
+    in_villages, in_dates = _in_window(scope)
+    if conn.dialect.name == "sqlite":
+        # As for the flagged list: SQLite looked each village up in ix_activities_village_date and read every row of
+        # the window (PD-35's photos 0.52 s) rather than the marked entries; `|| ''` leaves it only the latter.
+        in_villages = a.village_code.concat("").in_(villages_in(scope))
+    where = (in_villages, in_dates, mark, *chosen)
+    marked = select(key.label("cluster_key"), a.nrp, a.local_date, a.report_id).where(*where)
+    candidates = select(key.label("cluster_key")).where(*where).distinct().subquery()
+    f = activities.alias("first_report").c
+    in_order = (f[key.name] == candidates.c.cluster_key, [f.submitted_at, f.report_id])
+    if conn.dialect.name == "postgresql":
+        # A lateral step per candidate: with the first report's id as an IN subquery PostgreSQL took the nation's
+        # 11,967 photos for 299,151 and hashed the window's 3.9 M rows to find them (3.7 s).
+        first = (select(f.nrp, f.local_date, f.village_code, f.report_id).where(in_order[0])
+                 .order_by(*in_order[1]).limit(1).lateral("first_of_key"))
+        firsts = (select(candidates.c.cluster_key, first.c.nrp, first.c.local_date, first.c.report_id)
+                  .select_from(candidates.join(first, true()))
+                  .where(first.c.village_code.in_(villages_in(scope)), first.c.local_date.between(scope.start,
+                                                                                                 scope.end)))
+    else:  # SQLite has no LATERAL; it reads the IN subquery's ids first and looks each up by primary key
+        first_id = select(f.report_id).where(in_order[0]).order_by(*in_order[1]).limit(1).scalar_subquery()
+        firsts = (select(key, a.nrp, a.local_date, a.report_id)
+                  .where(a.report_id.in_(select(first_id).select_from(candidates)), *_in_window(scope)))
+    return marked.union_all(firsts)
+
+
+def _narrative_rows(conn: Connection, scope: Scope, keys: Sequence[str] | None = None) -> Select:
+    """The window's reports of recurring narratives (of `keys`): from the mark where it is kept, else as defined."""
+    if narrative_mark_kept(conn):
+        return _marked_rows(conn, scope, a.narrative_key, a.narrative_repeats, keys)
+    return _window_rows(scope, a.narrative_key, keys)
+
+
+def _photo_rows(conn: Connection, scope: Scope, keys: Sequence[str] | None = None) -> Select:
+    """The window's reports of photos one of its reports repeats (duplicate_photo, always stored)."""
+    return _marked_rows(conn, scope, a.photo_sha256, a.flag_duplicate_photo, keys)
+
+
+def _cluster_query(rows: Select, key, min_officers: int) -> Select:
+    """Per key of `rows` with two reports or more (and `min_officers`): reports, officers, first and last date.
+
+    Summed per (key, officer) first, then per key: count(DISTINCT nrp) made PostgreSQL sort every report of the
+    recurring keys (a nation's 355,166 shared-photo reports); per (key, officer) it hashes, and a key's officers
+    are then its rows.
+    """
+    r = rows.subquery().c
+    per_officer = (select(r.cluster_key, r.nrp, func.count().label("reports"),
+                          func.min(r.local_date).label("first_date"), func.max(r.local_date).label("last_date"))
+                   .group_by(r.cluster_key, r.nrp).subquery())
+    p = per_officer.c
+    reports = cast(func.sum(p.reports), BigInteger).label("reports")  # a bigint, not PostgreSQL's numeric sum
+    officer_count = func.count().label("officers")
+    return (select(p.cluster_key.label(key.name), reports, officer_count,
+                   func.min(p.first_date).label("first_date"), func.max(p.last_date).label("last_date"))
+            .group_by(p.cluster_key).having(reports >= 2, officer_count >= min_officers))
 
 
 def narrative_mark_kept(conn: Connection) -> bool:
@@ -251,74 +314,69 @@ def narrative_mark_kept(conn: Connection) -> bool:
 
 
 def _narrative_query(conn: Connection, scope: Scope) -> Select:
-    """The recurring narratives: keys with two reports or more in the window.
-
-    With the mark kept, grouped over the window's rows of the keys a marked window report carries: of a key's two
-    window reports the later is marked (it repeats the earlier), so every cluster is among them, and the count
-    keeps the others out (a mark may repeat a report before the window). The marked keys come from the partial
-    ix_activities_narrative_repeats, not from sorting the whole window.
-    """
-    query = _cluster_query(scope, a.narrative_key, func.count() >= 2)
-    if not narrative_mark_kept(conn):
-        return query
-    in_villages, in_dates = _in_window(scope)
-    repeated = select(a.narrative_key).where(in_villages, in_dates, a.narrative_repeats)
-    # SQLite, 1 Dec 2026: PD-35's first page 0.63 s as defined, 0.40 s over the marked keys read from the window.
-    return query.where(_window_side(conn, a.narrative_key).in_(repeated))
+    """The recurring narratives: keys with two reports or more in the window."""
+    return _cluster_query(_narrative_rows(conn, scope), a.narrative_key, 1)
 
 
 def _photo_query(conn: Connection, scope: Scope) -> Select:
-    """The shared photos, grouped over the window's rows of the photos one of its reports repeats.
+    """The shared photos: photos of two officers or more in the window."""
+    return _cluster_query(_photo_rows(conn, scope), a.photo_sha256, 2)
 
-    Of two reports with the same photo the later carries duplicate_photo (ROW_NUMBER > 1 over every report
-    with that photo), so a photo of two officers in the window has a flagged report there: grouping only
-    those photos' rows gives the same clusters without sorting the whole window (1.0 s at a Polda).
+
+def _cluster_orders(query: Select) -> dict[str, Callable[[], list]]:
+    """A cluster query's orders, on its own columns: most reports or most officers first, then the key."""
+    c = query.selected_columns
+    key = c[0]
+    return {"worst": lambda: [c.reports.desc(), key],
+            "officers": lambda: [c.officers.desc(), c.reports.desc(), key]}
+
+
+def _ordered_clusters(query: Select, order: str) -> Select:
+    return _ordered(query, _cluster_orders(query), order)
+
+
+def _names_and_firsts(conn: Connection, rows_of: Callable[[list[str]], Select], keys: list[str]
+                      ) -> tuple[dict[str, str], dict[str, str]]:
+    """Per key: its officers' names (sorted, comma-separated) and its first report by id, for these keys only.
+
+    Per (key, officer) first, the names joined to those rows only, not to every report. An officer hidden by RLS
+    names nobody (the key may have no names); its report still counts as the key's first.
     """
-    repeated = select(a.photo_sha256).where(*_in_window(scope), a.flag_duplicate_photo)
-    return (_cluster_query(scope, a.photo_sha256, func.count(func.distinct(a.nrp)) >= 2)
-            .where(_window_side(conn, a.photo_sha256).in_(repeated)))
-
-
-def _cluster_orders(key) -> dict[str, Callable[[], list]]:
-    return {"worst": lambda: [func.count().desc(), key],
-            "officers": lambda: [func.count(func.distinct(a.nrp)).desc(), func.count().desc(), key]}
-
-
-def _with_names(conn: Connection, scope: Scope, key, frame: pd.DataFrame) -> pd.DataFrame:
-    """The officers' names per key, looked up for the keys of this page only."""
-    if frame.empty:
-        return frame.assign(names=pd.Series(dtype=object))
-    return frame.merge(_officer_names_by(conn, scope, key, frame[key.name]), on=key.name, how="left")
+    found = []
+    for start in range(0, len(keys), IN_LIST_MAX):
+        r = rows_of(keys[start:start + IN_LIST_MAX]).subquery().c
+        per_officer = (select(r.cluster_key, r.nrp, func.min(r.report_id).label("first"))
+                       .group_by(r.cluster_key, r.nrp).subquery())
+        found.extend(conn.execute(select(per_officer.c.cluster_key, officers.c.name, per_officer.c.first)
+                                  .outerjoin(officers, officers.c.nrp == per_officer.c.nrp)).all())
+    names: dict[str, set[str]] = {}
+    firsts: dict[str, str] = {}
+    for key, name, first in found:
+        firsts[key] = min(firsts.get(key, first), first)
+        if name is not None:
+            names.setdefault(key, set()).add(name)
+    return {key: ", ".join(sorted(found_names)) for key, found_names in names.items()}, firsts
 
 
 def _narrative_frame(conn: Connection, scope: Scope, rows: list, columns: list[str] = NARRATIVE_COLUMNS
                      ) -> pd.DataFrame:
-    """A page (or chunk) of clusters with its examples and officers' names, both read for its keys only.
+    """A page (or chunk) of clusters with its examples (first report by id) and officers' names, for its keys only.
 
-    One statement per page reads each key's officers' names and its first report by id (what _officer_names_by
-    and with_examples give) without a second scan of the window; the examples' texts are then read by primary key.
     The least narrative, as the example was before, joined every window report of the keys to its text: 3.3 s
     for a national page of 100 template narratives (449,000 reports).
     """
     frame = frame_of(rows, columns)
     keys = list(frame["narrative_key"])
-    found = []
-    for start in range(0, len(keys), IN_LIST_MAX):
-        per_name = (select(a.narrative_key, officers.c.name, func.min(a.report_id).label("first"))
-                    .outerjoin(officers, officers.c.nrp == a.nrp)
-                    .where(*_in_window(scope), _window_side(conn, a.narrative_key).in_(keys[start:start + IN_LIST_MAX]))
-                    .group_by(a.narrative_key, officers.c.name).subquery())
-        found.extend(conn.execute(select(per_name.c.narrative_key, per_name.c.name,
-                                         func.min(per_name.c.first).over(partition_by=per_name.c.narrative_key))
-                                  ).all())
-    first_reports = {key: report_id for key, _, report_id in found}
-    texts = _narratives_of(conn, list(set(first_reports.values())))
-    names: dict[str, list[str]] = {}
-    for key, name, _ in found:
-        if name is not None:  # a hidden officer (RLS) names nobody; the example still reads the report
-            names.setdefault(key, []).append(name)
-    return frame.assign(example=[texts.get(first_reports.get(key)) for key in keys],
-                        names=[", ".join(sorted(names[key])) if key in names else None for key in keys])
+    names, firsts = _names_and_firsts(conn, lambda chunk: _narrative_rows(conn, scope, chunk), keys)
+    texts = _narratives_of(conn, list(set(firsts.values())))
+    return frame.assign(example=[texts.get(firsts.get(key)) for key in keys], names=[names.get(key) for key in keys])
+
+
+def _photo_frame(conn: Connection, scope: Scope, rows: list, columns: list[str] = PHOTO_COLUMNS) -> pd.DataFrame:
+    """A page (or chunk) of shared photos with the officers' names, read for its photos only."""
+    frame = frame_of(rows, columns)
+    names, _ = _names_and_firsts(conn, lambda chunk: _photo_rows(conn, scope, chunk), list(frame["photo_sha256"]))
+    return frame.assign(names=[names.get(key) for key in frame["photo_sha256"]])
 
 
 def _narratives_of(conn: Connection, report_ids: list[str]) -> dict[str, str]:
@@ -338,14 +396,14 @@ def count_narrative_clusters(conn: Connection, scope: Scope) -> int:
 def page_narrative_clusters(conn: Connection, scope: Scope, offset: int, limit: int,
                             order: str = "worst") -> pd.DataFrame:
     """One page of the recurring narratives: "worst" most reports first, "officers" most officers first."""
-    query = _ordered(_narrative_query(conn, scope), _cluster_orders(a.narrative_key), order)
+    query = _ordered_clusters(_narrative_query(conn, scope), order)
     return _narrative_frame(conn, scope, _page(conn, query, offset, limit), [*NARRATIVE_COLUMNS, "total"])
 
 
 def stream_narrative_clusters(conn: Connection, scope: Scope, order: str = "worst",
                               rows: int = STREAM_ROWS) -> Iterator[pd.DataFrame]:
     """Every recurring narrative, in the order of the pages, a chunk at a time."""
-    query = _ordered(_narrative_query(conn, scope), _cluster_orders(a.narrative_key), order)
+    query = _ordered_clusters(_narrative_query(conn, scope), order)
     for part in _chunks(conn, query, rows):
         yield _narrative_frame(conn, scope, part)
 
@@ -357,17 +415,16 @@ def count_reused_photos(conn: Connection, scope: Scope) -> int:
 
 def page_reused_photos(conn: Connection, scope: Scope, offset: int, limit: int, order: str = "worst") -> pd.DataFrame:
     """One page of the shared photos: "worst" most reports first, "officers" most officers first."""
-    query = _ordered(_photo_query(conn, scope), _cluster_orders(a.photo_sha256), order)
-    return _with_names(conn, scope, a.photo_sha256, frame_of(_page(conn, query, offset, limit),
-                                                                 [*PHOTO_COLUMNS, "total"]))
+    query = _ordered_clusters(_photo_query(conn, scope), order)
+    return _photo_frame(conn, scope, _page(conn, query, offset, limit), [*PHOTO_COLUMNS, "total"])
 
 
 def stream_reused_photos(conn: Connection, scope: Scope, order: str = "worst",
                          rows: int = STREAM_ROWS) -> Iterator[pd.DataFrame]:
     """Every shared photo, in the order of the pages, a chunk at a time."""
-    query = _ordered(_photo_query(conn, scope), _cluster_orders(a.photo_sha256), order)
+    query = _ordered_clusters(_photo_query(conn, scope), order)
     for part in _chunks(conn, query, rows):
-        yield _with_names(conn, scope, a.photo_sha256, frame_of(part, PHOTO_COLUMNS))
+        yield _photo_frame(conn, scope, part)
 
 
 # Impossible travel ------------------------------------------------------------------------------------------

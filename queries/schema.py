@@ -217,7 +217,9 @@ activities = Table(
     Index("ix_activities_officer_date", "nrp", "local_date"),
     Index("ix_activities_date", "local_date"),
     Index("ix_activities_officer_time", "nrp", "activity_at"),
-    Index("ix_activities_photo", "photo_sha256"),
+    # Each photo's reports in (submitted_at, report_id) order (migration 0018): its first report, the one without
+    # duplicate_photo, in one step (the copies tab's shared photos; an import ranking a touched photo's reports).
+    Index("ix_activities_photo_order", "photo_sha256", "submitted_at", "report_id"),
     Index("ix_activities_narrative", "nrp", "narrative_key"),
     # Each narrative's reports in (submitted_at, report_id) order (migration 0014): an import finds a touched key's
     # first report, and its first not re-imported, in one step each (ingest/group_flags.py _update_repeats).
@@ -249,12 +251,17 @@ Index("ix_activities_flagged", activities.c.local_date, activities.c.village_cod
       *(activities.c[name] for name in FLAG_COLUMNS),
       postgresql_where=text(FLAGGED_PREDICATE["postgresql"]), sqlite_where=text(FLAGGED_PREDICATE["sqlite"]))
 
-# Marked reports only (migration 0014): the narrative clusters' candidate keys of a window, read off these entries
-# instead of grouping every report of the window. Predicate as SQLAlchemy writes the column's test on each database;
-# the mark among the columns too, or SQLite reads each entry's row to test it (no covering scan).
+# Marked reports only (migrations 0014, 0018): a window's repeated narratives and reused photos, read off these
+# entries alone (covering: key, officer, date and report id) instead of every report of the window. A key's reports
+# but its first carry the mark, so these entries and each key's first report are all its reports
+# (queries/quality_lists.py). Predicate as SQLAlchemy writes the column's test on each database; the mark among the
+# columns too, or SQLite reads each entry's row to test it (no covering scan).
 Index("ix_activities_narrative_repeats", activities.c.local_date, activities.c.village_code,
-      activities.c.narrative_key, activities.c.narrative_repeats, postgresql_where=text("narrative_repeats"),
-      sqlite_where=text("narrative_repeats = 1"))
+      activities.c.narrative_key, activities.c.nrp, activities.c.report_id, activities.c.narrative_repeats,
+      postgresql_where=text("narrative_repeats"), sqlite_where=text("narrative_repeats = 1"))
+Index("ix_activities_photo_repeats", activities.c.local_date, activities.c.village_code,
+      activities.c.photo_sha256, activities.c.nrp, activities.c.report_id, activities.c.flag_duplicate_photo,
+      postgresql_where=text("flag_duplicate_photo"), sqlite_where=text("flag_duplicate_photo = 1"))
 
 # The officer's narrative of each report that has one (no row without). Apart from activities so that the
 # window scans of flags and delays read narrow rows (issue 18): only the lists that show a text join it.

@@ -15,13 +15,15 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from unittest import mock
 
+import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builders import base_units, base_villages, inside, photo, write_export
 from conftest import fresh_postgres_engine
 from ingest.importer import import_export
-from queries import aggregates
+from queries import aggregates, quality
+from queries import quality_lists as lists
 from queries.coverage import blind_spot_villages, village_coverage
 from queries.db import make_engine
 from queries.exports import KINDS, export_frame, to_csv
@@ -152,6 +154,8 @@ def check_invariants(backend: str, tmp_path, files: dict, split) -> None:
         check_rates(one)
         check_children_sum_up(one)
         check_blind_spots(one)
+        check_copies(one)
+        check_copies(two)  # marks kept by an import over stored reports
     finally:
         drop_one()
         drop_two()
@@ -169,6 +173,22 @@ def check_blind_spots(engine) -> None:
             assert found.to_dict("records") == defined.to_dict("records"), scope
             with mock.patch.object(aggregates, "recorded", lambda conn: None):
                 assert blind_spot_villages(conn, scope).to_dict("records") == found.to_dict("records"), scope
+
+
+def check_copies(engine) -> None:
+    """The copies tab's clusters, read from the marked reports and each key's first, are the definition's."""
+    one_day = replace(WINDOW, start=date(2024, 3, 11), end=date(2024, 3, 11))
+    from_the_first = replace(WINDOW, start=DAY0.date())  # a key's first report in the window, not before it
+    scopes = [WINDOW, one_day, from_the_first, replace(from_the_first, unit_code="PS-A"),
+              replace(WINDOW, unit_code="PR-35.21")]
+    with engine.connect() as conn:
+        for scope in scopes:
+            for page, definition in ((lists.page_narrative_clusters, quality.narrative_clusters),
+                                     (lists.page_reused_photos, quality.reused_photos)):
+                found, defined = page(conn, scope, 0, 100).drop(columns="total"), definition(conn, scope)
+                # An empty definition's text columns come out float (pandas' merge of nothing): values only there.
+                pd.testing.assert_frame_equal(found, defined, check_dtype=not defined.empty,
+                                              obj=f"{page.__name__} {scope}")
 
 
 def check_rates(engine) -> None:
