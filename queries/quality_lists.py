@@ -250,12 +250,7 @@ def _marked_rows(conn: Connection, scope: Scope, key, mark, keys: Sequence[str] 
     read the window's 3.9 M rows to keep 450,114 reports of 1,667 narratives and 355,166 of 11,967 photos.
     """
     chosen = [] if keys is None else [_window_side(conn, key).in_(keys)]
-    in_villages, in_dates = _in_window(scope)
-    if conn.dialect.name == "sqlite":
-        # As for the flagged list: SQLite looked each village up in ix_activities_village_date and read every row of
-        # the window (PD-35's photos 0.52 s) rather than the marked entries; `|| ''` leaves it only the latter.
-        in_villages = a.village_code.concat("").in_(villages_in(scope))
-    where = (in_villages, in_dates, mark, *chosen)
+    where = (*_window_entries(conn, scope), mark, *chosen)
     marked = select(key.label("cluster_key"), a.nrp, a.local_date, a.report_id).where(*where)
     candidates = select(key.label("cluster_key")).where(*where).distinct().subquery()
     f = activities.alias("first_report").c
@@ -546,9 +541,36 @@ def count_gps_outside(conn: Connection, scope: Scope) -> int:
 
 
 def page_gps_outside(conn: Connection, scope: Scope, offset: int, limit: int, order: str = "worst") -> pd.DataFrame:
-    """One page of the reports sent from outside their village: "worst" (farthest) first, or by "time"."""
+    """One page of the reports sent from outside their village: "worst" (farthest) first, or by "time".
+
+    Where the stored flags follow the policy, the page's ids are chosen over ix_activities_gps_outside's entries
+    and only their rows are read: sorting the window's rows read a nation's heap (0.8 s warm, 2.8 s from disk).
+    """
     query = _ordered(_points_query(scope, "gps_outside"), _gps_orders(), order)
-    return _points_frame(_page_of_one_flag(conn, scope, "gps_outside", query, offset, limit), ["total"])
+    if not stored_flags_follow(conn, scope.policy):
+        return _points_frame(_page_of_one_flag(conn, scope, "gps_outside", query, offset, limit), ["total"])
+    if offset < 0 or limit < 0:
+        raise ValueError("offset and limit must not be negative")
+    outside = select(a.report_id).where(*_window_entries(conn, scope), a.flag_gps_outside)
+    total = _flag_total(conn, scope, "gps_outside")
+    if total is None:
+        total = _count(conn, outside)
+    chosen = outside.order_by(*_gps_orders()[order]()).offset(offset).limit(limit)
+    rows = conn.execute(query.where(a.report_id.in_(chosen)).add_columns(literal(total).label("total"))).all()
+    return _points_frame(rows, ["total"])
+
+
+def _window_entries(conn: Connection, scope: Scope) -> tuple:
+    """_in_window's conditions for a partial index's entries: on SQLite with the village index turned off.
+
+    SQLite looked each village of the scope up in ix_activities_village_date and read every row of the window
+    rather than the partial index's entries (PD-35's shared photos 0.52 s, 0.22 s from the entries); `|| ''` leaves
+    it only the latter. PostgreSQL already chose the entries.
+    """
+    in_villages, in_dates = _in_window(scope)
+    if conn.dialect.name == "sqlite":
+        in_villages = a.village_code.concat("").in_(villages_in(scope))
+    return in_villages, in_dates
 
 
 def stream_gps_outside(conn: Connection, scope: Scope, order: str = "worst",

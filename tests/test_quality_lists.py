@@ -176,25 +176,39 @@ def test_the_flagged_count_reads_the_flagged_reports_index(hand):
     assert "COVERING INDEX ix_activities_flagged" in plan
 
 
-def test_the_copies_read_the_marked_reports_indexes(hand):
-    """The recurring narratives and shared photos are counted from their marked entries (SQLite's plan names both
+def test_the_copies_read_their_partial_indexes(hand):
+    """The recurring narratives and shared photos are counted from their marked entries (SQLite's plans name the
     covering indexes: their predicates match the lists' conditions term for term)."""
     with hand.connect() as conn:
         if conn.dialect.name != "sqlite":
             pytest.skip("PostgreSQL's plan for a dozen rows is a scan whatever the index (checked at a Polda)")
-        plans = {}
-        for name, count, expected in (("narrative", lists.count_narrative_clusters, 2),
-                                      ("photo", lists.count_reused_photos, 1)):
-            statements = []
-            listen = lambda *args: statements.append((args[2], args[3]))  # noqa: E731
-            event.listen(conn, "before_cursor_execute", listen)
-            assert count(conn, Scope(None, *WINDOW)) == expected
-            event.remove(conn, "before_cursor_execute", listen)
-            statement, parameters = statements[-1]
-            plans[name] = " ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
-                                                                           parameters))
-    assert "COVERING INDEX ix_activities_narrative_repeats" in plans["narrative"]
-    assert "COVERING INDEX ix_activities_photo_repeats" in plans["photo"]
+        narratives, narrative_plan = last_plan(conn, lambda: lists.count_narrative_clusters(conn, Scope(None, *WINDOW)))
+        photos, photo_plan = last_plan(conn, lambda: lists.count_reused_photos(conn, Scope(None, *WINDOW)))
+    assert (narratives, photos) == (2, 1)
+    assert "COVERING INDEX ix_activities_narrative_repeats" in narrative_plan
+    assert "COVERING INDEX ix_activities_photo_repeats" in photo_plan
+
+
+def test_the_gps_page_is_chosen_from_its_partial_index(sample_engine):
+    """On the sample's statistics (a dozen hand rows have none worth the name) SQLite chooses the GPS tab's page from
+    ix_activities_gps_outside's entries alone."""
+    with sample_engine.connect() as conn:
+        page, plan = last_plan(conn, lambda: lists.page_gps_outside(conn, Scope("PD-35", *SAMPLE_WINDOW), 0, 10))
+    assert len(page) == 10
+    assert "COVERING INDEX ix_activities_gps_outside" in plan
+
+
+def last_plan(conn, call) -> tuple:
+    """What `call` returns, and SQLite's plan of the last statement it ran."""
+    statements = []
+    listen = lambda *args: statements.append((args[2], args[3]))  # noqa: E731
+    event.listen(conn, "before_cursor_execute", listen)
+    try:
+        result = call()
+    finally:
+        event.remove(conn, "before_cursor_execute", listen)
+    statement, parameters = statements[-1]
+    return result, " ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
 
 
 def test_clusters_on_the_hand_world(hand):
@@ -359,11 +373,18 @@ def test_the_second_page_shows_the_next_hundred(sample_sqlite_url, sample_engine
     assert f"Baris 101–200 dari {total}" in [caption.value for caption in at.caption]
 
 
-def test_the_reports_farthest_from_their_village_come_first(sample_engine):
+@pytest.mark.parametrize("tolerance", [None, 1000])
+def test_the_reports_farthest_from_their_village_come_first(sample_engine, tolerance):
+    """Under the stored policy the page is chosen from ix_activities_gps_outside; under another tolerance (flags not
+    stored for it) from the window's rows: the same list as the definition's either way."""
     scope = Scope("PD-35", *SAMPLE_WINDOW)
+    if tolerance is not None:
+        scope = replace(scope, policy=replace(scope.policy, gps_tolerance_m=tolerance))
     with sample_engine.connect() as conn:
+        assert stored_flags_follow(conn, scope.policy) == (tolerance is None)
         page = lists.page_gps_outside(conn, scope, 0, 50)
         total = lists.count_gps_outside(conn, scope)
+        assert check_list(conn, scope, "gps", size=700, chunk=900) == total
     distances = page["gps_distance_m"]
     assert len(page) == min(50, total) > 0 and (page["total"] == total).all()
     assert distances.is_monotonic_decreasing and (distances > scope.policy.gps_tolerance_m).all()
