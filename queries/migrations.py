@@ -59,12 +59,12 @@ def baseline_metadata() -> MetaData:
     activities.append_column(Column("narrative", Text))
     # Revision 0014_narrative_repeats added the mark and two indexes; 0018_copies_covering replaced
     # ix_activities_photo by ix_activities_photo_order and added ix_activities_photo_repeats; 0019 added
-    # ix_activities_gps_outside.
+    # ix_activities_gps_outside and ix_activities_impossible_travel.
     activities._columns.remove(activities.c.narrative_repeats)  # Table has no public way to drop a column
     for index in [index for index in activities.indexes
                   if index.name in ("ix_activities_narrative_repeats", "ix_activities_narrative_order",
                                     "ix_activities_photo_order", "ix_activities_photo_repeats",
-                                    "ix_activities_gps_outside")]:
+                                    "ix_activities_gps_outside", "ix_activities_impossible_travel")]:
         activities.indexes.discard(index)
     Index("ix_activities_photo", activities.c.photo_sha256)
     # Revision 0017_crime_dates added an index.

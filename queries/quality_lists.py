@@ -508,8 +508,17 @@ def page_travel_pairs(conn: Connection, scope: Scope, offset: int, limit: int, o
     if offset < 0 or limit < 0:
         raise ValueError("offset and limit must not be negative")
     total = _flag_total(conn, scope, "impossible_travel")
-    counted = _total() if total is None else literal(total).label("total")
-    page = _travel_query(scope).add_columns(counted).order_by(*_travel_orders(a)[order]).offset(offset).limit(limit)
+    if stored_flags_follow(conn, scope.policy):
+        # The page's ids sorted over ix_activities_impossible_travel's entries, as the GPS page's: the window's rows
+        # were read to keep the nation's 23,952 (1.04-1.24 s -> 0.21-0.26 s).
+        flagged = select(a.report_id).where(*_window_entries(conn, scope), a.flag_impossible_travel)
+        total = _count(conn, flagged) if total is None else total
+        chosen = flagged.order_by(*_travel_orders(a)[order]).offset(offset).limit(limit)
+        page = _travel_query(scope).add_columns(literal(total).label("total")).where(a.report_id.in_(chosen))
+    else:
+        counted = _total() if total is None else literal(total).label("total")
+        page = (_travel_query(scope).add_columns(counted).order_by(*_travel_orders(a)[order])
+                .offset(offset).limit(limit))
     return _travel_frame(conn, conn.execute(_with_previous(page.subquery("shown"), order)).all(), ["total"])
 
 

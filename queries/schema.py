@@ -263,12 +263,17 @@ Index("ix_activities_photo_repeats", activities.c.local_date, activities.c.villa
       activities.c.photo_sha256, activities.c.nrp, activities.c.report_id, activities.c.flag_duplicate_photo,
       postgresql_where=text("flag_duplicate_photo"), sqlite_where=text("flag_duplicate_photo = 1"))
 
-# Reports sent from outside their village only (migration 0019): the GPS tab's page, farthest first or by time, is
-# chosen from these entries alone (a nation's window: 238,029 of 3.9 M reports, whose heap it read from disk), then
-# its rows are read by id. Used where the stored flags follow the policy (the tolerance is one of its values).
+# Reports sent from outside their village, and reports of impossible travel, only (migration 0019): the GPS tab's
+# pages, worst first or by time, are chosen from these entries alone (a nation's window: 238,029 and 23,952 of 3.9 M
+# reports, whose heap it read from disk), then their rows are read by id. Used where the stored flags follow the
+# policy (the tolerance and the speed are among its values).
 Index("ix_activities_gps_outside", activities.c.local_date, activities.c.village_code, activities.c.gps_distance_m,
       activities.c.activity_at, activities.c.report_id, activities.c.flag_gps_outside,
       postgresql_where=text("flag_gps_outside"), sqlite_where=text("flag_gps_outside = 1"))
+Index("ix_activities_impossible_travel", activities.c.local_date, activities.c.village_code, activities.c.travel_km,
+      activities.c.travel_seconds, activities.c.activity_at, activities.c.report_id,
+      activities.c.flag_impossible_travel,
+      postgresql_where=text("flag_impossible_travel"), sqlite_where=text("flag_impossible_travel = 1"))
 
 # The officer's narrative of each report that has one (no row without). Apart from activities so that the
 # window scans of flags and delays read narrow rows (issue 18): only the lists that show a text join it.

@@ -189,6 +189,18 @@ def test_the_copies_read_their_partial_indexes(hand):
     assert "COVERING INDEX ix_activities_photo_repeats" in photo_plan
 
 
+@pytest.mark.parametrize("kmh", [None, 150])
+def test_travel_pages_from_the_stored_flags_and_under_another_speed(sample_engine, kmh):
+    """Under the stored policy the travel page is chosen from ix_activities_impossible_travel; under another speed
+    (flags not stored for it) from the window's rows: the definition's list either way."""
+    scope = Scope("PD-35", *SAMPLE_WINDOW)
+    if kmh is not None:
+        scope = replace(scope, policy=replace(scope.policy, max_travel_kmh=kmh))
+    with sample_engine.connect() as conn:
+        assert stored_flags_follow(conn, scope.policy) == (kmh is None)
+        assert check_list(conn, scope, "travel", size=40, chunk=50) > 0
+
+
 def test_the_gps_page_is_chosen_from_its_partial_index(sample_engine):
     """On the sample's statistics (a dozen hand rows have none worth the name) SQLite chooses the GPS tab's page from
     ix_activities_gps_outside's entries alone."""
