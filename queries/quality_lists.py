@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, Select, case, cast, func, literal, or_, select, true
+from sqlalchemy import BigInteger, Connection, Select, case, cast, false, func, literal, or_, select, true
 
 from queries import aggregates
 from queries.db import frame_of
@@ -255,19 +255,22 @@ def _marked_rows(conn: Connection, scope: Scope, key, mark, keys: Sequence[str] 
     candidates = select(key.label("cluster_key")).where(*where).distinct().subquery()
     f = activities.alias("first_report").c
     in_order = (f[key.name] == candidates.c.cluster_key, [f.submitted_at, f.report_id])
+    # The first report found must be unmarked: under PostgreSQL's row-level security a key's true first report may
+    # be hidden, and the first one seen is then a marked report already counted above.
     if conn.dialect.name == "postgresql":
         # A lateral step per candidate: with the first report's id as an IN subquery PostgreSQL took the nation's
         # 11,967 photos for 299,151 and hashed the window's 3.9 M rows to find them (3.7 s).
-        first = (select(f.nrp, f.local_date, f.village_code, f.report_id).where(in_order[0])
-                 .order_by(*in_order[1]).limit(1).lateral("first_of_key"))
+        first = (select(f.nrp, f.local_date, f.village_code, f.report_id, f[mark.name].label("marked"))
+                 .where(in_order[0]).order_by(*in_order[1]).limit(1).lateral("first_of_key"))
         firsts = (select(candidates.c.cluster_key, first.c.nrp, first.c.local_date, first.c.report_id)
                   .select_from(candidates.join(first, true()))
-                  .where(first.c.village_code.in_(villages_in(scope)), first.c.local_date.between(scope.start,
-                                                                                                 scope.end)))
+                  .where(first.c.village_code.in_(villages_in(scope)),
+                         first.c.local_date.between(scope.start, scope.end), first.c.marked.is_(false())))
     else:  # SQLite has no LATERAL; it reads the IN subquery's ids first and looks each up by primary key
         first_id = select(f.report_id).where(in_order[0]).order_by(*in_order[1]).limit(1).scalar_subquery()
         firsts = (select(key, a.nrp, a.local_date, a.report_id)
-                  .where(a.report_id.in_(select(first_id).select_from(candidates)), *_in_window(scope)))
+                  .where(a.report_id.in_(select(first_id).select_from(candidates)), *_in_window(scope),
+                         mark.is_(false())))
     return marked.union_all(firsts)
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import uuid
+from datetime import timedelta
 
 import pandas as pd
 import pytest
-from metric_world import END, O3, START, V1, write_world
+from metric_world import END, O3, START, V1, V4, write_world
 from sqlalchemy import create_engine, func, select, text
 
 from builders import activity, inside, write_csv
@@ -140,6 +141,16 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
                 owner.execute(activity_texts.insert().values(report_id="E2", narrative="teks E2"))
                 assert cluster(owner, polda) == ["teks E1", 2, 1, "Citra"]
             with conn.begin():  # counted under RLS, so shown with its example; no name to give
+                conn.execute(text("SELECT set_config(:name, 'PD-35', true)"), {"name": SETTING})
+                assert cluster(conn, polda) == ["teks E1", 2, 1, None]
+            with engine.begin() as owner:  # E0, the narrative's first report, an hour earlier in PD-63's V4: E1 marked
+                owner.execute(activities.insert().values({
+                    **e1, "report_id": "E0", "village_code": V4, "narrative_key": "e" * 64, "narrative_repeats": False,
+                    "activity_at": e1["activity_at"] - timedelta(hours=1),
+                    "submitted_at": e1["submitted_at"] - timedelta(hours=1)}))
+                owner.execute(activities.update().where(activities.c.report_id == "E1").values(narrative_repeats=True))
+                assert cluster(owner, polda) == ["teks E1", 2, 1, "Citra"]  # E0 lies outside PD-35
+            with conn.begin():  # E0 hidden: the first report seen is E1, marked and counted once
                 conn.execute(text("SELECT set_config(:name, 'PD-35', true)"), {"name": SETTING})
                 assert cluster(conn, polda) == ["teks E1", 2, 1, None]
             for unit, expected in (("PS-A", 1), ("PR-35.21", 2), ("", 3)):
