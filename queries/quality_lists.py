@@ -54,9 +54,14 @@ def _window_side(conn: Connection, key):
 
 def _ordered(query: Select, orders: dict[str, Callable[[], list]], order: str) -> Select:
     """The query in one of its named orders; each ends on a unique key, so pages never overlap."""
+    return query.order_by(*_order_keys(orders, order))
+
+
+def _order_keys(orders: dict[str, Callable[[], list]], order: str) -> list:
+    """The sort keys of one of the named orders (a ValueError for any other name)."""
     if order not in orders:
         raise ValueError(f"unknown order {order!r}; one of {sorted(orders)}")
-    return query.order_by(*orders[order]())
+    return orders[order]()
 
 
 def _count(conn: Connection, query: Select) -> int:
@@ -127,12 +132,8 @@ def _flagged_conditions(scope: Scope, flags: Sequence[str], officer_text: str, s
     planners read ix_activities_flagged; a choice of flags narrows it further.
     """
     expressions = _flags(scope, stored)
-    in_villages, in_dates = _in_window(scope)
-    if stored and dialect == "sqlite":
-        # SQLite looks each village of the list up in ix_activities_village_date (0.5 s at a Polda, every row
-        # read) rather than the flagged reports' index (0.12 s): `|| ''` leaves it only the latter.
-        in_villages = a.village_code.concat("").in_(villages_in(scope))
-    conditions = [in_villages, in_dates, or_(*expressions.values())]
+    # Stored: the flagged reports' index, ix_activities_flagged (SQLite 0.5 -> 0.12 s at a Polda).
+    conditions = [*(_window_entries(dialect, scope) if stored else _in_window(scope)), or_(*expressions.values())]
     if flags:
         conditions.append(or_(*(expressions[name] for name in flags)))
     text = officer_text.strip().lower()
@@ -235,10 +236,14 @@ def stream_flagged_reports(conn: Connection, scope: Scope, order: str = "worst",
 
 # Narrative clusters and reused photos ----------------------------------------------------------------------
 
+def _cluster_rows(key) -> Select:
+    """(cluster_key, nrp, local_date, report_id) of reports, the rows every cluster is summed from."""
+    return select(key.label("cluster_key"), a.nrp, a.local_date, a.report_id)
+
+
 def _window_rows(scope: Scope, key, keys: Sequence[str] | None = None) -> Select:
-    """(cluster_key, nrp, local_date, report_id) of the window's reports with a key (of `keys`), as defined."""
-    return (select(key.label("cluster_key"), a.nrp, a.local_date, a.report_id)
-            .where(*_in_window(scope), key.is_not(None), *([] if keys is None else [key.in_(keys)])))
+    """The cluster rows of the window's reports with a key (of `keys`), as defined."""
+    return _cluster_rows(key).where(*_in_window(scope), key.is_not(None), *([] if keys is None else [key.in_(keys)]))
 
 
 def _marked_rows(conn: Connection, scope: Scope, key, mark, keys: Sequence[str] | None = None) -> Select:
@@ -250,25 +255,25 @@ def _marked_rows(conn: Connection, scope: Scope, key, mark, keys: Sequence[str] 
     read the window's 3.9 M rows to keep 450,114 reports of 1,667 narratives and 355,166 of 11,967 photos.
     """
     chosen = [] if keys is None else [_window_side(conn, key).in_(keys)]
-    where = (*_window_entries(conn, scope), mark, *chosen)
-    marked = select(key.label("cluster_key"), a.nrp, a.local_date, a.report_id).where(*where)
+    where = (*_window_entries(conn.dialect.name, scope), mark, *chosen)
+    marked = _cluster_rows(key).where(*where)
     candidates = select(key.label("cluster_key")).where(*where).distinct().subquery()
     f = activities.alias("first_report").c
-    in_order = (f[key.name] == candidates.c.cluster_key, [f.submitted_at, f.report_id])
+    same_key, earliest_first = f[key.name] == candidates.c.cluster_key, (f.submitted_at, f.report_id)
     # The first report found must be unmarked: under PostgreSQL's row-level security a key's true first report may
     # be hidden, and the first one seen is then a marked report already counted above.
     if conn.dialect.name == "postgresql":
         # A lateral step per candidate: with the first report's id as an IN subquery PostgreSQL took the nation's
         # 11,967 photos for 299,151 and hashed the window's 3.9 M rows to find them (3.7 s).
         first = (select(f.nrp, f.local_date, f.village_code, f.report_id, f[mark.name].label("marked"))
-                 .where(in_order[0]).order_by(*in_order[1]).limit(1).lateral("first_of_key"))
+                 .where(same_key).order_by(*earliest_first).limit(1).lateral("first_of_key"))
         firsts = (select(candidates.c.cluster_key, first.c.nrp, first.c.local_date, first.c.report_id)
                   .select_from(candidates.join(first, true()))
                   .where(first.c.village_code.in_(villages_in(scope)),
                          first.c.local_date.between(scope.start, scope.end), first.c.marked.is_(false())))
     else:  # SQLite has no LATERAL; it reads the IN subquery's ids first and looks each up by primary key
-        first_id = select(f.report_id).where(in_order[0]).order_by(*in_order[1]).limit(1).scalar_subquery()
-        firsts = (select(key, a.nrp, a.local_date, a.report_id)
+        first_id = select(f.report_id).where(same_key).order_by(*earliest_first).limit(1).scalar_subquery()
+        firsts = (_cluster_rows(key)
                   .where(a.report_id.in_(select(first_id).select_from(candidates)), *_in_window(scope),
                          mark.is_(false())))
     return marked.union_all(firsts)
@@ -326,21 +331,31 @@ def _page_with_officers(conn: Connection, rows: Select, key, min_officers: int, 
         raise ValueError("offset and limit must not be negative")
     per_officer = _per_officer(rows).cte("per_officer").prefix_with("MATERIALIZED", dialect="postgresql")
     clusters = _clusters(per_officer, key, min_officers)
-    orders = _cluster_orders(clusters)[order]()
+    orders = _order_keys(_cluster_orders(clusters), order)
     page = (clusters.add_columns(_total(), func.row_number().over(order_by=orders).label("position"))
             .order_by(*orders).offset(offset).limit(limit).subquery("page"))
     query = (select(page, officers.c.name, per_officer.c.first)
              .join(per_officer, per_officer.c.cluster_key == page.c[key.name])
              .outerjoin(officers, officers.c.nrp == per_officer.c.nrp)
              .order_by(page.c.position))
-    shown, names, firsts = {}, {}, {}
+    shown, officers_of = {}, []
     for row in conn.execute(query):
-        cluster, name, first = row[:-3], row[-2], row[-1]  # the page's columns, its position, the officer's
+        cluster = row[:-3]  # the page's columns; then its position, the officer's name and first report
         shown.setdefault(cluster[0], cluster)
-        firsts[cluster[0]] = min(firsts.get(cluster[0], first), first)
-        if name is not None:  # an officer hidden by RLS names nobody; their report still counts as the first
-            names.setdefault(cluster[0], set()).add(name)
-    return list(shown.values()), {k: ", ".join(sorted(found)) for k, found in names.items()}, firsts
+        officers_of.append((cluster[0], row[-2], row[-1]))
+    return list(shown.values()), *_names_and_first_reports(officers_of)
+
+
+def _names_and_first_reports(officers_of: list[tuple]) -> tuple[dict[str, str], dict[str, str]]:
+    """From (key, officer's name, officer's first report) rows: per key the names (sorted, comma-separated) and
+    its first report by id. An officer hidden by RLS names nobody; their report still counts as the first."""
+    names: dict[str, set[str]] = {}
+    firsts: dict[str, str] = {}
+    for key, name, first in officers_of:
+        firsts[key] = min(firsts.get(key, first), first)
+        if name is not None:
+            names.setdefault(key, set()).add(name)
+    return {key: ", ".join(sorted(found)) for key, found in names.items()}, firsts
 
 
 def narrative_mark_kept(conn: Connection) -> bool:
@@ -373,25 +388,16 @@ def _ordered_clusters(query: Select, order: str) -> Select:
 
 def _names_and_firsts(conn: Connection, rows_of: Callable[[list[str]], Select], keys: list[str]
                       ) -> tuple[dict[str, str], dict[str, str]]:
-    """Per key: its officers' names (sorted, comma-separated) and its first report by id, for these keys only.
+    """Per key: its officers' names and its first report by id, for these keys only (a stream's chunk).
 
-    Per (key, officer) first, the names joined to those rows only, not to every report. An officer hidden by RLS
-    names nobody (the key may have no names); its report still counts as the key's first.
+    Per (key, officer) first, the names joined to those rows only, not to every report.
     """
     found = []
     for start in range(0, len(keys), IN_LIST_MAX):
-        r = rows_of(keys[start:start + IN_LIST_MAX]).subquery().c
-        per_officer = (select(r.cluster_key, r.nrp, func.min(r.report_id).label("first"))
-                       .group_by(r.cluster_key, r.nrp).subquery())
+        per_officer = _per_officer(rows_of(keys[start:start + IN_LIST_MAX])).subquery()
         found.extend(conn.execute(select(per_officer.c.cluster_key, officers.c.name, per_officer.c.first)
                                   .outerjoin(officers, officers.c.nrp == per_officer.c.nrp)).all())
-    names: dict[str, set[str]] = {}
-    firsts: dict[str, str] = {}
-    for key, name, first in found:
-        firsts[key] = min(firsts.get(key, first), first)
-        if name is not None:
-            names.setdefault(key, set()).add(name)
-    return {key: ", ".join(sorted(found_names)) for key, found_names in names.items()}, firsts
+    return _names_and_first_reports(found)
 
 
 def _narrative_frame(conn: Connection, scope: Scope, rows: list, columns: list[str] = NARRATIVE_COLUMNS
@@ -402,8 +408,15 @@ def _narrative_frame(conn: Connection, scope: Scope, rows: list, columns: list[s
     for a national page of 100 template narratives (449,000 reports).
     """
     frame = frame_of(rows, columns)
+    names, firsts = _names_and_firsts(conn, lambda chunk: _narrative_rows(conn, scope, chunk),
+                                      list(frame["narrative_key"]))
+    return _with_examples_and_names(conn, frame, names, firsts)
+
+
+def _with_examples_and_names(conn: Connection, frame: pd.DataFrame, names: dict[str, str], firsts: dict[str, str]
+                             ) -> pd.DataFrame:
+    """The narratives' frame with each key's example (its first report's text) and its officers' names."""
     keys = list(frame["narrative_key"])
-    names, firsts = _names_and_firsts(conn, lambda chunk: _narrative_rows(conn, scope, chunk), keys)
     texts = _narratives_of(conn, list(set(firsts.values())))
     return frame.assign(example=[texts.get(firsts.get(key)) for key in keys], names=[names.get(key) for key in keys])
 
@@ -432,13 +445,9 @@ def count_narrative_clusters(conn: Connection, scope: Scope) -> int:
 def page_narrative_clusters(conn: Connection, scope: Scope, offset: int, limit: int,
                             order: str = "worst") -> pd.DataFrame:
     """One page of the recurring narratives: "worst" most reports first, "officers" most officers first."""
-    _check_cluster_order(order)
     rows, names, firsts = _page_with_officers(conn, _narrative_rows(conn, scope), a.narrative_key, 1, order, offset,
                                               limit)
-    frame = frame_of(rows, [*NARRATIVE_COLUMNS, "total"])
-    keys = list(frame["narrative_key"])
-    texts = _narratives_of(conn, list(set(firsts.values())))
-    return frame.assign(example=[texts.get(firsts.get(key)) for key in keys], names=[names.get(key) for key in keys])
+    return _with_examples_and_names(conn, frame_of(rows, [*NARRATIVE_COLUMNS, "total"]), names, firsts)
 
 
 def stream_narrative_clusters(conn: Connection, scope: Scope, order: str = "worst",
@@ -456,15 +465,9 @@ def count_reused_photos(conn: Connection, scope: Scope) -> int:
 
 def page_reused_photos(conn: Connection, scope: Scope, offset: int, limit: int, order: str = "worst") -> pd.DataFrame:
     """One page of the shared photos: "worst" most reports first, "officers" most officers first."""
-    _check_cluster_order(order)
     rows, names, _ = _page_with_officers(conn, _photo_rows(conn, scope), a.photo_sha256, 2, order, offset, limit)
     frame = frame_of(rows, [*PHOTO_COLUMNS, "total"])
     return frame.assign(names=[names.get(key) for key in frame["photo_sha256"]])
-
-
-def _check_cluster_order(order: str) -> None:
-    if order not in ("worst", "officers"):
-        raise ValueError(f"unknown order {order!r}; one of ['officers', 'worst']")
 
 
 def stream_reused_photos(conn: Connection, scope: Scope, order: str = "worst",
@@ -562,11 +565,10 @@ def page_travel_pairs(conn: Connection, scope: Scope, offset: int, limit: int, o
         raise ValueError("offset and limit must not be negative")
     total = _flag_total(conn, scope, "impossible_travel")
     if stored_flags_follow(conn, scope.policy):
-        # The page's ids sorted over ix_activities_impossible_travel's entries, as the GPS page's: the window's rows
-        # were read to keep the nation's 23,952 (1.04-1.24 s -> 0.21-0.26 s).
-        flagged = select(a.report_id).where(*_window_entries(conn, scope), a.flag_impossible_travel)
-        total = _count(conn, flagged) if total is None else total
-        chosen = flagged.order_by(*_travel_orders(a)[order]).offset(offset).limit(limit)
+        # From ix_activities_impossible_travel's entries: the window's rows were read to keep the nation's 23,952
+        # (1.04-1.24 s -> 0.21-0.26 s).
+        chosen, total = _page_of_flag_entries(conn, scope, "impossible_travel", _travel_orders(a)[order], offset,
+                                              limit)
         page = _travel_query(scope).add_columns(literal(total).label("total")).where(a.report_id.in_(chosen))
     else:
         counted = _total() if total is None else literal(total).label("total")
@@ -611,18 +613,24 @@ def page_gps_outside(conn: Connection, scope: Scope, offset: int, limit: int, or
     query = _ordered(_points_query(scope, "gps_outside"), _gps_orders(), order)
     if not stored_flags_follow(conn, scope.policy):
         return _points_frame(_page_of_one_flag(conn, scope, "gps_outside", query, offset, limit), ["total"])
-    if offset < 0 or limit < 0:
-        raise ValueError("offset and limit must not be negative")
-    outside = select(a.report_id).where(*_window_entries(conn, scope), a.flag_gps_outside)
-    total = _flag_total(conn, scope, "gps_outside")
-    if total is None:
-        total = _count(conn, outside)
-    chosen = outside.order_by(*_gps_orders()[order]()).offset(offset).limit(limit)
+    chosen, total = _page_of_flag_entries(conn, scope, "gps_outside", _order_keys(_gps_orders(), order), offset,
+                                          limit)
     rows = conn.execute(query.where(a.report_id.in_(chosen)).add_columns(literal(total).label("total"))).all()
     return _points_frame(rows, ["total"])
 
 
-def _window_entries(conn: Connection, scope: Scope) -> tuple:
+def _page_of_flag_entries(conn: Connection, scope: Scope, flag: str, order_keys: list, offset: int, limit: int
+                          ) -> tuple[Select, int]:
+    """The ids of one page of the window's reports carrying `flag` (a stored flag following the policy), sorted over
+    its partial index's entries, and the list's length (from the aggregates where they serve)."""
+    if offset < 0 or limit < 0:
+        raise ValueError("offset and limit must not be negative")
+    flagged = select(a.report_id).where(*_window_entries(conn.dialect.name, scope), a[f"flag_{flag}"])
+    total = _flag_total(conn, scope, flag)
+    return flagged.order_by(*order_keys).offset(offset).limit(limit), _count(conn, flagged) if total is None else total
+
+
+def _window_entries(dialect: str, scope: Scope) -> tuple:
     """_in_window's conditions for a partial index's entries: on SQLite with the village index turned off.
 
     SQLite looked each village of the scope up in ix_activities_village_date and read every row of the window
@@ -630,7 +638,7 @@ def _window_entries(conn: Connection, scope: Scope) -> tuple:
     it only the latter. PostgreSQL already chose the entries.
     """
     in_villages, in_dates = _in_window(scope)
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         in_villages = a.village_code.concat("").in_(villages_in(scope))
     return in_villages, in_dates
 

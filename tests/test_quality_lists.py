@@ -166,13 +166,8 @@ def test_the_flagged_count_reads_the_flagged_reports_index(hand):
     with hand.connect() as conn:
         if conn.dialect.name != "sqlite":
             pytest.skip("PostgreSQL's plan for a dozen rows is a scan whatever the index (checked at a Polda)")
-        statements = []
-        listen = lambda *args: statements.append((args[2], args[3]))  # noqa: E731
-        event.listen(conn, "before_cursor_execute", listen)
-        assert lists.count_flagged_reports(conn, Scope(None, *WINDOW)) == 9
-        event.remove(conn, "before_cursor_execute", listen)
-        statement, parameters = statements[-1]
-        plan = " ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+        count, plan = last_plan(conn, lambda: lists.count_flagged_reports(conn, Scope(None, *WINDOW)))
+    assert count == 9
     assert "COVERING INDEX ix_activities_flagged" in plan
 
 
