@@ -373,8 +373,9 @@ def test_compliance_download_holds_the_officers_on_the_page(page, database_url):
 
 def test_briefing_pack_download_carries_the_kpis_on_screen(page):
     sign_in(page, f"?unit={NGAWI}")
-    shown = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-    assert len(shown) == 8
+    metrics = page.locator('[data-testid="stMetricValue"]')
+    expect(metrics).to_have_count(8)  # waits: a busy host can draw the cards after the script says it is done
+    shown = metrics.all_inner_texts()
     with page.expect_download() as arrival:
         page.get_by_role("button", name="Unduh bahan briefing (siap cetak A4)").click()
     html = Path(arrival.value.path()).read_text(encoding="utf-8")
