@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from ingest import aggregates, columnar, derive, rollups
+from ingest import aggregates, columnar, crime_months, derive, rollups
 from ingest.activities_writer import ActivitiesWriter
 from ingest.changes import ActivityChanges
 from ingest.columnar import Declined, activity_batches, activity_batches_from_table
@@ -514,6 +514,7 @@ def _apply(conn, export, diffs, writer, report, imported_by, policy, progress) -
                 left.add(old["unit_code"])
         touched |= derive.refresh_villages(conn, moved)
     tree_changed = derive.refresh_unit_tree(conn)
+    crime_months.update(conn, diffs)  # after refresh_villages: a village's new time zone moved its crimes' dates
     if tree_changed or outlined:
         with phase(report, "outlines", progress):
             # Units moved in the tree: any scope may hold other villages now, so every one is redrawn.

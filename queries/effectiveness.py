@@ -19,8 +19,9 @@ from queries.compliance import officer_compliance, scope_officers
 from queries.coverage import in_scope, polsek_coverage
 from queries.db import frame_of
 from queries.metrics import DAY_MEASURES, METRICS, OFFICER_MEASURES, sums, with_metrics
-from queries.schema import crimes, units, villages
-from queries.scope import Scope, polsek_parents, units_at_level
+from queries.rollups import month_end, month_starts
+from queries.schema import crime_month_facts, crimes, units, villages
+from queries.scope import Scope, polsek_parents, scope_level, units_at_level, within
 from queries.timeseries import sql_period
 
 EFFECTIVENESS_COLUMNS = ["unit_code", "population", "households", "crimes", "crime_rate_per_10k", "crime_rank",
@@ -36,10 +37,58 @@ COUNT_COLUMNS = ["villages", "population", "households", "capped_visited", "dds_
 
 def polsek_crimes(conn: Connection, scope: Scope) -> dict[str, int]:
     """Crime incidents per Polsek (of the village) of the scope with local date in the window."""
-    query = (select(villages.c.unit_code, func.count()).join(villages, villages.c.code == crimes.c.village_code)
-             .where(*in_scope(crimes.c.village_code, scope), crimes.c.local_date.between(scope.start, scope.end))
-             .group_by(villages.c.unit_code))
-    return dict(conn.execute(query).all())
+    counts = polsek_month_crimes(conn, scope)
+    return {code: int(total) for code, total in counts.groupby("polsek_code")["crimes"].sum().items()}
+
+
+def polsek_month_crimes(conn: Connection, scope: Scope) -> pd.DataFrame:
+    """Crimes per Polsek of the scope and calendar month of the window (months as dates; none: no row).
+
+    At a Polda or the nation the months the window holds whole are read from crime_month_facts, kept by the
+    import; the rest from the crimes, joined to their villages.
+    """
+    whole = whole_months(scope) if facts_serve(conn, scope) else []
+    frames = [frame_of(conn.execute(crimes_in_days(conn, scope, lo, hi)).all(),
+                       columns=["polsek_code", "month", "crimes"]) for lo, hi in days_around(scope, whole)]
+    if whole:
+        f = crime_month_facts.c
+        frames.append(frame_of(conn.execute(
+            select(f.unit_code, f.month, f.crimes)
+            .where(f.month.between(whole[0], whole[-1]), *within(f.unit_code, scope))).all(),
+            columns=["polsek_code", "month", "crimes"]))
+    # An empty part would turn the codes' column to object (pandas keeps a dtype only where every part has it).
+    frame = pd.concat([part for part in frames if not part.empty] or frames[:1], ignore_index=True)
+    # One resolution whatever each database returns (dates from the facts, text from SQLite's date()).
+    frame["month"] = pd.to_datetime(frame["month"]).astype("datetime64[s]")
+    return frame.astype({"crimes": "int64"})
+
+
+def facts_serve(conn: Connection, scope: Scope) -> bool:
+    """Whether the window's whole months are read from crime_month_facts: a Polda or the nation, not an officer."""
+    return scope.nrp is None and scope_level(conn, scope) in aggregates.SERVED_LEVELS
+
+
+def whole_months(scope: Scope) -> list[date]:
+    """The first day of every calendar month lying entirely inside the window."""
+    return [month for month in month_starts(scope.start, scope.end)
+            if scope.start <= month and month_end(month) <= scope.end]
+
+
+def days_around(scope: Scope, whole: list[date]) -> list[tuple[date, date]]:
+    """The window's days before and after its whole months (the whole window when there are none)."""
+    if not whole:
+        return [(scope.start, scope.end)]
+    ranges = [(scope.start, whole[0] - timedelta(days=1)), (month_end(whole[-1]) + timedelta(days=1), scope.end)]
+    return [(lo, hi) for lo, hi in ranges if lo <= hi]
+
+
+def crimes_in_days(conn: Connection, scope: Scope, first: date, last: date):
+    """Crimes of the scope per Polsek and month, from first to last, counted in the database."""
+    # The month as a date: formatting every crime's date as text took half of a nation's two years (1.3 s).
+    month = sql_period(conn, crimes.c.local_date, "month")
+    return (select(villages.c.unit_code, month, func.count()).join(villages, villages.c.code == crimes.c.village_code)
+            .where(*in_scope(crimes.c.village_code, scope), crimes.c.local_date.between(first, last))
+            .group_by(villages.c.unit_code, month))
 
 
 def poisson_change_z(current, previous):
@@ -140,20 +189,13 @@ def scope_measures(conn: Connection, scope: Scope) -> pd.Series:
 
 def crime_months(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
     """Crimes per unit of `level` and calendar month of the window (every unit and month listed)."""
-    month = sql_period(conn, crimes.c.local_date, "month").label("month")
-    # Summed per Polsek and month in the database, the month as a date: formatting every crime's date as text took
-    # half of a nation's two years (1.3 s). Not per unit there: with the hierarchy joined in, SQLite scans every
-    # crime of the range (a Polda's two years 0.08 -> 0.6 s).
-    rows = conn.execute(select(villages.c.unit_code, month, func.count())
-                        .join(villages, villages.c.code == crimes.c.village_code)
-                        .where(*in_scope(crimes.c.village_code, scope),
-                               crimes.c.local_date.between(scope.start, scope.end))
-                        .group_by(villages.c.unit_code, month)).all()
-    frame = frame_of(rows, columns=["polsek_code", "month", "crimes"])
+    # Summed per Polsek and month in the database, not per unit there: with the hierarchy joined in, SQLite scans
+    # every crime of the range (a Polda's two years 0.08 -> 0.6 s).
+    frame = polsek_month_crimes(conn, scope)
     unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
     frame["unit_code"] = frame["polsek_code"].map(unit_of)
     counts = frame.groupby(["unit_code", "month"], as_index=False)["crimes"].sum()
-    counts["month"] = pd.to_datetime(counts["month"]).dt.strftime("%Y-%m")
+    counts["month"] = counts["month"].dt.strftime("%Y-%m")
     months = pd.period_range(scope.start, scope.end, freq="M").astype(str)
     units_frame = frame_of(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])
     grid = units_frame.merge(pd.DataFrame({"month": months}), how="cross")

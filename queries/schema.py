@@ -326,6 +326,18 @@ officer_month_facts = Table(
     info={"revision": "0016_officer_months"},
 )
 
+# Crimes per Polsek (of the crime's village) and calendar month (`month` = its first day), kept by every import
+# (ingest/crime_months.py). A national trend of two years reads some 140,000 rows here and only its partial months
+# from the crimes, not 0.8 M crimes joined to their villages.
+crime_month_facts = Table(
+    "crime_month_facts",
+    metadata,
+    Column("unit_code", code_column(), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("crimes", Integer, nullable=False),
+    info={"revision": "0020_crime_months"},
+)
+
 # Reports submitted per Polsek (of the report's village) and UTC hour ("YYYY-MM-DD HH"), so the
 # submission-dip alert reads a few thousand rows rather than two months of a Polda's reports.
 # Kept up to date by every import (the hours its reports were submitted in).

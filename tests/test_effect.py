@@ -8,13 +8,16 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from metric_world import END, START, write_world
+from metric_world import END, START, V1, V2, V3, V4, write_world
+from sqlalchemy import select
 from test_aggregates import WINDOWS
 
+from builders import base_villages, write_export
+from ingest import crime_months
 from ingest.importer import import_export
 from queries import comparison, effectiveness
 from queries.overview import activity_date_range
-from queries.schema import units
+from queries.schema import crime_month_facts, units
 from queries.scope import Scope
 
 OFFICER_SUMS = ["expected_days", "reported_days", "on_time_days", "reports", "late_reports", "flagged_reports",
@@ -124,3 +127,87 @@ def test_hand_world_crime_months(world):
         polsek = effectiveness.crime_months(conn, Scope("PD-35", date(2024, 2, 1), END), "polsek")
         counted = effectiveness.polsek_crimes(conn, Scope("PD-35", date(2024, 2, 1), END))
     assert polsek.groupby("unit_code")["crimes"].sum().to_dict() == counted == {"PS-A": 5, "PS-B": 8}
+
+
+def crime_facts(engine) -> dict:
+    with engine.connect() as conn:
+        rows = conn.execute(select(crime_month_facts)).all()
+    return {(row.unit_code, row.month.isoformat()[:7]): row.crimes for row in rows}
+
+
+def counted_afresh(engine) -> dict:
+    """What crime_month_facts holds when every month is counted again from the crimes."""
+    with engine.begin() as conn:
+        crime_months.refresh(conn, None)
+    return crime_facts(engine)
+
+
+def test_the_import_keeps_the_crimes_per_polsek_and_month(engine, tmp_path):
+    assert import_export(engine, write_world(tmp_path / "world")).ok
+    # metric_world: PS-A X4 (Feb) and X1-X3, X5 (Mar); PS-B X10-X13 (Feb), X6-X9 (Mar); PS-C X14-X17 (Feb) and
+    # X18 (18 March in WITA).
+    first = {("PS-A", "2024-02"): 1, ("PS-A", "2024-03"): 4, ("PS-B", "2024-02"): 4, ("PS-B", "2024-03"): 4,
+             ("PS-C", "2024-02"): 4, ("PS-C", "2024-03"): 1}
+    assert crime_facts(engine) == first
+
+    # X4 moves to V4 (PS-C) in March, X3 to 1 April in WIB (23:30 UTC on 31 March), X19 is new in January.
+    moved = [{"incident_id": "X4", "village_code": V4, "category": "Curat", "occurred_at": "2024-03-02T10:00:00"},
+             {"incident_id": "X3", "village_code": V1, "category": "Curat", "occurred_at": "2024-03-31T23:30:00Z"},
+             {"incident_id": "X19", "village_code": V3, "category": "Curat", "occurred_at": "2024-01-31T23:30:00"}]
+    assert import_export(engine, write_export(tmp_path / "crimes", crimes=moved)).ok
+    second = {("PS-A", "2024-03"): 3, ("PS-A", "2024-04"): 1, ("PS-B", "2024-01"): 1, ("PS-B", "2024-02"): 4,
+              ("PS-B", "2024-03"): 4, ("PS-C", "2024-02"): 4, ("PS-C", "2024-03"): 2}
+    assert crime_facts(engine) == second
+    assert import_export(engine, write_export(tmp_path / "again", crimes=moved)).ok  # nothing changes
+    assert crime_facts(engine) == second == counted_afresh(engine)
+
+    # V2 (X5, 6 March) moves to PS-B: every month is counted again.
+    v2 = [dict(next(v for v in base_villages() if v["village_code"] == V2), unit_code="PS-B")]
+    assert import_export(engine, write_export(tmp_path / "villages", villages=v2)).ok
+    third = second | {("PS-A", "2024-03"): 2, ("PS-B", "2024-03"): 5}
+    assert crime_facts(engine) == third == counted_afresh(engine)
+    with engine.connect() as conn:
+        assert effectiveness.polsek_crimes(conn, Scope(None, date(2024, 1, 1), date(2024, 3, 31))) == {
+            "PS-A": 2, "PS-B": 10, "PS-C": 6}
+
+
+# Windows over the world's crimes (January to 18 March): whole months only, a partial month on either side, none.
+CRIME_WINDOWS = [(date(2024, 2, 1), date(2024, 2, 29)), (date(2024, 1, 15), date(2024, 3, 17)),
+                 (date(2024, 2, 1), date(2024, 3, 31)), (date(2024, 2, 20), date(2024, 3, 10))]
+
+
+@pytest.mark.parametrize("unit_code", [None, "PD-35", "PD-63"])
+def test_crimes_per_polsek_and_month_from_the_facts_equal_the_definition(world, unit_code, monkeypatch):
+    with world.connect() as conn:
+        for start, end in CRIME_WINDOWS:
+            scope = Scope(unit_code, start, end)
+            assert effectiveness.facts_serve(conn, scope)
+            found = effectiveness.polsek_month_crimes(conn, scope)
+            with monkeypatch.context() as patch:
+                patch.setattr(effectiveness, "facts_serve", lambda conn, scope: False)
+                defined = effectiveness.polsek_month_crimes(conn, scope)
+            key = ["polsek_code", "month"]
+            pd.testing.assert_frame_equal(found.sort_values(key).reset_index(drop=True),
+                                          defined.sort_values(key).reset_index(drop=True), obj=f"{scope}")
+    # February whole at the nation: X4 (PS-A), X10-X13 (PS-B), X14-X17 (PS-C), all from the facts.
+    with world.connect() as conn:
+        february = effectiveness.polsek_month_crimes(conn, Scope(None, date(2024, 2, 1), date(2024, 2, 29)))
+    assert dict(zip(february["polsek_code"], february["crimes"])) == {"PS-A": 1, "PS-B": 4, "PS-C": 4}
+
+
+def test_a_polres_or_an_officer_counts_the_crimes_themselves(world):
+    with world.connect() as conn:
+        assert not effectiveness.facts_serve(conn, Scope("PR-35.21", date(2024, 2, 1), END))
+        assert not effectiveness.facts_serve(conn, Scope("PD-35", date(2024, 2, 1), END, nrp="80010001"))
+
+
+def test_sample_crimes_per_polsek_and_month_equal_the_definition(sample, monkeypatch):
+    with sample.connect() as conn:
+        first, last = activity_date_range(conn)
+        polda = conn.execute(units.select().where(units.c.level == "polda").order_by(units.c.code)).first().code
+        for scope in (Scope(None, first, last), Scope(polda, first.replace(day=1), last)):
+            found = effectiveness.crime_months(conn, scope, "polres")
+            assert found["crimes"].sum() > 0
+            with monkeypatch.context() as patch:
+                patch.setattr(effectiveness, "facts_serve", lambda conn, scope: False)
+                pd.testing.assert_frame_equal(found, effectiveness.crime_months(conn, scope, "polres"))

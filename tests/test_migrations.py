@@ -23,7 +23,7 @@ from queries.migrations import (
     head_revision,
     schema_differences,
 )
-from queries.schema import activity_texts, meta, metadata, officer_month_facts
+from queries.schema import activity_texts, crime_month_facts, meta, metadata, officer_month_facts
 
 
 def legacy_create_schema(engine) -> None:
@@ -69,7 +69,7 @@ def test_the_migrations_make_exactly_the_metadata(engine):
         assert [column["name"] for column in inspector.get_columns(table.name)] == list(table.columns.keys())
     with engine.connect() as conn:
         assert schema_differences(conn) == []  # autogenerate's comparison: types, nullability, indexes
-        assert current_revision(conn) == head_revision() == "0019_gps_tab"
+        assert current_revision(conn) == head_revision() == "0020_crime_months"
         if conn.dialect.name == "postgresql":  # the partial DDS index and the "C" collation of codes survive
             definition = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_activities_dds' "
                                                 "AND schemaname = current_schema()"))
@@ -248,3 +248,17 @@ def test_0016_sums_the_stored_officer_days_per_month(engine, tmp_path):
         migrated = [tuple(row) for row in conn.execute(select(officer_month_facts).order_by(
             officer_month_facts.c.nrp, officer_month_facts.c.month))]
     assert migrated == written
+
+
+def test_0020_counts_the_stored_crimes_per_polsek_and_month(engine, tmp_path):
+    """A database at 0019 with its crimes gets the month rows an import would write (ingest/crime_months.py)."""
+    assert import_export(engine, write_world(tmp_path / "world")).ok
+    with engine.connect() as conn:
+        written = sorted(tuple(row) for row in conn.execute(select(crime_month_facts)))
+    assert len(written) == 6 and sum(row[2] for row in written) == 18  # X1-X18 under PS-A, PS-B, PS-C
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0019_gps_tab")
+        assert "crime_month_facts" not in inspect(conn).get_table_names()
+        command.upgrade(alembic_config(conn), "head")
+    with engine.connect() as conn:
+        assert sorted(tuple(row) for row in conn.execute(select(crime_month_facts))) == written

@@ -2,7 +2,8 @@
 
 - every rate lies in [0, 1];
 - importing the same export again changes no export;
-- importing the activities in two later batches gives the same flags and numbers as one import;
+- importing the activities and crimes in two later batches gives the same flags and numbers as one import;
+- the crimes per Polsek and month read from crime_month_facts are those counted from the crimes;
 - a unit's totals equal the sum of its children's.
 """
 
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 from builders import base_units, base_villages, inside, photo, write_export
 from conftest import fresh_postgres_engine
 from ingest.importer import import_export
-from queries import aggregates, quality
+from queries import aggregates, effectiveness, quality
 from queries import quality_lists as lists
 from queries.coverage import blind_spot_villages, village_coverage
 from queries.db import make_engine
@@ -144,11 +145,11 @@ def check_invariants(backend: str, tmp_path, files: dict, split) -> None:
         load(one, run / "again", files)
         assert all_exports(one) == first
 
-        acts = list(files["activities"])
+        acts, crimes = list(files["activities"]), list(files["crimes"])
         split.shuffle(acts)
-        cut = len(acts) // 2
-        load(two, run / "part1", {**files, "activities": acts[:cut]})
-        load(two, run / "part2", {"activities": acts[cut:]})
+        cut, crime_cut = len(acts) // 2, len(crimes) // 2
+        load(two, run / "part1", {**files, "activities": acts[:cut], "crimes": crimes[:crime_cut]})
+        load(two, run / "part2", {"activities": acts[cut:], "crimes": crimes[crime_cut:]})
         assert all_exports(two) == first
 
         check_rates(one)
@@ -156,6 +157,8 @@ def check_invariants(backend: str, tmp_path, files: dict, split) -> None:
         check_blind_spots(one)
         check_copies(one)
         check_copies(two)  # marks kept by an import over stored reports
+        check_crime_months(one)
+        check_crime_months(two)  # months counted again by the second batch's crimes
     finally:
         drop_one()
         drop_two()
@@ -189,6 +192,21 @@ def check_copies(engine) -> None:
                 # An empty definition's text columns come out float (pandas' merge of nothing): values only there.
                 pd.testing.assert_frame_equal(found, defined, check_dtype=not defined.empty,
                                               obj=f"{page.__name__} {scope}")
+
+
+def check_crime_months(engine) -> None:
+    """Crimes per Polsek and month with the whole months from crime_month_facts equal those counted from crimes."""
+    february = Scope(None, date(2024, 2, 1), date(2024, 2, 29))
+    scopes = [replace(february, end=date(2024, 3, 31)), february, replace(february, start=date(2024, 2, 15)),
+              Scope("PD-35", date(2024, 2, 10), date(2024, 3, 31)), Scope("PD-63", date(2024, 1, 1), date(2024, 3, 31))]
+    with engine.connect() as conn:
+        for scope in scopes:
+            found = effectiveness.polsek_month_crimes(conn, scope)
+            with mock.patch.object(effectiveness, "facts_serve", lambda conn, scope: False):
+                defined = effectiveness.polsek_month_crimes(conn, scope)
+            key = ["polsek_code", "month"]
+            pd.testing.assert_frame_equal(found.sort_values(key).reset_index(drop=True),
+                                          defined.sort_values(key).reset_index(drop=True), obj=str(scope))
 
 
 def check_rates(engine) -> None:
