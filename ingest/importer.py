@@ -514,7 +514,8 @@ def _apply(conn, export, diffs, writer, report, imported_by, policy, progress) -
                 left.add(old["unit_code"])
         touched |= derive.refresh_villages(conn, moved)
     tree_changed = derive.refresh_unit_tree(conn)
-    crime_months.update(conn, diffs)  # after refresh_villages: a village's new time zone moved its crimes' dates
+    with phase(report, "crime_months", progress):
+        crime_months.update(conn, diffs)  # after refresh_villages: a village's new time zone moved its crimes' dates
     if tree_changed or outlined:
         with phase(report, "outlines", progress):
             # Units moved in the tree: any scope may hold other villages now, so every one is redrawn.

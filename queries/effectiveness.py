@@ -21,7 +21,7 @@ from queries.db import frame_of
 from queries.metrics import DAY_MEASURES, METRICS, OFFICER_MEASURES, sums, with_metrics
 from queries.rollups import month_end, month_starts
 from queries.schema import crime_month_facts, crimes, units, villages
-from queries.scope import Scope, polsek_parents, scope_level, units_at_level, within
+from queries.scope import Scope, polsek_parents, scope_level, units_at_level
 from queries.timeseries import sql_period
 
 EFFECTIVENESS_COLUMNS = ["unit_code", "population", "households", "crimes", "crime_rate_per_10k", "crime_rank",
@@ -37,30 +37,39 @@ COUNT_COLUMNS = ["villages", "population", "households", "capped_visited", "dds_
 
 def polsek_crimes(conn: Connection, scope: Scope) -> dict[str, int]:
     """Crime incidents per Polsek (of the village) of the scope with local date in the window."""
-    counts = polsek_month_crimes(conn, scope)
-    return {code: int(total) for code, total in counts.groupby("polsek_code")["crimes"].sum().items()}
+    counts = unit_crimes(conn, scope, "polsek", by_month=False)
+    return dict(zip(counts["unit_code"], counts["crimes"].tolist()))
 
 
-def polsek_month_crimes(conn: Connection, scope: Scope) -> pd.DataFrame:
-    """Crimes per Polsek of the scope and calendar month of the window (months as dates; none: no row).
+def unit_crimes(conn: Connection, scope: Scope, level: str, by_month: bool = True) -> pd.DataFrame:
+    """Crimes per unit of `level` in the scope (and calendar month of the window, as a date); none: no row.
 
-    At a Polda or the nation the months the window holds whole are read from crime_month_facts, kept by the
-    import; the rest from the crimes, joined to their villages.
+    At a Polda or the nation the months the window holds whole are summed from crime_month_facts, kept by the
+    import, per unit in the database (a nation's year is 70,000 Polsek-months: read row by row they took 0.8 s);
+    the rest is counted from the crimes per Polsek, then given to its unit.
     """
+    keys = ["unit_code", "month"] if by_month else ["unit_code"]
+    parents = polsek_parents(scope, level).subquery()
     whole = whole_months(scope) if facts_serve(conn, scope) else []
-    frames = [frame_of(conn.execute(crimes_in_days(conn, scope, lo, hi)).all(),
-                       columns=["polsek_code", "month", "crimes"]) for lo, hi in days_around(scope, whole)]
+    unit_of = dict(conn.execute(select(parents)).all()) if days_around(scope, whole) else {}
+    frames = []
+    for first, last in days_around(scope, whole):
+        per_polsek = frame_of(conn.execute(crimes_in_days(conn, scope, first, last, by_month)).all(),
+                              columns=["polsek_code", *keys[1:], "crimes"])
+        per_polsek["unit_code"] = per_polsek.pop("polsek_code").map(unit_of)
+        frames.append(per_polsek.dropna(subset=["unit_code"]))
     if whole:
         f = crime_month_facts.c
+        grouping = [parents.c.unit_code, *([f.month] if by_month else [])]
         frames.append(frame_of(conn.execute(
-            select(f.unit_code, f.month, f.crimes)
-            .where(f.month.between(whole[0], whole[-1]), *within(f.unit_code, scope))).all(),
-            columns=["polsek_code", "month", "crimes"]))
+            select(*grouping, func.sum(f.crimes)).join(parents, parents.c.polsek_code == f.unit_code)
+            .where(f.month.between(whole[0], whole[-1])).group_by(*grouping)).all(), columns=[*keys, "crimes"]))
     # An empty part would turn the codes' column to object (pandas keeps a dtype only where every part has it).
     frame = pd.concat([part for part in frames if not part.empty] or frames[:1], ignore_index=True)
-    # One resolution whatever each database returns (dates from the facts, text from SQLite's date()).
-    frame["month"] = pd.to_datetime(frame["month"]).astype("datetime64[s]")
-    return frame.astype({"crimes": "int64"})
+    if by_month:  # one resolution whatever each database returns (dates from the facts, text from SQLite's date())
+        frame["month"] = pd.to_datetime(frame["month"]).astype("datetime64[s]")
+    # The codes as text even when no crime was found (an empty part's column is object).
+    return frame.astype({"unit_code": "str", "crimes": "int64"}).groupby(keys, as_index=False)["crimes"].sum()
 
 
 def facts_serve(conn: Connection, scope: Scope) -> bool:
@@ -82,13 +91,17 @@ def days_around(scope: Scope, whole: list[date]) -> list[tuple[date, date]]:
     return [(lo, hi) for lo, hi in ranges if lo <= hi]
 
 
-def crimes_in_days(conn: Connection, scope: Scope, first: date, last: date):
-    """Crimes of the scope per Polsek and month, from first to last, counted in the database."""
-    # The month as a date: formatting every crime's date as text took half of a nation's two years (1.3 s).
-    month = sql_period(conn, crimes.c.local_date, "month")
-    return (select(villages.c.unit_code, month, func.count()).join(villages, villages.c.code == crimes.c.village_code)
+def crimes_in_days(conn: Connection, scope: Scope, first: date, last: date, by_month: bool):
+    """Crimes of the scope per Polsek (and month), from first to last, counted in the database.
+
+    Per Polsek, not per unit: with the hierarchy joined in, SQLite scans every crime of the range (a Polda's two
+    years 0.08 -> 0.6 s). The month as a date: formatting every crime's date as text took half of a nation's two
+    years (1.3 s).
+    """
+    grouping = [villages.c.unit_code, *([sql_period(conn, crimes.c.local_date, "month")] if by_month else [])]
+    return (select(*grouping, func.count()).join(villages, villages.c.code == crimes.c.village_code)
             .where(*in_scope(crimes.c.village_code, scope), crimes.c.local_date.between(first, last))
-            .group_by(villages.c.unit_code, month))
+            .group_by(*grouping))
 
 
 def poisson_change_z(current, previous):
@@ -189,12 +202,7 @@ def scope_measures(conn: Connection, scope: Scope) -> pd.Series:
 
 def crime_months(conn: Connection, scope: Scope, level: str) -> pd.DataFrame:
     """Crimes per unit of `level` and calendar month of the window (every unit and month listed)."""
-    # Summed per Polsek and month in the database, not per unit there: with the hierarchy joined in, SQLite scans
-    # every crime of the range (a Polda's two years 0.08 -> 0.6 s).
-    frame = polsek_month_crimes(conn, scope)
-    unit_of = dict(conn.execute(polsek_parents(scope, level)).all())
-    frame["unit_code"] = frame["polsek_code"].map(unit_of)
-    counts = frame.groupby(["unit_code", "month"], as_index=False)["crimes"].sum()
+    counts = unit_crimes(conn, scope, level)
     counts["month"] = counts["month"].dt.strftime("%Y-%m")
     months = pd.period_range(scope.start, scope.end, freq="M").astype(str)
     units_frame = frame_of(conn.execute(units_at_level(scope, level)).all(), columns=["unit_code", "name"])

@@ -4,6 +4,7 @@ with the definitions' numbers: fast path == definition path on the hand world an
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pandas as pd
@@ -176,23 +177,28 @@ CRIME_WINDOWS = [(date(2024, 2, 1), date(2024, 2, 29)), (date(2024, 1, 15), date
                  (date(2024, 2, 1), date(2024, 3, 31)), (date(2024, 2, 20), date(2024, 3, 10))]
 
 
+def crimes_both_ways(conn, scope: Scope, level: str, by_month: bool, monkeypatch) -> tuple:
+    """unit_crimes with the whole months from crime_month_facts, and counted from the crimes (the definition)."""
+    assert effectiveness.facts_serve(conn, scope)
+    found = effectiveness.unit_crimes(conn, scope, level, by_month)
+    with monkeypatch.context() as patch:
+        patch.setattr(effectiveness, "facts_serve", lambda conn, scope: False)
+        return found, effectiveness.unit_crimes(conn, scope, level, by_month)
+
+
 @pytest.mark.parametrize("unit_code", [None, "PD-35", "PD-63"])
-def test_crimes_per_polsek_and_month_from_the_facts_equal_the_definition(world, unit_code, monkeypatch):
+def test_crimes_per_unit_and_month_from_the_facts_equal_the_definition(world, unit_code, monkeypatch):
     with world.connect() as conn:
-        for start, end in CRIME_WINDOWS:
-            scope = Scope(unit_code, start, end)
-            assert effectiveness.facts_serve(conn, scope)
-            found = effectiveness.polsek_month_crimes(conn, scope)
-            with monkeypatch.context() as patch:
-                patch.setattr(effectiveness, "facts_serve", lambda conn, scope: False)
-                defined = effectiveness.polsek_month_crimes(conn, scope)
-            key = ["polsek_code", "month"]
-            pd.testing.assert_frame_equal(found.sort_values(key).reset_index(drop=True),
-                                          defined.sort_values(key).reset_index(drop=True), obj=f"{scope}")
+        for (start, end), level, by_month in itertools.product(CRIME_WINDOWS, ["polsek", "polres", "polda"],
+                                                               [True, False]):
+            found, defined = crimes_both_ways(conn, Scope(unit_code, start, end), level, by_month, monkeypatch)
+            pd.testing.assert_frame_equal(found, defined, obj=f"{unit_code} {start} {end} {level} {by_month}")
     # February whole at the nation: X4 (PS-A), X10-X13 (PS-B), X14-X17 (PS-C), all from the facts.
     with world.connect() as conn:
-        february = effectiveness.polsek_month_crimes(conn, Scope(None, date(2024, 2, 1), date(2024, 2, 29)))
-    assert dict(zip(february["polsek_code"], february["crimes"])) == {"PS-A": 1, "PS-B": 4, "PS-C": 4}
+        february = effectiveness.unit_crimes(conn, Scope(None, date(2024, 2, 1), date(2024, 2, 29)), "polsek")
+        polda = effectiveness.unit_crimes(conn, Scope(None, date(2024, 2, 1), date(2024, 3, 31)), "polda", False)
+    assert dict(zip(february["unit_code"], february["crimes"])) == {"PS-A": 1, "PS-B": 4, "PS-C": 4}
+    assert dict(zip(polda["unit_code"], polda["crimes"])) == {"PD-35": 13, "PD-63": 5}  # X18: 18 March in WITA
 
 
 def test_a_polres_or_an_officer_counts_the_crimes_themselves(world):

@@ -195,18 +195,17 @@ def check_copies(engine) -> None:
 
 
 def check_crime_months(engine) -> None:
-    """Crimes per Polsek and month with the whole months from crime_month_facts equal those counted from crimes."""
+    """Crimes per unit (and month) with the whole months from crime_month_facts equal those counted from crimes."""
     february = Scope(None, date(2024, 2, 1), date(2024, 2, 29))
     scopes = [replace(february, end=date(2024, 3, 31)), february, replace(february, start=date(2024, 2, 15)),
               Scope("PD-35", date(2024, 2, 10), date(2024, 3, 31)), Scope("PD-63", date(2024, 1, 1), date(2024, 3, 31))]
     with engine.connect() as conn:
         for scope in scopes:
-            found = effectiveness.polsek_month_crimes(conn, scope)
-            with mock.patch.object(effectiveness, "facts_serve", lambda conn, scope: False):
-                defined = effectiveness.polsek_month_crimes(conn, scope)
-            key = ["polsek_code", "month"]
-            pd.testing.assert_frame_equal(found.sort_values(key).reset_index(drop=True),
-                                          defined.sort_values(key).reset_index(drop=True), obj=str(scope))
+            for level, by_month in (("polsek", False), ("polsek", True), ("polres", True)):
+                found = effectiveness.unit_crimes(conn, scope, level, by_month)
+                with mock.patch.object(effectiveness, "facts_serve", lambda conn, scope: False):
+                    defined = effectiveness.unit_crimes(conn, scope, level, by_month)
+                pd.testing.assert_frame_equal(found, defined, obj=f"{scope} {level} {by_month}")
 
 
 def check_rates(engine) -> None:
