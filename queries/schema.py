@@ -226,9 +226,6 @@ activities = Table(
     Index("ix_activities_narrative_order", "narrative_key", "submitted_at", "report_id"),
     # submission_hours of a few UTC hours are recomputed at every import (ingest/rollups.py).
     Index("ix_activities_submitted", "submitted_at"),
-    # Covering (migration 0010), meant for a window's copied narratives and reused photos; EXPLAIN at a Polda
-    # (30 Nov 2026) showed no kualitas statement using it any more (docs/scale.md): a candidate to drop.
-    Index("ix_activities_window_copies", "local_date", "village_code", "nrp", "narrative_key", "photo_sha256"),
     # DDS only, covering: the definition's households per village and window, the coverage series and the
     # last DDS dates where the aggregates are not built (else village_dds_days serves both).
     Index("ix_activities_dds", "village_code", "local_date", "household_id",
