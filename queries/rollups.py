@@ -55,14 +55,14 @@ def covers(conn: Connection, scope: Scope) -> bool:
             and scope.end <= date.fromisoformat(built["end"]))
 
 
-def day_sums() -> list:
-    """SUMS as sums over officer_day_facts rows, labelled (what officer_month_facts holds per month)."""
+def day_sums(negated: bool = False) -> list:
+    """SUMS as sums over officer_day_facts rows, labelled (what officer_month_facts holds per month); negated: less."""
     f = officer_day_facts.c
     expected = f.expected.is_(True)
     terms = [case((expected, 1), else_=0), case((and_(expected, f.reports > 0), 1), else_=0),
              case((and_(expected, f.on_time_reports > 0), 1), else_=0),
              f.reports, f.late_reports, f.dds_visits, f.flagged_reports]
-    return [func.sum(term).label(name) for name, term in zip(SUMS, terms)]
+    return [func.sum(-term if negated else term).label(name) for name, term in zip(SUMS, terms)]
 
 
 def month_starts(start: date, end: date) -> list[date]:
@@ -80,20 +80,27 @@ def month_end(month: date) -> date:
 
 def officer_sums(scope: Scope, nrps: Select | None = None) -> Subquery:
     """Per officer (of `nrps`, or every one): SUMS over the window, from the month rollup for the months it holds
-    whole and from the officer-days for the rest.
+    whole or mostly (less the month's days outside the window) and from the officer-days for the rest.
 
-    A year's window at the nation: some 0.5 M month rows and 1.4 M days instead of 16 M days (1.5 s).
+    A year's window at the nation: some 0.5 M month rows and the edges' days instead of 16 M days (1.5 s). A month
+    the window holds 27 of 31 days of is its month row less 4 days of rows: at the nation 176,000 rows, not 990,000.
+    The sums are additive, so the less is exact.
     """
     f, m = officer_day_facts.c, officer_month_facts.c
-    whole = [month for month in month_starts(scope.start, scope.end)
-             if scope.start <= month and month_end(month) <= scope.end]
-    day_ranges = ([(scope.start, whole[0] - timedelta(days=1)), (month_end(whole[-1]) + timedelta(days=1), scope.end)]
-                  if whole else [(scope.start, scope.end)])
-    parts = [select(f.nrp, *day_sums()).where(f.local_date.between(lo, hi), *among(f.nrp, nrps)).group_by(f.nrp)
-             for lo, hi in day_ranges if lo <= hi]
-    if whole:
-        parts.append(select(m.nrp, *(m[name] for name in SUMS))
-                     .where(m.month.between(whole[0], whole[-1]), *among(m.nrp, nrps)))
+    months, days_in, days_out = [], [], []
+    for month in month_starts(scope.start, scope.end):
+        first, last = max(month, scope.start), min(month_end(month), scope.end)
+        if 2 * ((last - first).days + 1) > month_end(month).day:
+            months.append(month)
+            days_out += [(month, first - timedelta(days=1)), (last + timedelta(days=1), month_end(month))]
+        else:
+            days_in.append((first, last))
+    # Months taken whole or mostly are the window's middle and maybe its edges: one run, read by one range.
+    parts = [select(m.nrp, *(m[name] for name in SUMS))
+             .where(m.month.between(months[0], months[-1]), *among(m.nrp, nrps))] if months else []
+    parts += [select(f.nrp, *day_sums(negated)).where(f.local_date.between(lo, hi), *among(f.nrp, nrps))
+              .group_by(f.nrp) for negated, ranges in ((False, days_in), (True, days_out)) for lo, hi in ranges
+              if lo <= hi]
     rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     return select(rows.c.nrp, *(func.sum(rows.c[name]).label(name) for name in SUMS)).group_by(rows.c.nrp).subquery()
 

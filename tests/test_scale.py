@@ -224,7 +224,11 @@ def test_month_rollup_is_the_sum_of_its_days(sample):
 
 @pytest.mark.parametrize("start, end", [(date(2022, 1, 17), date(2022, 4, 10)),  # two whole months and two parts
                                         (date(2022, 3, 1), date(2022, 3, 31)),  # one whole month alone
-                                        (date(2022, 2, 28), date(2022, 3, 1))])  # two parts, no whole month
+                                        (date(2022, 2, 28), date(2022, 3, 1)),  # two parts, no whole month
+                                        # months held mostly: each month's row less its days outside the window
+                                        (date(2022, 1, 3), date(2022, 4, 27)),  # less 1-2 Jan and 28-30 Apr
+                                        (date(2022, 3, 2), date(2022, 3, 30)),  # one month less both its ends
+                                        (date(2022, 1, 10), date(2022, 2, 25))])  # two such months, nothing between
 def test_windows_over_whole_months_give_the_definitions_compliance(sample, start, end):
     with sample.connect() as conn:
         polres = conn.execute(text("SELECT min(code) FROM units WHERE level = 'polres'")).scalar()
