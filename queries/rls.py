@@ -36,6 +36,7 @@ POLICIES = {
     # A unit's hit rates and crime counts with the unit; the whole country's ('') for everyone.
     "backtest_scores": "scope_code = '' OR scope_code IN (SELECT bos_visible_units())",
     "crimes": "village_code IN (SELECT code FROM villages)",
+    "crime_month_facts": "unit_code IN (SELECT bos_visible_units())",
     # Outlines of a visible unit's scope hold only what lies below it; "" (everything) is for national users.
     "outline_scopes": OUTLINE_SCOPE_VISIBLE,
     "outlines": OUTLINE_SCOPE_VISIBLE,

@@ -18,12 +18,14 @@ from queries import follow_up, quality, quality_lists
 from queries.accounts import User
 from queries.exports import export_frame
 from queries.migrations import create_schema
-from queries.rls import SETTING, rls_statements
+from queries.rls import POLICIES, SETTING, rls_statements
 from queries.schema import (
     activities,
     activity_texts,
+    crime_month_facts,
     follow_up_history,
     follow_ups,
+    metadata,
     officers,
     outline_scopes,
     outlines,
@@ -109,6 +111,10 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
                     polsek = set(conn.execute(select(unit_day_facts.c.unit_code).distinct()).scalars())
                     assert polsek == {"": {"PS-A", "PS-B", "PS-C"}, "PR-35.21": {"PS-A", "PS-B"},
                                       "PS-A": {"PS-A"}}[unit], unit
+                    # Crimes per Polsek and month (efektivitas at a Polda or the nation): the visible Polsek's rows.
+                    crime_polsek = set(conn.execute(select(crime_month_facts.c.unit_code).distinct()).scalars())
+                    assert crime_polsek == {"": {"PS-A", "PS-B", "PS-C"}, "PR-35.21": {"PS-A", "PS-B"},
+                                            "PS-A": {"PS-A"}}[unit], unit
                     # The Polda sums of the dip alert: a Polda's row only under it (a Polres reads its Polsek rows).
                     poldas = set(conn.execute(select(polda_submission_hours.c.unit_code).distinct()).scalars())
                     assert poldas == ({"PD-35", "PD-63"} if unit == "" else set()), unit
@@ -186,3 +192,13 @@ def test_a_reader_role_sees_only_its_home_unit(tmp_path):
 def test_rls_statements_refuse_odd_role_names():
     with pytest.raises(ValueError):
         rls_statements("reader; DROP TABLE users")
+
+
+def test_every_table_is_granted_to_the_reader_role():
+    """A table added without a grant fails every page reading it under RLS ("permission denied"), only there."""
+    grants = [statement for statement in rls_statements() if statement.startswith("GRANT") and " ON " in statement]
+    granted = {name.strip() for statement in grants
+               for name in statement.split(" ON ", 1)[1].rsplit(" TO ", 1)[0].split(",")}
+    assert set(metadata.tables) <= granted, sorted(set(metadata.tables) - granted)
+    # The per-unit and per-village tables a Polda or national page reads are filtered by a policy, not only granted.
+    assert {"crime_month_facts", "unit_day_facts", "officer_month_facts", "village_dds_days"} <= set(POLICIES)
