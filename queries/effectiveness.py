@@ -51,9 +51,10 @@ def unit_crimes(conn: Connection, scope: Scope, level: str, by_month: bool = Tru
     keys = ["unit_code", "month"] if by_month else ["unit_code"]
     parents = polsek_parents(scope, level).subquery()
     whole = whole_months(scope) if facts_serve(conn, scope) else []
-    unit_of = dict(conn.execute(select(parents)).all()) if days_around(scope, whole) else {}
+    partial = days_around(scope, whole)
+    unit_of = dict(conn.execute(select(parents)).all()) if partial else {}
     frames = []
-    for first, last in days_around(scope, whole):
+    for first, last in partial:
         per_polsek = frame_of(conn.execute(crimes_in_days(conn, scope, first, last, by_month)).all(),
                               columns=["polsek_code", *keys[1:], "crimes"])
         per_polsek["unit_code"] = per_polsek.pop("polsek_code").map(unit_of)

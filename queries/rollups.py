@@ -83,7 +83,7 @@ def officer_sums(scope: Scope, nrps: Select | None = None) -> Subquery:
     whole or mostly (less the month's days outside the window) and from the officer-days for the rest.
 
     A year's window at the nation: some 0.5 M month rows and the edges' days instead of 16 M days (1.5 s). A month
-    the window holds 27 of 31 days of is its month row less 4 days of rows: at the nation 176,000 rows, not 990,000.
+    the window holds 27 of 31 days of is its month row less 4 days of rows: at the nation 129,150 rows, not 990,000.
     The sums are additive, so the less is exact.
     """
     f, m = officer_day_facts.c, officer_month_facts.c
