@@ -15,6 +15,7 @@ from queries.db import frame_of
 from queries.metrics import DAY_MEASURES, OFFICER_MEASURES, sums, with_metrics
 from queries.schema import (
     activities,
+    complaints,
     crimes,
     officer_day_facts,
     officers,
@@ -208,7 +209,11 @@ def units_timeseries(conn: Connection, scope: Scope, codes: list[str], freq: Fre
         select(v.unit_code, visits.c.period, func.sum(visits.c.visited), func.sum(capped))
         .join(villages, v.code == visits.c.village_code).group_by(v.unit_code, visits.c.period)).all(),
         columns=["polsek_code", "period", "households_visited", "capped"]), pairs, ["households_visited", "capped"])
-    response = complaint_counts(scope_complaints(conn, scope).merge(pairs, on="polsek_code"), freq, ["unit_code"])
+    # Only the chosen units' complaints made in the window are counted: the nation's six Poldas read their own, not
+    # every complaint of the country and its open backlog (what the merge and complaint_counts would drop).
+    chosen = scope_complaints(conn, scope, complaints.c.village_code.in_(in_villages),
+                              complaints.c.local_date >= scope.start)
+    response = complaint_counts(chosen.merge(pairs, on="polsek_code"), freq, ["unit_code"])
     period = sql_period(conn, crimes.c.local_date, freq).label("period")
     crime_counts = _per_unit(frame_of(conn.execute(
         select(v.unit_code, period, func.count()).join(villages, v.code == crimes.c.village_code)
