@@ -99,10 +99,24 @@ def officer_sums(scope: Scope, nrps: Select | None = None) -> Subquery:
     parts = [select(m.nrp, *(m[name] for name in SUMS))
              .where(m.month.between(months[0], months[-1]), *among(m.nrp, nrps))] if months else []
     parts += [select(f.nrp, *day_sums(negated)).where(f.local_date.between(lo, hi), *among(f.nrp, nrps))
-              .group_by(f.nrp) for negated, ranges in ((False, days_in), (True, days_out)) for lo, hi in ranges
-              if lo <= hi]
+              .group_by(f.nrp) for negated, ranges in ((False, days_in), (True, days_out)) for lo, hi in joined(ranges)]
     rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
     return select(rows.c.nrp, *(func.sum(rows.c[name]).label(name) for name in SUMS)).group_by(rows.c.nrp).subquery()
+
+
+def joined(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """The non-empty date ranges, those that follow each other made one.
+
+    The national 30 days from 16 April are half of April and half of May: one range of officer-days grouped once,
+    not two grouped and summed again (0.64 -> 0.43 s on PostgreSQL).
+    """
+    merged: list[tuple[date, date]] = []
+    for lo, hi in sorted(r for r in ranges if r[0] <= r[1]):
+        if merged and lo <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
 
 
 def among(column, nrps: Select | list[str] | None) -> list:

@@ -222,6 +222,14 @@ def test_month_rollup_is_the_sum_of_its_days(sample):
                                   summed.sort_values(["nrp", "month"], ignore_index=True), check_dtype=False)
 
 
+def test_officer_day_ranges_that_follow_each_other_are_read_as_one():
+    april, may = (date(2022, 4, 16), date(2022, 4, 30)), (date(2022, 5, 1), date(2022, 5, 15))
+    assert rollups.joined([may, april]) == [(date(2022, 4, 16), date(2022, 5, 15))]
+    # A day between them keeps two ranges; an empty one (a month's days before the window's first) is dropped.
+    assert rollups.joined([(date(2022, 4, 16), date(2022, 4, 29)), may, (date(2022, 2, 1), date(2022, 1, 31))]) == [
+        (date(2022, 4, 16), date(2022, 4, 29)), may]
+
+
 @pytest.mark.parametrize("start, end", [(date(2022, 1, 17), date(2022, 4, 10)),  # two whole months and two parts
                                         (date(2022, 3, 1), date(2022, 3, 31)),  # one whole month alone
                                         (date(2022, 2, 28), date(2022, 3, 1)),  # two parts, no whole month
