@@ -107,8 +107,9 @@ def officer_sums(scope: Scope, nrps: Select | None = None) -> Subquery:
 def joined(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
     """The non-empty date ranges, those that follow each other made one.
 
-    The national 30 days from 16 April are half of April and half of May: one range of officer-days grouped once,
-    not two grouped and summed again (0.64 -> 0.43 s on PostgreSQL).
+    The national 30 days from 16 April are half of April and half of May: their 863,000 officer-days grouped once,
+    not in two groupings summed again (officer_counts 0.67/0.69 -> 0.60/0.61 s on PostgreSQL, two pairs of medians).
+    The ranges never overlap (officer_sums' parts are disjoint), so joining them counts no day twice.
     """
     merged: list[tuple[date, date]] = []
     for lo, hi in sorted(r for r in ranges if r[0] <= r[1]):
