@@ -109,12 +109,12 @@ def joined(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
 
     The national 30 days from 16 April are half of April and half of May: their 863,000 officer-days grouped once,
     not in two groupings summed again (officer_counts 0.67/0.69 -> 0.60/0.61 s on PostgreSQL, two pairs of medians).
-    The ranges never overlap (officer_sums' parts are disjoint), so joining them counts no day twice.
+    officer_sums' ranges never overlap, so only a range starting the day after the one before it is joined.
     """
     merged: list[tuple[date, date]] = []
     for lo, hi in sorted(r for r in ranges if r[0] <= r[1]):
-        if merged and lo <= merged[-1][1] + timedelta(days=1):
-            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        if merged and lo == merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], hi)
         else:
             merged.append((lo, hi))
     return merged
